@@ -1,0 +1,92 @@
+/// Options of a [`Connection`](super::Connection). Defaults follow socket.io-client where it has one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Server URL: `http(s)://host:port` or `ws(s)://host:port`.
+    pub url: String,
+    /// Engine.IO path on the server; default `/socket.io/`.
+    pub path: String,
+    /// Socket.IO namespace; default `/`.
+    pub namespace: String,
+    /// Reconnect automatically after a lost connection; default `true`.
+    pub reconnection: bool,
+    /// Give up after this many failed attempts in a row; `None` (default) retries forever.
+    pub reconnection_attempts: Option<u32>,
+    /// First reconnect delay in ms; default 1000.
+    pub reconnection_delay_ms: f64,
+    /// Cap of the exponential delay in ms; default 5000.
+    pub reconnection_delay_max_ms: f64,
+    /// Jitter as a fraction of the delay, applied after the cap; default 0.5.
+    pub randomization_factor: f64,
+    /// Give up a connection attempt (transport + handshake) after this many ms; default 20000.
+    pub connect_timeout_ms: f64,
+    /// Default ack timeout for `emit_with_ack`, in ms; default 10000.
+    pub ack_timeout_ms: f64,
+    /// Buffer emits made while disconnected and flush them on connect (`true`, default) or drop them.
+    pub buffer_when_disconnected: bool,
+    /// Most emits kept while disconnected; the oldest is dropped (with an error event) beyond it. Default 1000.
+    pub max_buffered: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            url: "http://localhost:8080".into(),
+            path: "/socket.io/".into(),
+            namespace: "/".into(),
+            reconnection: true,
+            reconnection_attempts: None,
+            reconnection_delay_ms: 1000.0,
+            reconnection_delay_max_ms: 5000.0,
+            randomization_factor: 0.5,
+            connect_timeout_ms: 20_000.0,
+            ack_timeout_ms: 10_000.0,
+            buffer_when_disconnected: true,
+            max_buffered: 1000,
+        }
+    }
+}
+
+impl Config {
+    /// A default configuration for `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Config {
+            url: url.into(),
+            ..Config::default()
+        }
+    }
+
+    /// The WebSocket URL of the Engine.IO endpoint, e.g. `ws://host:8080/socket.io/?EIO=4&transport=websocket`.
+    pub fn websocket_url(&self) -> String {
+        self.endpoint_url(true, "websocket")
+    }
+
+    /// The HTTP URL of the Engine.IO polling endpoint (without `sid`).
+    pub fn polling_url(&self) -> String {
+        self.endpoint_url(false, "polling")
+    }
+
+    fn endpoint_url(&self, websocket: bool, transport: &str) -> String {
+        let url = self.url.trim();
+        let (scheme, rest) = match url.split_once("://") {
+            Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+            None => ("http".to_owned(), url),
+        };
+        let secure = matches!(scheme.as_str(), "https" | "wss");
+        let scheme = match (websocket, secure) {
+            (true, true) => "wss",
+            (true, false) => "ws",
+            (false, true) => "https",
+            (false, false) => "http",
+        };
+        // Keep only the authority: a path in `url` is not a namespace here (that is `namespace`).
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        let mut path = self.path.clone();
+        if !path.starts_with('/') {
+            path.insert(0, '/');
+        }
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        format!("{scheme}://{authority}{path}?EIO=4&transport={transport}")
+    }
+}

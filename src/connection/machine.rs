@@ -1,0 +1,675 @@
+use std::collections::{BTreeMap, VecDeque};
+
+use serde_json::{Map, Value};
+
+use super::backoff::{Backoff, Jitter};
+use super::event::{AckError, Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
+use super::Config;
+use crate::protocol::{encode_frame, EnginePacket, SocketPacket};
+
+/// Names the Socket.IO client API reserves for its own events.
+const RESERVED: [&str; 6] = [
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
+
+/// Before the handshake tells us `maxPayload`, assume the server default.
+const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// Not connected, not trying.
+    Idle,
+    /// Stopped on an error the app must handle.
+    Failed,
+    /// Waiting out the backoff before attempt `attempts`.
+    Backoff { at: f64 },
+    /// Transport requested; waiting for the Engine.IO OPEN.
+    Opening { deadline: f64 },
+    /// Engine.IO open; waiting for the app's auth payload.
+    Authenticating { deadline: f64 },
+    /// Socket.IO CONNECT sent; waiting for the reply.
+    Joining { deadline: f64 },
+    /// Connected to the namespace.
+    Connected,
+}
+
+#[derive(Debug, Clone)]
+struct PendingAck {
+    deadline: f64,
+    sent: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Buffered {
+    frame: String,
+    ack_id: Option<u64>,
+}
+
+/// The Socket.IO client connection as a pure state machine (quinn-proto style).
+///
+/// It does no I/O and reads no clock. Call order for a driver:
+/// 1. feed inputs: [`connect`](Self::connect) / app commands, [`handle_transport_open`](Self::handle_transport_open),
+///    [`handle_frame`](Self::handle_frame), [`handle_transport_close`](Self::handle_transport_close),
+///    [`handle_auth`](Self::handle_auth), and [`handle_timeout`](Self::handle_timeout) when the deadline from
+///    [`poll_timeout`](Self::poll_timeout) passes — each with the current time in ms;
+/// 2. drain [`poll_action`](Self::poll_action) (transport work) and [`poll_event`](Self::poll_event) (app events);
+/// 3. re-arm the single timer with [`poll_timeout`](Self::poll_timeout).
+#[derive(Debug)]
+pub struct Connection {
+    config: Config,
+    backoff: Backoff,
+    jitter: Jitter,
+    phase: Phase,
+    status: Status,
+    /// Failed attempts since the last successful connect.
+    attempts: u32,
+    /// `pingInterval + pingTimeout` from the handshake.
+    heartbeat_window: f64,
+    heartbeat_deadline: Option<f64>,
+    max_payload: usize,
+    sid: Option<String>,
+    /// Connection state recovery: the private session id and the offset of the last event seen.
+    pid: Option<String>,
+    last_offset: Option<String>,
+    recovery_requested: bool,
+    rooms: Vec<String>,
+    next_ack_id: u64,
+    acks: BTreeMap<u64, PendingAck>,
+    buffer: VecDeque<Buffered>,
+    actions: VecDeque<Action>,
+    events: VecDeque<Event>,
+}
+
+impl Connection {
+    /// A new, idle connection. `seed` feeds the reconnect jitter (the browser driver passes `Math.random()` bits).
+    pub fn new(config: Config, seed: u64) -> Self {
+        let backoff = Backoff {
+            initial_ms: config.reconnection_delay_ms,
+            max_ms: config.reconnection_delay_max_ms,
+            randomization_factor: config.randomization_factor,
+        };
+        Connection {
+            config,
+            backoff,
+            jitter: Jitter::new(seed),
+            phase: Phase::Idle,
+            status: Status::Disconnected,
+            attempts: 0,
+            heartbeat_window: 0.0,
+            heartbeat_deadline: None,
+            max_payload: DEFAULT_MAX_PAYLOAD,
+            sid: None,
+            pid: None,
+            last_offset: None,
+            recovery_requested: false,
+            rooms: Vec::new(),
+            next_ack_id: 0,
+            acks: BTreeMap::new(),
+            buffer: VecDeque::new(),
+            actions: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    // ---- getters ----
+
+    /// Current status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The Socket.IO session id while connected.
+    pub fn sid(&self) -> Option<&str> {
+        self.sid.as_deref()
+    }
+
+    /// Rooms this client wants to be in, in join order; re-joined after every reconnect.
+    pub fn rooms(&self) -> &[String] {
+        &self.rooms
+    }
+
+    /// Emits waiting for a connection.
+    pub fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
+    // ---- outputs ----
+
+    /// Next transport action for the driver.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// Next event for the app.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The earliest time (ms) at which [`handle_timeout`](Self::handle_timeout) must be called, if any.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        let phase = match self.phase {
+            Phase::Backoff { at } => Some(at),
+            Phase::Opening { deadline }
+            | Phase::Authenticating { deadline }
+            | Phase::Joining { deadline } => Some(deadline),
+            Phase::Idle | Phase::Failed | Phase::Connected => None,
+        };
+        let acks = self.acks.values().map(|a| a.deadline).reduce(f64::min);
+        [phase, self.heartbeat_deadline, acks]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
+    }
+
+    // ---- app commands ----
+
+    /// Starts connecting (or skips the remaining backoff). No-op while connecting or connected.
+    pub fn connect(&mut self, now: f64) {
+        match self.phase {
+            Phase::Idle | Phase::Failed => {
+                self.attempts = 0;
+                self.start_attempt(now);
+            }
+            Phase::Backoff { .. } => self.start_attempt(now),
+            _ => {}
+        }
+        self.sync_status();
+    }
+
+    /// Leaves the namespace and closes the transport. No reconnect follows; pending acks fail, buffered emits stay
+    /// buffered for a later [`connect`](Self::connect).
+    pub fn disconnect(&mut self, now: f64) {
+        let _ = now;
+        if self.phase == Phase::Connected {
+            self.actions
+                .push_back(Action::Send(encode_frame(&SocketPacket::Disconnect {
+                    namespace: self.config.namespace.clone(),
+                })));
+        }
+        self.end_transport(DisconnectReason::ClientDisconnect);
+        self.phase = Phase::Idle;
+        self.attempts = 0;
+        self.sync_status();
+    }
+
+    /// Emits an event. Buffered while disconnected (unless buffering is off).
+    pub fn emit(&mut self, name: &str, args: Vec<Value>, now: f64) -> Result<(), EmitError> {
+        self.send_event(name, args, None, now).map(|_| ())
+    }
+
+    /// Emits an event that asks for an ack. Returns the ack id; the outcome arrives as [`Event::AckResult`] within
+    /// `timeout_ms` (default from the config), or fails early if the connection is lost after sending.
+    pub fn emit_with_ack(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        timeout_ms: Option<f64>,
+        now: f64,
+    ) -> Result<u64, EmitError> {
+        let timeout = timeout_ms.unwrap_or(self.config.ack_timeout_ms);
+        let id = self.next_ack_id;
+        self.send_event(name, args, Some((id, now + timeout)), now)?;
+        self.next_ack_id += 1;
+        Ok(id)
+    }
+
+    /// Answers a server event that asked for an ack. Dropped if the connection was lost meanwhile.
+    pub fn ack(&mut self, id: u64, args: Vec<Value>) {
+        if self.phase == Phase::Connected {
+            let namespace = self.config.namespace.clone();
+            self.actions
+                .push_back(Action::Send(encode_frame(&SocketPacket::Ack {
+                    namespace,
+                    id,
+                    args,
+                })));
+        }
+    }
+
+    /// Joins a room (emits `join_room`) and remembers it, so it is joined again after every reconnect.
+    pub fn join_room(&mut self, room: &str, now: f64) {
+        if self.rooms.iter().any(|r| r == room) {
+            return;
+        }
+        self.rooms.push(room.to_owned());
+        if self.phase == Phase::Connected {
+            let _ = self.send_event("join_room", vec![Value::String(room.to_owned())], None, now);
+        }
+    }
+
+    /// Leaves a room (emits `leave_room`) and forgets it.
+    pub fn leave_room(&mut self, room: &str, now: f64) {
+        let Some(index) = self.rooms.iter().position(|r| r == room) else {
+            return;
+        };
+        self.rooms.remove(index);
+        if self.phase == Phase::Connected {
+            let _ = self.send_event(
+                "leave_room",
+                vec![Value::String(room.to_owned())],
+                None,
+                now,
+            );
+        }
+    }
+
+    // ---- inputs ----
+
+    /// The transport opened. Engine.IO's OPEN packet follows as a frame.
+    pub fn handle_transport_open(&mut self, now: f64) {
+        let _ = now;
+    }
+
+    /// The transport closed or failed on its own (not after an [`Action::Close`]).
+    pub fn handle_transport_close(&mut self, error: bool, now: f64) {
+        if self.transport_active() {
+            let reason = if error {
+                DisconnectReason::TransportError
+            } else {
+                DisconnectReason::TransportClose
+            };
+            self.lose(reason, now);
+        }
+        self.sync_status();
+    }
+
+    /// The browser went offline: report it at once instead of waiting for the heartbeat to expire.
+    pub fn handle_offline(&mut self, now: f64) {
+        if self.transport_active() {
+            self.lose(DisconnectReason::Offline, now);
+        }
+        self.sync_status();
+    }
+
+    /// The network is back, or a hidden tab became visible: retry now instead of waiting out the backoff, and
+    /// notice an expired heartbeat at once.
+    pub fn handle_wake(&mut self, now: f64) {
+        self.check_heartbeat(now);
+        if matches!(self.phase, Phase::Backoff { .. }) {
+            self.start_attempt(now);
+        }
+        self.sync_status();
+    }
+
+    /// The app's auth payload for the pending CONNECT (answer to [`Action::RequestAuth`]).
+    pub fn handle_auth(&mut self, auth: Option<Map<String, Value>>, now: f64) {
+        let _ = now;
+        let Phase::Authenticating { deadline } = self.phase else {
+            return;
+        };
+        let mut payload = auth.unwrap_or_default();
+        self.recovery_requested = false;
+        if let (Some(pid), Some(offset)) = (&self.pid, &self.last_offset) {
+            payload.insert("pid".into(), Value::String(pid.clone()));
+            payload.insert("offset".into(), Value::String(offset.clone()));
+            self.recovery_requested = true;
+        }
+        let payload = if payload.is_empty() {
+            None
+        } else {
+            Some(Value::Object(payload))
+        };
+        let namespace = self.config.namespace.clone();
+        self.actions
+            .push_back(Action::Send(encode_frame(&SocketPacket::Connect {
+                namespace,
+                payload,
+            })));
+        self.phase = Phase::Joining { deadline };
+    }
+
+    /// One text frame from the transport.
+    pub fn handle_frame(&mut self, frame: &str, now: f64) {
+        if !self.transport_active() {
+            return;
+        }
+        let packet = match EnginePacket::decode(frame, self.max_payload) {
+            Ok(packet) => packet,
+            Err(e) => return self.report(ConnectionError::Decode(e)),
+        };
+        match packet {
+            EnginePacket::Open(info) => {
+                let Phase::Opening { deadline } = self.phase else {
+                    return self.report(ConnectionError::Unexpected("OPEN"));
+                };
+                self.heartbeat_window = (info.ping_interval + info.ping_timeout) as f64;
+                self.heartbeat_deadline = Some(now + self.heartbeat_window);
+                self.max_payload = usize::try_from(info.max_payload).unwrap_or(usize::MAX);
+                self.phase = Phase::Authenticating { deadline };
+                self.actions.push_back(Action::RequestAuth);
+            }
+            EnginePacket::Ping(data) => {
+                self.heartbeat_deadline = Some(now + self.heartbeat_window);
+                self.actions
+                    .push_back(Action::Send(EnginePacket::Pong(data).encode()));
+            }
+            EnginePacket::Close => self.lose(DisconnectReason::TransportClose, now),
+            EnginePacket::Message(text) => match SocketPacket::decode(&text) {
+                Ok(packet) => self.handle_packet(packet, now),
+                Err(e) => self.report(ConnectionError::Decode(e)),
+            },
+            EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => {}
+        }
+        self.sync_status();
+    }
+
+    /// Call when the deadline from [`poll_timeout`](Self::poll_timeout) has passed (early calls are harmless).
+    pub fn handle_timeout(&mut self, now: f64) {
+        match self.phase {
+            Phase::Backoff { at } if now >= at => self.start_attempt(now),
+            Phase::Opening { deadline }
+            | Phase::Authenticating { deadline }
+            | Phase::Joining { deadline }
+                if now >= deadline =>
+            {
+                // A handshake that never finishes is a failed attempt, retried with backoff.
+                self.lose(DisconnectReason::TransportError, now)
+            }
+            _ => {}
+        }
+        self.check_heartbeat(now);
+        let expired: Vec<u64> = self
+            .acks
+            .iter()
+            .filter(|(_, a)| now >= a.deadline)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            self.acks.remove(&id);
+            self.buffer.retain(|b| b.ack_id != Some(id));
+            self.events.push_back(Event::AckResult {
+                id,
+                result: Err(AckError::Timeout),
+            });
+        }
+        self.sync_status();
+    }
+
+    // ---- internals ----
+
+    fn transport_active(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Opening { .. }
+                | Phase::Authenticating { .. }
+                | Phase::Joining { .. }
+                | Phase::Connected
+        )
+    }
+
+    fn report(&mut self, error: ConnectionError) {
+        self.events.push_back(Event::Error(error));
+    }
+
+    fn handle_packet(&mut self, packet: SocketPacket, now: f64) {
+        if packet.namespace() != self.config.namespace {
+            return self.report(ConnectionError::WrongNamespace(
+                packet.namespace().to_owned(),
+            ));
+        }
+        match packet {
+            SocketPacket::Connect { payload, .. } => {
+                if !matches!(self.phase, Phase::Joining { .. }) {
+                    return self.report(ConnectionError::Unexpected("CONNECT"));
+                }
+                let field = |name: &str| match &payload {
+                    Some(Value::Object(obj)) => {
+                        obj.get(name).and_then(Value::as_str).map(str::to_owned)
+                    }
+                    _ => None,
+                };
+                let Some(sid) = field("sid") else {
+                    self.report(ConnectionError::MissingSid);
+                    return self.lose(DisconnectReason::TransportError, now);
+                };
+                let pid = field("pid");
+                let recovered = self.recovery_requested && pid.is_some() && pid == self.pid;
+                if !recovered {
+                    // A new session: offsets of the old one mean nothing to the server now.
+                    self.last_offset = None;
+                }
+                self.pid = pid;
+                self.sid = Some(sid.clone());
+                self.phase = Phase::Connected;
+                self.events.push_back(Event::Connect { sid, recovered });
+                if self.attempts > 0 {
+                    self.events.push_back(Event::Reconnect {
+                        attempts: self.attempts,
+                    });
+                }
+                self.attempts = 0;
+                self.rejoin_rooms(now);
+                self.flush_buffer();
+            }
+            SocketPacket::ConnectError { message, data, .. } => {
+                if !matches!(self.phase, Phase::Joining { .. }) {
+                    return self.report(ConnectionError::Unexpected("CONNECT_ERROR"));
+                }
+                // Auth was refused: retrying with the same credentials would loop. The app decides.
+                self.actions.push_back(Action::Close);
+                self.heartbeat_deadline = None;
+                self.phase = Phase::Failed;
+                self.attempts = 0;
+                self.events.push_back(Event::ConnectError { message, data });
+            }
+            SocketPacket::Disconnect { .. } => {
+                if self.phase == Phase::Connected {
+                    self.end_transport(DisconnectReason::ServerDisconnect);
+                    self.phase = Phase::Idle;
+                }
+            }
+            SocketPacket::Event { id, name, args, .. } => {
+                if self.phase != Phase::Connected {
+                    return self.report(ConnectionError::Unexpected("EVENT"));
+                }
+                if self.pid.is_some() {
+                    // With state recovery on, the server appends the event's offset as the last argument.
+                    if let Some(Value::String(offset)) = args.last() {
+                        self.last_offset = Some(offset.clone());
+                    }
+                }
+                self.events.push_back(Event::Message {
+                    name,
+                    args,
+                    ack_id: id,
+                });
+            }
+            SocketPacket::Ack { id, args, .. } => match self.acks.remove(&id) {
+                Some(_) => self.events.push_back(Event::AckResult {
+                    id,
+                    result: Ok(args),
+                }),
+                None => self.report(ConnectionError::UnknownAck(id)),
+            },
+        }
+    }
+
+    fn send_event(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        ack: Option<(u64, f64)>,
+        now: f64,
+    ) -> Result<(), EmitError> {
+        if RESERVED.contains(&name) {
+            return Err(EmitError::ReservedName(name.to_owned()));
+        }
+        let namespace = self.config.namespace.clone();
+        let id = ack.map(|(id, _)| id);
+        let frame = encode_frame(&SocketPacket::Event {
+            namespace,
+            id,
+            name: name.to_owned(),
+            args,
+        });
+        if frame.len() > self.max_payload {
+            return Err(EmitError::TooLarge {
+                len: frame.len(),
+                max: self.max_payload,
+            });
+        }
+        // After a laptop sleep the socket may look open while the heartbeat long expired: buffer, don't lose.
+        self.check_heartbeat(now);
+        self.sync_status();
+        if self.phase == Phase::Connected {
+            if let Some((id, deadline)) = ack {
+                self.acks.insert(
+                    id,
+                    PendingAck {
+                        deadline,
+                        sent: true,
+                    },
+                );
+            }
+            self.actions.push_back(Action::Send(frame));
+            return Ok(());
+        }
+        if !self.config.buffer_when_disconnected {
+            return Err(EmitError::NotConnected);
+        }
+        if let Some((id, deadline)) = ack {
+            self.acks.insert(
+                id,
+                PendingAck {
+                    deadline,
+                    sent: false,
+                },
+            );
+        }
+        self.buffer.push_back(Buffered { frame, ack_id: id });
+        if self.buffer.len() > self.config.max_buffered.max(1) {
+            if let Some(dropped) = self.buffer.pop_front() {
+                self.report(ConnectionError::BufferOverflow);
+                if let Some(id) = dropped.ack_id {
+                    self.acks.remove(&id);
+                    self.events.push_back(Event::AckResult {
+                        id,
+                        result: Err(AckError::Dropped),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn rejoin_rooms(&mut self, now: f64) {
+        if self.rooms.is_empty() {
+            return;
+        }
+        let rooms = self.rooms.clone();
+        for room in &rooms {
+            let _ = self.send_event("join_room", vec![Value::String(room.clone())], None, now);
+        }
+        self.events.push_back(Event::RoomsRejoined { rooms });
+    }
+
+    fn flush_buffer(&mut self) {
+        while let Some(buffered) = self.buffer.pop_front() {
+            if let Some(ack) = buffered.ack_id.and_then(|id| self.acks.get_mut(&id)) {
+                ack.sent = true;
+            }
+            self.actions.push_back(Action::Send(buffered.frame));
+        }
+    }
+
+    fn check_heartbeat(&mut self, now: f64) {
+        if let Some(deadline) = self.heartbeat_deadline {
+            if now >= deadline && self.transport_active() {
+                self.lose(DisconnectReason::PingTimeout, now);
+            }
+        }
+    }
+
+    fn start_attempt(&mut self, now: f64) {
+        if self.attempts > 0 {
+            self.events.push_back(Event::ReconnectAttempt {
+                attempt: self.attempts,
+            });
+        }
+        self.phase = Phase::Opening {
+            deadline: now + self.config.connect_timeout_ms,
+        };
+        self.actions.push_back(Action::Open {
+            url: self.config.websocket_url(),
+        });
+    }
+
+    /// Drops the transport and reports the disconnect if the app saw a connect. Pending (sent) acks fail: the
+    /// server may or may not have handled them, and a new session will never answer.
+    fn end_transport(&mut self, reason: DisconnectReason) {
+        let was_connected = self.phase == Phase::Connected;
+        if self.transport_active() {
+            self.actions.push_back(Action::Close);
+        }
+        self.heartbeat_deadline = None;
+        self.sid = None;
+        let failed: Vec<u64> = self
+            .acks
+            .iter()
+            .filter(|(_, a)| a.sent)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in failed {
+            self.acks.remove(&id);
+            self.events.push_back(Event::AckResult {
+                id,
+                result: Err(AckError::Disconnected),
+            });
+        }
+        if was_connected {
+            self.events.push_back(Event::Disconnect { reason });
+        }
+    }
+
+    /// The connection was lost without either side asking: retry with backoff if configured.
+    fn lose(&mut self, reason: DisconnectReason, now: f64) {
+        self.end_transport(reason);
+        if !self.config.reconnection || !reason.reconnects() {
+            self.phase = Phase::Idle;
+            return;
+        }
+        self.attempts += 1;
+        if self
+            .config
+            .reconnection_attempts
+            .is_some_and(|max| self.attempts > max)
+        {
+            self.phase = Phase::Failed;
+            self.attempts = 0;
+            self.events.push_back(Event::ReconnectFailed);
+            return;
+        }
+        let delay = self.backoff.delay(self.attempts, self.jitter.next());
+        self.phase = Phase::Backoff { at: now + delay };
+    }
+
+    fn sync_status(&mut self) {
+        let status = match self.phase {
+            Phase::Idle => Status::Disconnected,
+            Phase::Failed => Status::Error,
+            Phase::Connected => Status::Connected,
+            Phase::Backoff { .. } => Status::Reconnecting,
+            Phase::Opening { .. } | Phase::Authenticating { .. } | Phase::Joining { .. } => {
+                if self.attempts > 0 {
+                    Status::Reconnecting
+                } else {
+                    Status::Connecting
+                }
+            }
+        };
+        if status != self.status {
+            self.status = status;
+            self.events.push_back(Event::Status(status));
+        }
+    }
+}

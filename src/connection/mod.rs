@@ -1,0 +1,12 @@
+//! The Socket.IO client connection as a sans-IO state machine: frames, transport events and time go in; frames to
+//! send, the next deadline and app events come out. The browser driver in `web` only moves bytes and ticks a timer.
+
+mod backoff;
+mod config;
+mod event;
+mod machine;
+
+pub use backoff::Backoff;
+pub use config::Config;
+pub use event::{AckError, Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
+pub use machine::Connection;

@@ -1,0 +1,20 @@
+//! inbox-realtime: the real-time layer of a customer-chat inbox.
+//!
+//! The crate is split the sans-IO way:
+//! - [`protocol`]: Engine.IO v4 / Socket.IO v5 packet codec (pure functions);
+//! - [`connection`]: the connection state machine — frames and time in, frames, deadlines and events out;
+//! - [`store`]: the per-room message store (optimistic sends, status ticks, typing);
+//! - `web` (wasm32 only): the browser driver that moves bytes and ticks one timer;
+//! - `api` (wasm32 only): the wasm-bindgen surface used by the TypeScript layer in `js/`.
+//!
+//! Nothing in the core reads a clock or a random source: `now` (milliseconds) and randomness are inputs.
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+
+pub mod connection;
+pub mod protocol;
+pub mod store;
+
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod web;

@@ -1,0 +1,614 @@
+//! State-machine transcripts on a virtual clock: what the client sends, when, and what the app is told.
+
+use inbox_realtime::connection::{
+    AckError, Action, Backoff, Config, Connection, ConnectionError, DisconnectReason, EmitError,
+    Event, Status,
+};
+use serde_json::{json, Map, Value};
+
+const OPEN: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
+
+/// Drives one connection and records everything it outputs.
+struct Harness {
+    conn: Connection,
+    now: f64,
+    sent: Vec<String>,
+    events: Vec<Event>,
+    opens: usize,
+    closes: usize,
+    auth_requests: usize,
+}
+
+impl Harness {
+    fn new(config: Config) -> Self {
+        Harness {
+            conn: Connection::new(config, 42),
+            now: 0.0,
+            sent: vec![],
+            events: vec![],
+            opens: 0,
+            closes: 0,
+            auth_requests: 0,
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Some(action) = self.conn.poll_action() {
+            match action {
+                Action::Open { .. } => self.opens += 1,
+                Action::Close => self.closes += 1,
+                Action::Send(frame) => self.sent.push(frame),
+                Action::RequestAuth => self.auth_requests += 1,
+            }
+        }
+        while let Some(event) = self.conn.poll_event() {
+            self.events.push(event);
+        }
+    }
+
+    fn frame(&mut self, text: &str) {
+        self.conn.handle_frame(text, self.now);
+        self.drain();
+    }
+
+    fn auth(&mut self, auth: Option<Value>) {
+        let map = auth.and_then(|v| match v {
+            Value::Object(m) => Some(m),
+            _ => None,
+        });
+        self.conn.handle_auth(map, self.now);
+        self.drain();
+    }
+
+    /// connect → transport open → Engine.IO open → auth → Socket.IO connect reply.
+    fn connect_fully(&mut self, sid: &str) {
+        if self.conn.status() != Status::Reconnecting {
+            self.conn.connect(self.now);
+        }
+        self.drain();
+        self.conn.handle_transport_open(self.now);
+        self.frame(OPEN);
+        self.auth(None);
+        self.frame(&format!(r#"40{{"sid":"{sid}"}}"#));
+    }
+
+    /// Advances the virtual clock, firing every deadline on the way like the driver's timer would.
+    fn advance(&mut self, ms: f64) {
+        let end = self.now + ms;
+        while let Some(deadline) = self.conn.poll_timeout() {
+            if deadline > end {
+                break;
+            }
+            self.now = self.now.max(deadline);
+            self.conn.handle_timeout(self.now);
+            self.drain();
+        }
+        self.now = end;
+    }
+
+    fn take_sent(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.sent)
+    }
+
+    fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+}
+
+fn config() -> Config {
+    Config::new("http://127.0.0.1:3210")
+}
+
+#[test]
+fn builds_engine_io_urls() {
+    let mut c = Config::new("https://chat.example.com:8443/ignored?x=1");
+    assert_eq!(
+        c.websocket_url(),
+        "wss://chat.example.com:8443/socket.io/?EIO=4&transport=websocket"
+    );
+    c.path = "/rt".into();
+    assert_eq!(
+        c.polling_url(),
+        "https://chat.example.com:8443/rt/?EIO=4&transport=polling"
+    );
+    assert_eq!(
+        Config::new("localhost:8080").websocket_url(),
+        "ws://localhost:8080/socket.io/?EIO=4&transport=websocket"
+    );
+}
+
+#[test]
+fn handshake_sends_auth_and_reports_connected() {
+    let mut h = Harness::new(config());
+    h.conn.connect(0.0);
+    h.drain();
+    assert_eq!(h.opens, 1);
+    assert_eq!(h.conn.status(), Status::Connecting);
+    h.frame(OPEN);
+    assert_eq!(h.auth_requests, 1, "auth is asked for on every connect");
+    h.auth(Some(json!({"token": "abc"})));
+    assert_eq!(h.take_sent(), vec![r#"40{"token":"abc"}"#]);
+    assert_eq!(h.conn.status(), Status::Connecting);
+    h.frame(r#"40{"sid":"s1"}"#);
+    assert_eq!(h.conn.status(), Status::Connected);
+    assert_eq!(h.conn.sid(), Some("s1"));
+    let events = h.take_events();
+    assert!(events.contains(&Event::Connect {
+        sid: "s1".into(),
+        recovered: false
+    }));
+    assert!(events.contains(&Event::Status(Status::Connected)));
+}
+
+#[test]
+fn answers_pings_and_times_out_without_them() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.take_sent();
+    h.advance(25_000.0);
+    h.frame("2");
+    assert_eq!(h.take_sent(), vec!["3"]);
+    // The window restarts at each ping: 44.9 s after it we are still connected.
+    h.advance(44_900.0);
+    assert_eq!(h.conn.status(), Status::Connected);
+    h.advance(200.0);
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    assert!(h.take_events().contains(&Event::Disconnect {
+        reason: DisconnectReason::PingTimeout
+    }));
+    assert_eq!(h.closes, 1);
+}
+
+#[test]
+fn reconnect_delays_grow_are_capped_then_jittered_and_reset_after_success() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    let mut delays = vec![];
+    for _ in 0..8 {
+        let before = h.now;
+        h.conn.handle_transport_close(false, h.now);
+        h.drain();
+        let at = h.conn.poll_timeout().expect("a reconnect is scheduled");
+        delays.push(at - before);
+        h.advance(at - before);
+        assert!(
+            matches!(h.events.last(), Some(Event::ReconnectAttempt { .. })),
+            "{:?}",
+            h.events.last()
+        );
+    }
+    for (i, delay) in delays.iter().enumerate() {
+        let base = (1000.0 * 2f64.powi(i as i32)).min(5000.0);
+        assert!(
+            *delay >= base * 0.5 && *delay <= base * 1.5,
+            "attempt {}: {delay} not within {base} ± 50%",
+            i + 1
+        );
+    }
+    // Past the cap the delays still differ: no lockstep at exactly 5 s.
+    let capped = &delays[3..];
+    assert!(
+        capped.iter().any(|d| (d - capped[0]).abs() > 1.0),
+        "{capped:?}"
+    );
+    assert!(capped.iter().all(|d| (d - 5000.0).abs() > 0.001));
+
+    h.frame(OPEN);
+    h.auth(None);
+    h.frame(r#"40{"sid":"s2"}"#);
+    assert!(h.take_events().contains(&Event::Reconnect { attempts: 8 }));
+    // Counter reset: the next loss waits about 1 s again.
+    let before = h.now;
+    h.conn.handle_transport_close(true, h.now);
+    h.drain();
+    let delay = h.conn.poll_timeout().unwrap() - before;
+    assert!((500.0..=1500.0).contains(&delay), "{delay}");
+}
+
+#[test]
+fn jitter_spreads_clients_at_the_cap() {
+    let backoff = Backoff {
+        initial_ms: 1000.0,
+        max_ms: 5000.0,
+        randomization_factor: 0.5,
+    };
+    assert_eq!(backoff.delay(10, 0.0), 2500.0);
+    assert_eq!(backoff.delay(10, 0.5), 5000.0);
+    assert!(backoff.delay(10, 0.999) > 7400.0);
+    assert_eq!(backoff.delay(1, 0.5), 1000.0);
+    assert_eq!(backoff.delay(2, 0.5), 2000.0);
+    assert_eq!(backoff.delay(u32::MAX, f64::NAN), 5000.0);
+}
+
+#[test]
+fn rooms_are_rejoined_after_every_reconnect() {
+    let mut h = Harness::new(config());
+    h.conn.join_room("r1", 0.0); // before connecting: remembered, joined on connect
+    h.connect_fully("s1");
+    assert_eq!(h.take_sent(), vec!["40", r#"42["join_room","r1"]"#]);
+    h.conn.join_room("r2", h.now);
+    h.conn.join_room("r2", h.now); // joining twice sends once
+    h.conn.join_room("r3", h.now);
+    h.conn.leave_room("r3", h.now);
+    h.drain();
+    assert_eq!(
+        h.take_sent(),
+        vec![
+            r#"42["join_room","r2"]"#,
+            r#"42["join_room","r3"]"#,
+            r#"42["leave_room","r3"]"#
+        ]
+    );
+    for round in 0..3 {
+        h.conn.handle_transport_close(false, h.now);
+        h.drain();
+        h.advance(10_000.0);
+        h.frame(OPEN);
+        h.auth(None);
+        h.frame(&format!(r#"40{{"sid":"s{round}"}}"#));
+        assert_eq!(
+            h.take_sent(),
+            vec!["40", r#"42["join_room","r1"]"#, r#"42["join_room","r2"]"#]
+        );
+        assert!(h.take_events().contains(&Event::RoomsRejoined {
+            rooms: vec!["r1".into(), "r2".into()]
+        }));
+    }
+}
+
+#[test]
+fn connect_error_is_reported_and_never_retried() {
+    let mut h = Harness::new(config());
+    h.conn.connect(0.0);
+    h.drain();
+    h.frame(OPEN);
+    h.auth(Some(json!({"token": "bad"})));
+    h.frame(r#"44{"message":"invalid token","data":{"code":"AUTH"}}"#);
+    assert_eq!(h.conn.status(), Status::Error);
+    assert!(h.take_events().contains(&Event::ConnectError {
+        message: "invalid token".into(),
+        data: Some(json!({"code":"AUTH"}))
+    }));
+    assert_eq!(
+        h.conn.poll_timeout(),
+        None,
+        "nothing scheduled: no retry loop"
+    );
+    h.advance(600_000.0);
+    assert_eq!(h.opens, 1);
+    // The app fixes the token and connects again.
+    h.conn.connect(h.now);
+    h.drain();
+    assert_eq!(h.opens, 2);
+    assert_eq!(h.auth_requests, 1);
+    h.frame(OPEN);
+    assert_eq!(
+        h.auth_requests, 2,
+        "the auth callback runs again so a refreshed token is used"
+    );
+}
+
+#[test]
+fn server_disconnect_is_not_retried_but_transport_close_is() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.frame("41");
+    assert_eq!(h.conn.status(), Status::Disconnected);
+    assert!(h.take_events().contains(&Event::Disconnect {
+        reason: DisconnectReason::ServerDisconnect
+    }));
+    h.advance(60_000.0);
+    assert_eq!(h.opens, 1);
+
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.frame("1"); // Engine.IO close from the server (e.g. it is shutting down)
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    h.advance(2_000.0);
+    assert_eq!(h.opens, 2);
+}
+
+#[test]
+fn client_disconnect_stops_everything() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.take_sent();
+    h.conn.disconnect(h.now);
+    h.drain();
+    assert_eq!(h.take_sent(), vec!["41"]);
+    assert_eq!(h.conn.status(), Status::Disconnected);
+    assert_eq!(h.conn.poll_timeout(), None);
+    // A late close event of the dropped transport changes nothing.
+    h.conn.handle_transport_close(false, h.now);
+    h.drain();
+    h.advance(60_000.0);
+    assert_eq!(h.opens, 1);
+}
+
+#[test]
+fn acks_resolve_time_out_and_fail_on_disconnect() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.take_sent();
+    let a = h
+        .conn
+        .emit_with_ack("echo", vec![json!("hi")], None, h.now)
+        .unwrap();
+    let b = h
+        .conn
+        .emit_with_ack("slow", vec![], Some(1000.0), h.now)
+        .unwrap();
+    let c = h.conn.emit_with_ack("lost", vec![], None, h.now).unwrap();
+    h.drain();
+    assert_eq!(
+        h.take_sent(),
+        vec![
+            format!(r#"42{a}["echo","hi"]"#),
+            format!(r#"42{b}["slow"]"#),
+            format!(r#"42{c}["lost"]"#)
+        ]
+    );
+    h.frame(&format!(r#"43{a}["hi"]"#));
+    assert!(h.take_events().contains(&Event::AckResult {
+        id: a,
+        result: Ok(vec![json!("hi")])
+    }));
+    h.advance(1000.0);
+    assert!(h.take_events().contains(&Event::AckResult {
+        id: b,
+        result: Err(AckError::Timeout)
+    }));
+    h.frame(&format!(r#"43{b}["late"]"#));
+    assert!(h
+        .take_events()
+        .contains(&Event::Error(ConnectionError::UnknownAck(b))));
+    h.conn.handle_transport_close(false, h.now);
+    h.drain();
+    assert!(h.take_events().contains(&Event::AckResult {
+        id: c,
+        result: Err(AckError::Disconnected)
+    }));
+}
+
+#[test]
+fn emits_while_disconnected_are_buffered_and_flushed_in_order() {
+    let mut h = Harness::new(config());
+    h.conn.emit("a", vec![json!(1)], 0.0).unwrap();
+    let id = h.conn.emit_with_ack("b", vec![], None, 0.0).unwrap();
+    h.conn.join_room("room", 0.0);
+    assert_eq!(h.conn.buffered(), 2);
+    h.connect_fully("s1");
+    assert_eq!(
+        h.take_sent(),
+        vec![
+            "40".to_owned(),
+            r#"42["join_room","room"]"#.into(),
+            r#"42["a",1]"#.into(),
+            format!(r#"42{id}["b"]"#)
+        ]
+    );
+    h.frame(&format!(r#"43{id}[]"#));
+    assert!(h.take_events().contains(&Event::AckResult {
+        id,
+        result: Ok(vec![])
+    }));
+}
+
+#[test]
+fn buffering_can_be_turned_off() {
+    let mut h = Harness::new(Config {
+        buffer_when_disconnected: false,
+        ..config()
+    });
+    assert_eq!(h.conn.emit("a", vec![], 0.0), Err(EmitError::NotConnected));
+    assert_eq!(h.conn.buffered(), 0);
+}
+
+#[test]
+fn the_buffer_is_bounded() {
+    let mut h = Harness::new(Config {
+        max_buffered: 2,
+        ..config()
+    });
+    let first = h.conn.emit_with_ack("x", vec![], None, 0.0).unwrap();
+    h.conn.emit("y", vec![], 0.0).unwrap();
+    h.conn.emit("z", vec![], 0.0).unwrap();
+    h.drain();
+    assert_eq!(h.conn.buffered(), 2);
+    let events = h.take_events();
+    assert!(events.contains(&Event::Error(ConnectionError::BufferOverflow)));
+    assert!(events.contains(&Event::AckResult {
+        id: first,
+        result: Err(AckError::Dropped)
+    }));
+}
+
+#[test]
+fn an_emit_after_the_heartbeat_expired_is_buffered_not_lost() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.take_sent();
+    // The laptop slept: no timer fired, the next thing the app does is emit.
+    h.now += 120_000.0;
+    h.conn.emit("after_sleep", vec![], h.now).unwrap();
+    h.drain();
+    assert!(h.take_sent().is_empty());
+    assert_eq!(h.conn.buffered(), 1);
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    h.conn.handle_wake(h.now); // e.g. the tab became visible: retry at once
+    h.drain();
+    assert_eq!(h.opens, 2);
+    h.frame(OPEN);
+    h.auth(None);
+    h.frame(r#"40{"sid":"s2"}"#);
+    assert_eq!(h.take_sent(), vec!["40", r#"42["after_sleep"]"#]);
+}
+
+#[test]
+fn reserved_and_oversized_emits_are_refused() {
+    let mut h = Harness::new(config());
+    assert_eq!(
+        h.conn.emit("disconnect", vec![], 0.0),
+        Err(EmitError::ReservedName("disconnect".into()))
+    );
+    let big = "x".repeat(1_000_001);
+    assert!(matches!(
+        h.conn.emit("big", vec![json!(big)], 0.0),
+        Err(EmitError::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn gives_up_after_the_configured_attempts() {
+    let mut h = Harness::new(Config {
+        reconnection_attempts: Some(2),
+        ..config()
+    });
+    h.connect_fully("s1");
+    for _ in 0..2 {
+        h.conn.handle_transport_close(true, h.now);
+        h.drain();
+        h.advance(10_000.0);
+    }
+    h.conn.handle_transport_close(true, h.now);
+    h.drain();
+    assert!(h.take_events().contains(&Event::ReconnectFailed));
+    assert_eq!(h.conn.status(), Status::Error);
+    assert_eq!(h.opens, 3);
+}
+
+#[test]
+fn a_handshake_that_never_completes_is_retried() {
+    let mut h = Harness::new(Config {
+        connect_timeout_ms: 5000.0,
+        ..config()
+    });
+    h.conn.connect(0.0);
+    h.drain();
+    h.advance(5000.0);
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    h.advance(2000.0);
+    assert_eq!(h.opens, 2);
+}
+
+#[test]
+fn uses_the_namespace_and_ignores_other_ones() {
+    let mut h = Harness::new(Config {
+        namespace: "/admin".into(),
+        ..config()
+    });
+    h.conn.connect(0.0);
+    h.drain();
+    h.frame(OPEN);
+    h.auth(Some(json!({"token": "t"})));
+    assert_eq!(h.take_sent(), vec![r#"40/admin,{"token":"t"}"#]);
+    h.frame(r#"40/admin,{"sid":"a1"}"#);
+    assert_eq!(h.conn.status(), Status::Connected);
+    h.frame(r#"42["root_event"]"#);
+    h.frame(r#"42/admin,["admin_event",1]"#);
+    let events = h.take_events();
+    assert!(events.contains(&Event::Error(ConnectionError::WrongNamespace("/".into()))));
+    assert!(events.contains(&Event::Message {
+        name: "admin_event".into(),
+        args: vec![json!(1)],
+        ack_id: None
+    }));
+    h.conn.emit("hi", vec![], h.now).unwrap();
+    h.drain();
+    assert_eq!(h.take_sent(), vec![r#"42/admin,["hi"]"#]);
+}
+
+#[test]
+fn malformed_frames_are_reported_and_the_connection_stays_up() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.take_events();
+    for bad in [
+        "",
+        "x",
+        "42[",
+        "42{}",
+        "45",
+        "43",
+        "4/x",
+        "bAAA",
+        r#"431["x"]"#,
+    ] {
+        h.frame(bad);
+    }
+    let errors = h
+        .take_events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::Error(_)))
+        .count();
+    assert_eq!(errors, 9);
+    assert_eq!(h.conn.status(), Status::Connected);
+    h.frame(r#"42["ok"]"#);
+    assert_eq!(
+        h.take_events(),
+        vec![Event::Message {
+            name: "ok".into(),
+            args: vec![],
+            ack_id: None
+        }]
+    );
+}
+
+#[test]
+fn server_acks_are_answered() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.take_sent();
+    h.frame(r#"425["question"]"#);
+    assert!(h.take_events().contains(&Event::Message {
+        name: "question".into(),
+        args: vec![],
+        ack_id: Some(5)
+    }));
+    h.conn.ack(5, vec![json!("answer")]);
+    h.drain();
+    assert_eq!(h.take_sent(), vec![r#"435["answer"]"#]);
+}
+
+#[test]
+fn connection_state_recovery_sends_pid_and_offset() {
+    let mut h = Harness::new(config());
+    h.conn.connect(0.0);
+    h.drain();
+    h.frame(OPEN);
+    h.auth(Some(json!({"token": "t"})));
+    h.frame(r#"40{"sid":"s1","pid":"p1"}"#);
+    h.frame(r#"42["new_message",{"id":"m1"},"off-1"]"#);
+    h.frame(r#"42["new_message",{"id":"m2"},"off-2"]"#);
+    h.take_sent();
+    h.conn.handle_transport_close(false, h.now);
+    h.drain();
+    h.advance(2_000.0);
+    h.frame(OPEN);
+    h.auth(Some(json!({"token": "t"})));
+    let connect = h.take_sent().pop().unwrap();
+    let payload: Map<String, Value> = serde_json::from_str(&connect[2..]).unwrap();
+    assert_eq!(payload.get("pid"), Some(&json!("p1")));
+    assert_eq!(payload.get("offset"), Some(&json!("off-2")));
+    assert_eq!(payload.get("token"), Some(&json!("t")));
+    h.frame(r#"40{"sid":"s2","pid":"p1"}"#);
+    assert!(h.take_events().contains(&Event::Connect {
+        sid: "s2".into(),
+        recovered: true
+    }));
+}
+
+#[test]
+fn offline_reports_at_once_and_online_retries_at_once() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.conn.handle_offline(h.now);
+    h.drain();
+    assert!(h.take_events().contains(&Event::Disconnect {
+        reason: DisconnectReason::Offline
+    }));
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    h.conn.handle_wake(h.now + 10.0);
+    h.drain();
+    assert_eq!(h.opens, 2);
+}
