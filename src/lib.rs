@@ -15,6 +15,6 @@ pub mod protocol;
 pub mod store;
 
 #[cfg(target_arch = "wasm32")]
-mod api;
+pub mod api;
 #[cfg(target_arch = "wasm32")]
 mod web;

@@ -1,0 +1,8 @@
+# The two commands of the README. Everything else lives in scripts/.
+.PHONY: demo test bench
+
+demo:   ## build the package and the example page, start the dev server, open http://127.0.0.1:8080
+	bash scripts/demo.sh
+
+test:   ## every test: lints, native, browser (wasm in Chromium vs real socket.io), JS, e2e
+	bash scripts/test.sh

@@ -1,0 +1,92 @@
+//! Ingest throughput of the message store: N messages into one room, 10% of them confirming optimistic sends made
+//! beforehand (half by `client_id`, half by text match). Prints ns/event per N and the 100k/1k ratio.
+//! Run: `cargo bench --bench store_ingest`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use inbox_realtime::store::{Ingested, MessageStore};
+use serde_json::{json, Value};
+
+const T0: f64 = 1_700_000_000_000.0;
+
+struct Case {
+    store: MessageStore,
+    events: Vec<(Value, f64)>,
+}
+
+fn prepare(n: usize) -> Case {
+    let mut store = MessageStore::default();
+    let mut events = Vec::with_capacity(n);
+    for j in 0..n {
+        let ts = T0 + j as f64 * 1_000.0;
+        if j % 10 == 0 {
+            // An agent send made beforehand; its echo comes at its place in the stream.
+            let text = format!("reply number {j}");
+            let cid = store
+                .add_optimistic("room", &text, Some("agent-1"), ts - 500.0)
+                .expect("valid optimistic send");
+            let mut echo = json!({
+                "id": format!("wamid.{j}"), "room_id": "room", "text": text,
+                "user_id": "agent-1", "timestamp": ts, "status": "sent",
+            });
+            if j % 20 == 0 {
+                echo["client_id"] = json!(cid);
+            }
+            events.push((echo, ts));
+        } else {
+            events.push((
+                json!({
+                    "id": format!("wamid.{j}"), "room_id": "room", "text": "Olá, tudo bem? Quero saber do meu pedido",
+                    "timestamp": (ts / 1000.0).floor().to_string(), "from": "5511999990000", "type": "text",
+                }),
+                ts,
+            ));
+        }
+    }
+    store.drain_events();
+    Case { store, events }
+}
+
+/// Best-of-`reps` nanoseconds per ingested event.
+fn run(n: usize, reps: usize) -> f64 {
+    let mut best = f64::INFINITY;
+    for _ in 0..reps {
+        let Case { mut store, events } = prepare(n);
+        let mut replaced = 0usize;
+        let start = Instant::now();
+        for (v, now) in &events {
+            if let Ok(Ingested::ReplacedOptimistic { .. }) = store.ingest_message(v, *now) {
+                replaced += 1;
+            }
+            // The wasm layer drains after every event.
+            while let Some(e) = store.poll_event() {
+                black_box(e);
+            }
+        }
+        let ns = start.elapsed().as_nanos() as f64 / n as f64;
+        assert_eq!(replaced, n.div_ceil(10), "every echo must confirm its optimistic send");
+        assert_eq!(store.message_count("room"), n);
+        black_box(&store);
+        best = best.min(ns);
+    }
+    best
+}
+
+fn main() {
+    let sizes = [1_000usize, 10_000, 100_000];
+    let mut results = Vec::new();
+    for &n in &sizes {
+        let reps = if n >= 100_000 { 3 } else { 7 };
+        let ns = run(n, reps);
+        println!("store_ingest n={n:>7}: {ns:>8.0} ns/event (best of {reps}; 10% optimistic confirmations)");
+        results.push(ns);
+    }
+    if let (Some(first), Some(last)) = (results.first(), results.last()) {
+        println!(
+            "ratio 100k/1k = {:.2} (log2(100k)/log2(1k) = {:.2})",
+            last / first,
+            (100_000f64).log2() / (1_000f64).log2()
+        );
+    }
+}

@@ -1,0 +1,338 @@
+// The chat inbox back end's contract, in memory: WhatsApp webhook in, agent
+// REST sends out, Socket.IO rooms per customer conversation. server.js reads
+// the environment and calls createInboxServer; tests can call it directly.
+import http from "node:http";
+import crypto from "node:crypto";
+import express from "express";
+import jwt from "jsonwebtoken";
+import { Server } from "socket.io";
+import { MessageStore } from "./store.js";
+import { parseWebhook, buildTextWebhook, validSignature } from "./whatsapp.js";
+
+const MAX_TEXT = 4096; // WhatsApp's limit for a text message body
+const MAX_ROOM = 128;
+
+const isRoomId = (v) => typeof v === "string" && v.trim() !== "" && v.length <= MAX_ROOM;
+const randomWamid = () => "wamid." + crypto.randomBytes(12).toString("base64url");
+
+/**
+ * @param {object} cfg
+ * @param {string|string[]|true} [cfg.corsOrigin]  true = reflect any origin
+ * @param {string} [cfg.jwtSecret]   verify socket.handshake.auth.token (HS256)
+ * @param {boolean} [cfg.recovery]   Socket.IO connectionStateRecovery
+ * @param {string} [cfg.dataFile]    persist messages to this JSON file
+ * @param {string} [cfg.verifyToken] webhook GET handshake token
+ * @param {string} [cfg.appSecret]   if set, require X-Hub-Signature-256 on webhooks
+ * @param {boolean} [cfg.failSends]  start in "WhatsApp send fails" mode
+ * @param {number} [cfg.deliverDelayMs] / [cfg.readDelayMs] simulated receipts
+ * @param {{staticDir?: string, pkgDir?: string, jsDir?: string}} [cfg.static]
+ * @param {(msg: string) => void} [cfg.log]
+ */
+export function createInboxServer(cfg = {}) {
+  const {
+    corsOrigin = true,
+    jwtSecret,
+    recovery = false,
+    dataFile,
+    verifyToken = "dev-verify-token",
+    appSecret,
+    deliverDelayMs = 600,
+    readDelayMs = 1500,
+    log = (msg) => console.log(msg),
+  } = cfg;
+  let failSends = Boolean(cfg.failSends);
+  const startedAt = Date.now();
+  const store = new MessageStore({ dataFile });
+  const timers = new Set();
+
+  const app = express();
+  const httpServer = http.createServer(app);
+  const io = new Server(httpServer, {
+    cors: { origin: corsOrigin, credentials: true },
+    // Lets a briefly disconnected client get missed room events replayed and
+    // its rooms restored, instead of resyncing over REST.
+    ...(recovery && { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true } }),
+  });
+
+  // ---------- event fan-out (the Socket.IO contract) ----------
+
+  // A new message goes to its conversation room (open chat windows) AND as
+  // `inbox_message` to every socket, so the sidebar can update previews and
+  // unread counts for conversations the agent has not joined.
+  function publishMessage(msg) {
+    io.to(msg.room_id).emit("new_message", msg);
+    io.emit("inbox_message", { room_id: msg.room_id, message: msg });
+  }
+
+  function publishStatus(id, room_id, status, timestamp) {
+    io.to(room_id).emit("message_status_update", { id, room_id, status, timestamp });
+  }
+
+  // Applies a validated webhook; shared by the real webhook and /dev/customer-message.
+  function applyWebhook(parsed) {
+    let messages = 0;
+    let statuses = 0;
+    for (const m of parsed.messages) {
+      // WhatsApp redelivers webhooks it thinks failed: the wamid is the dedup key.
+      const msg = {
+        id: m.id,
+        room_id: m.room_id,
+        text: m.text,
+        user_id: null, // customer
+        direction: "incoming",
+        status: "received",
+        timestamp: m.timestamp,
+        from: m.from,
+        contact_name: m.contact_name ?? store.contactName(m.room_id),
+      };
+      if (!store.add(msg)) continue;
+      messages += 1;
+      publishMessage(msg);
+    }
+    for (const s of parsed.statuses) {
+      const updated = store.updateStatus(s.id, s.status);
+      const known = store.get(s.id);
+      // Stale (backwards) receipts are dropped; receipts for messages this
+      // process never stored (sent before a restart without DATA_FILE) are
+      // still forwarded because the client may hold them.
+      if (known && !updated) continue;
+      statuses += 1;
+      publishStatus(s.id, known?.room_id ?? s.room_id, s.status, s.timestamp);
+    }
+    return { messages, statuses };
+  }
+
+  function schedule(ms, fn) {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  }
+
+  // Simulated WhatsApp receipts for an agent's message.
+  function simulateReceipts(msg) {
+    const deliver = (status) => {
+      if (store.updateStatus(msg.id, status)) publishStatus(msg.id, msg.room_id, status, Date.now());
+    };
+    schedule(deliverDelayMs, () => {
+      deliver("delivered");
+      schedule(readDelayMs, () => deliver("read"));
+    });
+  }
+
+  // ---------- HTTP ----------
+
+  const allowOrigin = (origin) =>
+    corsOrigin === true || corsOrigin === "*" || (Array.isArray(corsOrigin) ? corsOrigin.includes(origin) : corsOrigin === origin);
+
+  app.disable("x-powered-by");
+  app.use((req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && allowOrigin(origin)) {
+      res.set("Access-Control-Allow-Origin", origin);
+      res.set("Access-Control-Allow-Credentials", "true");
+      res.set("Vary", "Origin");
+    }
+    if (req.method === "OPTIONS") {
+      res.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+      res.set("Access-Control-Allow-Headers", "Content-Type, Authorization");
+      res.set("Access-Control-Max-Age", "600");
+      return res.sendStatus(204);
+    }
+    next();
+  });
+  // Keep the raw bytes: the webhook signature is computed over them.
+  app.use(express.json({ limit: "1mb", verify: (req, _res, buf) => (req.rawBody = buf) }));
+
+  app.get("/health", (_req, res) => {
+    res.json({ status: "ok", uptime: (Date.now() - startedAt) / 1000, connections: io.engine.clientsCount });
+  });
+
+  // Meta's subscription handshake.
+  app.get("/webhook/whatsapp", (req, res) => {
+    if (req.query["hub.mode"] === "subscribe" && req.query["hub.verify_token"] === verifyToken) {
+      return res.type("text/plain").send(String(req.query["hub.challenge"] ?? ""));
+    }
+    res.sendStatus(403);
+  });
+
+  app.post("/webhook/whatsapp", (req, res) => {
+    if (appSecret && !validSignature(req.rawBody, req.get("x-hub-signature-256"), appSecret)) {
+      return res.status(401).json({ error: "invalid signature" });
+    }
+    const parsed = parseWebhook(req.body);
+    if (parsed.error) return res.status(400).json({ error: parsed.error });
+    res.json({ ok: true, ...applyWebhook(parsed) });
+  });
+
+  // The agent's send. Retrying with the same client_id returns the stored
+  // message instead of sending twice (safe for an offline outbox replay).
+  app.post("/api/messages", (req, res) => {
+    const { to, text, user_id = null, client_id } = req.body ?? {};
+    if (!isRoomId(to)) return res.status(400).json({ error: "to must be a non-empty string" });
+    if (typeof text !== "string" || text.trim() === "") return res.status(400).json({ error: "text must be a non-empty string" });
+    if (text.length > MAX_TEXT) return res.status(400).json({ error: `text must be at most ${MAX_TEXT} characters` });
+    if (user_id !== null && typeof user_id !== "string" && typeof user_id !== "number") {
+      return res.status(400).json({ error: "user_id must be a string, number or null" });
+    }
+    if (client_id !== undefined && (typeof client_id !== "string" || client_id === "" || client_id.length > 128)) {
+      return res.status(400).json({ error: "client_id must be a non-empty string" });
+    }
+
+    if (client_id !== undefined) {
+      const existing = store.findByClientId(to, client_id);
+      if (existing) return res.json({ id: existing.id, status: existing.status, client_id, timestamp: existing.timestamp });
+    }
+    if (failSends || text.startsWith("/fail")) {
+      return res.status(500).json({ error: "whatsapp send failed" });
+    }
+
+    const msg = {
+      id: randomWamid(),
+      room_id: to,
+      text,
+      user_id,
+      direction: "outgoing",
+      status: "sent",
+      timestamp: Date.now(),
+      ...(client_id !== undefined && { client_id }),
+      contact_name: store.contactName(to),
+    };
+    store.add(msg); // may bump timestamp by a few ms to keep it unique in the room
+    res.json({ id: msg.id, status: "sent", client_id: client_id ?? null, timestamp: msg.timestamp });
+    publishMessage(msg);
+    simulateReceipts(msg);
+  });
+
+  app.get("/api/messages", (req, res) => {
+    const room = req.query.room ?? req.query.room_id;
+    if (!isRoomId(room)) return res.status(400).json({ error: "room is required" });
+    const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) return res.status(400).json({ error: "limit must be an integer 1..500" });
+    if (req.query.since !== undefined) {
+      const since = Number(req.query.since);
+      if (!Number.isFinite(since)) return res.status(400).json({ error: "since must be a number (ms)" });
+      return res.json(store.since(room, since, limit));
+    }
+    const before = req.query.before === undefined ? Infinity : Number(req.query.before);
+    if (Number.isNaN(before)) return res.status(400).json({ error: "before must be a number (ms)" });
+    res.json(store.before(room, before, limit));
+  });
+
+  app.get("/api/rooms", (_req, res) => res.json(store.roomList()));
+
+  // ---------- dev hooks (demo buttons and e2e tests) ----------
+
+  app.post("/dev/fail-sends", (req, res) => {
+    if (typeof req.body?.enabled !== "boolean") return res.status(400).json({ error: "enabled must be a boolean" });
+    failSends = req.body.enabled;
+    log(`[dev] fail-sends ${failSends ? "on" : "off"}`);
+    res.json({ ok: true, enabled: failSends });
+  });
+
+  app.post("/dev/typing", (req, res) => {
+    const { room_id, user, is_typing = true } = req.body ?? {};
+    if (!isRoomId(room_id)) return res.status(400).json({ error: "room_id must be a non-empty string" });
+    const who = typeof user === "string" && user !== "" ? user : store.contactName(room_id) ?? "customer";
+    io.to(room_id).emit("typing_indicator", { room_id, is_typing: Boolean(is_typing), user: who });
+    res.json({ ok: true });
+  });
+
+  // Same code path as a real inbound WhatsApp message.
+  app.post("/dev/customer-message", (req, res) => {
+    const { room_id, text, name } = req.body ?? {};
+    if (!isRoomId(room_id)) return res.status(400).json({ error: "room_id must be a non-empty string" });
+    if (typeof text !== "string" || text === "") return res.status(400).json({ error: "text must be a non-empty string" });
+    const id = randomWamid();
+    const contact = typeof name === "string" && name !== "" ? name : store.contactName(room_id) ?? undefined;
+    const parsed = parseWebhook(buildTextWebhook({ roomId: room_id, text, name: contact, id }));
+    if (parsed.error) return res.status(400).json({ error: parsed.error });
+    const result = applyWebhook(parsed);
+    res.json({ ok: true, ...result, message: store.get(id) });
+  });
+
+  // ---------- static files for the demo ----------
+
+  // Registered after the API so a file can never shadow an endpoint. Express's
+  // static serves .wasm as application/wasm, which WebAssembly.instantiateStreaming needs.
+  const { staticDir, pkgDir, jsDir } = cfg.static ?? {};
+  if (pkgDir) app.use("/pkg", express.static(pkgDir));
+  if (jsDir) app.use("/js", express.static(jsDir));
+  if (staticDir) app.use("/", express.static(staticDir));
+
+  app.use((_req, res) => res.status(404).json({ error: "not found" }));
+  // Bad JSON and oversized bodies end up here; answer JSON, not an HTML page.
+  app.use((err, _req, res, _next) => {
+    const status = err.status ?? err.statusCode ?? 500;
+    if (status >= 500) log(`[http] error: ${err.message}`);
+    res.status(status).json({ error: err.type === "entity.parse.failed" ? "invalid JSON" : err.message });
+  });
+
+  // ---------- Socket.IO ----------
+
+  if (jwtSecret) {
+    io.use((socket, next) => {
+      const token = socket.handshake.auth?.token;
+      try {
+        if (typeof token !== "string") throw new Error("missing token");
+        socket.data.user = jwt.verify(token, jwtSecret, { algorithms: ["HS256"] });
+        next();
+      } catch (err) {
+        // Log why, never the token itself.
+        log(`[io] rejected handshake: ${err.message}`);
+        next(new Error("unauthorized"));
+      }
+    });
+  }
+
+  const ackOk = (ack, body) => (typeof ack === "function" ? ack(body) : undefined);
+
+  io.on("connection", (socket) => {
+    const who = socket.data.user?.sub ?? "anonymous";
+    log(`[io] connect ${socket.id} user=${who}${socket.recovered ? " (recovered)" : ""} total=${io.engine.clientsCount}`);
+    // Sent through the adapter (not socket.emit) so it carries a recovery
+    // offset: with RECOVERY=1 a client can only be restored once it has
+    // received at least one such packet.
+    io.to(socket.id).emit("session", { sid: socket.id, recovered: socket.recovered, user: socket.data.user?.sub ?? null });
+
+    socket.on("join_room", (roomId, ack) => {
+      if (!isRoomId(roomId)) return ackOk(ack, { ok: false, error: "invalid room id" });
+      socket.join(roomId);
+      store.markRead(roomId); // an agent opened the conversation
+      ackOk(ack, { ok: true, room: roomId });
+    });
+
+    socket.on("leave_room", (roomId, ack) => {
+      if (!isRoomId(roomId)) return ackOk(ack, { ok: false, error: "invalid room id" });
+      socket.leave(roomId);
+      ackOk(ack, { ok: true, room: roomId });
+    });
+
+    // An agent typing: everyone else in the conversation sees it.
+    socket.on("typing", (payload) => {
+      if (!payload || !isRoomId(payload.room_id)) return;
+      socket.to(payload.room_id).emit("typing_indicator", { room_id: payload.room_id, is_typing: Boolean(payload.is_typing), user: "agent" });
+    });
+
+    socket.on("disconnect", (reason) => log(`[io] disconnect ${socket.id}: ${reason}`));
+  });
+
+  return {
+    app,
+    io,
+    httpServer,
+    store,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => resolve(httpServer.address()));
+      });
+    },
+    close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      return new Promise((resolve) => io.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, native tests, browser tests against a real socket.io server, JS tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# Starts a node server in the background and waits until it prints "listening".
+start_server() {
+  local name=$1 log="target/$1.log"; shift
+  mkdir -p target
+  "$@" >"$log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    grep -q "listening" "$log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$name did not start:"; cat "$log"; exit 1
+}
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (host and wasm32)"
+cargo clippy --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --tests -- -D warnings
+
+step "native tests"
+cargo test
+
+step "browser tests: wasm in headless Chromium against a real socket.io server"
+start_server test-server env TEST_SERVER_PORT=3210 TEST_SERVER_QUIET=1 node tests/server/server.js
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=60 \
+TEST_SERVER_URL=http://127.0.0.1:3210 \
+  cargo test --target wasm32-unknown-unknown --test web
+
+step "server smoke tests"
+node tests/server/smoke.mjs
+node examples/server/smoke.mjs
+
+printf '\n\033[1;32mall tests passed\033[0m\n'

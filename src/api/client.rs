@@ -1,0 +1,345 @@
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Promise};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+
+use super::error::js_error;
+use super::json::{from_js, object_from_js, to_js};
+use super::options::{auth_from_js, config_from_js};
+use crate::connection::{AckError, Connection, ConnectionError, Event};
+use crate::web::{Driver, Output};
+
+/// Listeners by event name. Ids let the TS face hand out unsubscribe functions without Rust closures that leak.
+#[derive(Default)]
+struct Listeners {
+    next_id: u32,
+    by_event: HashMap<String, Vec<(u32, Function)>>,
+}
+
+impl Listeners {
+    fn dispatch(this: &RefCell<Self>, event: &str, args: &Array) {
+        // Copy first: a listener may subscribe or unsubscribe while we iterate.
+        let targets: Vec<Function> =
+            this.borrow().by_event.get(event).map(|v| v.iter().map(|(_, f)| f.clone()).collect()).unwrap_or_default();
+        for f in targets {
+            if let Err(e) = f.apply(&JsValue::NULL, args) {
+                // A throwing listener must not break the others or the connection.
+                web_sys::console::error_2(&format!("inbox-realtime: \"{event}\" listener threw").into(), &e);
+            }
+        }
+    }
+}
+
+/// Promises of `emitWithAck` waiting for their ack.
+type PendingAcks = HashMap<u64, (Function, Function)>;
+
+/// Rust-side observers of server events (the attached message store): they see events without a JS hop.
+pub(crate) type Tap = Rc<dyn Fn(&str, &[Value])>;
+
+pub(crate) struct Hooks {
+    listeners: RefCell<Listeners>,
+    taps: RefCell<Vec<(u32, Tap)>>,
+    pending: RefCell<PendingAcks>,
+    auth: RefCell<Option<JsValue>>,
+}
+
+/// A Socket.IO v4 client over the browser's WebSocket. Prefer the `SocketClient` of the package's TypeScript face,
+/// which wraps this class with `on(...)` returning an unsubscribe function.
+#[wasm_bindgen(js_name = WasmSocketClient)]
+pub struct SocketClient {
+    driver: Driver,
+    hooks: Rc<Hooks>,
+}
+
+impl std::fmt::Debug for SocketClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketClient").finish_non_exhaustive()
+    }
+}
+
+#[wasm_bindgen(js_class = WasmSocketClient)]
+impl SocketClient {
+    /// Creates an idle client for `url` (e.g. `http://localhost:8080`). Options follow socket.io-client: `path`,
+    /// `namespace`, `auth` (object or function, run on every connect), `reconnection`, `reconnectionAttempts`,
+    /// `reconnectionDelay`, `reconnectionDelayMax`, `randomizationFactor`, `timeout`, `ackTimeout`,
+    /// `bufferWhenDisconnected`, `maxBuffered`. Call `connect()` to start.
+    #[wasm_bindgen(constructor)]
+    pub fn new(url: &str, options: JsValue) -> SocketClient {
+        let config = config_from_js(url, &options);
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+        let hooks = Rc::new(Hooks {
+            listeners: RefCell::new(Listeners::default()),
+            taps: RefCell::new(Vec::new()),
+            pending: RefCell::new(HashMap::new()),
+            auth: RefCell::new(auth_from_js(&options)),
+        });
+        let sink_hooks = hooks.clone();
+        let driver = Driver::new(
+            Connection::new(config, seed),
+            Box::new(move |driver, output| match output {
+                Output::Event(event) => deliver(&sink_hooks, event),
+                Output::AuthRequested => provide_auth(&sink_hooks, driver),
+            }),
+        );
+        SocketClient { driver, hooks }
+    }
+
+    /// Starts connecting, or retries at once if waiting out the backoff.
+    pub fn connect(&self) {
+        self.driver.with(|conn, now| conn.connect(now));
+    }
+
+    /// Closes the connection; no reconnect follows until `connect()`.
+    pub fn disconnect(&self) {
+        self.driver.with(|conn, now| conn.disconnect(now));
+    }
+
+    /// Replaces the `auth` option (object or function) for the next connects.
+    #[wasm_bindgen(js_name = setAuth)]
+    pub fn set_auth(&self, auth: JsValue) {
+        *self.hooks.auth.borrow_mut() = if auth.is_undefined() || auth.is_null() { None } else { Some(auth) };
+    }
+
+    /// Adds a listener; returns its id for `off`. Events: `status`, `connect`, `disconnect`, `connect_error`,
+    /// `reconnect_attempt`, `reconnect`, `reconnect_failed`, `rooms_rejoined`, `error`, and every server event.
+    pub fn on(&self, event: &str, listener: Function) -> u32 {
+        let mut listeners = self.hooks.listeners.borrow_mut();
+        listeners.next_id += 1;
+        let id = listeners.next_id;
+        listeners.by_event.entry(event.to_owned()).or_default().push((id, listener));
+        id
+    }
+
+    /// Removes the listener with this id. Returns whether it existed.
+    pub fn off(&self, id: u32) -> bool {
+        let mut listeners = self.hooks.listeners.borrow_mut();
+        let mut found = false;
+        listeners.by_event.retain(|_, list| {
+            let before = list.len();
+            list.retain(|(i, _)| *i != id);
+            found |= list.len() != before;
+            !list.is_empty()
+        });
+        found
+    }
+
+    /// Number of registered listeners (leak checks in tests).
+    #[wasm_bindgen(getter, js_name = listenerCount)]
+    pub fn listener_count(&self) -> usize {
+        self.hooks.listeners.borrow().by_event.values().map(Vec::len).sum()
+    }
+
+    /// Emits `event` with `args`. Buffered while disconnected. Throws on a reserved name or an oversized packet.
+    pub fn emit(&self, event: &str, args: Array) -> Result<(), JsValue> {
+        let args = args_from_js(&args)?;
+        self.driver.with(|conn, now| conn.emit(event, args, now)).map_err(|e| js_error("emit", e))
+    }
+
+    /// Emits and resolves with the server's first ack argument; rejects after `timeoutMs` (default `ackTimeout`) or
+    /// when the connection is lost before the ack.
+    #[wasm_bindgen(js_name = emitWithAck)]
+    pub fn emit_with_ack(&self, event: &str, args: Array, timeout_ms: Option<f64>) -> Promise {
+        let args = match args_from_js(&args) {
+            Ok(args) => args,
+            Err(e) => return Promise::reject(&e),
+        };
+        let hooks = self.hooks.clone();
+        let driver = self.driver.clone();
+        let event = event.to_owned();
+        Promise::new(&mut move |resolve, reject| {
+            // Register before emitting: the outcome may be decided synchronously inside `with`.
+            let result = driver.with(|conn, now| {
+                let id = conn.emit_with_ack(&event, args.clone(), timeout_ms, now);
+                if let Ok(id) = id {
+                    hooks.pending.borrow_mut().insert(id, (resolve.clone(), reject.clone()));
+                }
+                id
+            });
+            if let Err(e) = result {
+                let _ = reject.call1(&JsValue::NULL, &js_error("emit", e));
+            }
+        })
+    }
+
+    /// Joins a room (emits `join_room`); it is joined again after every reconnect.
+    #[wasm_bindgen(js_name = joinRoom)]
+    pub fn join_room(&self, room: &str) {
+        self.driver.with(|conn, now| conn.join_room(room, now));
+    }
+
+    /// Leaves a room (emits `leave_room`) and stops re-joining it.
+    #[wasm_bindgen(js_name = leaveRoom)]
+    pub fn leave_room(&self, room: &str) {
+        self.driver.with(|conn, now| conn.leave_room(room, now));
+    }
+
+    /// `connecting | connected | reconnecting | disconnected | error`.
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> String {
+        self.driver.read(|conn| conn.status().as_str().to_owned())
+    }
+
+    /// Whether the namespace is connected.
+    #[wasm_bindgen(getter)]
+    pub fn connected(&self) -> bool {
+        self.driver.read(|conn| conn.status() == crate::connection::Status::Connected)
+    }
+
+    /// The Socket.IO session id while connected.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> Option<String> {
+        self.driver.read(|conn| conn.sid().map(str::to_owned))
+    }
+
+    /// Rooms this client is in (or will re-join), in join order.
+    #[wasm_bindgen(getter)]
+    pub fn rooms(&self) -> Vec<String> {
+        self.driver.read(|conn| conn.rooms().to_vec())
+    }
+
+    /// The browser went offline: report disconnected at once.
+    #[wasm_bindgen(js_name = notifyOffline)]
+    pub fn notify_offline(&self) {
+        self.driver.with(|conn, now| conn.handle_offline(now));
+    }
+
+    /// The network is back or the tab became visible: reconnect now if waiting, and check the heartbeat.
+    #[wasm_bindgen(js_name = notifyWake)]
+    pub fn notify_wake(&self) {
+        self.driver.with(|conn, now| conn.handle_wake(now));
+    }
+}
+
+impl SocketClient {
+    /// Adds a Rust-side observer of server events; returns its id for [`Hooks::remove_tap`].
+    pub(crate) fn add_tap(&self, tap: Tap) -> (std::rc::Weak<Hooks>, u32) {
+        let mut listeners = self.hooks.listeners.borrow_mut();
+        listeners.next_id += 1;
+        let id = listeners.next_id;
+        self.hooks.taps.borrow_mut().push((id, tap));
+        (Rc::downgrade(&self.hooks), id)
+    }
+}
+
+impl Hooks {
+    pub(crate) fn remove_tap(&self, id: u32) {
+        self.taps.borrow_mut().retain(|(i, _)| *i != id);
+    }
+}
+
+fn args_from_js(args: &Array) -> Result<Vec<Value>, JsValue> {
+    args.iter().map(|a| from_js(&a).map_err(|e| js_error("invalid_argument", e))).collect()
+}
+
+fn single(value: JsValue) -> Array {
+    Array::of1(&value)
+}
+
+/// Turns a state-machine event into JS listener calls (and settles `emitWithAck` promises).
+fn deliver(hooks: &Hooks, event: Event) {
+    let listeners = &hooks.listeners;
+    match event {
+        Event::Status(status) => Listeners::dispatch(listeners, "status", &single(status.as_str().into())),
+        Event::Connect { sid, recovered } => {
+            let info = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&info, &"sid".into(), &sid.into());
+            let _ = js_sys::Reflect::set(&info, &"recovered".into(), &recovered.into());
+            Listeners::dispatch(listeners, "connect", &single(info.into()))
+        }
+        Event::Disconnect { reason } => Listeners::dispatch(listeners, "disconnect", &single(reason.as_str().into())),
+        Event::ConnectError { message, data } => {
+            let error = js_error("connect_error", &message);
+            if let Some(data) = data {
+                let _ = js_sys::Reflect::set(&error, &"data".into(), &to_js(&data));
+            }
+            Listeners::dispatch(listeners, "connect_error", &single(error))
+        }
+        Event::Message { name, args, .. } => {
+            let taps: Vec<Tap> = hooks.taps.borrow().iter().map(|(_, t)| t.clone()).collect();
+            for tap in taps {
+                tap(&name, &args);
+            }
+            let array: Array = args.iter().map(to_js).collect();
+            Listeners::dispatch(listeners, &name, &array)
+        }
+        Event::AckResult { id, result } => {
+            let Some((resolve, reject)) = hooks.pending.borrow_mut().remove(&id) else { return };
+            let _ = match result {
+                Ok(args) => resolve.call1(&JsValue::NULL, &args.first().map(to_js).unwrap_or(JsValue::UNDEFINED)),
+                Err(e) => {
+                    let code = match e {
+                        AckError::Timeout => "ack_timeout",
+                        AckError::Disconnected => "ack_disconnected",
+                        AckError::Dropped => "ack_dropped",
+                    };
+                    reject.call1(&JsValue::NULL, &js_error(code, e))
+                }
+            };
+        }
+        Event::ReconnectAttempt { attempt } => {
+            Listeners::dispatch(listeners, "reconnect_attempt", &single(attempt.into()))
+        }
+        Event::Reconnect { attempts } => Listeners::dispatch(listeners, "reconnect", &single(attempts.into())),
+        Event::ReconnectFailed => Listeners::dispatch(listeners, "reconnect_failed", &Array::new()),
+        Event::RoomsRejoined { rooms } => {
+            let array: Array = rooms.into_iter().map(JsValue::from).collect();
+            Listeners::dispatch(listeners, "rooms_rejoined", &single(array.into()))
+        }
+        Event::Error(error) => {
+            let code = match error {
+                ConnectionError::Decode(_) => "malformed_packet",
+                ConnectionError::WrongNamespace(_) => "wrong_namespace",
+                ConnectionError::UnknownAck(_) => "unknown_ack",
+                ConnectionError::Unexpected(_) => "unexpected_packet",
+                ConnectionError::MissingSid => "missing_sid",
+                ConnectionError::BufferOverflow => "buffer_overflow",
+            };
+            Listeners::dispatch(listeners, "error", &single(js_error(code, error)))
+        }
+    }
+}
+
+/// Runs the app's `auth` (object, or function returning an object or a promise of one) and answers the machine.
+fn provide_auth(hooks: &Rc<Hooks>, driver: &Driver) {
+    let auth = hooks.auth.borrow().clone();
+    let Some(auth) = auth else {
+        return driver.with(|conn, now| conn.handle_auth(None, now));
+    };
+    let value = match auth.dyn_ref::<Function>() {
+        Some(f) => match f.call0(&JsValue::NULL) {
+            Ok(value) => value,
+            Err(e) => {
+                Listeners::dispatch(&hooks.listeners, "error", &single(js_error("auth_callback", js_message(&e))));
+                JsValue::UNDEFINED
+            }
+        },
+        None => auth,
+    };
+    if let Some(promise) = value.dyn_ref::<Promise>() {
+        let future = JsFuture::from(promise.clone());
+        let hooks = Rc::downgrade(hooks);
+        let driver = driver.clone();
+        spawn_local(async move {
+            let value = match future.await {
+                Ok(value) => value,
+                Err(e) => {
+                    if let Some(hooks) = hooks.upgrade() {
+                        Listeners::dispatch(&hooks.listeners, "error", &single(js_error("auth_callback", js_message(&e))));
+                    }
+                    JsValue::UNDEFINED
+                }
+            };
+            driver.with(|conn, now| conn.handle_auth(object_from_js(&value), now));
+        });
+    } else {
+        driver.with(|conn, now| conn.handle_auth(object_from_js(&value), now));
+    }
+}
+
+fn js_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_default()
+}

@@ -1,0 +1,20 @@
+//! The wasm-bindgen surface. Thin: it converts between JS and Rust values and forwards to the core.
+
+mod client;
+mod error;
+mod json;
+mod options;
+mod store;
+
+pub use client::SocketClient;
+pub use store::StoreHandle;
+
+use wasm_bindgen::prelude::*;
+
+/// Installs a panic hook so a bug shows up in the console with its message instead of a bare `unreachable`.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("inbox-realtime panicked: {info}").into());
+    }));
+}

@@ -1,0 +1,60 @@
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+use crate::connection::Config;
+
+pub(crate) fn get(options: &JsValue, key: &str) -> Option<JsValue> {
+    if !options.is_object() {
+        return None;
+    }
+    Reflect::get(options, &key.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+pub(crate) fn number(options: &JsValue, key: &str) -> Option<f64> {
+    get(options, key).and_then(|v| v.as_f64()).filter(|n| n.is_finite() && *n >= 0.0)
+}
+
+/// Reads socket.io-client-style options (`path`, `reconnectionDelay`, …) into a [`Config`]; unknown keys are ignored
+/// and ill-typed values fall back to the default.
+pub(crate) fn config_from_js(url: &str, options: &JsValue) -> Config {
+    let mut config = Config::new(url);
+    if let Some(path) = get(options, "path").and_then(|v| v.as_string()) {
+        config.path = path;
+    }
+    if let Some(namespace) = get(options, "namespace").and_then(|v| v.as_string()) {
+        config.namespace = if namespace.starts_with('/') { namespace } else { format!("/{namespace}") };
+    }
+    if let Some(on) = get(options, "reconnection").and_then(|v| v.as_bool()) {
+        config.reconnection = on;
+    }
+    if let Some(n) = number(options, "reconnectionAttempts") {
+        config.reconnection_attempts = if n.is_infinite() || n >= u32::MAX as f64 { None } else { Some(n as u32) };
+    }
+    if let Some(ms) = number(options, "reconnectionDelay") {
+        config.reconnection_delay_ms = ms;
+    }
+    if let Some(ms) = number(options, "reconnectionDelayMax") {
+        config.reconnection_delay_max_ms = ms;
+    }
+    if let Some(f) = number(options, "randomizationFactor") {
+        config.randomization_factor = f.min(1.0);
+    }
+    if let Some(ms) = number(options, "timeout") {
+        config.connect_timeout_ms = ms;
+    }
+    if let Some(ms) = number(options, "ackTimeout") {
+        config.ack_timeout_ms = ms;
+    }
+    if let Some(on) = get(options, "bufferWhenDisconnected").and_then(|v| v.as_bool()) {
+        config.buffer_when_disconnected = on;
+    }
+    if let Some(n) = number(options, "maxBuffered") {
+        config.max_buffered = n as usize;
+    }
+    config
+}
+
+/// The `auth` option: an object, or a function (sync or async) run on every connect.
+pub(crate) fn auth_from_js(options: &JsValue) -> Option<JsValue> {
+    get(options, "auth")
+}

@@ -1,0 +1,423 @@
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Array, Function, Object, Reflect};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use super::client::{Hooks, SocketClient};
+use super::error::js_error;
+use super::json::{from_js, to_js};
+use super::options::{get, number};
+use crate::store::{Message, MessageStore, StoreError, StoreEvent, StoreOptions};
+use crate::web::{now, DeadlineTimer};
+
+/// Server events the store consumes when attached to a client.
+const STORE_EVENTS: [&str; 3] = ["new_message", "message_status_update", "typing_indicator"];
+
+/// JS objects handed out, cached so React sees the same object until the thing it shows changes.
+#[derive(Default)]
+struct Views {
+    /// Per room: the version the array was built at, and the array.
+    snapshots: HashMap<String, (u64, Array)>,
+    /// Per room, per message key: the revision the object was built at, and the object.
+    objects: HashMap<String, HashMap<String, (u64, JsValue)>>,
+    typing: HashMap<String, (u64, Array)>,
+    /// The inbox list; dropped on any change.
+    inbox: Option<Array>,
+}
+
+#[derive(Default)]
+struct Subscribers {
+    next_id: u32,
+    /// (id, room or "*", callback).
+    rooms: Vec<(u32, String, Function)>,
+    send_failed: Vec<(u32, Function)>,
+    errors: Vec<(u32, Function)>,
+}
+
+struct Shared {
+    store: RefCell<MessageStore>,
+    views: RefCell<Views>,
+    subscribers: RefCell<Subscribers>,
+    timer: RefCell<DeadlineTimer>,
+    attached: RefCell<Option<(Weak<Hooks>, u32)>>,
+}
+
+/// The per-room message store for the chat UI: optimistic sends, confirmed merge, status ticks, typing, unread
+/// counts. Snapshots keep their identity until their room changes, for `useSyncExternalStore`.
+#[wasm_bindgen(js_name = WasmMessageStore)]
+pub struct StoreHandle {
+    shared: Rc<Shared>,
+}
+
+impl std::fmt::Debug for StoreHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreHandle").finish_non_exhaustive()
+    }
+}
+
+fn store_error(e: StoreError) -> JsValue {
+    let code = match e {
+        StoreError::UnknownEvent(_) => "unknown_event",
+        StoreError::UnknownClientId(_) => "unknown_client_id",
+        StoreError::NotFailed(_) => "not_failed",
+        StoreError::TooLarge { .. } => "too_large",
+        _ => "invalid_event",
+    };
+    js_error(code, e)
+}
+
+fn options_from_js(options: &JsValue) -> StoreOptions {
+    let mut opts = StoreOptions::default();
+    if let Some(ms) = number(options, "matchWindowMs") {
+        opts.match_window_ms = ms;
+    }
+    if let Some(ms) = number(options, "pendingTimeoutMs") {
+        opts.pending_timeout_ms = ms;
+    }
+    if let Some(ms) = number(options, "typingTimeoutMs") {
+        opts.typing_timeout_ms = ms;
+    }
+    if let Some(keep) = get(options, "keepFailed").and_then(|v| v.as_bool()) {
+        opts.keep_failed = keep;
+    }
+    opts.max_messages_per_room = number(options, "maxMessagesPerRoom").map(|n| n as usize);
+    opts.client_id_prefix = get(options, "clientIdPrefix").and_then(|v| v.as_string()).unwrap_or_else(|| {
+        // Distinct per tab: a server may deduplicate sends by client id.
+        format!("c{:x}", (js_sys::Math::random() * 4_294_967_295.0) as u64)
+    });
+    opts
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &key.into(), value);
+}
+
+fn message_to_js(message: &Message) -> JsValue {
+    to_js(&message.to_json())
+}
+
+impl Shared {
+    /// Runs a mutation, then notifies subscribers and re-arms the timer. Rust never calls JS mid-mutation.
+    fn mutate<R>(self: &Rc<Self>, f: impl FnOnce(&mut MessageStore, f64) -> R) -> R {
+        let result = f(&mut self.store.borrow_mut(), now());
+        self.flush();
+        result
+    }
+
+    fn flush(self: &Rc<Self>) {
+        let (events, deadline) = {
+            let mut store = self.store.borrow_mut();
+            (store.drain_events(), store.poll_timeout())
+        };
+        let weak = Rc::downgrade(self);
+        self.timer.borrow_mut().arm(deadline, now(), move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.timer.borrow_mut().fired();
+                shared.mutate(|store, now| store.handle_timeout(now));
+            }
+        });
+        if events.is_empty() {
+            return;
+        }
+        self.views.borrow_mut().inbox = None;
+        let mut rooms: Vec<String> = Vec::new();
+        let mut failures = Vec::new();
+        for event in events {
+            match event {
+                StoreEvent::RoomChanged { room_id } | StoreEvent::TypingChanged { room_id } => {
+                    if !rooms.contains(&room_id) {
+                        rooms.push(room_id);
+                    }
+                }
+                StoreEvent::SendFailed { room_id, client_id, reason } => failures.push((room_id, client_id, reason)),
+            }
+        }
+        for room in rooms {
+            let targets: Vec<Function> = self
+                .subscribers
+                .borrow()
+                .rooms
+                .iter()
+                .filter(|(_, r, _)| *r == room || r == "*")
+                .map(|(_, _, f)| f.clone())
+                .collect();
+            call_all(&targets, &room.into());
+        }
+        for (room_id, client_id, reason) in failures {
+            let info = Object::new();
+            set(&info, "room_id", &room_id.into());
+            set(&info, "client_id", &client_id.into());
+            set(&info, "reason", &reason.into());
+            let targets: Vec<Function> = self.subscribers.borrow().send_failed.iter().map(|(_, f)| f.clone()).collect();
+            call_all(&targets, &info.into());
+        }
+    }
+
+    fn report(&self, error: JsValue) {
+        let targets: Vec<Function> = self.subscribers.borrow().errors.iter().map(|(_, f)| f.clone()).collect();
+        call_all(&targets, &error);
+    }
+}
+
+fn call_all(targets: &[Function], arg: &JsValue) {
+    for f in targets {
+        if let Err(e) = f.call1(&JsValue::NULL, arg) {
+            web_sys::console::error_2(&"inbox-realtime: store subscriber threw".into(), &e);
+        }
+    }
+}
+
+#[wasm_bindgen(js_class = WasmMessageStore)]
+impl StoreHandle {
+    /// Creates an empty store. Options: `matchWindowMs` (60000), `pendingTimeoutMs` (60000), `typingTimeoutMs`
+    /// (3000), `keepFailed` (false), `maxMessagesPerRoom` (unbounded), `clientIdPrefix` (random per store).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> StoreHandle {
+        let shared = Rc::new(Shared {
+            store: RefCell::new(MessageStore::new(options_from_js(&options))),
+            views: RefCell::new(Views::default()),
+            subscribers: RefCell::new(Subscribers::default()),
+            timer: RefCell::new(DeadlineTimer::default()),
+            attached: RefCell::new(None),
+        });
+        StoreHandle { shared }
+    }
+
+    /// Feeds the client's `new_message`, `message_status_update` and `typing_indicator` events into this store,
+    /// inside wasm. Invalid events are reported to `onError` listeners and leave the store unchanged.
+    pub fn attach(&self, client: &SocketClient) {
+        self.detach();
+        let weak = Rc::downgrade(&self.shared);
+        let tap = Rc::new(move |name: &str, args: &[Value]| {
+            if !STORE_EVENTS.contains(&name) {
+                return;
+            }
+            let Some(shared) = weak.upgrade() else { return };
+            let payload = args.first().unwrap_or(&Value::Null);
+            if let Err(e) = shared.mutate(|store, now| store.handle_event(name, payload, now)) {
+                shared.report(store_error(e));
+            }
+        });
+        *self.shared.attached.borrow_mut() = Some(client.add_tap(tap));
+    }
+
+    /// Stops consuming the attached client's events.
+    pub fn detach(&self) {
+        if let Some((hooks, id)) = self.shared.attached.borrow_mut().take() {
+            if let Some(hooks) = hooks.upgrade() {
+                hooks.remove_tap(id);
+            }
+        }
+    }
+
+    /// Applies one server event by name (`new_message`, `message_status_update`, `typing_indicator`). Throws an
+    /// `InboxRealtimeError` (code `invalid_event`, `unknown_event`, `too_large`) and changes nothing on bad input.
+    #[wasm_bindgen(js_name = handleEvent)]
+    pub fn handle_event(&self, name: &str, payload: JsValue) -> Result<(), JsValue> {
+        let payload = from_js(&payload).map_err(|e| js_error("invalid_event", e))?;
+        self.shared.mutate(|store, now| store.handle_event(name, &payload, now)).map(|_| ()).map_err(store_error)
+    }
+
+    /// Inserts a `pending` outgoing message at once and returns its client id (send it with the REST call).
+    #[wasm_bindgen(js_name = addOptimistic)]
+    pub fn add_optimistic(&self, room_id: &str, text: &str, user_id: Option<String>) -> Result<String, JsValue> {
+        self.shared.mutate(|store, now| store.add_optimistic(room_id, text, user_id.as_deref(), now)).map_err(store_error)
+    }
+
+    /// The REST send succeeded: pending → sent (one tick) even before the echo. `serverId` links the later echo.
+    #[wasm_bindgen(js_name = markSent)]
+    pub fn mark_sent(&self, client_id: &str, server_id: Option<String>) -> Result<(), JsValue> {
+        self.shared.mutate(|store, now| store.mark_sent(client_id, server_id.as_deref(), now)).map_err(store_error)
+    }
+
+    /// The REST send failed: the message is removed, or kept as `failed` with `keepFailed`.
+    #[wasm_bindgen(js_name = markFailed)]
+    pub fn mark_failed(&self, client_id: &str, reason: &str) -> Result<(), JsValue> {
+        self.shared.mutate(|store, now| store.mark_failed(client_id, reason, now)).map_err(store_error)
+    }
+
+    /// Puts a failed message back to `pending`; returns `{room_id, text, user_id, client_id}` to send again.
+    pub fn retry(&self, client_id: &str) -> Result<JsValue, JsValue> {
+        let info = self.shared.mutate(|store, now| store.retry(client_id, now)).map_err(store_error)?;
+        let out = Object::new();
+        set(&out, "room_id", &info.room_id.into());
+        set(&out, "text", &info.text.into());
+        set(&out, "user_id", &info.user_id.map(JsValue::from).unwrap_or(JsValue::NULL));
+        set(&out, "client_id", &info.client_id.into());
+        Ok(out.into())
+    }
+
+    /// Removes an optimistic message for good (e.g. the user deleted a failed one). Returns whether it existed.
+    pub fn discard(&self, client_id: &str) -> bool {
+        self.shared.mutate(|store, _| store.discard(client_id))
+    }
+
+    /// Merges a page of older messages; returns `{added, updated, unchanged, rejected: [{index, error}]}`.
+    #[wasm_bindgen(js_name = mergeHistory)]
+    pub fn merge_history(&self, room_id: &str, messages: Array, has_more: bool) -> Result<JsValue, JsValue> {
+        let items: Vec<Value> = messages.iter().map(|m| from_js(&m).unwrap_or(Value::Null)).collect();
+        let report =
+            self.shared.mutate(|store, now| store.merge_history(room_id, &items, has_more, now)).map_err(store_error)?;
+        let out = Object::new();
+        set(&out, "added", &(report.added as u32).into());
+        set(&out, "updated", &(report.updated as u32).into());
+        set(&out, "unchanged", &(report.unchanged as u32).into());
+        let rejected: Array = report
+            .rejected
+            .into_iter()
+            .map(|(index, e)| {
+                let item = Object::new();
+                set(&item, "index", &(index as u32).into());
+                set(&item, "error", &e.to_string().into());
+                JsValue::from(item)
+            })
+            .collect();
+        set(&out, "rejected", &rejected.into());
+        Ok(out.into())
+    }
+
+    /// Whether older history may exist for the room.
+    #[wasm_bindgen(js_name = hasMore)]
+    pub fn has_more(&self, room_id: &str) -> bool {
+        self.shared.store.borrow().has_more(room_id)
+    }
+
+    /// The room's messages, oldest first. The same array is returned until the room changes, and unchanged
+    /// messages keep their object identity across snapshots.
+    pub fn snapshot(&self, room_id: &str) -> Array {
+        let store = self.shared.store.borrow();
+        let version = store.version(room_id);
+        let mut views = self.shared.views.borrow_mut();
+        if let Some((v, array)) = views.snapshots.get(room_id) {
+            if *v == version {
+                return array.clone();
+            }
+        }
+        let mut old = views.objects.remove(room_id).unwrap_or_default();
+        let mut objects = HashMap::with_capacity(store.message_count(room_id));
+        let array = Array::new_with_length(store.message_count(room_id) as u32);
+        for (i, message) in store.messages(room_id).enumerate() {
+            let object = match old.remove(&message.key) {
+                Some((rev, object)) if rev == message.rev => object,
+                _ => message_to_js(message),
+            };
+            array.set(i as u32, object.clone());
+            objects.insert(message.key.clone(), (message.rev, object));
+        }
+        views.objects.insert(room_id.to_owned(), objects);
+        views.snapshots.insert(room_id.to_owned(), (version, array.clone()));
+        array
+    }
+
+    /// A number that changes whenever the room's messages or typing users change.
+    pub fn version(&self, room_id: &str) -> f64 {
+        self.shared.store.borrow().version(room_id) as f64
+    }
+
+    /// Names (or ids) of the users typing in the room now; the same array until it changes.
+    #[wasm_bindgen(js_name = typingUsers)]
+    pub fn typing_users(&self, room_id: &str) -> Array {
+        let store = self.shared.store.borrow();
+        let version = store.version(room_id);
+        let mut views = self.shared.views.borrow_mut();
+        if let Some((v, array)) = views.typing.get(room_id) {
+            if *v == version {
+                return array.clone();
+            }
+        }
+        let array: Array =
+            store.typing(room_id).into_iter().map(|u| JsValue::from(u.name.unwrap_or(u.id))).collect();
+        views.typing.insert(room_id.to_owned(), (version, array.clone()));
+        array
+    }
+
+    /// The inbox list: `[{room_id, last_message, unread, version, has_more}]`, newest activity first; the same
+    /// array until something changes.
+    pub fn rooms(&self) -> Array {
+        if let Some(inbox) = &self.shared.views.borrow().inbox {
+            return inbox.clone();
+        }
+        let mut summaries = self.shared.store.borrow().rooms();
+        summaries.sort_by(|a, b| {
+            let ts = |s: &crate::store::RoomSummary| s.last_message.as_ref().map_or(f64::MIN, |m| m.timestamp);
+            ts(b).total_cmp(&ts(a)).then_with(|| a.room_id.cmp(&b.room_id))
+        });
+        let array: Array = summaries
+            .into_iter()
+            .map(|s| {
+                let out = Object::new();
+                set(&out, "room_id", &s.room_id.into());
+                set(&out, "last_message", &s.last_message.as_ref().map(message_to_js).unwrap_or(JsValue::NULL));
+                set(&out, "unread", &s.unread.into());
+                set(&out, "version", &(s.version as f64).into());
+                set(&out, "has_more", &s.has_more.into());
+                JsValue::from(out)
+            })
+            .collect();
+        self.shared.views.borrow_mut().inbox = Some(array.clone());
+        array
+    }
+
+    /// Marks the room read now: its unread count drops to 0.
+    #[wasm_bindgen(js_name = markRead)]
+    pub fn mark_read(&self, room_id: &str) -> Result<(), JsValue> {
+        self.shared.mutate(|store, now| store.mark_read(room_id, now)).map_err(store_error)
+    }
+
+    /// Calls `listener(roomId)` after every change of `roomId` (or of any room for `"*"`). Returns an id for
+    /// `unsubscribe`.
+    pub fn subscribe(&self, room_id: &str, listener: Function) -> u32 {
+        let mut subs = self.shared.subscribers.borrow_mut();
+        subs.next_id += 1;
+        let id = subs.next_id;
+        subs.rooms.push((id, room_id.to_owned(), listener));
+        id
+    }
+
+    /// Calls `listener({room_id, client_id, reason})` when an optimistic send fails (REST error or no confirmation
+    /// within `pendingTimeoutMs`).
+    #[wasm_bindgen(js_name = onSendFailed)]
+    pub fn on_send_failed(&self, listener: Function) -> u32 {
+        let mut subs = self.shared.subscribers.borrow_mut();
+        subs.next_id += 1;
+        let id = subs.next_id;
+        subs.send_failed.push((id, listener));
+        id
+    }
+
+    /// Calls `listener(error)` when an event from the attached client is rejected (the store stays unchanged).
+    #[wasm_bindgen(js_name = onError)]
+    pub fn on_error(&self, listener: Function) -> u32 {
+        let mut subs = self.shared.subscribers.borrow_mut();
+        subs.next_id += 1;
+        let id = subs.next_id;
+        subs.errors.push((id, listener));
+        id
+    }
+
+    /// Removes a listener added by `subscribe`, `onSendFailed` or `onError`.
+    pub fn unsubscribe(&self, id: u32) -> bool {
+        let mut subs = self.shared.subscribers.borrow_mut();
+        let before = subs.rooms.len() + subs.send_failed.len() + subs.errors.len();
+        subs.rooms.retain(|(i, _, _)| *i != id);
+        subs.send_failed.retain(|(i, _)| *i != id);
+        subs.errors.retain(|(i, _)| *i != id);
+        before != subs.rooms.len() + subs.send_failed.len() + subs.errors.len()
+    }
+
+    /// Number of listeners (leak checks in tests).
+    #[wasm_bindgen(getter, js_name = listenerCount)]
+    pub fn listener_count(&self) -> usize {
+        let subs = self.shared.subscribers.borrow();
+        subs.rooms.len() + subs.send_failed.len() + subs.errors.len()
+    }
+}
+
+impl Drop for StoreHandle {
+    fn drop(&mut self) {
+        self.detach();
+    }
+}

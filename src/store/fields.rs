@@ -1,0 +1,76 @@
+//! Tolerant field access on JSON objects: aliases, `null` as absent, ids as strings or integers, size limits.
+
+use serde_json::{Map, Value};
+
+use super::error::StoreError;
+
+/// The payload as an object, or [`StoreError::NotAnObject`].
+pub(crate) fn object(v: &Value) -> Result<&Map<String, Value>, StoreError> {
+    v.as_object().ok_or(StoreError::NotAnObject)
+}
+
+/// The first of `names` that is present and not `null`.
+pub(crate) fn lookup<'a>(obj: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+    names.iter().find_map(|n| obj.get(*n).filter(|v| !v.is_null()))
+}
+
+/// An identifier: a non-empty string, or an integer (SQL back ends send numeric ids), at most `max` chars.
+pub(crate) fn id_value(v: &Value, field: &'static str, max: usize) -> Result<String, StoreError> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+        _ => {
+            return Err(StoreError::WrongType {
+                field,
+                expected: "string or integer",
+            })
+        }
+    };
+    check_id(&s, field, max)?;
+    Ok(s)
+}
+
+/// Looks up an identifier under any of `names`.
+pub(crate) fn id_field(
+    obj: &Map<String, Value>,
+    names: &[&str],
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>, StoreError> {
+    lookup(obj, names).map(|v| id_value(v, field, max)).transpose()
+}
+
+/// Rejects empty or over-long identifiers.
+pub(crate) fn check_id(s: &str, field: &'static str, max: usize) -> Result<(), StoreError> {
+    if s.is_empty() {
+        return Err(StoreError::EmptyField(field));
+    }
+    check_len(s, field, max)
+}
+
+/// Rejects strings longer than `max` Unicode scalar values (cheap byte check first).
+pub(crate) fn check_len(s: &str, field: &'static str, max: usize) -> Result<(), StoreError> {
+    if s.len() > max {
+        let len = s.chars().count();
+        if len > max {
+            return Err(StoreError::TooLarge { field, len, max });
+        }
+    }
+    Ok(())
+}
+
+/// Looks up a string under any of `names`; other JSON types are rejected.
+pub(crate) fn str_field<'a>(
+    obj: &'a Map<String, Value>,
+    names: &[&str],
+    field: &'static str,
+) -> Result<Option<&'a str>, StoreError> {
+    match lookup(obj, names) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(StoreError::WrongType {
+            field,
+            expected: "string",
+        }),
+    }
+}

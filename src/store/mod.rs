@@ -1,0 +1,44 @@
+//! Per-room message store: ordered, deduplicated messages, optimistic sends, delivery ticks, typing indicators,
+//! unread counts and change notifications, as a sans-IO state machine (time is an argument, never read).
+//!
+//! # Accepted payloads
+//! `new_message` and history items are JSON objects; canonical names first, aliases after:
+//! - `id` | `message_id` | `messageId` | `wamid` — required; string or integer; at most `max_id_chars`;
+//! - `room_id` | `roomId` — required for live messages (history items default to the page's room);
+//! - `text` | `content` | `body` — string, at most `max_text_chars`; absent = `""` (media);
+//! - `user_id` | `userId` | `sender_id` | `senderId` — the agent; absent/`null` = the customer;
+//! - `direction` — `incoming`/`outgoing`; absent = outgoing if a user id is present, else incoming;
+//! - `status` — `pending|sent|delivered|read|failed` (+ aliases, see [`Status::parse`]); absent = `sent`;
+//! - `timestamp` | `created_at` | `createdAt` — ms, seconds (number or digit string), or ISO-8601 (see
+//!   [`timestamp`]); absent = `now`; rejected beyond `now + max_future_ms`;
+//! - `client_id` | `clientId` — the optimistic send this message confirms.
+//!
+//! Every other field is kept in [`Message::extra`] and returned by [`Message::to_json`].
+//! Typing matches a message's sender by `user_id`, or by the `from`/`sender` extra fields for customers.
+
+mod error;
+mod events;
+mod fields;
+mod held;
+mod model;
+mod optimistic;
+mod options;
+mod outcome;
+mod outgoing_typing;
+mod room;
+#[allow(clippy::module_inception)]
+mod store;
+pub mod timestamp;
+mod typing;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::StoreError;
+pub use events::StoreEvent;
+pub use model::{Direction, Message, Status};
+pub use options::StoreOptions;
+pub use outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
+pub use outgoing_typing::{OutgoingTyping, TypingSignal};
+pub use store::MessageStore;
+pub use typing::TypingUser;

@@ -1,0 +1,296 @@
+//! The message model: [`Message`], [`Status`], [`Direction`], and tolerant parsing of server payloads.
+
+use serde_json::{Map, Value};
+
+use super::error::{clip, StoreError};
+use super::fields::{check_len, id_field, lookup, object, str_field};
+use super::options::StoreOptions;
+use super::timestamp::parse_timestamp;
+
+/// Who wrote a message, seen from the inbox: the customer (`incoming`) or an agent/the business (`outgoing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From the customer.
+    Incoming,
+    /// From an agent or the business.
+    Outgoing,
+}
+
+impl Direction {
+    /// `"incoming"` or `"outgoing"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Incoming => "incoming",
+            Direction::Outgoing => "outgoing",
+        }
+    }
+
+    /// Parses `incoming`/`outgoing` (also `inbound`/`outbound`, `in`/`out`), ignoring ASCII case.
+    pub fn parse(s: &str) -> Option<Direction> {
+        match s.to_ascii_lowercase().as_str() {
+            "incoming" | "inbound" | "in" => Some(Direction::Incoming),
+            "outgoing" | "outbound" | "out" => Some(Direction::Outgoing),
+            _ => None,
+        }
+    }
+}
+
+/// Delivery status ("ticks"). Forward order: `pending < sent < delivered < read`; `failed` is apart (see
+/// [`Status::advanced_by`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Not yet accepted by the server (optimistic, or queued on the server).
+    Pending,
+    /// Accepted by the server / sent to WhatsApp (one tick).
+    Sent,
+    /// Delivered to the recipient's device (two ticks).
+    Delivered,
+    /// Read by the recipient (blue ticks).
+    Read,
+    /// Could not be sent.
+    Failed,
+}
+
+impl Status {
+    /// `"pending" | "sent" | "delivered" | "read" | "failed"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sent => "sent",
+            Status::Delivered => "delivered",
+            Status::Read => "read",
+            Status::Failed => "failed",
+        }
+    }
+
+    /// Parses a status, ignoring ASCII case. Aliases seen in real back ends (Twilio, WhatsApp): `queued`,
+    /// `accepted`, `sending` → pending; `seen`, `played` → read; `undelivered`, `error` → failed.
+    pub fn parse(s: &str) -> Option<Status> {
+        match s.to_ascii_lowercase().as_str() {
+            "pending" | "queued" | "accepted" | "sending" => Some(Status::Pending),
+            "sent" => Some(Status::Sent),
+            "delivered" => Some(Status::Delivered),
+            "read" | "seen" | "played" => Some(Status::Read),
+            "failed" | "undelivered" | "error" => Some(Status::Failed),
+            _ => None,
+        }
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Status::Pending => 0,
+            Status::Sent => 1,
+            Status::Delivered => 2,
+            Status::Read => 3,
+            Status::Failed => 4,
+        }
+    }
+
+    /// The status after `next` is reported on a message currently in `self`. Statuses only move forward:
+    /// - `pending < sent < delivered < read`: the higher one wins, so `read` then `delivered` stays `read`;
+    /// - `failed` is applied only while the message is `pending` or `sent` (WhatsApp may report a failure after
+    ///   "sent"; once delivered or read, a late `failed` is stale and ignored);
+    /// - `failed` is terminal: nothing moves a failed message (only a local `retry` of an optimistic one does).
+    pub fn advanced_by(self, next: Status) -> Status {
+        match (self, next) {
+            (Status::Failed, _) => Status::Failed,
+            (Status::Pending | Status::Sent, Status::Failed) => Status::Failed,
+            (_, Status::Failed) => self,
+            _ if next.rank() > self.rank() => next,
+            _ => self,
+        }
+    }
+}
+
+/// One chat message as the store holds it.
+///
+/// Ordering inside a room is by `(timestamp, id)`. `key` is stable for the whole life of the message (use it as the
+/// React key): the client id for a message that started optimistic, the server id otherwise. `rev` changes whenever
+/// anything about the message changes, so a JS layer can reuse its converted object while `rev` is the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Server id, or the client id while an optimistic message is unconfirmed.
+    pub id: String,
+    /// Stable UI key (never changes, unique within the room).
+    pub key: String,
+    /// Room (conversation) id.
+    pub room_id: String,
+    /// Text; empty for messages without text (media).
+    pub text: String,
+    /// The agent who sent it; `None` for the customer.
+    pub user_id: Option<String>,
+    /// Incoming (customer) or outgoing (agent).
+    pub direction: Direction,
+    /// Delivery status.
+    pub status: Status,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: f64,
+    /// The client id of the optimistic send this message is (or confirms), if any.
+    pub client_id: Option<String>,
+    /// Failure reason of a failed optimistic send kept with `keep_failed`.
+    pub error: Option<String>,
+    /// Revision: a store-wide counter value, changed on every change to this message.
+    pub rev: u64,
+    /// Every field the server sent that the store does not interpret, kept verbatim.
+    pub extra: Map<String, Value>,
+}
+
+/// Canonical field names and aliases the parser consumes; everything else goes to `extra`.
+pub(crate) const ID_NAMES: &[&str] = &["id", "message_id", "messageId", "wamid"];
+pub(crate) const ROOM_NAMES: &[&str] = &["room_id", "roomId"];
+const TEXT_NAMES: &[&str] = &["text", "content", "body"];
+const USER_NAMES: &[&str] = &["user_id", "userId", "sender_id", "senderId"];
+const TS_NAMES: &[&str] = &["timestamp", "created_at", "createdAt"];
+const CLIENT_NAMES: &[&str] = &["client_id", "clientId"];
+const KNOWN: &[&[&str]] = &[
+    ID_NAMES,
+    ROOM_NAMES,
+    TEXT_NAMES,
+    USER_NAMES,
+    TS_NAMES,
+    CLIENT_NAMES,
+    &["direction", "status"],
+];
+
+impl Message {
+    /// The message as a JSON object: every field the server sent (`extra`), then the canonical fields on top:
+    /// `id, key, room_id, text, user_id (string|null), direction, status, timestamp (ms), client_id (string|null),
+    /// error (string|null), rev`. A server field with a canonical name is shadowed by the canonical value.
+    pub fn to_json(&self) -> Value {
+        let mut m = self.extra.clone();
+        let opt = |o: &Option<String>| o.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
+        m.insert("id".into(), Value::String(self.id.clone()));
+        m.insert("key".into(), Value::String(self.key.clone()));
+        m.insert("room_id".into(), Value::String(self.room_id.clone()));
+        m.insert("text".into(), Value::String(self.text.clone()));
+        m.insert("user_id".into(), opt(&self.user_id));
+        m.insert("direction".into(), Value::String(self.direction.as_str().into()));
+        m.insert("status".into(), Value::String(self.status.as_str().into()));
+        m.insert("timestamp".into(), Value::from(self.timestamp));
+        m.insert("client_id".into(), opt(&self.client_id));
+        m.insert("error".into(), opt(&self.error));
+        m.insert("rev".into(), Value::from(self.rev));
+        Value::Object(m)
+    }
+}
+
+/// A validated `new_message` payload or history item. `None` means "absent", so a re-delivery only overwrites what
+/// it actually carries.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ParsedMessage {
+    pub(crate) id: String,
+    pub(crate) room_id: Option<String>,
+    pub(crate) text: Option<String>,
+    pub(crate) user_id: Option<String>,
+    pub(crate) direction: Option<Direction>,
+    pub(crate) status: Option<Status>,
+    pub(crate) timestamp: Option<f64>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) extra: Map<String, Value>,
+}
+
+impl ParsedMessage {
+    /// Direction as sent, or inferred: outgoing when a user (agent) id is present, incoming otherwise.
+    pub(crate) fn direction(&self) -> Direction {
+        self.direction.unwrap_or(if self.user_id.is_some() {
+            Direction::Outgoing
+        } else {
+            Direction::Incoming
+        })
+    }
+}
+
+/// Parses a status string field.
+pub(crate) fn parse_status(v: &Value) -> Result<Status, StoreError> {
+    let s = v.as_str().ok_or(StoreError::WrongType {
+        field: "status",
+        expected: "string",
+    })?;
+    Status::parse(s).ok_or_else(|| StoreError::UnknownStatus(clip(s)))
+}
+
+/// Validates a message payload. Nothing is defaulted here except `extra`; see [`ParsedMessage`].
+pub(crate) fn parse_message(v: &Value, opts: &StoreOptions, now: f64) -> Result<ParsedMessage, StoreError> {
+    let obj = object(v)?;
+    let max_id = opts.max_id_chars;
+    let id = id_field(obj, ID_NAMES, "id", max_id)?.ok_or(StoreError::MissingField("id"))?;
+    let room_id = id_field(obj, ROOM_NAMES, "room_id", max_id)?;
+    let text = str_field(obj, TEXT_NAMES, "text")?;
+    if let Some(t) = text {
+        check_len(t, "text", opts.max_text_chars)?;
+    }
+    let user_id = id_field(obj, USER_NAMES, "user_id", max_id)?;
+    let client_id = id_field(obj, CLIENT_NAMES, "client_id", max_id)?;
+    let direction = str_field(obj, &["direction"], "direction")?
+        .map(|s| Direction::parse(s).ok_or_else(|| StoreError::UnknownDirection(clip(s))))
+        .transpose()?;
+    let status = lookup(obj, &["status"]).map(parse_status).transpose()?;
+    let timestamp = lookup(obj, TS_NAMES)
+        .map(|t| parse_timestamp(t, now, opts.max_future_ms))
+        .transpose()?;
+    let extra = obj
+        .iter()
+        .filter(|(k, _)| !KNOWN.iter().any(|names| names.contains(&k.as_str())))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(ParsedMessage {
+        id,
+        room_id,
+        text: text.map(str::to_owned),
+        user_id,
+        direction,
+        status,
+        timestamp,
+        client_id,
+        extra,
+    })
+}
+
+/// A validated `message_status_update`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StatusUpdate {
+    pub(crate) id: String,
+    pub(crate) status: Status,
+    pub(crate) room_id: Option<String>,
+}
+
+/// Validates a status update: `id`/`message_id`/`wamid`, `status`, optional `room_id`/`roomId` and `timestamp`
+/// (validated like a message timestamp, otherwise unused).
+pub(crate) fn parse_status_update(v: &Value, opts: &StoreOptions, now: f64) -> Result<StatusUpdate, StoreError> {
+    let obj = object(v)?;
+    let id = id_field(obj, ID_NAMES, "id", opts.max_id_chars)?.ok_or(StoreError::MissingField("id"))?;
+    let status = parse_status(lookup(obj, &["status"]).ok_or(StoreError::MissingField("status"))?)?;
+    let room_id = id_field(obj, ROOM_NAMES, "room_id", opts.max_id_chars)?;
+    if let Some(t) = lookup(obj, TS_NAMES) {
+        parse_timestamp(t, now, opts.max_future_ms)?;
+    }
+    Ok(StatusUpdate { id, status, room_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_only_moves_forward() {
+        use Status::*;
+        assert_eq!(Read.advanced_by(Delivered), Read);
+        assert_eq!(Delivered.advanced_by(Read), Read);
+        assert_eq!(Pending.advanced_by(Sent), Sent);
+        assert_eq!(Sent.advanced_by(Pending), Sent);
+        assert_eq!(Sent.advanced_by(Failed), Failed);
+        assert_eq!(Pending.advanced_by(Failed), Failed);
+        assert_eq!(Delivered.advanced_by(Failed), Delivered);
+        assert_eq!(Read.advanced_by(Failed), Read);
+        assert_eq!(Failed.advanced_by(Read), Failed);
+    }
+
+    #[test]
+    fn status_and_direction_aliases() {
+        assert_eq!(Status::parse("SEEN"), Some(Status::Read));
+        assert_eq!(Status::parse("queued"), Some(Status::Pending));
+        assert_eq!(Status::parse("bogus"), None);
+        assert_eq!(Direction::parse("Inbound"), Some(Direction::Incoming));
+        assert_eq!(Direction::parse("sideways"), None);
+    }
+}

@@ -1,0 +1,235 @@
+//! Bookkeeping of optimistic sends: state per client id, the FIFO text-matching queues and deadlines.
+//!
+//! A confirmed message without our `client_id` is matched by (room, user, text) to the OLDEST unconfirmed
+//! optimistic send whose timestamp is within the match window, so two identical "ok" sends are confirmed by two
+//! echoes, in order. Queues are keyed by a hash of (room, user, text); candidates are compared field by field, so a
+//! hash collision only costs a comparison.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+
+/// Lifecycle of one optimistic send.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SendState {
+    /// Waiting for the REST result or the echo; fails at its deadline.
+    Pending,
+    /// The REST call succeeded (`mark_sent`) but the echo has not arrived; no deadline, stays `sent`.
+    Sent,
+    /// Failed and kept in the room (`keep_failed`); waits for `retry`.
+    Failed,
+    /// Replaced by the confirmed message `id`; remembered until the deadline so a late `mark_sent` is a no-op.
+    Confirmed { id: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
+    pub(crate) room_id: String,
+    pub(crate) user_id: Option<String>,
+    pub(crate) text: String,
+    /// Timestamp of the optimistic message (the `now` of `add_optimistic`/`retry`).
+    pub(crate) ts: f64,
+    pub(crate) state: SendState,
+    /// Server id reported by `mark_sent`.
+    pub(crate) server_id: Option<String>,
+    deadline: Option<f64>,
+    in_fifo: bool,
+}
+
+impl Entry {
+    pub(crate) fn new(room_id: String, user_id: Option<String>, text: String, ts: f64) -> Entry {
+        Entry {
+            room_id,
+            user_id,
+            text,
+            ts,
+            state: SendState::Pending,
+            server_id: None,
+            deadline: None,
+            in_fifo: false,
+        }
+    }
+
+    /// Not yet replaced by a confirmed message: its message (id = client id) is in the room.
+    pub(crate) fn unconfirmed(&self) -> bool {
+        !matches!(self.state, SendState::Confirmed { .. })
+    }
+}
+
+fn match_hash(room: &str, user: Option<&str>, text: &str) -> u64 {
+    // DefaultHasher::new() has fixed keys: deterministic, no randomness source needed.
+    let mut h = DefaultHasher::new();
+    room.hash(&mut h);
+    user.hash(&mut h);
+    text.hash(&mut h);
+    h.finish()
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Optimistic {
+    entries: HashMap<String, Entry>,
+    fifo: HashMap<u64, VecDeque<String>>,
+    /// Server id (from `mark_sent`) → client id, while the echo is awaited.
+    server_ids: HashMap<String, String>,
+    /// (deadline bits, client id); deadlines are finite and non-negative, so bit order is numeric order.
+    deadlines: BTreeSet<(u64, String)>,
+    pub(crate) counter: u64,
+}
+
+impl Optimistic {
+    pub(crate) fn get(&self, cid: &str) -> Option<&Entry> {
+        self.entries.get(cid)
+    }
+
+    pub(crate) fn contains(&self, cid: &str) -> bool {
+        self.entries.contains_key(cid)
+    }
+
+    /// Registers a new pending send (eligible for text matching) with its failure deadline.
+    pub(crate) fn insert(&mut self, cid: String, entry: Entry, deadline: f64) {
+        self.entries.insert(cid.clone(), entry);
+        self.set_fifo(&cid, true);
+        self.set_deadline(&cid, Some(deadline));
+    }
+
+    /// Whether an unconfirmed optimistic message with this id (a client id) exists.
+    pub(crate) fn is_unconfirmed(&self, cid: &str) -> bool {
+        self.entries.get(cid).is_some_and(Entry::unconfirmed)
+    }
+
+    /// The client id awaiting an echo with this server id.
+    pub(crate) fn by_server_id(&self, id: &str) -> Option<&str> {
+        self.server_ids.get(id).map(String::as_str)
+    }
+
+    /// The oldest text-matchable send for this (room, user, text) whose timestamp is within `window` of `ts`.
+    pub(crate) fn find_text_match(
+        &self,
+        room: &str,
+        user: Option<&str>,
+        text: &str,
+        ts: f64,
+        window: f64,
+    ) -> Option<&str> {
+        let q = self.fifo.get(&match_hash(room, user, text))?;
+        q.iter()
+            .find(|cid| {
+                self.entries.get(cid.as_str()).is_some_and(|e| {
+                    e.unconfirmed()
+                        && e.room_id == room && e.user_id.as_deref() == user && e.text == text && (e.ts - ts).abs() <= window
+                })
+            })
+            .map(String::as_str)
+    }
+
+    fn set_fifo(&mut self, cid: &str, on: bool) {
+        let Some(e) = self.entries.get_mut(cid) else { return };
+        if e.in_fifo == on {
+            return;
+        }
+        e.in_fifo = on;
+        let h = match_hash(&e.room_id, e.user_id.as_deref(), &e.text);
+        if on {
+            // Queues stay in timestamp order as long as `now` does not go backwards; retries re-enter at the back.
+            self.fifo.entry(h).or_default().push_back(cid.to_owned());
+        } else if let Some(q) = self.fifo.get_mut(&h) {
+            q.retain(|c| c != cid);
+            if q.is_empty() {
+                self.fifo.remove(&h);
+            }
+        }
+    }
+
+    fn set_deadline(&mut self, cid: &str, deadline: Option<f64>) {
+        let Some(e) = self.entries.get_mut(cid) else { return };
+        if let Some(old) = e.deadline.take() {
+            self.deadlines.remove(&(old.to_bits(), cid.to_owned()));
+        }
+        // A NaN/negative deadline (bad options) never fires instead of corrupting the order.
+        if let Some(d) = deadline.filter(|d| d.is_finite() && *d >= 0.0) {
+            e.deadline = Some(d);
+            self.deadlines.insert((d.to_bits(), cid.to_owned()));
+        }
+    }
+
+    fn set_server_id(&mut self, cid: &str, sid: Option<String>) {
+        let Some(e) = self.entries.get_mut(cid) else { return };
+        if let Some(old) = e.server_id.take() {
+            self.server_ids.remove(&old);
+        }
+        if let Some(s) = sid {
+            self.server_ids.insert(s.clone(), cid.to_owned());
+            e.server_id = Some(s);
+        }
+    }
+
+    /// REST success: `sent`, no failure deadline. With a server id the echo is expected under that id, so the
+    /// send leaves text matching (it must not swallow a different message).
+    pub(crate) fn mark_sent(&mut self, cid: &str, server_id: Option<String>) {
+        let Some(e) = self.entries.get_mut(cid) else { return };
+        e.state = SendState::Sent;
+        self.set_deadline(cid, None);
+        if server_id.is_some() {
+            self.set_fifo(cid, false);
+            self.set_server_id(cid, server_id);
+        }
+    }
+
+    /// Kept as failed: out of text matching, no deadline. A known server id stays mapped, so a late echo still
+    /// replaces it.
+    pub(crate) fn mark_failed(&mut self, cid: &str) {
+        let Some(e) = self.entries.get_mut(cid) else { return };
+        e.state = SendState::Failed;
+        self.set_fifo(cid, false);
+        self.set_deadline(cid, None);
+    }
+
+    /// Back to pending with a new timestamp and deadline, at the back of its FIFO queue.
+    pub(crate) fn retry(&mut self, cid: &str, now: f64, deadline: f64) {
+        let Some(e) = self.entries.get_mut(cid) else { return };
+        e.state = SendState::Pending;
+        e.ts = now;
+        self.set_fifo(cid, false);
+        self.set_fifo(cid, true);
+        self.set_deadline(cid, Some(deadline));
+    }
+
+    /// Replaced by confirmed message `id`; remembered until `forget_at`.
+    pub(crate) fn confirm(&mut self, cid: &str, id: String, forget_at: f64) {
+        let Some(e) = self.entries.get_mut(cid) else { return };
+        e.state = SendState::Confirmed { id };
+        self.set_fifo(cid, false);
+        self.set_server_id(cid, None);
+        self.set_deadline(cid, Some(forget_at));
+    }
+
+    pub(crate) fn remove(&mut self, cid: &str) -> Option<Entry> {
+        self.set_fifo(cid, false);
+        self.set_deadline(cid, None);
+        self.set_server_id(cid, None);
+        self.entries.remove(cid)
+    }
+
+    pub(crate) fn next_deadline(&self) -> Option<f64> {
+        self.deadlines.first().map(|(bits, _)| f64::from_bits(*bits))
+    }
+
+    /// Client ids whose deadline is `<= now`, earliest first (their deadlines are cleared).
+    pub(crate) fn take_due(&mut self, now: f64) -> Vec<String> {
+        let mut due = Vec::new();
+        while let Some((bits, cid)) = self.deadlines.first().cloned() {
+            if f64::from_bits(bits) > now {
+                break;
+            }
+            self.set_deadline(&cid, None);
+            // Defensive: an orphan deadline (no entry) must not loop forever.
+            self.deadlines.remove(&(bits, cid.clone()));
+            due.push(cid);
+        }
+        due
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+}

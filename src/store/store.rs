@@ -1,0 +1,859 @@
+//! The [`MessageStore`] facade: every entry point the wasm layer calls, built from the per-concept parts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value};
+
+use super::error::StoreError;
+use super::events::{EventQueue, StoreEvent};
+use super::fields::{check_id, check_len, id_value};
+use super::held::HeldUpdates;
+use super::model::{parse_message, parse_status_update, Direction, Message, ParsedMessage, Status};
+use super::optimistic::{Entry, Optimistic, SendState};
+use super::options::StoreOptions;
+use super::outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
+use super::room::Room;
+use super::typing::{parse_typing, Typing, TypingUser};
+
+static NO_MESSAGES: BTreeMap<(u64, String), Message> = BTreeMap::new();
+
+/// The client-side message store of the inbox: rooms of ordered messages, optimistic sends, delivery ticks,
+/// typing indicators, unread counts and change notifications.
+///
+/// Sans-IO: no clock, no randomness, no JS calls. `now` (milliseconds since the Unix epoch, non-decreasing) is an
+/// argument of every method that needs time; after any call, drain [`poll_event`](Self::poll_event) and re-arm a timer
+/// for [`poll_timeout`](Self::poll_timeout), calling [`handle_timeout`](Self::handle_timeout) when it fires.
+///
+/// Contracts shared by all entry points:
+/// - a method returning `Err` leaves the store exactly as it was (no partial change, no event);
+/// - an event for a room never seen creates that room (the server decides what this client receives);
+/// - message ids are unique per room; a status update without `room_id` finds its message through a store-wide
+///   id → room map, which assumes ids are globally unique (true of WhatsApp `wamid`s and database keys).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageStore {
+    opts: StoreOptions,
+    rooms: HashMap<String, Room>,
+    /// Message id → room, for status updates without `room_id`.
+    locator: HashMap<String, String>,
+    optimistic: Optimistic,
+    held: HeldUpdates,
+    typing: Typing,
+    events: EventQueue,
+    next_rev: u64,
+}
+
+impl Default for MessageStore {
+    fn default() -> Self {
+        MessageStore::new(StoreOptions::default())
+    }
+}
+
+fn check_now(now: f64) -> Result<(), StoreError> {
+    if now.is_finite() && now >= 0.0 {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidNow)
+    }
+}
+
+/// Identities a message's sender may have in a typing indicator: `user_id` (agents), or the server's `from` /
+/// `sender` fields (string, integer, or object with `id`/`name`), which is how customer messages name the customer.
+fn sender_ids(m: &Message) -> Vec<String> {
+    let mut ids: Vec<String> = m.user_id.iter().cloned().collect();
+    for k in ["from", "sender"] {
+        match m.extra.get(k) {
+            Some(Value::Object(o)) => {
+                for f in ["id", "name"] {
+                    if let Some(s) = o.get(f).and_then(|v| id_value(v, "user", usize::MAX).ok()) {
+                        ids.push(s);
+                    }
+                }
+            }
+            Some(v) => ids.extend(id_value(v, "user", usize::MAX).ok()),
+            None => {}
+        }
+    }
+    ids
+}
+
+impl MessageStore {
+    /// An empty store.
+    pub fn new(opts: StoreOptions) -> Self {
+        MessageStore {
+            opts,
+            rooms: HashMap::new(),
+            locator: HashMap::new(),
+            optimistic: Optimistic::default(),
+            held: HeldUpdates::default(),
+            typing: Typing::default(),
+            events: EventQueue::default(),
+            next_rev: 0,
+        }
+    }
+
+    /// The options the store was built with.
+    pub fn options(&self) -> &StoreOptions {
+        &self.opts
+    }
+
+    // ---- internal helpers -------------------------------------------------------------------------------------
+
+    fn alloc_rev(&mut self) -> u64 {
+        self.next_rev += 1;
+        self.next_rev
+    }
+
+    fn room_mut(&mut self, room: &str) -> &mut Room {
+        self.rooms.entry(room.to_owned()).or_insert_with(Room::new)
+    }
+
+    /// Bumps the room's version and queues `RoomChanged`.
+    fn touch(&mut self, room: &str) {
+        let r = self.room_mut(room);
+        r.version += 1;
+        self.events.push(StoreEvent::RoomChanged {
+            room_id: room.to_owned(),
+        });
+    }
+
+    fn touch_typing(&mut self, room: &str) {
+        let r = self.room_mut(room);
+        r.version += 1;
+        self.events.push(StoreEvent::TypingChanged {
+            room_id: room.to_owned(),
+        });
+    }
+
+    fn room_insert(&mut self, mut m: Message) {
+        m.rev = self.alloc_rev();
+        let room_id = m.room_id.clone();
+        self.locator.insert(m.id.clone(), room_id.clone());
+        self.room_mut(&room_id).insert(m);
+        self.evict(&room_id);
+    }
+
+    fn room_remove(&mut self, room: &str, id: &str) -> Option<Message> {
+        let m = self.rooms.get_mut(room)?.remove(id)?;
+        if self.locator.get(id).is_some_and(|r| r == room) {
+            self.locator.remove(id);
+        }
+        Some(m)
+    }
+
+    /// Applies `f` to a message; when it reports a change, the message gets a new `rev`.
+    fn room_update(&mut self, room: &str, id: &str, f: impl FnOnce(&mut Message) -> bool) -> bool {
+        let rev = self.next_rev + 1;
+        let mut changed = false;
+        if let Some(r) = self.rooms.get_mut(room) {
+            r.update(id, |m| {
+                changed = f(m);
+                if changed {
+                    m.rev = rev;
+                }
+            });
+        }
+        if changed {
+            self.next_rev = rev;
+        }
+        changed
+    }
+
+    /// Enforces `max_messages_per_room`: evicts the oldest messages, never an unconfirmed optimistic one.
+    fn evict(&mut self, room: &str) {
+        let Some(cap) = self.opts.max_messages_per_room else { return };
+        loop {
+            let Some(r) = self.rooms.get(room) else { return };
+            if r.len() <= cap {
+                return;
+            }
+            let opt = &self.optimistic;
+            let Some(id) = r.oldest_evictable(|m| opt.is_unconfirmed(&m.id)) else { return };
+            self.room_remove(room, &id);
+            self.room_mut(room).has_more = true;
+        }
+    }
+
+    /// Hides the typing indicator of whoever sent `m`.
+    fn hide_typing_of_sender(&mut self, room: &str, m: &Message) {
+        let mut changed = false;
+        for id in sender_ids(m) {
+            changed |= self.typing.stop(room, &id);
+        }
+        if changed {
+            self.touch_typing(room);
+        }
+    }
+
+    // ---- messages ---------------------------------------------------------------------------------------------
+
+    /// Ingests a `new_message` payload (see the crate docs of [`store`](super) for accepted fields and aliases).
+    ///
+    /// Resolution order: a message with the same `id` in the room is merged (fields it carries overwrite, `extra` is
+    /// merged, status never regresses); otherwise it replaces an unconfirmed optimistic send identified by its
+    /// `client_id`, else by the server id given to [`mark_sent`](Self::mark_sent), else (only when it has no
+    /// `client_id` and is outgoing) by the oldest send with the same room, user and text within `match_window_ms`;
+    /// otherwise it is inserted. A held status update for its id is applied. A live message hides its sender's
+    /// typing indicator.
+    ///
+    /// Defaults: `status` = `sent`; `direction` = outgoing if `user_id` present else incoming; `timestamp` = `now`;
+    /// `text` = `""`.
+    pub fn ingest_message(&mut self, payload: &Value, now: f64) -> Result<Ingested, StoreError> {
+        check_now(now)?;
+        let p = parse_message(payload, &self.opts, now)?;
+        let room = p.room_id.clone().ok_or(StoreError::MissingField("room_id"))?;
+        Ok(self.ingest_parsed(&room, p, now, true))
+    }
+
+    fn ingest_parsed(&mut self, room: &str, p: ParsedMessage, now: f64, live: bool) -> Ingested {
+        if let Some(existing) = self.rooms.get(room).and_then(|r| r.get(&p.id)) {
+            if existing.key == p.id && self.optimistic.is_unconfirmed(&p.id) {
+                // The server uses our client id as its id.
+                let cid = p.id.clone();
+                return self.replace_optimistic(room, &cid, p, now, live);
+            }
+            return self.merge_existing(room, p, now);
+        }
+        let cid = self.find_optimistic(room, &p, now);
+        if let Some(cid) = cid {
+            return self.replace_optimistic(room, &cid, p, now, live);
+        }
+        let status = p.status.unwrap_or(Status::Sent);
+        let status = self.held.take(&p.id).map_or(status, |h| status.advanced_by(h));
+        let direction = p.direction();
+        let m = Message {
+            key: p.id.clone(),
+            id: p.id,
+            room_id: room.to_owned(),
+            text: p.text.unwrap_or_default(),
+            user_id: p.user_id,
+            direction,
+            status,
+            timestamp: p.timestamp.unwrap_or(now),
+            client_id: p.client_id,
+            error: None,
+            rev: 0,
+            extra: p.extra,
+        };
+        if live {
+            self.hide_typing_of_sender(room, &m);
+        }
+        self.room_insert(m);
+        self.touch(room);
+        Ingested::Inserted
+    }
+
+    /// The unconfirmed optimistic send `p` confirms, if any (client id, then server id, then FIFO text match).
+    fn find_optimistic(&self, room: &str, p: &ParsedMessage, now: f64) -> Option<String> {
+        let usable = |cid: &str| {
+            self.optimistic
+                .get(cid)
+                .is_some_and(|e| e.unconfirmed() && e.room_id == room)
+        };
+        if let Some(cid) = &p.client_id {
+            return usable(cid).then(|| cid.clone());
+        }
+        if let Some(cid) = self.optimistic.by_server_id(&p.id) {
+            if usable(cid) {
+                return Some(cid.to_owned());
+            }
+        }
+        if p.direction() != Direction::Outgoing {
+            return None;
+        }
+        let ts = p.timestamp.unwrap_or(now);
+        self.optimistic
+            .find_text_match(
+                room,
+                p.user_id.as_deref(),
+                p.text.as_deref().unwrap_or(""),
+                ts,
+                self.opts.match_window_ms,
+            )
+            .map(str::to_owned)
+    }
+
+    fn replace_optimistic(&mut self, room: &str, cid: &str, p: ParsedMessage, now: f64, live: bool) -> Ingested {
+        let old = self.room_remove(room, cid);
+        // What the server already told us about this send (mark_sent, status updates by server id) is kept; a
+        // local `failed` is only our guess and the echo proves it wrong.
+        let base = match old.as_ref().map(|o| o.status) {
+            Some(s @ (Status::Sent | Status::Delivered | Status::Read)) => s,
+            _ => Status::Pending,
+        };
+        let mut status = base.advanced_by(p.status.unwrap_or(Status::Sent));
+        if let Some(h) = self.held.take(&p.id) {
+            status = status.advanced_by(h);
+        }
+        let (old_text, old_user, old_ts, mut extra) = match old {
+            Some(o) => (o.text, o.user_id, o.timestamp, o.extra),
+            None => (String::new(), None, now, Map::new()),
+        };
+        let direction = p.direction.unwrap_or(Direction::Outgoing);
+        extra.extend(p.extra);
+        let m = Message {
+            id: p.id.clone(),
+            key: cid.to_owned(),
+            room_id: room.to_owned(),
+            text: p.text.unwrap_or(old_text),
+            user_id: p.user_id.or(old_user),
+            direction,
+            status,
+            // Server time wins; without one, keep the optimistic position.
+            timestamp: p.timestamp.unwrap_or(old_ts),
+            client_id: Some(cid.to_owned()),
+            error: None,
+            rev: 0,
+            extra,
+        };
+        self.optimistic.confirm(cid, p.id, now + self.opts.pending_timeout_ms);
+        if live {
+            self.hide_typing_of_sender(room, &m);
+        }
+        self.room_insert(m);
+        self.touch(room);
+        Ingested::ReplacedOptimistic {
+            client_id: cid.to_owned(),
+        }
+    }
+
+    fn merge_existing(&mut self, room: &str, p: ParsedMessage, now: f64) -> Ingested {
+        let held = self.held.take(&p.id);
+        // A redelivery that carries the client id of a still-unconfirmed send (its first delivery did not match):
+        // the optimistic copy is a duplicate and goes.
+        let resolves = p
+            .client_id
+            .clone()
+            .filter(|c| *c != p.id && self.optimistic.get(c).is_some_and(|e| e.unconfirmed() && e.room_id == room));
+        let id = p.id.clone();
+        let changed = self.room_update(room, &id, |m| {
+            let mut changed = false;
+            if let Some(t) = p.text {
+                if m.text != t {
+                    m.text = t;
+                    changed = true;
+                }
+            }
+            if p.user_id.is_some() && m.user_id != p.user_id {
+                m.user_id = p.user_id;
+                changed = true;
+            }
+            if let Some(d) = p.direction {
+                if m.direction != d {
+                    m.direction = d;
+                    changed = true;
+                }
+            }
+            let mut s = m.status;
+            if let Some(ps) = p.status {
+                s = s.advanced_by(ps);
+            }
+            if let Some(h) = held {
+                s = s.advanced_by(h);
+            }
+            if s != m.status {
+                m.status = s;
+                changed = true;
+            }
+            if let Some(ts) = p.timestamp {
+                if m.timestamp != ts {
+                    m.timestamp = ts;
+                    changed = true;
+                }
+            }
+            if p.client_id.is_some() && m.client_id.is_none() {
+                m.client_id = p.client_id;
+                changed = true;
+            }
+            for (k, v) in p.extra {
+                if m.extra.get(&k) != Some(&v) {
+                    m.extra.insert(k, v);
+                    changed = true;
+                }
+            }
+            changed
+        });
+        if let Some(cid) = resolves {
+            self.room_remove(room, &cid);
+            self.optimistic.confirm(&cid, id, now + self.opts.pending_timeout_ms);
+            self.touch(room);
+            return Ingested::ReplacedOptimistic { client_id: cid };
+        }
+        if changed {
+            self.touch(room);
+            Ingested::Updated
+        } else {
+            Ingested::Duplicate
+        }
+    }
+
+    // ---- status -----------------------------------------------------------------------------------------------
+
+    /// Applies a `message_status_update` `{id|message_id|wamid, status, room_id?, timestamp?}`.
+    ///
+    /// The status moves only forward (see [`Status::advanced_by`]). An update for a message not in the store is
+    /// held (at most `max_held_updates`, each for `held_max_age_ms`, keeping the highest status) and applied when
+    /// the message arrives. Updates naming the server id given to [`mark_sent`](Self::mark_sent) apply to the
+    /// optimistic message awaiting its echo.
+    pub fn apply_status_update(&mut self, payload: &Value, now: f64) -> Result<StatusOutcome, StoreError> {
+        check_now(now)?;
+        let u = parse_status_update(payload, &self.opts, now)?;
+        let in_named_room = u
+            .room_id
+            .as_ref()
+            .filter(|r| self.rooms.get(r.as_str()).is_some_and(|room| room.contains(&u.id)));
+        let target = match in_named_room {
+            Some(r) => Some((r.clone(), u.id.clone())),
+            None => match self.locator.get(&u.id) {
+                Some(r) => Some((r.clone(), u.id.clone())),
+                None => self
+                    .optimistic
+                    .by_server_id(&u.id)
+                    .and_then(|cid| self.optimistic.get(cid).map(|e| (e.room_id.clone(), cid.to_owned()))),
+            },
+        };
+        let Some((room, id)) = target else {
+            self.held.hold(&u.id, u.status, now, self.opts.max_held_updates);
+            return Ok(StatusOutcome::Held);
+        };
+        let changed = self.room_update(&room, &id, |m| {
+            let s = m.status.advanced_by(u.status);
+            let changed = s != m.status;
+            m.status = s;
+            changed
+        });
+        if changed {
+            self.touch(&room);
+            Ok(StatusOutcome::Applied)
+        } else {
+            Ok(StatusOutcome::Unchanged)
+        }
+    }
+
+    // ---- optimistic sends -------------------------------------------------------------------------------------
+
+    /// Adds an optimistic outgoing message (`pending`, timestamp `now`) and returns its fresh client id, which is
+    /// also its `id` until confirmed and its `key` forever. Send the client id with the REST call, then report the
+    /// result with [`mark_sent`](Self::mark_sent) or [`mark_failed`](Self::mark_failed). Without either (and without
+    /// an echo) the send fails after `pending_timeout_ms` with a [`StoreEvent::SendFailed`].
+    pub fn add_optimistic(
+        &mut self,
+        room_id: &str,
+        text: &str,
+        user_id: Option<&str>,
+        now: f64,
+    ) -> Result<String, StoreError> {
+        check_now(now)?;
+        check_id(room_id, "room_id", self.opts.max_id_chars)?;
+        check_len(text, "text", self.opts.max_text_chars)?;
+        if let Some(u) = user_id {
+            check_id(u, "user_id", self.opts.max_id_chars)?;
+        }
+        let cid = loop {
+            self.optimistic.counter += 1;
+            let c = format!("{}-{}", self.opts.client_id_prefix, self.optimistic.counter);
+            if !self.optimistic.contains(&c) && !self.locator.contains_key(&c) {
+                break c;
+            }
+        };
+        let entry = Entry::new(room_id.to_owned(), user_id.map(str::to_owned), text.to_owned(), now);
+        self.optimistic
+            .insert(cid.clone(), entry, now + self.opts.pending_timeout_ms);
+        self.room_insert(Message {
+            id: cid.clone(),
+            key: cid.clone(),
+            room_id: room_id.to_owned(),
+            text: text.to_owned(),
+            user_id: user_id.map(str::to_owned),
+            direction: Direction::Outgoing,
+            status: Status::Pending,
+            timestamp: now,
+            client_id: Some(cid.clone()),
+            error: None,
+            rev: 0,
+            extra: Map::new(),
+        });
+        self.touch(room_id);
+        Ok(cid)
+    }
+
+    /// The REST send succeeded. The optimistic message becomes `sent` and no longer times out; it stays `sent`
+    /// until its echo arrives (or forever, if the server never echoes: REST already confirmed it).
+    ///
+    /// With `server_id`, the echo is expected under that id and merges into this message (status updates for it
+    /// apply here meanwhile). If the echo already arrived under `server_id` without matching, the optimistic copy
+    /// is removed (no duplicate). If the echo already replaced the optimistic message, this is a no-op.
+    /// `Err(UnknownClientId)` when the client id is unknown or was forgotten (removed after failing, or confirmed
+    /// more than `pending_timeout_ms` ago); safe to ignore.
+    pub fn mark_sent(&mut self, client_id: &str, server_id: Option<&str>, now: f64) -> Result<(), StoreError> {
+        check_now(now)?;
+        if let Some(s) = server_id {
+            check_id(s, "id", self.opts.max_id_chars)?;
+        }
+        let entry = self
+            .optimistic
+            .get(client_id)
+            .ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
+        if !entry.unconfirmed() {
+            // The echo came first; REST is done, nothing more is expected.
+            self.optimistic.remove(client_id);
+            return Ok(());
+        }
+        let room = entry.room_id.clone();
+        let mut sid = server_id.map(str::to_owned);
+        if let Some(s) = sid.clone() {
+            if let Some(existing) = self.rooms.get(&room).and_then(|r| r.get(&s)) {
+                sid = None;
+                if existing.key == s {
+                    // The echo arrived before the REST result and did not match: it is this message.
+                    self.room_remove(&room, client_id);
+                    self.optimistic
+                        .confirm(client_id, s.clone(), now + self.opts.pending_timeout_ms);
+                    let cid = client_id.to_owned();
+                    self.room_update(&room, &s, |m| {
+                        m.status = m.status.advanced_by(Status::Sent);
+                        if m.client_id.is_none() {
+                            m.client_id = Some(cid);
+                        }
+                        true
+                    });
+                    self.touch(&room);
+                    return Ok(());
+                }
+                // Otherwise that id already confirmed another send (FIFO matched it); keep text matching for this one.
+            } else if self.optimistic.by_server_id(&s).is_some_and(|c| c != client_id) {
+                sid = None;
+            }
+        }
+        let held = sid.as_deref().and_then(|s| self.held.take(s));
+        self.optimistic.mark_sent(client_id, sid);
+        let changed = self.room_update(&room, client_id, |m| {
+            let mut s = if m.status == Status::Failed {
+                Status::Sent
+            } else {
+                m.status.advanced_by(Status::Sent)
+            };
+            if let Some(h) = held {
+                s = s.advanced_by(h);
+            }
+            let changed = s != m.status || m.error.is_some();
+            m.status = s;
+            m.error = None;
+            changed
+        });
+        if changed {
+            self.touch(&room);
+        }
+        Ok(())
+    }
+
+    /// The REST send failed. The optimistic message is removed, or kept as `failed` with `error = reason` when
+    /// `keep_failed`; a [`StoreEvent::SendFailed`] is queued either way. A no-op if the echo already confirmed it
+    /// (the server has the message, whatever the REST call said). `Err(UnknownClientId)` if unknown.
+    pub fn mark_failed(&mut self, client_id: &str, reason: &str, now: f64) -> Result<(), StoreError> {
+        check_now(now)?;
+        let entry = self
+            .optimistic
+            .get(client_id)
+            .ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
+        match entry.state {
+            SendState::Confirmed { .. } => {
+                self.optimistic.remove(client_id);
+            }
+            SendState::Failed => {}
+            SendState::Pending | SendState::Sent => self.fail(client_id, reason),
+        }
+        Ok(())
+    }
+
+    fn fail(&mut self, cid: &str, reason: &str) {
+        let Some(room) = self.optimistic.get(cid).map(|e| e.room_id.clone()) else { return };
+        if self.opts.keep_failed {
+            self.optimistic.mark_failed(cid);
+            self.room_update(&room, cid, |m| {
+                m.status = Status::Failed;
+                m.error = Some(reason.to_owned());
+                true
+            });
+        } else {
+            self.optimistic.remove(cid);
+            self.room_remove(&room, cid);
+        }
+        self.touch(&room);
+        self.events.push(StoreEvent::SendFailed {
+            room_id: room,
+            client_id: cid.to_owned(),
+            reason: reason.to_owned(),
+        });
+    }
+
+    /// Puts a failed optimistic message (kept with `keep_failed`) back to `pending` with timestamp `now` and a new
+    /// timeout, and returns what to send again (same client id). `Err(UnknownClientId)` if unknown (e.g. removed
+    /// because `keep_failed` is off: send it anew with [`add_optimistic`](Self::add_optimistic)),
+    /// `Err(NotFailed)` if it is not failed.
+    pub fn retry(&mut self, client_id: &str, now: f64) -> Result<RetryInfo, StoreError> {
+        check_now(now)?;
+        let entry = self
+            .optimistic
+            .get(client_id)
+            .ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
+        if entry.state != SendState::Failed {
+            return Err(StoreError::NotFailed(super::error::clip(client_id)));
+        }
+        let info = RetryInfo {
+            room_id: entry.room_id.clone(),
+            text: entry.text.clone(),
+            user_id: entry.user_id.clone(),
+            client_id: client_id.to_owned(),
+        };
+        self.optimistic
+            .retry(client_id, now, now + self.opts.pending_timeout_ms);
+        self.room_update(&info.room_id, client_id, |m| {
+            m.status = Status::Pending;
+            m.error = None;
+            m.timestamp = now;
+            true
+        });
+        self.touch(&info.room_id);
+        Ok(info)
+    }
+
+    /// Removes an unconfirmed optimistic message (e.g. the user dismissed a failed one). Returns whether it existed.
+    pub fn discard(&mut self, client_id: &str) -> bool {
+        let Some(e) = self.optimistic.get(client_id).filter(|e| e.unconfirmed()) else { return false };
+        let room = e.room_id.clone();
+        self.optimistic.remove(client_id);
+        self.room_remove(&room, client_id);
+        self.touch(&room);
+        true
+    }
+
+    // ---- typing -----------------------------------------------------------------------------------------------
+
+    /// Applies a `typing_indicator` `{room_id|roomId, is_typing|isTyping, user}` (`user`: string, or object with
+    /// `id` and/or `name`). `is_typing: true` shows the user for `typing_timeout_ms` (a repeat restarts it),
+    /// `false` hides at once. Returns whether the room's typing set changed (then `TypingChanged` is queued).
+    pub fn apply_typing(&mut self, payload: &Value, now: f64) -> Result<bool, StoreError> {
+        check_now(now)?;
+        let ev = parse_typing(payload, self.opts.max_id_chars)?;
+        let changed = if ev.is_typing {
+            self.typing
+                .start(&ev.room_id, ev.user, now + self.opts.typing_timeout_ms)
+        } else {
+            self.typing.stop(&ev.room_id, &ev.user.id)
+        };
+        if changed {
+            self.touch_typing(&ev.room_id);
+        }
+        Ok(changed)
+    }
+
+    /// Users typing in `room` now, sorted by id.
+    pub fn typing(&self, room_id: &str) -> Vec<TypingUser> {
+        self.typing.users(room_id)
+    }
+
+    // ---- events and time --------------------------------------------------------------------------------------
+
+    /// Dispatches a server event by name: `new_message`, `message_status_update`, `typing_indicator`.
+    /// Other names → `Err(UnknownEvent)`.
+    pub fn handle_event(&mut self, name: &str, payload: &Value, now: f64) -> Result<Handled, StoreError> {
+        match name {
+            "new_message" => self.ingest_message(payload, now).map(Handled::Message),
+            "message_status_update" => self.apply_status_update(payload, now).map(Handled::Status),
+            "typing_indicator" => self
+                .apply_typing(payload, now)
+                .map(|changed| Handled::Typing { changed }),
+            other => Err(StoreError::UnknownEvent(super::error::clip(other))),
+        }
+    }
+
+    /// The next queued change notification, oldest first.
+    pub fn poll_event(&mut self) -> Option<StoreEvent> {
+        self.events.pop()
+    }
+
+    /// All queued change notifications, oldest first.
+    pub fn drain_events(&mut self) -> Vec<StoreEvent> {
+        std::iter::from_fn(|| self.events.pop()).collect()
+    }
+
+    /// The earliest deadline (ms) at which [`handle_timeout`](Self::handle_timeout) has work: a typing indicator
+    /// expiring, an optimistic send timing out, a held status update expiring, or bookkeeping of a confirmed send
+    /// being forgotten. `None` when nothing is scheduled.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        [
+            self.typing.next_deadline(),
+            self.optimistic.next_deadline(),
+            self.held.next_deadline(self.opts.held_max_age_ms),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|d| !d.is_nan())
+        .min_by(f64::total_cmp)
+    }
+
+    /// Applies every expiry due at `now`: hides stale typing indicators, fails unconfirmed sends past
+    /// `pending_timeout_ms` (reason `"timeout"`, queues `SendFailed`), drops old held updates.
+    pub fn handle_timeout(&mut self, now: f64) {
+        for room in self.typing.expire(now) {
+            self.touch_typing(&room);
+        }
+        for cid in self.optimistic.take_due(now) {
+            match self.optimistic.get(&cid).map(|e| e.state.clone()) {
+                Some(SendState::Pending) => self.fail(&cid, "timeout"),
+                Some(SendState::Confirmed { .. }) => {
+                    self.optimistic.remove(&cid);
+                }
+                _ => {}
+            }
+        }
+        self.held.expire(now, self.opts.held_max_age_ms);
+    }
+
+    // ---- history and inbox ------------------------------------------------------------------------------------
+
+    /// Merges a page of history for `room_id`: each item is ingested like a message (dedup by id, optimistic
+    /// matching, status never regresses) but does not touch typing. Items without `room_id` belong to `room_id`;
+    /// an item naming another room is rejected. Invalid items are reported in `rejected` and skipped; the rest is
+    /// merged. Sets the room's `has_more`. `Err` only for an invalid `room_id` or `now` (nothing merged then).
+    pub fn merge_history(
+        &mut self,
+        room_id: &str,
+        items: &[Value],
+        has_more: bool,
+        now: f64,
+    ) -> Result<HistoryReport, StoreError> {
+        check_now(now)?;
+        check_id(room_id, "room_id", self.opts.max_id_chars)?;
+        let mut report = HistoryReport::default();
+        if !self.rooms.contains_key(room_id) {
+            self.touch(room_id);
+        }
+        for (i, item) in items.iter().enumerate() {
+            let p = match parse_message(item, &self.opts, now) {
+                Ok(p) => p,
+                Err(e) => {
+                    report.rejected.push((i, e));
+                    continue;
+                }
+            };
+            if let Some(r) = p.room_id.as_deref().filter(|r| *r != room_id) {
+                report.rejected.push((
+                    i,
+                    StoreError::RoomMismatch {
+                        expected: room_id.to_owned(),
+                        found: r.to_owned(),
+                    },
+                ));
+                continue;
+            }
+            match self.ingest_parsed(room_id, p, now, false) {
+                Ingested::Inserted | Ingested::ReplacedOptimistic { .. } => report.added += 1,
+                Ingested::Updated => report.updated += 1,
+                Ingested::Duplicate => report.unchanged += 1,
+            }
+        }
+        let r = self.room_mut(room_id);
+        if r.has_more != has_more {
+            r.has_more = has_more;
+            self.touch(room_id);
+        }
+        Ok(report)
+    }
+
+    /// Whether older history may exist on the server for `room_id`: `true` until a history page says otherwise
+    /// (and again after cap eviction dropped old messages); `true` for an unknown room.
+    pub fn has_more(&self, room_id: &str) -> bool {
+        self.rooms.get(room_id).is_none_or(|r| r.has_more)
+    }
+
+    /// Marks the room read up to `max(now, newest message timestamp)` (so server clock skew cannot leave a
+    /// message unread). The read marker never moves back. A no-op for an unknown room.
+    pub fn mark_read(&mut self, room_id: &str, now: f64) -> Result<(), StoreError> {
+        check_now(now)?;
+        let Some(r) = self.rooms.get_mut(room_id) else { return Ok(()) };
+        let at = r.last().map_or(now, |m| m.timestamp.max(now));
+        let before = (r.last_read_at, r.unread());
+        r.mark_read(at);
+        if (r.last_read_at, r.unread()) != before {
+            self.touch(room_id);
+        }
+        Ok(())
+    }
+
+    /// Number of incoming messages with `timestamp > last_read_at`. A room never marked read has
+    /// `last_read_at = 0`, so all its incoming messages count, history included; after `mark_read`, only newer
+    /// messages count, so older history merged later does not. 0 for an unknown room.
+    pub fn unread(&self, room_id: &str) -> u32 {
+        self.rooms.get(room_id).map_or(0, Room::unread)
+    }
+
+    /// The inbox: one summary per room, the most recent activity first (newest last message; rooms without
+    /// messages last), ties by room id.
+    pub fn rooms(&self) -> Vec<RoomSummary> {
+        let mut out: Vec<RoomSummary> = self
+            .rooms
+            .iter()
+            .map(|(id, r)| RoomSummary {
+                room_id: id.clone(),
+                last_message: r.last().cloned(),
+                unread: r.unread(),
+                version: r.version,
+                has_more: r.has_more,
+                typing: self.typing.users(id),
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            let ta = a.last_message.as_ref().map_or(f64::NEG_INFINITY, |m| m.timestamp);
+            let tb = b.last_message.as_ref().map_or(f64::NEG_INFINITY, |m| m.timestamp);
+            tb.total_cmp(&ta).then_with(|| a.room_id.cmp(&b.room_id))
+        });
+        out
+    }
+
+    /// The room's version: bumped on every change to what the room shows (messages, statuses, typing, unread,
+    /// `has_more`). 0 for an unknown room. Compare with the last rendered value to skip re-rendering.
+    pub fn version(&self, room_id: &str) -> u64 {
+        self.rooms.get(room_id).map_or(0, |r| r.version)
+    }
+
+    /// The room's messages in display order `(timestamp, id)`, oldest first. Empty for an unknown room.
+    pub fn messages(&self, room_id: &str) -> impl DoubleEndedIterator<Item = &Message> + ExactSizeIterator + '_ {
+        match self.rooms.get(room_id) {
+            Some(r) => r.iter(),
+            None => NO_MESSAGES.values(),
+        }
+    }
+
+    /// Number of messages in the room.
+    pub fn message_count(&self, room_id: &str) -> usize {
+        self.rooms.get(room_id).map_or(0, Room::len)
+    }
+
+    /// The message with this id (server id, or client id while unconfirmed) in the room.
+    pub fn message(&self, room_id: &str, id: &str) -> Option<&Message> {
+        self.rooms.get(room_id)?.get(id)
+    }
+
+    /// Ids of all known rooms, sorted.
+    pub fn room_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.rooms.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Number of status updates currently held for messages not yet in the store (diagnostics).
+    pub fn held_update_count(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Number of optimistic sends tracked (unconfirmed, or confirmed but not yet forgotten) (diagnostics).
+    pub fn tracked_send_count(&self) -> usize {
+        self.optimistic.len()
+    }
+
+    /// Number of queued events (diagnostics).
+    pub fn queued_event_count(&self) -> usize {
+        self.events.len()
+    }
+}

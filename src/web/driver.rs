@@ -1,0 +1,135 @@
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use super::timer::DeadlineTimer;
+use super::transport::{TransportInput, WebSocketTransport};
+use crate::connection::{Action, Connection, Event};
+
+/// What the driver hands to its owner (the wasm API), always outside any borrow so the owner may call back in.
+#[derive(Debug)]
+pub(crate) enum Output {
+    Event(Event),
+    AuthRequested,
+}
+
+type Sink = Box<dyn Fn(&Driver, Output)>;
+
+struct Inner {
+    conn: Connection,
+    transport: Option<WebSocketTransport>,
+    /// The one timer, armed for `conn.poll_timeout()`.
+    timer: DeadlineTimer,
+}
+
+struct Shared {
+    inner: RefCell<Inner>,
+    sink: Sink,
+}
+
+/// Moves bytes between a [`WebSocketTransport`] and the [`Connection`] state machine, and ticks one timer.
+/// All decisions are the state machine's.
+#[derive(Clone)]
+pub(crate) struct Driver(Rc<Shared>);
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver").finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+impl Driver {
+    pub(crate) fn new(conn: Connection, sink: Sink) -> Self {
+        Driver(Rc::new(Shared { inner: RefCell::new(Inner { conn, transport: None, timer: DeadlineTimer::default() }), sink }))
+    }
+
+    /// Runs one input or command on the state machine, then carries out what it asked for.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Connection, f64) -> R) -> R {
+        let result = {
+            let mut inner = self.0.inner.borrow_mut();
+            f(&mut inner.conn, now())
+        };
+        self.pump();
+        result
+    }
+
+    /// Reads state without running the machine.
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
+        f(&self.0.inner.borrow().conn)
+    }
+
+    fn weak(&self) -> Weak<Shared> {
+        Rc::downgrade(&self.0)
+    }
+
+    fn pump(&self) {
+        loop {
+            let mut outputs = Vec::new();
+            {
+                let Ok(mut inner) = self.0.inner.try_borrow_mut() else { return };
+                while let Some(action) = inner.conn.poll_action() {
+                    match action {
+                        Action::Open { url } => {
+                            inner.transport = None;
+                            match WebSocketTransport::open(&url, self.transport_input()) {
+                                Ok(transport) => inner.transport = Some(transport),
+                                // An invalid URL: report and let the machine schedule a retry.
+                                Err(_) => inner.conn.handle_transport_close(true, now()),
+                            }
+                        }
+                        Action::Send(frame) => {
+                            let failed = inner.transport.as_ref().is_none_or(|t| t.send(&frame).is_err());
+                            if failed {
+                                inner.conn.handle_transport_close(true, now());
+                            }
+                        }
+                        Action::Close => inner.transport = None,
+                        Action::RequestAuth => outputs.push(Output::AuthRequested),
+                    }
+                }
+                while let Some(event) = inner.conn.poll_event() {
+                    outputs.push(Output::Event(event));
+                }
+                if outputs.is_empty() {
+                    self.arm_timer(&mut inner);
+                    return;
+                }
+            }
+            for output in outputs {
+                (self.0.sink)(self, output);
+            }
+        }
+    }
+
+    fn arm_timer(&self, inner: &mut Inner) {
+        let deadline = inner.conn.poll_timeout();
+        let weak = self.weak();
+        inner.timer.arm(deadline, now(), move || {
+            if let Some(shared) = weak.upgrade() {
+                let driver = Driver(shared);
+                if let Ok(mut inner) = driver.0.inner.try_borrow_mut() {
+                    inner.timer.fired();
+                }
+                driver.with(|conn, now| conn.handle_timeout(now));
+            }
+        });
+    }
+
+    fn transport_input(&self) -> Rc<dyn Fn(TransportInput)> {
+        let weak = self.weak();
+        Rc::new(move |input| {
+            let Some(shared) = weak.upgrade() else { return };
+            let driver = Driver(shared);
+            driver.with(|conn, now| match input {
+                TransportInput::Open => conn.handle_transport_open(now),
+                TransportInput::Frame(text) => conn.handle_frame(&text, now),
+                // `b` is how Engine.IO marks binary; the codec turns it into a typed BinaryUnsupported error.
+                TransportInput::Binary => conn.handle_frame("b", now),
+                TransportInput::Closed { error } => conn.handle_transport_close(error, now),
+            });
+        })
+    }
+}

@@ -1,0 +1,72 @@
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+/// What the transport reports to its owner.
+#[derive(Debug)]
+pub(crate) enum TransportInput {
+    Open,
+    Frame(String),
+    /// A frame we cannot use (binary); reported so the owner can surface it.
+    Binary,
+    Closed { error: bool },
+}
+
+/// A browser WebSocket that owns its event handlers: dropping it detaches them and closes the socket, so a
+/// replaced transport can never report into the new connection, and nothing leaks (no `.forget()`).
+pub(crate) struct WebSocketTransport {
+    ws: WebSocket,
+    _on_open: Closure<dyn FnMut()>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut(CloseEvent)>,
+    _on_error: Closure<dyn FnMut()>,
+}
+
+impl std::fmt::Debug for WebSocketTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocketTransport").field("url", &self.ws.url()).finish()
+    }
+}
+
+impl WebSocketTransport {
+    pub(crate) fn open(url: &str, input: Rc<dyn Fn(TransportInput)>) -> Result<Self, JsValue> {
+        let ws = WebSocket::new(url)?;
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let on_open = {
+            let input = input.clone();
+            Closure::<dyn FnMut()>::new(move || input(TransportInput::Open))
+        };
+        let on_message = {
+            let input = input.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| match e.data().as_string() {
+                Some(text) => input(TransportInput::Frame(text)),
+                None => input(TransportInput::Binary),
+            })
+        };
+        let on_close = {
+            let input = input.clone();
+            Closure::<dyn FnMut(CloseEvent)>::new(move |_e: CloseEvent| input(TransportInput::Closed { error: false }))
+        };
+        let on_error = Closure::<dyn FnMut()>::new(move || input(TransportInput::Closed { error: true }));
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(WebSocketTransport { ws, _on_open: on_open, _on_message: on_message, _on_close: on_close, _on_error: on_error })
+    }
+
+    pub(crate) fn send(&self, frame: &str) -> Result<(), JsValue> {
+        self.ws.send_with_str(frame)
+    }
+}
+
+impl Drop for WebSocketTransport {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        self.ws.set_onerror(None);
+        let _ = self.ws.close();
+    }
+}

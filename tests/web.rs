@@ -1,0 +1,300 @@
+//! Browser tests: the wasm client in headless Chromium against the real Node socket.io 4.8 server in
+//! `tests/server/server.js` (started by `scripts/test.sh`). Stop that server and every test here fails.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_timers::future::TimeoutFuture;
+use inbox_realtime::api::SocketClient;
+use js_sys::{Array, Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SERVER: &str = match option_env!("TEST_SERVER_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:3210",
+};
+
+/// Records every call of the listeners it hands out.
+#[derive(Clone, Default)]
+struct Recorder {
+    calls: Rc<RefCell<Vec<(String, Array)>>>,
+    closures: Rc<RefCell<Vec<Closure<dyn FnMut(JsValue, JsValue)>>>>,
+}
+
+impl Recorder {
+    fn listen(&self, client: &SocketClient, event: &str) {
+        let calls = self.calls.clone();
+        let name = event.to_owned();
+        let closure = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |a: JsValue, b: JsValue| {
+            calls.borrow_mut().push((name.clone(), Array::of2(&a, &b)));
+        });
+        client.on(event, closure.as_ref().unchecked_ref::<Function>().clone());
+        self.closures.borrow_mut().push(closure);
+    }
+
+    fn count(&self, event: &str) -> usize {
+        self.calls.borrow().iter().filter(|(name, _)| name == event).count()
+    }
+
+    fn args(&self, event: &str) -> Vec<Array> {
+        self.calls.borrow().iter().filter(|(name, _)| name == event).map(|(_, a)| a.clone()).collect()
+    }
+}
+
+fn options(pairs: &[(&str, JsValue)]) -> JsValue {
+    let obj = js_sys::Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&obj, &(*k).into(), v).unwrap();
+    }
+    obj.into()
+}
+
+fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if condition() {
+            return;
+        }
+        TimeoutFuture::new(25).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn connected(path_ns: Option<&str>) -> (SocketClient, Recorder) {
+    let opts = match path_ns {
+        Some(ns) => options(&[("namespace", ns.into()), ("reconnectionDelay", 100.into()), ("reconnectionDelayMax", 300.into())]),
+        None => options(&[("reconnectionDelay", 100.into()), ("reconnectionDelayMax", 300.into())]),
+    };
+    let client = SocketClient::new(SERVER, opts);
+    let rec = Recorder::default();
+    for event in ["welcome", "connect", "disconnect", "reconnect", "rooms_rejoined", "room_msg", "connect_error", "status", "error"] {
+        rec.listen(&client, event);
+    }
+    client.connect();
+    wait_for("connect", || client.connected()).await;
+    wait_for("welcome", || rec.count("welcome") == 1).await;
+    (client, rec)
+}
+
+async fn ack(client: &SocketClient, event: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let array: Array = args.iter().cloned().collect();
+    JsFuture::from(client.emit_with_ack(event, array, Some(3000.0))).await
+}
+
+async fn rooms_of(client: &SocketClient) -> Vec<String> {
+    let rooms = ack(client, "rooms", &[]).await.expect("rooms ack");
+    Array::from(&rooms).iter().filter_map(|r| r.as_string()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn connects_and_receives_a_server_event() {
+    let (client, rec) = connected(None).await;
+    let welcome = rec.args("welcome")[0].get(0);
+    assert_eq!(field(&welcome, "ns").as_string().as_deref(), Some("/"));
+    assert_eq!(field(&welcome, "sid").as_string(), client.id());
+    assert_eq!(client.status(), "connected");
+    let statuses: Vec<String> = rec.args("status").iter().filter_map(|a| a.get(0).as_string()).collect();
+    assert_eq!(statuses, vec!["connecting", "connected"]);
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn emit_with_ack_round_trips_and_times_out() {
+    let (client, _rec) = connected(None).await;
+    let reply = ack(&client, "echo", &["hello".into(), 42.into()]).await.unwrap();
+    assert_eq!(reply.as_string().as_deref(), Some("hello"));
+    let started = js_sys::Date::now();
+    let err = JsFuture::from(client.emit_with_ack("no_ack", Array::new(), Some(300.0))).await.unwrap_err();
+    assert_eq!(field(&err, "code").as_string().as_deref(), Some("ack_timeout"));
+    assert!(js_sys::Date::now() - started >= 290.0);
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn receives_only_joined_rooms_and_stops_after_leaving() {
+    let (agent, rec) = connected(None).await;
+    let (sender, _) = connected(None).await;
+    agent.join_room("web-room-a");
+    wait_for("join", || rec.count("room_msg") == 0).await;
+    assert_eq!(rooms_of(&agent).await, vec!["web-room-a"]);
+    let broadcast = |room: &str, text: &str| {
+        let payload = options(&[("room", room.into()), ("event", "room_msg".into()), ("payload", text.into())]);
+        sender.emit("broadcast", Array::of1(&payload)).unwrap();
+    };
+    broadcast("web-room-b", "not for you");
+    broadcast("web-room-a", "for you");
+    wait_for("room message", || rec.count("room_msg") == 1).await;
+    // Ordering per connection: a reply from the sender's own round trip proves the first broadcast went out too.
+    ack(&sender, "echo", &[1.into()]).await.unwrap();
+    TimeoutFuture::new(100).await;
+    let texts: Vec<String> = rec.args("room_msg").iter().filter_map(|a| a.get(0).as_string()).collect();
+    assert_eq!(texts, vec!["for you"]);
+
+    agent.leave_room("web-room-a");
+    assert!(rooms_of(&agent).await.is_empty());
+    broadcast("web-room-a", "after leaving");
+    ack(&sender, "echo", &[1.into()]).await.unwrap();
+    TimeoutFuture::new(200).await;
+    assert_eq!(rec.count("room_msg"), 1);
+    agent.disconnect();
+    sender.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn reconnects_after_a_dropped_connection_and_rejoins_rooms() {
+    let (agent, rec) = connected(None).await;
+    let (sender, _) = connected(None).await;
+    agent.join_room("web-room-r");
+    assert_eq!(rooms_of(&agent).await, vec!["web-room-r"]);
+    let first_sid = agent.id();
+    agent.emit("drop_me", Array::new()).unwrap();
+    wait_for("disconnect", || rec.count("disconnect") == 1).await;
+    assert_eq!(rec.args("disconnect")[0].get(0).as_string().as_deref(), Some("transport close"));
+    wait_for("reconnect", || rec.count("reconnect") == 1).await;
+    wait_for("rooms re-joined", || rec.count("rooms_rejoined") == 1).await;
+    assert_ne!(agent.id(), first_sid, "a new session");
+    // The app did nothing: the server sees the room again and delivers to it.
+    assert_eq!(rooms_of(&agent).await, vec!["web-room-r"]);
+    let payload = options(&[("room", "web-room-r".into()), ("event", "room_msg".into()), ("payload", "back".into())]);
+    sender.emit("broadcast", Array::of1(&payload)).unwrap();
+    wait_for("room message after reconnect", || rec.count("room_msg") == 1).await;
+    agent.disconnect();
+    sender.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn rejected_auth_is_reported_and_not_retried() {
+    let calls = Rc::new(RefCell::new(0u32));
+    let auth_calls = calls.clone();
+    let auth = Closure::<dyn FnMut() -> JsValue>::new(move || {
+        *auth_calls.borrow_mut() += 1;
+        options(&[("token", "bad-token".into())])
+    });
+    let client = SocketClient::new(
+        SERVER,
+        options(&[
+            ("namespace", "/secure".into()),
+            ("auth", auth.as_ref().clone()),
+            ("reconnectionDelay", 50.into()),
+        ]),
+    );
+    let rec = Recorder::default();
+    for event in ["connect_error", "reconnect_attempt", "connect"] {
+        rec.listen(&client, event);
+    }
+    client.connect();
+    wait_for("connect_error", || rec.count("connect_error") == 1).await;
+    let error = rec.args("connect_error")[0].get(0);
+    assert_eq!(field(&error, "message").as_string().as_deref(), Some("invalid token"));
+    assert_eq!(field(&field(&error, "data"), "code").as_string().as_deref(), Some("AUTH"));
+    assert_eq!(client.status(), "error");
+    TimeoutFuture::new(1500).await;
+    assert_eq!(rec.count("connect_error"), 1, "no retry loop");
+    assert_eq!(rec.count("reconnect_attempt"), 0);
+    assert_eq!(*calls.borrow(), 1);
+
+    // The app fixes the token; the auth function runs again on the next connect.
+    client.set_auth(options(&[("token", "good-token".into())]));
+    client.connect();
+    wait_for("connect with a good token", || client.connected()).await;
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn connects_to_a_namespace() {
+    let (client, rec) = connected(Some("/admin")).await;
+    let welcome = rec.args("welcome")[0].get(0);
+    assert_eq!(field(&welcome, "ns").as_string().as_deref(), Some("/admin"));
+    assert_eq!(ack(&client, "echo", &["ns".into()]).await.unwrap().as_string().as_deref(), Some("ns"));
+    client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_server_disconnect_is_not_retried() {
+    let (client, rec) = connected(None).await;
+    client.emit("kick_me", Array::new()).unwrap();
+    wait_for("disconnect", || rec.count("disconnect") == 1).await;
+    assert_eq!(rec.args("disconnect")[0].get(0).as_string().as_deref(), Some("io server disconnect"));
+    TimeoutFuture::new(800).await;
+    assert_eq!(client.status(), "disconnected");
+    assert_eq!(rec.count("connect"), 1);
+}
+
+#[wasm_bindgen_test]
+async fn emits_made_before_connecting_are_delivered() {
+    let client = SocketClient::new(SERVER, JsValue::UNDEFINED);
+    let rec = Recorder::default();
+    rec.listen(&client, "echo_event");
+    client.emit("echo_event", Array::of1(&"queued".into())).unwrap();
+    client.connect();
+    wait_for("echo of the buffered emit", || rec.count("echo_event") == 1).await;
+    assert_eq!(rec.args("echo_event")[0].get(0).as_string().as_deref(), Some("queued"));
+    client.disconnect();
+}
+
+fn json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_store_follows_the_real_socket() {
+    use inbox_realtime::api::StoreHandle;
+    let (agent, _rec) = connected(None).await;
+    let (sender, _) = connected(None).await;
+    let store = StoreHandle::new(options(&[("typingTimeoutMs", 300.into())]));
+    store.attach(&agent);
+    let errors = Rc::new(RefCell::new(Vec::<JsValue>::new()));
+    let sink = errors.clone();
+    let on_error = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| sink.borrow_mut().push(e));
+    store.on_error(on_error.as_ref().unchecked_ref::<Function>().clone());
+    let room = "web-store-room";
+    agent.join_room(room);
+    assert_eq!(rooms_of(&agent).await, vec![room]);
+    let send = |event: &str, payload: &str| {
+        let p = options(&[("room", room.into()), ("event", event.into()), ("payload", json(payload))]);
+        sender.emit("broadcast", Array::of1(&p)).unwrap();
+    };
+
+    // An optimistic send, confirmed by an echo carrying its client id: replaced in place, same key.
+    let client_id = store.add_optimistic(room, "hello customer", Some("agent-1".into())).unwrap();
+    assert_eq!(store.snapshot(room).length(), 1);
+    let pending = store.snapshot(room).get(0);
+    assert_eq!(field(&pending, "status").as_string().as_deref(), Some("pending"));
+    send("new_message", &format!(
+        r#"{{"id":"wamid.1","room_id":"{room}","text":"hello customer","user_id":"agent-1","client_id":"{client_id}","timestamp":{}}}"#,
+        js_sys::Date::now()
+    ));
+    // A customer message, delivered twice (WhatsApp redelivers): one message.
+    send("new_message", &format!(r#"{{"id":"wamid.2","room_id":"{room}","text":"hi","timestamp":"1698048000"}}"#));
+    send("new_message", &format!(r#"{{"id":"wamid.2","room_id":"{room}","text":"hi","timestamp":"1698048000"}}"#));
+    // Statuses out of order: read before delivered stays read.
+    send("message_status_update", r#"{"id":"wamid.1","status":"read"}"#);
+    send("message_status_update", r#"{"id":"wamid.1","status":"delivered"}"#);
+    // Bad input is reported and changes nothing.
+    send("new_message", &format!(r#"{{"room_id":"{room}","text":"no id"}}"#));
+    send("typing_indicator", &format!(r#"{{"room_id":"{room}","is_typing":true,"user":"Maria"}}"#));
+    wait_for("typing shown", || store.typing_users(room).length() == 1).await;
+    let snapshot = store.snapshot(room);
+    assert_eq!(snapshot.length(), 2);
+    let ids: Vec<String> = snapshot.iter().map(|m| field(&m, "id").as_string().unwrap()).collect();
+    assert_eq!(ids, vec!["wamid.2", "wamid.1"], "ordered by timestamp");
+    let confirmed = snapshot.get(1);
+    assert_eq!(field(&confirmed, "key").as_string(), Some(client_id), "stable key across replacement");
+    assert_eq!(field(&confirmed, "status").as_string().as_deref(), Some("read"));
+    assert_eq!(errors.borrow().len(), 1);
+    assert_eq!(field(&errors.borrow()[0], "code").as_string().as_deref(), Some("invalid_event"));
+    assert!(JsValue::from(store.snapshot(room)) == JsValue::from(snapshot.clone()), "same array until a change");
+    // Typing hides itself after the timeout, driven by the store's own timer.
+    wait_for("typing hidden", || store.typing_users(room).length() == 0).await;
+    assert!(snapshot.get(0) == store.snapshot(room).get(0), "unchanged messages keep their identity");
+    agent.disconnect();
+    sender.disconnect();
+}
