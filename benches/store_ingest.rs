@@ -23,9 +23,7 @@ fn prepare(n: usize) -> Case {
         if j % 10 == 0 {
             // An agent send made beforehand; its echo comes at its place in the stream.
             let text = format!("reply number {j}");
-            let cid = store
-                .add_optimistic("room", &text, Some("agent-1"), ts - 500.0)
-                .expect("valid optimistic send");
+            let cid = store.add_optimistic("room", &text, Some("agent-1"), ts - 500.0).expect("valid optimistic send");
             let mut echo = json!({
                 "id": format!("wamid.{j}"), "room_id": "room", "text": text,
                 "user_id": "agent-1", "timestamp": ts, "status": "sent",
@@ -82,9 +80,18 @@ fn main() {
         println!("store_ingest n={n:>7}: {ns:>8.0} ns/event (best of {reps}; 10% optimistic confirmations)");
         results.push(ns);
     }
+    for (w, n) in results.windows(2).zip(sizes.windows(2)) {
+        println!(
+            "ratio {}/{} = {:.2} (log2 ratio {:.2})",
+            n[1],
+            n[0],
+            w[1] / w[0],
+            (n[1] as f64).log2() / (n[0] as f64).log2()
+        );
+    }
     if let (Some(first), Some(last)) = (results.first(), results.last()) {
         println!(
-            "ratio 100k/1k = {:.2} (log2(100k)/log2(1k) = {:.2})",
+            "ratio 100k/1k = {:.2} (log2(100k)/log2(1k) = {:.2}; linear growth would be 100)",
             last / first,
             (100_000f64).log2() / (1_000f64).log2()
         );

@@ -1,8 +1,8 @@
 //! State-machine transcripts on a virtual clock: what the client sends, when, and what the app is told.
+#![cfg(not(target_arch = "wasm32"))] // native: proptest and a virtual clock
 
 use inbox_realtime::connection::{
-    AckError, Action, Backoff, Config, Connection, ConnectionError, DisconnectReason, EmitError,
-    Event, Status,
+    AckError, Action, Backoff, Config, Connection, ConnectionError, DisconnectReason, EmitError, Event, Status,
 };
 use serde_json::{json, Map, Value};
 
@@ -102,15 +102,9 @@ fn config() -> Config {
 #[test]
 fn builds_engine_io_urls() {
     let mut c = Config::new("https://chat.example.com:8443/ignored?x=1");
-    assert_eq!(
-        c.websocket_url(),
-        "wss://chat.example.com:8443/socket.io/?EIO=4&transport=websocket"
-    );
+    assert_eq!(c.websocket_url(), "wss://chat.example.com:8443/socket.io/?EIO=4&transport=websocket");
     c.path = "/rt".into();
-    assert_eq!(
-        c.polling_url(),
-        "https://chat.example.com:8443/rt/?EIO=4&transport=polling"
-    );
+    assert_eq!(c.polling_url(), "https://chat.example.com:8443/rt/?EIO=4&transport=polling");
     assert_eq!(
         Config::new("localhost:8080").websocket_url(),
         "ws://localhost:8080/socket.io/?EIO=4&transport=websocket"
@@ -133,10 +127,7 @@ fn handshake_sends_auth_and_reports_connected() {
     assert_eq!(h.conn.status(), Status::Connected);
     assert_eq!(h.conn.sid(), Some("s1"));
     let events = h.take_events();
-    assert!(events.contains(&Event::Connect {
-        sid: "s1".into(),
-        recovered: false
-    }));
+    assert!(events.contains(&Event::Connect { sid: "s1".into(), recovered: false }));
     assert!(events.contains(&Event::Status(Status::Connected)));
 }
 
@@ -153,9 +144,7 @@ fn answers_pings_and_times_out_without_them() {
     assert_eq!(h.conn.status(), Status::Connected);
     h.advance(200.0);
     assert_eq!(h.conn.status(), Status::Reconnecting);
-    assert!(h.take_events().contains(&Event::Disconnect {
-        reason: DisconnectReason::PingTimeout
-    }));
+    assert!(h.take_events().contains(&Event::Disconnect { reason: DisconnectReason::PingTimeout }));
     assert_eq!(h.closes, 1);
 }
 
@@ -171,26 +160,15 @@ fn reconnect_delays_grow_are_capped_then_jittered_and_reset_after_success() {
         let at = h.conn.poll_timeout().expect("a reconnect is scheduled");
         delays.push(at - before);
         h.advance(at - before);
-        assert!(
-            matches!(h.events.last(), Some(Event::ReconnectAttempt { .. })),
-            "{:?}",
-            h.events.last()
-        );
+        assert!(matches!(h.events.last(), Some(Event::ReconnectAttempt { .. })), "{:?}", h.events.last());
     }
     for (i, delay) in delays.iter().enumerate() {
         let base = (1000.0 * 2f64.powi(i as i32)).min(5000.0);
-        assert!(
-            *delay >= base * 0.5 && *delay <= base * 1.5,
-            "attempt {}: {delay} not within {base} ± 50%",
-            i + 1
-        );
+        assert!(*delay >= base * 0.5 && *delay <= base * 1.5, "attempt {}: {delay} not within {base} ± 50%", i + 1);
     }
     // Past the cap the delays still differ: no lockstep at exactly 5 s.
     let capped = &delays[3..];
-    assert!(
-        capped.iter().any(|d| (d - capped[0]).abs() > 1.0),
-        "{capped:?}"
-    );
+    assert!(capped.iter().any(|d| (d - capped[0]).abs() > 1.0), "{capped:?}");
     assert!(capped.iter().all(|d| (d - 5000.0).abs() > 0.001));
 
     h.frame(OPEN);
@@ -207,11 +185,7 @@ fn reconnect_delays_grow_are_capped_then_jittered_and_reset_after_success() {
 
 #[test]
 fn jitter_spreads_clients_at_the_cap() {
-    let backoff = Backoff {
-        initial_ms: 1000.0,
-        max_ms: 5000.0,
-        randomization_factor: 0.5,
-    };
+    let backoff = Backoff { initial_ms: 1000.0, max_ms: 5000.0, randomization_factor: 0.5 };
     assert_eq!(backoff.delay(10, 0.0), 2500.0);
     assert_eq!(backoff.delay(10, 0.5), 5000.0);
     assert!(backoff.delay(10, 0.999) > 7400.0);
@@ -231,14 +205,7 @@ fn rooms_are_rejoined_after_every_reconnect() {
     h.conn.join_room("r3", h.now);
     h.conn.leave_room("r3", h.now);
     h.drain();
-    assert_eq!(
-        h.take_sent(),
-        vec![
-            r#"42["join_room","r2"]"#,
-            r#"42["join_room","r3"]"#,
-            r#"42["leave_room","r3"]"#
-        ]
-    );
+    assert_eq!(h.take_sent(), vec![r#"42["join_room","r2"]"#, r#"42["join_room","r3"]"#, r#"42["leave_room","r3"]"#]);
     for round in 0..3 {
         h.conn.handle_transport_close(false, h.now);
         h.drain();
@@ -246,13 +213,8 @@ fn rooms_are_rejoined_after_every_reconnect() {
         h.frame(OPEN);
         h.auth(None);
         h.frame(&format!(r#"40{{"sid":"s{round}"}}"#));
-        assert_eq!(
-            h.take_sent(),
-            vec!["40", r#"42["join_room","r1"]"#, r#"42["join_room","r2"]"#]
-        );
-        assert!(h.take_events().contains(&Event::RoomsRejoined {
-            rooms: vec!["r1".into(), "r2".into()]
-        }));
+        assert_eq!(h.take_sent(), vec!["40", r#"42["join_room","r1"]"#, r#"42["join_room","r2"]"#]);
+        assert!(h.take_events().contains(&Event::RoomsRejoined { rooms: vec!["r1".into(), "r2".into()] }));
     }
 }
 
@@ -265,15 +227,10 @@ fn connect_error_is_reported_and_never_retried() {
     h.auth(Some(json!({"token": "bad"})));
     h.frame(r#"44{"message":"invalid token","data":{"code":"AUTH"}}"#);
     assert_eq!(h.conn.status(), Status::Error);
-    assert!(h.take_events().contains(&Event::ConnectError {
-        message: "invalid token".into(),
-        data: Some(json!({"code":"AUTH"}))
-    }));
-    assert_eq!(
-        h.conn.poll_timeout(),
-        None,
-        "nothing scheduled: no retry loop"
-    );
+    assert!(h
+        .take_events()
+        .contains(&Event::ConnectError { message: "invalid token".into(), data: Some(json!({"code":"AUTH"})) }));
+    assert_eq!(h.conn.poll_timeout(), None, "nothing scheduled: no retry loop");
     h.advance(600_000.0);
     assert_eq!(h.opens, 1);
     // The app fixes the token and connects again.
@@ -282,10 +239,7 @@ fn connect_error_is_reported_and_never_retried() {
     assert_eq!(h.opens, 2);
     assert_eq!(h.auth_requests, 1);
     h.frame(OPEN);
-    assert_eq!(
-        h.auth_requests, 2,
-        "the auth callback runs again so a refreshed token is used"
-    );
+    assert_eq!(h.auth_requests, 2, "the auth callback runs again so a refreshed token is used");
 }
 
 #[test]
@@ -294,9 +248,7 @@ fn server_disconnect_is_not_retried_but_transport_close_is() {
     h.connect_fully("s1");
     h.frame("41");
     assert_eq!(h.conn.status(), Status::Disconnected);
-    assert!(h.take_events().contains(&Event::Disconnect {
-        reason: DisconnectReason::ServerDisconnect
-    }));
+    assert!(h.take_events().contains(&Event::Disconnect { reason: DisconnectReason::ServerDisconnect }));
     h.advance(60_000.0);
     assert_eq!(h.opens, 1);
 
@@ -330,44 +282,23 @@ fn acks_resolve_time_out_and_fail_on_disconnect() {
     let mut h = Harness::new(config());
     h.connect_fully("s1");
     h.take_sent();
-    let a = h
-        .conn
-        .emit_with_ack("echo", vec![json!("hi")], None, h.now)
-        .unwrap();
-    let b = h
-        .conn
-        .emit_with_ack("slow", vec![], Some(1000.0), h.now)
-        .unwrap();
+    let a = h.conn.emit_with_ack("echo", vec![json!("hi")], None, h.now).unwrap();
+    let b = h.conn.emit_with_ack("slow", vec![], Some(1000.0), h.now).unwrap();
     let c = h.conn.emit_with_ack("lost", vec![], None, h.now).unwrap();
     h.drain();
     assert_eq!(
         h.take_sent(),
-        vec![
-            format!(r#"42{a}["echo","hi"]"#),
-            format!(r#"42{b}["slow"]"#),
-            format!(r#"42{c}["lost"]"#)
-        ]
+        vec![format!(r#"42{a}["echo","hi"]"#), format!(r#"42{b}["slow"]"#), format!(r#"42{c}["lost"]"#)]
     );
     h.frame(&format!(r#"43{a}["hi"]"#));
-    assert!(h.take_events().contains(&Event::AckResult {
-        id: a,
-        result: Ok(vec![json!("hi")])
-    }));
+    assert!(h.take_events().contains(&Event::AckResult { id: a, result: Ok(vec![json!("hi")]) }));
     h.advance(1000.0);
-    assert!(h.take_events().contains(&Event::AckResult {
-        id: b,
-        result: Err(AckError::Timeout)
-    }));
+    assert!(h.take_events().contains(&Event::AckResult { id: b, result: Err(AckError::Timeout) }));
     h.frame(&format!(r#"43{b}["late"]"#));
-    assert!(h
-        .take_events()
-        .contains(&Event::Error(ConnectionError::UnknownAck(b))));
+    assert!(h.take_events().contains(&Event::Error(ConnectionError::UnknownAck(b))));
     h.conn.handle_transport_close(false, h.now);
     h.drain();
-    assert!(h.take_events().contains(&Event::AckResult {
-        id: c,
-        result: Err(AckError::Disconnected)
-    }));
+    assert!(h.take_events().contains(&Event::AckResult { id: c, result: Err(AckError::Disconnected) }));
 }
 
 #[test]
@@ -380,36 +311,22 @@ fn emits_while_disconnected_are_buffered_and_flushed_in_order() {
     h.connect_fully("s1");
     assert_eq!(
         h.take_sent(),
-        vec![
-            "40".to_owned(),
-            r#"42["join_room","room"]"#.into(),
-            r#"42["a",1]"#.into(),
-            format!(r#"42{id}["b"]"#)
-        ]
+        vec!["40".to_owned(), r#"42["join_room","room"]"#.into(), r#"42["a",1]"#.into(), format!(r#"42{id}["b"]"#)]
     );
     h.frame(&format!(r#"43{id}[]"#));
-    assert!(h.take_events().contains(&Event::AckResult {
-        id,
-        result: Ok(vec![])
-    }));
+    assert!(h.take_events().contains(&Event::AckResult { id, result: Ok(vec![]) }));
 }
 
 #[test]
 fn buffering_can_be_turned_off() {
-    let mut h = Harness::new(Config {
-        buffer_when_disconnected: false,
-        ..config()
-    });
+    let mut h = Harness::new(Config { buffer_when_disconnected: false, ..config() });
     assert_eq!(h.conn.emit("a", vec![], 0.0), Err(EmitError::NotConnected));
     assert_eq!(h.conn.buffered(), 0);
 }
 
 #[test]
 fn the_buffer_is_bounded() {
-    let mut h = Harness::new(Config {
-        max_buffered: 2,
-        ..config()
-    });
+    let mut h = Harness::new(Config { max_buffered: 2, ..config() });
     let first = h.conn.emit_with_ack("x", vec![], None, 0.0).unwrap();
     h.conn.emit("y", vec![], 0.0).unwrap();
     h.conn.emit("z", vec![], 0.0).unwrap();
@@ -417,10 +334,7 @@ fn the_buffer_is_bounded() {
     assert_eq!(h.conn.buffered(), 2);
     let events = h.take_events();
     assert!(events.contains(&Event::Error(ConnectionError::BufferOverflow)));
-    assert!(events.contains(&Event::AckResult {
-        id: first,
-        result: Err(AckError::Dropped)
-    }));
+    assert!(events.contains(&Event::AckResult { id: first, result: Err(AckError::Dropped) }));
 }
 
 #[test]
@@ -447,23 +361,14 @@ fn an_emit_after_the_heartbeat_expired_is_buffered_not_lost() {
 #[test]
 fn reserved_and_oversized_emits_are_refused() {
     let mut h = Harness::new(config());
-    assert_eq!(
-        h.conn.emit("disconnect", vec![], 0.0),
-        Err(EmitError::ReservedName("disconnect".into()))
-    );
+    assert_eq!(h.conn.emit("disconnect", vec![], 0.0), Err(EmitError::ReservedName("disconnect".into())));
     let big = "x".repeat(1_000_001);
-    assert!(matches!(
-        h.conn.emit("big", vec![json!(big)], 0.0),
-        Err(EmitError::TooLarge { .. })
-    ));
+    assert!(matches!(h.conn.emit("big", vec![json!(big)], 0.0), Err(EmitError::TooLarge { .. })));
 }
 
 #[test]
 fn gives_up_after_the_configured_attempts() {
-    let mut h = Harness::new(Config {
-        reconnection_attempts: Some(2),
-        ..config()
-    });
+    let mut h = Harness::new(Config { reconnection_attempts: Some(2), ..config() });
     h.connect_fully("s1");
     for _ in 0..2 {
         h.conn.handle_transport_close(true, h.now);
@@ -479,10 +384,7 @@ fn gives_up_after_the_configured_attempts() {
 
 #[test]
 fn a_handshake_that_never_completes_is_retried() {
-    let mut h = Harness::new(Config {
-        connect_timeout_ms: 5000.0,
-        ..config()
-    });
+    let mut h = Harness::new(Config { connect_timeout_ms: 5000.0, ..config() });
     h.conn.connect(0.0);
     h.drain();
     h.advance(5000.0);
@@ -493,10 +395,7 @@ fn a_handshake_that_never_completes_is_retried() {
 
 #[test]
 fn uses_the_namespace_and_ignores_other_ones() {
-    let mut h = Harness::new(Config {
-        namespace: "/admin".into(),
-        ..config()
-    });
+    let mut h = Harness::new(Config { namespace: "/admin".into(), ..config() });
     h.conn.connect(0.0);
     h.drain();
     h.frame(OPEN);
@@ -508,11 +407,7 @@ fn uses_the_namespace_and_ignores_other_ones() {
     h.frame(r#"42/admin,["admin_event",1]"#);
     let events = h.take_events();
     assert!(events.contains(&Event::Error(ConnectionError::WrongNamespace("/".into()))));
-    assert!(events.contains(&Event::Message {
-        name: "admin_event".into(),
-        args: vec![json!(1)],
-        ack_id: None
-    }));
+    assert!(events.contains(&Event::Message { name: "admin_event".into(), args: vec![json!(1)], ack_id: None }));
     h.conn.emit("hi", vec![], h.now).unwrap();
     h.drain();
     assert_eq!(h.take_sent(), vec![r#"42/admin,["hi"]"#]);
@@ -523,35 +418,14 @@ fn malformed_frames_are_reported_and_the_connection_stays_up() {
     let mut h = Harness::new(config());
     h.connect_fully("s1");
     h.take_events();
-    for bad in [
-        "",
-        "x",
-        "42[",
-        "42{}",
-        "45",
-        "43",
-        "4/x",
-        "bAAA",
-        r#"431["x"]"#,
-    ] {
+    for bad in ["", "x", "42[", "42{}", "45", "43", "4/x", "bAAA", r#"431["x"]"#] {
         h.frame(bad);
     }
-    let errors = h
-        .take_events()
-        .into_iter()
-        .filter(|e| matches!(e, Event::Error(_)))
-        .count();
+    let errors = h.take_events().into_iter().filter(|e| matches!(e, Event::Error(_))).count();
     assert_eq!(errors, 9);
     assert_eq!(h.conn.status(), Status::Connected);
     h.frame(r#"42["ok"]"#);
-    assert_eq!(
-        h.take_events(),
-        vec![Event::Message {
-            name: "ok".into(),
-            args: vec![],
-            ack_id: None
-        }]
-    );
+    assert_eq!(h.take_events(), vec![Event::Message { name: "ok".into(), args: vec![], ack_id: None }]);
 }
 
 #[test]
@@ -560,11 +434,7 @@ fn server_acks_are_answered() {
     h.connect_fully("s1");
     h.take_sent();
     h.frame(r#"425["question"]"#);
-    assert!(h.take_events().contains(&Event::Message {
-        name: "question".into(),
-        args: vec![],
-        ack_id: Some(5)
-    }));
+    assert!(h.take_events().contains(&Event::Message { name: "question".into(), args: vec![], ack_id: Some(5) }));
     h.conn.ack(5, vec![json!("answer")]);
     h.drain();
     assert_eq!(h.take_sent(), vec![r#"435["answer"]"#]);
@@ -592,10 +462,7 @@ fn connection_state_recovery_sends_pid_and_offset() {
     assert_eq!(payload.get("offset"), Some(&json!("off-2")));
     assert_eq!(payload.get("token"), Some(&json!("t")));
     h.frame(r#"40{"sid":"s2","pid":"p1"}"#);
-    assert!(h.take_events().contains(&Event::Connect {
-        sid: "s2".into(),
-        recovered: true
-    }));
+    assert!(h.take_events().contains(&Event::Connect { sid: "s2".into(), recovered: true }));
 }
 
 #[test]
@@ -604,9 +471,7 @@ fn offline_reports_at_once_and_online_retries_at_once() {
     h.connect_fully("s1");
     h.conn.handle_offline(h.now);
     h.drain();
-    assert!(h.take_events().contains(&Event::Disconnect {
-        reason: DisconnectReason::Offline
-    }));
+    assert!(h.take_events().contains(&Event::Disconnect { reason: DisconnectReason::Offline }));
     assert_eq!(h.conn.status(), Status::Reconnecting);
     h.conn.handle_wake(h.now + 10.0);
     h.drain();

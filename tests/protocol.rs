@@ -1,4 +1,5 @@
 //! Codec tests: known frames from a stock socket.io 4.8 server, round trips, and malformed input.
+#![cfg(not(target_arch = "wasm32"))] // native: proptest and a virtual clock
 
 use inbox_realtime::protocol::{
     encode_frame, join_payload, split_payload, DecodeError, EnginePacket, OpenInfo, SocketPacket,
@@ -7,6 +8,9 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 const MAX: usize = 1_000_000;
+
+/// One row of a malformed-input table: name, input, and the check the error must pass.
+type Row = (&'static str, String, fn(&DecodeError) -> bool);
 
 #[test]
 fn decodes_the_open_handshake_of_a_stock_server() {
@@ -42,39 +46,17 @@ fn engine_packets_round_trip() {
 #[test]
 fn decodes_socket_packets_as_the_reference_parser_writes_them() {
     let cases: Vec<(&str, SocketPacket)> = vec![
-        (
-            "0",
-            SocketPacket::Connect {
-                namespace: "/".into(),
-                payload: None,
-            },
-        ),
+        ("0", SocketPacket::Connect { namespace: "/".into(), payload: None }),
         (
             r#"0{"sid":"abc","pid":"p1"}"#,
-            SocketPacket::Connect {
-                namespace: "/".into(),
-                payload: Some(json!({"sid":"abc","pid":"p1"})),
-            },
+            SocketPacket::Connect { namespace: "/".into(), payload: Some(json!({"sid":"abc","pid":"p1"})) },
         ),
         (
             r#"0/admin,{"token":"t"}"#,
-            SocketPacket::Connect {
-                namespace: "/admin".into(),
-                payload: Some(json!({"token":"t"})),
-            },
+            SocketPacket::Connect { namespace: "/admin".into(), payload: Some(json!({"token":"t"})) },
         ),
-        (
-            "1",
-            SocketPacket::Disconnect {
-                namespace: "/".into(),
-            },
-        ),
-        (
-            "1/admin,",
-            SocketPacket::Disconnect {
-                namespace: "/admin".into(),
-            },
-        ),
+        ("1", SocketPacket::Disconnect { namespace: "/".into() }),
+        ("1/admin,", SocketPacket::Disconnect { namespace: "/admin".into() }),
         (
             r#"2["hello",1,{"a":true}]"#,
             SocketPacket::Event {
@@ -93,22 +75,8 @@ fn decodes_socket_packets_as_the_reference_parser_writes_them() {
                 args: vec![json!(123)],
             },
         ),
-        (
-            r#"312["ok"]"#,
-            SocketPacket::Ack {
-                namespace: "/".into(),
-                id: 12,
-                args: vec![json!("ok")],
-            },
-        ),
-        (
-            r#"3/admin,0[]"#,
-            SocketPacket::Ack {
-                namespace: "/admin".into(),
-                id: 0,
-                args: vec![],
-            },
-        ),
+        (r#"312["ok"]"#, SocketPacket::Ack { namespace: "/".into(), id: 12, args: vec![json!("ok")] }),
+        (r#"3/admin,0[]"#, SocketPacket::Ack { namespace: "/admin".into(), id: 0, args: vec![] }),
         (
             r#"4{"message":"invalid token","data":{"code":"AUTH"}}"#,
             SocketPacket::ConnectError {
@@ -119,45 +87,24 @@ fn decodes_socket_packets_as_the_reference_parser_writes_them() {
         ),
         (
             r#"4/secure,{"message":"nope"}"#,
-            SocketPacket::ConnectError {
-                namespace: "/secure".into(),
-                message: "nope".into(),
-                data: None,
-            },
+            SocketPacket::ConnectError { namespace: "/secure".into(), message: "nope".into(), data: None },
         ),
     ];
     for (text, expected) in cases {
         let decoded = SocketPacket::decode(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         assert_eq!(decoded, expected, "decoding {text}");
-        assert_eq!(
-            SocketPacket::decode(&decoded.encode()).unwrap(),
-            expected,
-            "round trip of {text}"
-        );
+        assert_eq!(SocketPacket::decode(&decoded.encode()).unwrap(), expected, "round trip of {text}");
     }
 }
 
 #[test]
 fn encodes_what_a_stock_server_expects() {
-    let event = SocketPacket::Event {
-        namespace: "/".into(),
-        id: Some(7),
-        name: "join_room".into(),
-        args: vec![json!("r1")],
-    };
+    let event =
+        SocketPacket::Event { namespace: "/".into(), id: Some(7), name: "join_room".into(), args: vec![json!("r1")] };
     assert_eq!(encode_frame(&event), r#"427["join_room","r1"]"#);
-    let connect = SocketPacket::Connect {
-        namespace: "/admin".into(),
-        payload: Some(json!({"token":"x"})),
-    };
+    let connect = SocketPacket::Connect { namespace: "/admin".into(), payload: Some(json!({"token":"x"})) };
     assert_eq!(encode_frame(&connect), r#"40/admin,{"token":"x"}"#);
-    assert_eq!(
-        encode_frame(&SocketPacket::Connect {
-            namespace: "/".into(),
-            payload: None
-        }),
-        "40"
-    );
+    assert_eq!(encode_frame(&SocketPacket::Connect { namespace: "/".into(), payload: None }), "40");
 }
 
 #[test]
@@ -187,90 +134,42 @@ fn polling_payloads_split_and_join() {
 #[test]
 fn malformed_input_table() {
     let deep = format!("2[\"e\",{}{}]", "[".repeat(10_000), "]".repeat(10_000));
-    let socket_rows: Vec<(&str, String, fn(&DecodeError) -> bool)> = vec![
+    let socket_rows: Vec<Row> = vec![
         ("empty", String::new(), |e| matches!(e, DecodeError::Empty)),
-        ("unknown type", "9".into(), |e| {
-            matches!(e, DecodeError::UnknownSocketType('9'))
-        }),
-        (
-            "binary event",
-            "51-[\"a\",{\"_placeholder\":true,\"num\":0}]".into(),
-            |e| matches!(e, DecodeError::BinaryUnsupported),
-        ),
-        ("binary ack", "61-0[]".into(), |e| {
+        ("unknown type", "9".into(), |e| matches!(e, DecodeError::UnknownSocketType('9'))),
+        ("binary event", "51-[\"a\",{\"_placeholder\":true,\"num\":0}]".into(), |e| {
             matches!(e, DecodeError::BinaryUnsupported)
         }),
-        ("non-JSON", "2[\"a\",".into(), |e| {
-            matches!(e, DecodeError::InvalidJson(_))
-        }),
-        ("truncated", "2[\"hel".into(), |e| {
-            matches!(e, DecodeError::InvalidJson(_))
-        }),
-        ("event not array", "2{\"a\":1}".into(), |e| {
-            matches!(e, DecodeError::InvalidShape { .. })
-        }),
-        ("event without name", "2[]".into(), |e| {
-            matches!(e, DecodeError::InvalidShape { .. })
-        }),
-        ("event name not string", "2[1,2]".into(), |e| {
-            matches!(e, DecodeError::InvalidShape { .. })
-        }),
-        ("ack without id", "3[]".into(), |e| {
-            matches!(e, DecodeError::InvalidShape { .. })
-        }),
-        ("ack not array", "31{}".into(), |e| {
-            matches!(e, DecodeError::InvalidShape { .. })
-        }),
-        ("ack id overflow", "399999999999999999999[]".into(), |e| {
-            matches!(e, DecodeError::BadAckId)
-        }),
-        ("ack id above 2^53", "39007199254740993[]".into(), |e| {
-            matches!(e, DecodeError::BadAckId)
-        }),
-        ("namespace unterminated", "2/admin[\"a\"]".into(), |e| {
-            matches!(e, DecodeError::BadNamespace)
-        }),
-        (
-            "connect error without message",
-            "4{\"data\":1}".into(),
-            |e| matches!(e, DecodeError::InvalidShape { .. }),
-        ),
-        ("connect error number", "42".into(), |e| {
-            matches!(e, DecodeError::InvalidShape { .. })
-        }),
-        ("deeply nested JSON", deep, |e| {
-            matches!(e, DecodeError::InvalidJson(_))
-        }),
-        (
-            "lone surrogate escape",
-            "2[\"a\",\"\\ud800\"]".into(),
-            |e| matches!(e, DecodeError::InvalidJson(_)),
-        ),
+        ("binary ack", "61-0[]".into(), |e| matches!(e, DecodeError::BinaryUnsupported)),
+        ("non-JSON", "2[\"a\",".into(), |e| matches!(e, DecodeError::InvalidJson(_))),
+        ("truncated", "2[\"hel".into(), |e| matches!(e, DecodeError::InvalidJson(_))),
+        ("event not array", "2{\"a\":1}".into(), |e| matches!(e, DecodeError::InvalidShape { .. })),
+        ("event without name", "2[]".into(), |e| matches!(e, DecodeError::InvalidShape { .. })),
+        ("event name not string", "2[1,2]".into(), |e| matches!(e, DecodeError::InvalidShape { .. })),
+        ("ack without id", "3[]".into(), |e| matches!(e, DecodeError::InvalidShape { .. })),
+        ("ack not array", "31{}".into(), |e| matches!(e, DecodeError::InvalidShape { .. })),
+        ("ack id overflow", "399999999999999999999[]".into(), |e| matches!(e, DecodeError::BadAckId)),
+        ("ack id above 2^53", "39007199254740993[]".into(), |e| matches!(e, DecodeError::BadAckId)),
+        ("namespace unterminated", "2/admin[\"a\"]".into(), |e| matches!(e, DecodeError::BadNamespace)),
+        ("connect error without message", "4{\"data\":1}".into(), |e| matches!(e, DecodeError::InvalidShape { .. })),
+        ("connect error number", "42".into(), |e| matches!(e, DecodeError::InvalidShape { .. })),
+        ("deeply nested JSON", deep, |e| matches!(e, DecodeError::InvalidJson(_))),
+        ("lone surrogate escape", "2[\"a\",\"\\ud800\"]".into(), |e| matches!(e, DecodeError::InvalidJson(_))),
     ];
     for (name, text, expected) in socket_rows {
         let err = SocketPacket::decode(&text).expect_err(name);
         assert!(expected(&err), "{name}: got {err:?}");
     }
 
-    let engine_rows: Vec<(&str, String, fn(&DecodeError) -> bool)> = vec![
+    let engine_rows: Vec<Row> = vec![
         ("empty", String::new(), |e| matches!(e, DecodeError::Empty)),
-        ("unknown type", "x".into(), |e| {
-            matches!(e, DecodeError::UnknownEngineType('x'))
-        }),
-        ("binary", "bAAEC".into(), |e| {
-            matches!(e, DecodeError::BinaryUnsupported)
-        }),
-        ("open not JSON", "0{".into(), |e| {
+        ("unknown type", "x".into(), |e| matches!(e, DecodeError::UnknownEngineType('x'))),
+        ("binary", "bAAEC".into(), |e| matches!(e, DecodeError::BinaryUnsupported)),
+        ("open not JSON", "0{".into(), |e| matches!(e, DecodeError::InvalidShape { .. })),
+        ("open wrong types", "0{\"sid\":1,\"pingInterval\":\"a\",\"pingTimeout\":1}".into(), |e| {
             matches!(e, DecodeError::InvalidShape { .. })
         }),
-        (
-            "open wrong types",
-            "0{\"sid\":1,\"pingInterval\":\"a\",\"pingTimeout\":1}".into(),
-            |e| matches!(e, DecodeError::InvalidShape { .. }),
-        ),
-        ("over maxPayload", format!("4{}", "a".repeat(MAX)), |e| {
-            matches!(e, DecodeError::TooLarge { .. })
-        }),
+        ("over maxPayload", format!("4{}", "a".repeat(MAX)), |e| matches!(e, DecodeError::TooLarge { .. })),
     ];
     for (name, text, expected) in engine_rows {
         let err = EnginePacket::decode(&text, MAX).expect_err(name);
@@ -300,41 +199,15 @@ fn arb_namespace() -> impl Strategy<Value = String> {
 
 fn arb_packet() -> impl Strategy<Value = SocketPacket> {
     prop_oneof![
-        (
-            arb_namespace(),
-            prop::option::of(arb_json().prop_filter("object", Value::is_object))
-        )
+        (arb_namespace(), prop::option::of(arb_json().prop_filter("object", Value::is_object)))
             .prop_map(|(namespace, payload)| SocketPacket::Connect { namespace, payload }),
         arb_namespace().prop_map(|namespace| SocketPacket::Disconnect { namespace }),
-        (
-            arb_namespace(),
-            prop::option::of(0u64..(1 << 53)),
-            ".{0,10}",
-            prop::collection::vec(arb_json(), 0..4)
-        )
-            .prop_map(|(namespace, id, name, args)| SocketPacket::Event {
-                namespace,
-                id,
-                name,
-                args
-            }),
-        (
-            arb_namespace(),
-            0u64..(1 << 53),
-            prop::collection::vec(arb_json(), 0..4)
-        )
-            .prop_map(|(namespace, id, args)| SocketPacket::Ack {
-                namespace,
-                id,
-                args
-            }),
-        (arb_namespace(), ".{0,20}", prop::option::of(arb_json())).prop_map(
-            |(namespace, message, data)| SocketPacket::ConnectError {
-                namespace,
-                message,
-                data
-            }
-        ),
+        (arb_namespace(), prop::option::of(0u64..(1 << 53)), ".{0,10}", prop::collection::vec(arb_json(), 0..4))
+            .prop_map(|(namespace, id, name, args)| SocketPacket::Event { namespace, id, name, args }),
+        (arb_namespace(), 0u64..(1 << 53), prop::collection::vec(arb_json(), 0..4))
+            .prop_map(|(namespace, id, args)| SocketPacket::Ack { namespace, id, args }),
+        (arb_namespace(), ".{0,20}", prop::option::of(arb_json()))
+            .prop_map(|(namespace, message, data)| SocketPacket::ConnectError { namespace, message, data }),
     ]
 }
 

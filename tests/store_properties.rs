@@ -1,5 +1,6 @@
 //! Property test: random interleavings of optimistic sends, echoes, REST results, status updates, history pages
 //! and time; the store's invariants are checked after every step.
+#![cfg(not(target_arch = "wasm32"))] // native: proptest and a virtual clock
 
 use std::collections::{HashMap, HashSet};
 

@@ -19,11 +19,13 @@ const SERVER: &str = match option_env!("TEST_SERVER_URL") {
     None => "http://127.0.0.1:3210",
 };
 
+type Listener = Closure<dyn FnMut(JsValue, JsValue)>;
+
 /// Records every call of the listeners it hands out.
 #[derive(Clone, Default)]
 struct Recorder {
     calls: Rc<RefCell<Vec<(String, Array)>>>,
-    closures: Rc<RefCell<Vec<Closure<dyn FnMut(JsValue, JsValue)>>>>,
+    closures: Rc<RefCell<Vec<Listener>>>,
 }
 
 impl Recorder {
@@ -70,12 +72,26 @@ async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
 
 async fn connected(path_ns: Option<&str>) -> (SocketClient, Recorder) {
     let opts = match path_ns {
-        Some(ns) => options(&[("namespace", ns.into()), ("reconnectionDelay", 100.into()), ("reconnectionDelayMax", 300.into())]),
+        Some(ns) => options(&[
+            ("namespace", ns.into()),
+            ("reconnectionDelay", 100.into()),
+            ("reconnectionDelayMax", 300.into()),
+        ]),
         None => options(&[("reconnectionDelay", 100.into()), ("reconnectionDelayMax", 300.into())]),
     };
     let client = SocketClient::new(SERVER, opts);
     let rec = Recorder::default();
-    for event in ["welcome", "connect", "disconnect", "reconnect", "rooms_rejoined", "room_msg", "connect_error", "status", "error"] {
+    for event in [
+        "welcome",
+        "connect",
+        "disconnect",
+        "reconnect",
+        "rooms_rejoined",
+        "room_msg",
+        "connect_error",
+        "status",
+        "error",
+    ] {
         rec.listen(&client, event);
     }
     client.connect();
@@ -180,11 +196,7 @@ async fn rejected_auth_is_reported_and_not_retried() {
     });
     let client = SocketClient::new(
         SERVER,
-        options(&[
-            ("namespace", "/secure".into()),
-            ("auth", auth.as_ref().clone()),
-            ("reconnectionDelay", 50.into()),
-        ]),
+        options(&[("namespace", "/secure".into()), ("auth", auth.as_ref().clone()), ("reconnectionDelay", 50.into())]),
     );
     let rec = Recorder::default();
     for event in ["connect_error", "reconnect_attempt", "connect"] {
@@ -268,10 +280,13 @@ async fn the_store_follows_the_real_socket() {
     assert_eq!(store.snapshot(room).length(), 1);
     let pending = store.snapshot(room).get(0);
     assert_eq!(field(&pending, "status").as_string().as_deref(), Some("pending"));
-    send("new_message", &format!(
-        r#"{{"id":"wamid.1","room_id":"{room}","text":"hello customer","user_id":"agent-1","client_id":"{client_id}","timestamp":{}}}"#,
-        js_sys::Date::now()
-    ));
+    send(
+        "new_message",
+        &format!(
+            r#"{{"id":"wamid.1","room_id":"{room}","text":"hello customer","user_id":"agent-1","client_id":"{client_id}","timestamp":{}}}"#,
+            js_sys::Date::now()
+        ),
+    );
     // A customer message, delivered twice (WhatsApp redelivers): one message.
     send("new_message", &format!(r#"{{"id":"wamid.2","room_id":"{room}","text":"hi","timestamp":"1698048000"}}"#));
     send("new_message", &format!(r#"{{"id":"wamid.2","room_id":"{room}","text":"hi","timestamp":"1698048000"}}"#));

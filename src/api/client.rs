@@ -328,7 +328,11 @@ fn provide_auth(hooks: &Rc<Hooks>, driver: &Driver) {
                 Ok(value) => value,
                 Err(e) => {
                     if let Some(hooks) = hooks.upgrade() {
-                        Listeners::dispatch(&hooks.listeners, "error", &single(js_error("auth_callback", js_message(&e))));
+                        Listeners::dispatch(
+                            &hooks.listeners,
+                            "error",
+                            &single(js_error("auth_callback", js_message(&e))),
+                        );
                     }
                     JsValue::UNDEFINED
                 }

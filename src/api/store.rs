@@ -224,7 +224,9 @@ impl StoreHandle {
     /// Inserts a `pending` outgoing message at once and returns its client id (send it with the REST call).
     #[wasm_bindgen(js_name = addOptimistic)]
     pub fn add_optimistic(&self, room_id: &str, text: &str, user_id: Option<String>) -> Result<String, JsValue> {
-        self.shared.mutate(|store, now| store.add_optimistic(room_id, text, user_id.as_deref(), now)).map_err(store_error)
+        self.shared
+            .mutate(|store, now| store.add_optimistic(room_id, text, user_id.as_deref(), now))
+            .map_err(store_error)
     }
 
     /// The REST send succeeded: pending → sent (one tick) even before the echo. `serverId` links the later echo.
@@ -259,8 +261,10 @@ impl StoreHandle {
     #[wasm_bindgen(js_name = mergeHistory)]
     pub fn merge_history(&self, room_id: &str, messages: Array, has_more: bool) -> Result<JsValue, JsValue> {
         let items: Vec<Value> = messages.iter().map(|m| from_js(&m).unwrap_or(Value::Null)).collect();
-        let report =
-            self.shared.mutate(|store, now| store.merge_history(room_id, &items, has_more, now)).map_err(store_error)?;
+        let report = self
+            .shared
+            .mutate(|store, now| store.merge_history(room_id, &items, has_more, now))
+            .map_err(store_error)?;
         let out = Object::new();
         set(&out, "added", &(report.added as u32).into());
         set(&out, "updated", &(report.updated as u32).into());
@@ -328,8 +332,7 @@ impl StoreHandle {
                 return array.clone();
             }
         }
-        let array: Array =
-            store.typing(room_id).into_iter().map(|u| JsValue::from(u.name.unwrap_or(u.id))).collect();
+        let array: Array = store.typing(room_id).into_iter().map(|u| JsValue::from(u.name.unwrap_or(u.id))).collect();
         views.typing.insert(room_id.to_owned(), (version, array.clone()));
         array
     }

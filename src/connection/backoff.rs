@@ -16,15 +16,9 @@ impl Backoff {
     /// Delay before attempt `attempt` (1-based), given `random` uniform in `[0, 1)`.
     pub fn delay(&self, attempt: u32, random: f64) -> f64 {
         let exponent = attempt.saturating_sub(1).min(62) as i32;
-        let capped = (self.initial_ms * 2f64.powi(exponent))
-            .min(self.max_ms)
-            .max(0.0);
+        let capped = (self.initial_ms * 2f64.powi(exponent)).min(self.max_ms).max(0.0);
         let factor = self.randomization_factor.clamp(0.0, 1.0);
-        let random = if random.is_finite() {
-            random.clamp(0.0, 1.0)
-        } else {
-            0.5
-        };
+        let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.5 };
         capped * (1.0 + factor * (2.0 * random - 1.0))
     }
 }

@@ -49,10 +49,7 @@ impl Default for Config {
 impl Config {
     /// A default configuration for `url`.
     pub fn new(url: impl Into<String>) -> Self {
-        Config {
-            url: url.into(),
-            ..Config::default()
-        }
+        Config { url: url.into(), ..Config::default() }
     }
 
     /// The WebSocket URL of the Engine.IO endpoint, e.g. `ws://host:8080/socket.io/?EIO=4&transport=websocket`.

@@ -80,10 +80,7 @@ impl DisconnectReason {
 
     /// Whether the machine reconnects on its own after this reason.
     pub fn reconnects(self) -> bool {
-        !matches!(
-            self,
-            DisconnectReason::ClientDisconnect | DisconnectReason::ServerDisconnect
-        )
+        !matches!(self, DisconnectReason::ClientDisconnect | DisconnectReason::ServerDisconnect)
     }
 }
 

@@ -8,14 +8,8 @@ use super::Config;
 use crate::protocol::{encode_frame, EnginePacket, SocketPacket};
 
 /// Names the Socket.IO client API reserves for its own events.
-const RESERVED: [&str; 6] = [
-    "connect",
-    "connect_error",
-    "disconnect",
-    "disconnecting",
-    "newListener",
-    "removeListener",
-];
+const RESERVED: [&str; 6] =
+    ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 
 /// Before the handshake tells us `maxPayload`, assume the server default.
 const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
@@ -159,16 +153,13 @@ impl Connection {
     pub fn poll_timeout(&self) -> Option<f64> {
         let phase = match self.phase {
             Phase::Backoff { at } => Some(at),
-            Phase::Opening { deadline }
-            | Phase::Authenticating { deadline }
-            | Phase::Joining { deadline } => Some(deadline),
+            Phase::Opening { deadline } | Phase::Authenticating { deadline } | Phase::Joining { deadline } => {
+                Some(deadline)
+            }
             Phase::Idle | Phase::Failed | Phase::Connected => None,
         };
         let acks = self.acks.values().map(|a| a.deadline).reduce(f64::min);
-        [phase, self.heartbeat_deadline, acks]
-            .into_iter()
-            .flatten()
-            .reduce(f64::min)
+        [phase, self.heartbeat_deadline, acks].into_iter().flatten().reduce(f64::min)
     }
 
     // ---- app commands ----
@@ -191,10 +182,9 @@ impl Connection {
     pub fn disconnect(&mut self, now: f64) {
         let _ = now;
         if self.phase == Phase::Connected {
-            self.actions
-                .push_back(Action::Send(encode_frame(&SocketPacket::Disconnect {
-                    namespace: self.config.namespace.clone(),
-                })));
+            self.actions.push_back(Action::Send(encode_frame(&SocketPacket::Disconnect {
+                namespace: self.config.namespace.clone(),
+            })));
         }
         self.end_transport(DisconnectReason::ClientDisconnect);
         self.phase = Phase::Idle;
@@ -227,12 +217,7 @@ impl Connection {
     pub fn ack(&mut self, id: u64, args: Vec<Value>) {
         if self.phase == Phase::Connected {
             let namespace = self.config.namespace.clone();
-            self.actions
-                .push_back(Action::Send(encode_frame(&SocketPacket::Ack {
-                    namespace,
-                    id,
-                    args,
-                })));
+            self.actions.push_back(Action::Send(encode_frame(&SocketPacket::Ack { namespace, id, args })));
         }
     }
 
@@ -254,12 +239,7 @@ impl Connection {
         };
         self.rooms.remove(index);
         if self.phase == Phase::Connected {
-            let _ = self.send_event(
-                "leave_room",
-                vec![Value::String(room.to_owned())],
-                None,
-                now,
-            );
+            let _ = self.send_event("leave_room", vec![Value::String(room.to_owned())], None, now);
         }
     }
 
@@ -273,11 +253,7 @@ impl Connection {
     /// The transport closed or failed on its own (not after an [`Action::Close`]).
     pub fn handle_transport_close(&mut self, error: bool, now: f64) {
         if self.transport_active() {
-            let reason = if error {
-                DisconnectReason::TransportError
-            } else {
-                DisconnectReason::TransportClose
-            };
+            let reason = if error { DisconnectReason::TransportError } else { DisconnectReason::TransportClose };
             self.lose(reason, now);
         }
         self.sync_status();
@@ -314,17 +290,9 @@ impl Connection {
             payload.insert("offset".into(), Value::String(offset.clone()));
             self.recovery_requested = true;
         }
-        let payload = if payload.is_empty() {
-            None
-        } else {
-            Some(Value::Object(payload))
-        };
+        let payload = if payload.is_empty() { None } else { Some(Value::Object(payload)) };
         let namespace = self.config.namespace.clone();
-        self.actions
-            .push_back(Action::Send(encode_frame(&SocketPacket::Connect {
-                namespace,
-                payload,
-            })));
+        self.actions.push_back(Action::Send(encode_frame(&SocketPacket::Connect { namespace, payload })));
         self.phase = Phase::Joining { deadline };
     }
 
@@ -350,8 +318,7 @@ impl Connection {
             }
             EnginePacket::Ping(data) => {
                 self.heartbeat_deadline = Some(now + self.heartbeat_window);
-                self.actions
-                    .push_back(Action::Send(EnginePacket::Pong(data).encode()));
+                self.actions.push_back(Action::Send(EnginePacket::Pong(data).encode()));
             }
             EnginePacket::Close => self.lose(DisconnectReason::TransportClose, now),
             EnginePacket::Message(text) => match SocketPacket::decode(&text) {
@@ -367,9 +334,7 @@ impl Connection {
     pub fn handle_timeout(&mut self, now: f64) {
         match self.phase {
             Phase::Backoff { at } if now >= at => self.start_attempt(now),
-            Phase::Opening { deadline }
-            | Phase::Authenticating { deadline }
-            | Phase::Joining { deadline }
+            Phase::Opening { deadline } | Phase::Authenticating { deadline } | Phase::Joining { deadline }
                 if now >= deadline =>
             {
                 // A handshake that never finishes is a failed attempt, retried with backoff.
@@ -378,19 +343,11 @@ impl Connection {
             _ => {}
         }
         self.check_heartbeat(now);
-        let expired: Vec<u64> = self
-            .acks
-            .iter()
-            .filter(|(_, a)| now >= a.deadline)
-            .map(|(id, _)| *id)
-            .collect();
+        let expired: Vec<u64> = self.acks.iter().filter(|(_, a)| now >= a.deadline).map(|(id, _)| *id).collect();
         for id in expired {
             self.acks.remove(&id);
             self.buffer.retain(|b| b.ack_id != Some(id));
-            self.events.push_back(Event::AckResult {
-                id,
-                result: Err(AckError::Timeout),
-            });
+            self.events.push_back(Event::AckResult { id, result: Err(AckError::Timeout) });
         }
         self.sync_status();
     }
@@ -400,10 +357,7 @@ impl Connection {
     fn transport_active(&self) -> bool {
         matches!(
             self.phase,
-            Phase::Opening { .. }
-                | Phase::Authenticating { .. }
-                | Phase::Joining { .. }
-                | Phase::Connected
+            Phase::Opening { .. } | Phase::Authenticating { .. } | Phase::Joining { .. } | Phase::Connected
         )
     }
 
@@ -413,9 +367,7 @@ impl Connection {
 
     fn handle_packet(&mut self, packet: SocketPacket, now: f64) {
         if packet.namespace() != self.config.namespace {
-            return self.report(ConnectionError::WrongNamespace(
-                packet.namespace().to_owned(),
-            ));
+            return self.report(ConnectionError::WrongNamespace(packet.namespace().to_owned()));
         }
         match packet {
             SocketPacket::Connect { payload, .. } => {
@@ -423,9 +375,7 @@ impl Connection {
                     return self.report(ConnectionError::Unexpected("CONNECT"));
                 }
                 let field = |name: &str| match &payload {
-                    Some(Value::Object(obj)) => {
-                        obj.get(name).and_then(Value::as_str).map(str::to_owned)
-                    }
+                    Some(Value::Object(obj)) => obj.get(name).and_then(Value::as_str).map(str::to_owned),
                     _ => None,
                 };
                 let Some(sid) = field("sid") else {
@@ -443,9 +393,7 @@ impl Connection {
                 self.phase = Phase::Connected;
                 self.events.push_back(Event::Connect { sid, recovered });
                 if self.attempts > 0 {
-                    self.events.push_back(Event::Reconnect {
-                        attempts: self.attempts,
-                    });
+                    self.events.push_back(Event::Reconnect { attempts: self.attempts });
                 }
                 self.attempts = 0;
                 self.rejoin_rooms(now);
@@ -478,58 +426,31 @@ impl Connection {
                         self.last_offset = Some(offset.clone());
                     }
                 }
-                self.events.push_back(Event::Message {
-                    name,
-                    args,
-                    ack_id: id,
-                });
+                self.events.push_back(Event::Message { name, args, ack_id: id });
             }
             SocketPacket::Ack { id, args, .. } => match self.acks.remove(&id) {
-                Some(_) => self.events.push_back(Event::AckResult {
-                    id,
-                    result: Ok(args),
-                }),
+                Some(_) => self.events.push_back(Event::AckResult { id, result: Ok(args) }),
                 None => self.report(ConnectionError::UnknownAck(id)),
             },
         }
     }
 
-    fn send_event(
-        &mut self,
-        name: &str,
-        args: Vec<Value>,
-        ack: Option<(u64, f64)>,
-        now: f64,
-    ) -> Result<(), EmitError> {
+    fn send_event(&mut self, name: &str, args: Vec<Value>, ack: Option<(u64, f64)>, now: f64) -> Result<(), EmitError> {
         if RESERVED.contains(&name) {
             return Err(EmitError::ReservedName(name.to_owned()));
         }
         let namespace = self.config.namespace.clone();
         let id = ack.map(|(id, _)| id);
-        let frame = encode_frame(&SocketPacket::Event {
-            namespace,
-            id,
-            name: name.to_owned(),
-            args,
-        });
+        let frame = encode_frame(&SocketPacket::Event { namespace, id, name: name.to_owned(), args });
         if frame.len() > self.max_payload {
-            return Err(EmitError::TooLarge {
-                len: frame.len(),
-                max: self.max_payload,
-            });
+            return Err(EmitError::TooLarge { len: frame.len(), max: self.max_payload });
         }
         // After a laptop sleep the socket may look open while the heartbeat long expired: buffer, don't lose.
         self.check_heartbeat(now);
         self.sync_status();
         if self.phase == Phase::Connected {
             if let Some((id, deadline)) = ack {
-                self.acks.insert(
-                    id,
-                    PendingAck {
-                        deadline,
-                        sent: true,
-                    },
-                );
+                self.acks.insert(id, PendingAck { deadline, sent: true });
             }
             self.actions.push_back(Action::Send(frame));
             return Ok(());
@@ -538,13 +459,7 @@ impl Connection {
             return Err(EmitError::NotConnected);
         }
         if let Some((id, deadline)) = ack {
-            self.acks.insert(
-                id,
-                PendingAck {
-                    deadline,
-                    sent: false,
-                },
-            );
+            self.acks.insert(id, PendingAck { deadline, sent: false });
         }
         self.buffer.push_back(Buffered { frame, ack_id: id });
         if self.buffer.len() > self.config.max_buffered.max(1) {
@@ -552,10 +467,7 @@ impl Connection {
                 self.report(ConnectionError::BufferOverflow);
                 if let Some(id) = dropped.ack_id {
                     self.acks.remove(&id);
-                    self.events.push_back(Event::AckResult {
-                        id,
-                        result: Err(AckError::Dropped),
-                    });
+                    self.events.push_back(Event::AckResult { id, result: Err(AckError::Dropped) });
                 }
             }
         }
@@ -592,16 +504,10 @@ impl Connection {
 
     fn start_attempt(&mut self, now: f64) {
         if self.attempts > 0 {
-            self.events.push_back(Event::ReconnectAttempt {
-                attempt: self.attempts,
-            });
+            self.events.push_back(Event::ReconnectAttempt { attempt: self.attempts });
         }
-        self.phase = Phase::Opening {
-            deadline: now + self.config.connect_timeout_ms,
-        };
-        self.actions.push_back(Action::Open {
-            url: self.config.websocket_url(),
-        });
+        self.phase = Phase::Opening { deadline: now + self.config.connect_timeout_ms };
+        self.actions.push_back(Action::Open { url: self.config.websocket_url() });
     }
 
     /// Drops the transport and reports the disconnect if the app saw a connect. Pending (sent) acks fail: the
@@ -613,18 +519,10 @@ impl Connection {
         }
         self.heartbeat_deadline = None;
         self.sid = None;
-        let failed: Vec<u64> = self
-            .acks
-            .iter()
-            .filter(|(_, a)| a.sent)
-            .map(|(id, _)| *id)
-            .collect();
+        let failed: Vec<u64> = self.acks.iter().filter(|(_, a)| a.sent).map(|(id, _)| *id).collect();
         for id in failed {
             self.acks.remove(&id);
-            self.events.push_back(Event::AckResult {
-                id,
-                result: Err(AckError::Disconnected),
-            });
+            self.events.push_back(Event::AckResult { id, result: Err(AckError::Disconnected) });
         }
         if was_connected {
             self.events.push_back(Event::Disconnect { reason });
@@ -639,11 +537,7 @@ impl Connection {
             return;
         }
         self.attempts += 1;
-        if self
-            .config
-            .reconnection_attempts
-            .is_some_and(|max| self.attempts > max)
-        {
+        if self.config.reconnection_attempts.is_some_and(|max| self.attempts > max) {
             self.phase = Phase::Failed;
             self.attempts = 0;
             self.events.push_back(Event::ReconnectFailed);

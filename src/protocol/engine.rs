@@ -52,21 +52,17 @@ impl EnginePacket {
     /// Decodes one text frame. `max_len` bounds the frame size (the negotiated `maxPayload`).
     pub fn decode(frame: &str, max_len: usize) -> Result<Self, DecodeError> {
         if frame.len() > max_len {
-            return Err(DecodeError::TooLarge {
-                len: frame.len(),
-                max: max_len,
-            });
+            return Err(DecodeError::TooLarge { len: frame.len(), max: max_len });
         }
         let mut chars = frame.chars();
         let kind = chars.next().ok_or(DecodeError::Empty)?;
         let rest = chars.as_str();
         Ok(match kind {
             '0' => {
-                let info: OpenInfo =
-                    serde_json::from_str(rest).map_err(|_| DecodeError::InvalidShape {
-                        packet: "OPEN",
-                        reason: "expected {sid, pingInterval, pingTimeout}",
-                    })?;
+                let info: OpenInfo = serde_json::from_str(rest).map_err(|_| DecodeError::InvalidShape {
+                    packet: "OPEN",
+                    reason: "expected {sid, pingInterval, pingTimeout}",
+                })?;
                 EnginePacket::Open(info)
             }
             '1' => EnginePacket::Close,
@@ -101,9 +97,7 @@ impl EnginePacket {
 
 /// Splits a polling payload into its packets' frames.
 pub fn split_payload(payload: &str) -> impl Iterator<Item = &str> {
-    payload
-        .split(RECORD_SEPARATOR)
-        .filter(|frame| !frame.is_empty())
+    payload.split(RECORD_SEPARATOR).filter(|frame| !frame.is_empty())
 }
 
 /// Joins frames into one polling payload.

@@ -83,59 +83,29 @@ impl SocketPacket {
         let data = if json.is_empty() {
             None
         } else {
-            Some(
-                serde_json::from_str::<Value>(json)
-                    .map_err(|e| DecodeError::InvalidJson(e.to_string()))?,
-            )
+            Some(serde_json::from_str::<Value>(json).map_err(|e| DecodeError::InvalidJson(e.to_string()))?)
         };
         match kind {
-            '0' => Ok(SocketPacket::Connect {
-                namespace,
-                payload: data,
-            }),
+            '0' => Ok(SocketPacket::Connect { namespace, payload: data }),
             '1' => Ok(SocketPacket::Disconnect { namespace }),
             '2' => {
                 let Some(Value::Array(mut items)) = data else {
-                    return Err(DecodeError::InvalidShape {
-                        packet: "EVENT",
-                        reason: "payload must be an array",
-                    });
+                    return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "payload must be an array" });
                 };
                 if items.is_empty() {
-                    return Err(DecodeError::InvalidShape {
-                        packet: "EVENT",
-                        reason: "missing event name",
-                    });
+                    return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "missing event name" });
                 }
                 let Value::String(name) = items.remove(0) else {
-                    return Err(DecodeError::InvalidShape {
-                        packet: "EVENT",
-                        reason: "event name must be a string",
-                    });
+                    return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "event name must be a string" });
                 };
-                Ok(SocketPacket::Event {
-                    namespace,
-                    id,
-                    name,
-                    args: items,
-                })
+                Ok(SocketPacket::Event { namespace, id, name, args: items })
             }
             '3' => {
-                let id = id.ok_or(DecodeError::InvalidShape {
-                    packet: "ACK",
-                    reason: "missing ack id",
-                })?;
+                let id = id.ok_or(DecodeError::InvalidShape { packet: "ACK", reason: "missing ack id" })?;
                 let Some(Value::Array(args)) = data else {
-                    return Err(DecodeError::InvalidShape {
-                        packet: "ACK",
-                        reason: "payload must be an array",
-                    });
+                    return Err(DecodeError::InvalidShape { packet: "ACK", reason: "payload must be an array" });
                 };
-                Ok(SocketPacket::Ack {
-                    namespace,
-                    id,
-                    args,
-                })
+                Ok(SocketPacket::Ack { namespace, id, args })
             }
             _ => {
                 // v5 sends `{message, data?}`; older servers sent a bare string.
@@ -160,11 +130,7 @@ impl SocketPacket {
                         })
                     }
                 };
-                Ok(SocketPacket::ConnectError {
-                    namespace,
-                    message,
-                    data,
-                })
+                Ok(SocketPacket::ConnectError { namespace, message, data })
             }
         }
     }

@@ -19,12 +19,7 @@ pub(crate) fn id_value(v: &Value, field: &'static str, max: usize) -> Result<Str
     let s = match v {
         Value::String(s) => s.clone(),
         Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
-        _ => {
-            return Err(StoreError::WrongType {
-                field,
-                expected: "string or integer",
-            })
-        }
+        _ => return Err(StoreError::WrongType { field, expected: "string or integer" }),
     };
     check_id(&s, field, max)?;
     Ok(s)
@@ -68,9 +63,6 @@ pub(crate) fn str_field<'a>(
     match lookup(obj, names) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(StoreError::WrongType {
-            field,
-            expected: "string",
-        }),
+        Some(_) => Err(StoreError::WrongType { field, expected: "string" }),
     }
 }

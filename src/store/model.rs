@@ -142,15 +142,8 @@ const TEXT_NAMES: &[&str] = &["text", "content", "body"];
 const USER_NAMES: &[&str] = &["user_id", "userId", "sender_id", "senderId"];
 const TS_NAMES: &[&str] = &["timestamp", "created_at", "createdAt"];
 const CLIENT_NAMES: &[&str] = &["client_id", "clientId"];
-const KNOWN: &[&[&str]] = &[
-    ID_NAMES,
-    ROOM_NAMES,
-    TEXT_NAMES,
-    USER_NAMES,
-    TS_NAMES,
-    CLIENT_NAMES,
-    &["direction", "status"],
-];
+const KNOWN: &[&[&str]] =
+    &[ID_NAMES, ROOM_NAMES, TEXT_NAMES, USER_NAMES, TS_NAMES, CLIENT_NAMES, &["direction", "status"]];
 
 impl Message {
     /// The message as a JSON object: every field the server sent (`extra`), then the canonical fields on top:
@@ -192,20 +185,13 @@ pub(crate) struct ParsedMessage {
 impl ParsedMessage {
     /// Direction as sent, or inferred: outgoing when a user (agent) id is present, incoming otherwise.
     pub(crate) fn direction(&self) -> Direction {
-        self.direction.unwrap_or(if self.user_id.is_some() {
-            Direction::Outgoing
-        } else {
-            Direction::Incoming
-        })
+        self.direction.unwrap_or(if self.user_id.is_some() { Direction::Outgoing } else { Direction::Incoming })
     }
 }
 
 /// Parses a status string field.
 pub(crate) fn parse_status(v: &Value) -> Result<Status, StoreError> {
-    let s = v.as_str().ok_or(StoreError::WrongType {
-        field: "status",
-        expected: "string",
-    })?;
+    let s = v.as_str().ok_or(StoreError::WrongType { field: "status", expected: "string" })?;
     Status::parse(s).ok_or_else(|| StoreError::UnknownStatus(clip(s)))
 }
 
@@ -225,9 +211,7 @@ pub(crate) fn parse_message(v: &Value, opts: &StoreOptions, now: f64) -> Result<
         .map(|s| Direction::parse(s).ok_or_else(|| StoreError::UnknownDirection(clip(s))))
         .transpose()?;
     let status = lookup(obj, &["status"]).map(parse_status).transpose()?;
-    let timestamp = lookup(obj, TS_NAMES)
-        .map(|t| parse_timestamp(t, now, opts.max_future_ms))
-        .transpose()?;
+    let timestamp = lookup(obj, TS_NAMES).map(|t| parse_timestamp(t, now, opts.max_future_ms)).transpose()?;
     let extra = obj
         .iter()
         .filter(|(k, _)| !KNOWN.iter().any(|names| names.contains(&k.as_str())))

@@ -38,16 +38,7 @@ pub(crate) struct Entry {
 
 impl Entry {
     pub(crate) fn new(room_id: String, user_id: Option<String>, text: String, ts: f64) -> Entry {
-        Entry {
-            room_id,
-            user_id,
-            text,
-            ts,
-            state: SendState::Pending,
-            server_id: None,
-            deadline: None,
-            in_fifo: false,
-        }
+        Entry { room_id, user_id, text, ts, state: SendState::Pending, server_id: None, deadline: None, in_fifo: false }
     }
 
     /// Not yet replaced by a confirmed message: its message (id = client id) is in the room.
@@ -116,7 +107,10 @@ impl Optimistic {
             .find(|cid| {
                 self.entries.get(cid.as_str()).is_some_and(|e| {
                     e.unconfirmed()
-                        && e.room_id == room && e.user_id.as_deref() == user && e.text == text && (e.ts - ts).abs() <= window
+                        && e.room_id == room
+                        && e.user_id.as_deref() == user
+                        && e.text == text
+                        && (e.ts - ts).abs() <= window
                 })
             })
             .map(String::as_str)

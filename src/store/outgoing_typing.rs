@@ -51,11 +51,7 @@ impl Default for OutgoingTyping {
 impl OutgoingTyping {
     /// A throttle with the given start interval and idle delay (milliseconds).
     pub fn new(start_interval_ms: f64, idle_ms: f64) -> Self {
-        OutgoingTyping {
-            start_interval_ms,
-            idle_ms,
-            rooms: BTreeMap::new(),
-        }
+        OutgoingTyping { start_interval_ms, idle_ms, rooms: BTreeMap::new() }
     }
 
     /// A keystroke in `room` at `now`. Returns a "start" signal to send, or `None` when one was sent less than
@@ -63,10 +59,7 @@ impl OutgoingTyping {
     pub fn notify_typing(&mut self, room: &str, now: f64) -> Option<TypingSignal> {
         let start = |a: &mut Active| {
             a.last_start = now;
-            Some(TypingSignal {
-                room_id: room.to_owned(),
-                is_typing: true,
-            })
+            Some(TypingSignal { room_id: room.to_owned(), is_typing: true })
         };
         match self.rooms.get_mut(room) {
             Some(a) => {
@@ -78,10 +71,7 @@ impl OutgoingTyping {
                 }
             }
             None => {
-                let mut a = Active {
-                    last_start: now,
-                    last_key: now,
-                };
+                let mut a = Active { last_start: now, last_key: now };
                 let sig = start(&mut a);
                 self.rooms.insert(room.to_owned(), a);
                 sig
@@ -91,30 +81,19 @@ impl OutgoingTyping {
 
     /// Typing in `room` ended (message sent, input cleared, room left). Returns a "stop" if a "start" was sent.
     pub fn stop(&mut self, room: &str) -> Option<TypingSignal> {
-        self.rooms.remove(room).map(|_| TypingSignal {
-            room_id: room.to_owned(),
-            is_typing: false,
-        })
+        self.rooms.remove(room).map(|_| TypingSignal { room_id: room.to_owned(), is_typing: false })
     }
 
     /// The earliest time a "stop" is due, if any room is typing.
     pub fn poll_timeout(&self) -> Option<f64> {
-        self.rooms
-            .values()
-            .map(|a| a.last_key + self.idle_ms)
-            .filter(|d| !d.is_nan())
-            .min_by(f64::total_cmp)
+        self.rooms.values().map(|a| a.last_key + self.idle_ms).filter(|d| !d.is_nan()).min_by(f64::total_cmp)
     }
 
     /// Emits a "stop" for every room idle for `idle_ms` at `now`, in room order.
     pub fn handle_timeout(&mut self, now: f64) -> Vec<TypingSignal> {
         let idle = self.idle_ms;
-        let due: Vec<String> = self
-            .rooms
-            .iter()
-            .filter(|(_, a)| a.last_key + idle <= now)
-            .map(|(r, _)| r.clone())
-            .collect();
+        let due: Vec<String> =
+            self.rooms.iter().filter(|(_, a)| a.last_key + idle <= now).map(|(r, _)| r.clone()).collect();
         due.into_iter().filter_map(|r| self.stop(&r)).collect()
     }
 }
@@ -124,10 +103,7 @@ mod tests {
     use super::*;
 
     fn start(r: &str) -> Option<TypingSignal> {
-        Some(TypingSignal {
-            room_id: r.into(),
-            is_typing: true,
-        })
+        Some(TypingSignal { room_id: r.into(), is_typing: true })
     }
 
     #[test]
@@ -150,13 +126,7 @@ mod tests {
         assert_eq!(t.poll_timeout(), Some(4_000.0));
         assert!(t.handle_timeout(3_999.0).is_empty());
         let out = t.handle_timeout(4_000.0);
-        assert_eq!(
-            out,
-            vec![TypingSignal {
-                room_id: "r".into(),
-                is_typing: false
-            }]
-        );
+        assert_eq!(out, vec![TypingSignal { room_id: "r".into(), is_typing: false }]);
         assert_eq!(t.poll_timeout(), None);
         // Typing again after a stop starts at once.
         assert_eq!(t.notify_typing("r", 4_100.0), start("r"));
@@ -169,10 +139,7 @@ mod tests {
         t.notify_typing("r", 0.0);
         assert_eq!(t.stop("r").map(|s| s.is_typing), Some(false));
         assert_eq!(t.poll_timeout(), None);
-        let sig = TypingSignal {
-            room_id: "x".into(),
-            is_typing: true,
-        };
+        let sig = TypingSignal { room_id: "x".into(), is_typing: true };
         assert_eq!(sig.to_json(), json!({"room_id": "x", "is_typing": true}));
     }
 }

@@ -121,11 +121,7 @@ impl Room {
         }
         // Every key with these timestamp bits or more sorts after all keys at `last_read_at`.
         let from = (ts_bits(self.last_read_at).saturating_add(1), String::new());
-        let n = self
-            .messages
-            .range(from..)
-            .filter(|(_, m)| m.direction == Direction::Incoming)
-            .count();
+        let n = self.messages.range(from..).filter(|(_, m)| m.direction == Direction::Incoming).count();
         self.unread = u32::try_from(n).unwrap_or(u32::MAX);
     }
 

@@ -111,17 +111,13 @@ impl MessageStore {
     fn touch(&mut self, room: &str) {
         let r = self.room_mut(room);
         r.version += 1;
-        self.events.push(StoreEvent::RoomChanged {
-            room_id: room.to_owned(),
-        });
+        self.events.push(StoreEvent::RoomChanged { room_id: room.to_owned() });
     }
 
     fn touch_typing(&mut self, room: &str) {
         let r = self.room_mut(room);
         r.version += 1;
-        self.events.push(StoreEvent::TypingChanged {
-            room_id: room.to_owned(),
-        });
+        self.events.push(StoreEvent::TypingChanged { room_id: room.to_owned() });
     }
 
     fn room_insert(&mut self, mut m: Message) {
@@ -244,11 +240,7 @@ impl MessageStore {
 
     /// The unconfirmed optimistic send `p` confirms, if any (client id, then server id, then FIFO text match).
     fn find_optimistic(&self, room: &str, p: &ParsedMessage, now: f64) -> Option<String> {
-        let usable = |cid: &str| {
-            self.optimistic
-                .get(cid)
-                .is_some_and(|e| e.unconfirmed() && e.room_id == room)
-        };
+        let usable = |cid: &str| self.optimistic.get(cid).is_some_and(|e| e.unconfirmed() && e.room_id == room);
         if let Some(cid) = &p.client_id {
             return usable(cid).then(|| cid.clone());
         }
@@ -262,13 +254,7 @@ impl MessageStore {
         }
         let ts = p.timestamp.unwrap_or(now);
         self.optimistic
-            .find_text_match(
-                room,
-                p.user_id.as_deref(),
-                p.text.as_deref().unwrap_or(""),
-                ts,
-                self.opts.match_window_ms,
-            )
+            .find_text_match(room, p.user_id.as_deref(), p.text.as_deref().unwrap_or(""), ts, self.opts.match_window_ms)
             .map(str::to_owned)
     }
 
@@ -311,9 +297,7 @@ impl MessageStore {
         }
         self.room_insert(m);
         self.touch(room);
-        Ingested::ReplacedOptimistic {
-            client_id: cid.to_owned(),
-        }
+        Ingested::ReplacedOptimistic { client_id: cid.to_owned() }
     }
 
     fn merge_existing(&mut self, room: &str, p: ParsedMessage, now: f64) -> Ingested {
@@ -397,10 +381,8 @@ impl MessageStore {
     pub fn apply_status_update(&mut self, payload: &Value, now: f64) -> Result<StatusOutcome, StoreError> {
         check_now(now)?;
         let u = parse_status_update(payload, &self.opts, now)?;
-        let in_named_room = u
-            .room_id
-            .as_ref()
-            .filter(|r| self.rooms.get(r.as_str()).is_some_and(|room| room.contains(&u.id)));
+        let in_named_room =
+            u.room_id.as_ref().filter(|r| self.rooms.get(r.as_str()).is_some_and(|room| room.contains(&u.id)));
         let target = match in_named_room {
             Some(r) => Some((r.clone(), u.id.clone())),
             None => match self.locator.get(&u.id) {
@@ -456,8 +438,7 @@ impl MessageStore {
             }
         };
         let entry = Entry::new(room_id.to_owned(), user_id.map(str::to_owned), text.to_owned(), now);
-        self.optimistic
-            .insert(cid.clone(), entry, now + self.opts.pending_timeout_ms);
+        self.optimistic.insert(cid.clone(), entry, now + self.opts.pending_timeout_ms);
         self.room_insert(Message {
             id: cid.clone(),
             key: cid.clone(),
@@ -489,10 +470,8 @@ impl MessageStore {
         if let Some(s) = server_id {
             check_id(s, "id", self.opts.max_id_chars)?;
         }
-        let entry = self
-            .optimistic
-            .get(client_id)
-            .ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
+        let entry =
+            self.optimistic.get(client_id).ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
         if !entry.unconfirmed() {
             // The echo came first; REST is done, nothing more is expected.
             self.optimistic.remove(client_id);
@@ -506,8 +485,7 @@ impl MessageStore {
                 if existing.key == s {
                     // The echo arrived before the REST result and did not match: it is this message.
                     self.room_remove(&room, client_id);
-                    self.optimistic
-                        .confirm(client_id, s.clone(), now + self.opts.pending_timeout_ms);
+                    self.optimistic.confirm(client_id, s.clone(), now + self.opts.pending_timeout_ms);
                     let cid = client_id.to_owned();
                     self.room_update(&room, &s, |m| {
                         m.status = m.status.advanced_by(Status::Sent);
@@ -527,11 +505,7 @@ impl MessageStore {
         let held = sid.as_deref().and_then(|s| self.held.take(s));
         self.optimistic.mark_sent(client_id, sid);
         let changed = self.room_update(&room, client_id, |m| {
-            let mut s = if m.status == Status::Failed {
-                Status::Sent
-            } else {
-                m.status.advanced_by(Status::Sent)
-            };
+            let mut s = if m.status == Status::Failed { Status::Sent } else { m.status.advanced_by(Status::Sent) };
             if let Some(h) = held {
                 s = s.advanced_by(h);
             }
@@ -551,10 +525,8 @@ impl MessageStore {
     /// (the server has the message, whatever the REST call said). `Err(UnknownClientId)` if unknown.
     pub fn mark_failed(&mut self, client_id: &str, reason: &str, now: f64) -> Result<(), StoreError> {
         check_now(now)?;
-        let entry = self
-            .optimistic
-            .get(client_id)
-            .ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
+        let entry =
+            self.optimistic.get(client_id).ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
         match entry.state {
             SendState::Confirmed { .. } => {
                 self.optimistic.remove(client_id);
@@ -592,10 +564,8 @@ impl MessageStore {
     /// `Err(NotFailed)` if it is not failed.
     pub fn retry(&mut self, client_id: &str, now: f64) -> Result<RetryInfo, StoreError> {
         check_now(now)?;
-        let entry = self
-            .optimistic
-            .get(client_id)
-            .ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
+        let entry =
+            self.optimistic.get(client_id).ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
         if entry.state != SendState::Failed {
             return Err(StoreError::NotFailed(super::error::clip(client_id)));
         }
@@ -605,8 +575,7 @@ impl MessageStore {
             user_id: entry.user_id.clone(),
             client_id: client_id.to_owned(),
         };
-        self.optimistic
-            .retry(client_id, now, now + self.opts.pending_timeout_ms);
+        self.optimistic.retry(client_id, now, now + self.opts.pending_timeout_ms);
         self.room_update(&info.room_id, client_id, |m| {
             m.status = Status::Pending;
             m.error = None;
@@ -636,8 +605,7 @@ impl MessageStore {
         check_now(now)?;
         let ev = parse_typing(payload, self.opts.max_id_chars)?;
         let changed = if ev.is_typing {
-            self.typing
-                .start(&ev.room_id, ev.user, now + self.opts.typing_timeout_ms)
+            self.typing.start(&ev.room_id, ev.user, now + self.opts.typing_timeout_ms)
         } else {
             self.typing.stop(&ev.room_id, &ev.user.id)
         };
@@ -660,9 +628,7 @@ impl MessageStore {
         match name {
             "new_message" => self.ingest_message(payload, now).map(Handled::Message),
             "message_status_update" => self.apply_status_update(payload, now).map(Handled::Status),
-            "typing_indicator" => self
-                .apply_typing(payload, now)
-                .map(|changed| Handled::Typing { changed }),
+            "typing_indicator" => self.apply_typing(payload, now).map(|changed| Handled::Typing { changed }),
             other => Err(StoreError::UnknownEvent(super::error::clip(other))),
         }
     }
@@ -738,13 +704,9 @@ impl MessageStore {
                 }
             };
             if let Some(r) = p.room_id.as_deref().filter(|r| *r != room_id) {
-                report.rejected.push((
-                    i,
-                    StoreError::RoomMismatch {
-                        expected: room_id.to_owned(),
-                        found: r.to_owned(),
-                    },
-                ));
+                report
+                    .rejected
+                    .push((i, StoreError::RoomMismatch { expected: room_id.to_owned(), found: r.to_owned() }));
                 continue;
             }
             match self.ingest_parsed(room_id, p, now, false) {

@@ -76,7 +76,7 @@ fn echo_before_rest_success_does_not_duplicate_or_regress() {
     s.ingest_message(&e, T0 + 300.0).unwrap();
     s.mark_sent(&c, Some("m1"), T0 + 400.0).unwrap();
     assert_eq!(ids(&s, "r"), ["m1"]);
-    assert_eq!(keys(&s, "r"), [c.clone()]);
+    assert_eq!(keys(&s, "r"), std::slice::from_ref(&c));
     assert_eq!(statuses(&s, "r"), [Status::Delivered]);
     // The send is done: later calls about it are harmless.
     assert!(s.mark_sent(&c, Some("m1"), T0 + 500.0).is_err());
@@ -103,16 +103,12 @@ fn mark_sent_with_server_id_then_echo_merges_and_status_updates_apply_meanwhile(
     let mut s = store();
     let c = s.add_optimistic("r", "hello", Some("u1"), T0).unwrap();
     // WhatsApp's "sent" webhook can beat the REST response: held, then applied by mark_sent.
-    let st = s
-        .apply_status_update(&json!({"id": "m1", "status": "sent"}), T0 + 100.0)
-        .unwrap();
+    let st = s.apply_status_update(&json!({"id": "m1", "status": "sent"}), T0 + 100.0).unwrap();
     assert_eq!(st, StatusOutcome::Held);
     s.mark_sent(&c, Some("m1"), T0 + 200.0).unwrap();
     assert_eq!(s.held_update_count(), 0);
     assert_eq!(statuses(&s, "r"), [Status::Sent]);
-    let st = s
-        .apply_status_update(&json!({"id": "m1", "status": "delivered"}), T0 + 300.0)
-        .unwrap();
+    let st = s.apply_status_update(&json!({"id": "m1", "status": "delivered"}), T0 + 300.0).unwrap();
     assert_eq!(st, StatusOutcome::Applied);
     assert_eq!(statuses(&s, "r"), [Status::Delivered]);
     // The echo (different text, no client id) still merges: by the server id.
@@ -160,12 +156,9 @@ fn client_id_exact_match_beats_text_match() {
     let b = s.add_optimistic("r", "ok", Some("u1"), T0 + S).unwrap();
     let mut e = echo("m2", "ok", T0 + S);
     e["client_id"] = json!(b);
-    assert_eq!(
-        s.ingest_message(&e, T0 + 2.0 * S),
-        Ok(Ingested::ReplacedOptimistic { client_id: b.clone() })
-    );
+    assert_eq!(s.ingest_message(&e, T0 + 2.0 * S), Ok(Ingested::ReplacedOptimistic { client_id: b.clone() }));
     // The older one is still pending and gets the next text echo.
-    assert_eq!(s.message(&"r", &a).map(|m| m.status), Some(Status::Pending));
+    assert_eq!(s.message("r", &a).map(|m| m.status), Some(Status::Pending));
     assert_eq!(
         s.ingest_message(&echo("m1", "ok", T0), T0 + 3.0 * S),
         Ok(Ingested::ReplacedOptimistic { client_id: a.clone() })
@@ -174,10 +167,7 @@ fn client_id_exact_match_beats_text_match() {
     // Exact match works even when the text differs and far outside the window.
     let c = s.add_optimistic("r", "draft", Some("u1"), T0 + 4.0 * S).unwrap();
     let e = json!({"id": "m3", "roomId": "r", "body": "edited", "userId": "u1", "clientId": c, "timestamp": T0 + 3600.0 * S});
-    assert_eq!(
-        s.ingest_message(&e, T0 + 3600.0 * S),
-        Ok(Ingested::ReplacedOptimistic { client_id: c.clone() })
-    );
+    assert_eq!(s.ingest_message(&e, T0 + 3600.0 * S), Ok(Ingested::ReplacedOptimistic { client_id: c.clone() }));
     assert_eq!(s.message("r", "m3").unwrap().text, "edited");
     assert_eq!(s.message("r", "m3").unwrap().key, c);
 }
@@ -241,8 +231,7 @@ fn status_before_message_is_applied_on_arrival() {
 fn held_updates_are_bounded_and_expire() {
     let mut s = store_with(|o| o.max_held_updates = 3);
     for i in 0..5 {
-        s.apply_status_update(&json!({"id": format!("m{i}"), "status": "read"}), T0 + f64::from(i))
-            .unwrap();
+        s.apply_status_update(&json!({"id": format!("m{i}"), "status": "read"}), T0 + f64::from(i)).unwrap();
     }
     assert_eq!(s.held_update_count(), 3);
     // m0 and m1 were evicted (oldest first).
@@ -300,13 +289,7 @@ fn typing_restart_and_expiry_on_a_virtual_clock() {
     let mut s = store();
     let ev = json!({"room_id": "r", "is_typing": true, "user": {"id": "5511999", "name": "Ana"}});
     assert_eq!(s.apply_typing(&ev, T0), Ok(true));
-    assert_eq!(
-        s.typing("r"),
-        [TypingUser {
-            id: "5511999".into(),
-            name: Some("Ana".into())
-        }]
-    );
+    assert_eq!(s.typing("r"), [TypingUser { id: "5511999".into(), name: Some("Ana".into()) }]);
     assert_eq!(s.poll_timeout(), Some(T0 + 3.0 * S));
     // A repeat at 2 s restarts the 3 s without a visible change.
     assert_eq!(s.apply_typing(&ev, T0 + 2.0 * S), Ok(false));
@@ -382,21 +365,13 @@ fn pending_timeout_keeps_failed_with_option_and_retry_revives() {
     s.handle_timeout(T0 + 60.0 * S);
     let m = s.message("r", &c).unwrap();
     assert_eq!((m.status, m.error.as_deref()), (Status::Failed, Some("timeout")));
-    assert!(s
-        .drain_events()
-        .iter()
-        .any(|e| matches!(e, StoreEvent::SendFailed { client_id, .. } if *client_id == c)));
+    assert!(s.drain_events().iter().any(|e| matches!(e, StoreEvent::SendFailed { client_id, .. } if *client_id == c)));
     // No more deadlines: a failed message waits for the user.
     assert_eq!(s.poll_timeout(), None);
     let info = s.retry(&c, T0 + 100.0 * S).unwrap();
     assert_eq!(
         info,
-        RetryInfo {
-            room_id: "r".into(),
-            text: "hello".into(),
-            user_id: Some("u1".into()),
-            client_id: c.clone()
-        }
+        RetryInfo { room_id: "r".into(), text: "hello".into(), user_id: Some("u1".into()), client_id: c.clone() }
     );
     let m = s.message("r", &c).unwrap();
     assert_eq!((m.status, m.error.as_deref(), m.timestamp), (Status::Pending, None, T0 + 100.0 * S));
@@ -414,7 +389,10 @@ fn mark_failed_removes_or_keeps_and_is_a_noop_after_echo() {
     let c = s.add_optimistic("r", "a", Some("u1"), T0).unwrap();
     s.mark_failed(&c, "HTTP 500", T0 + 1.0).unwrap();
     assert_eq!(s.message_count("r"), 0);
-    assert!(s.drain_events().iter().any(|e| matches!(e, StoreEvent::SendFailed { reason, .. } if reason == "HTTP 500")));
+    assert!(s
+        .drain_events()
+        .iter()
+        .any(|e| matches!(e, StoreEvent::SendFailed { reason, .. } if reason == "HTTP 500")));
 
     let mut s = store_with(|o| o.keep_failed = true);
     let c = s.add_optimistic("r", "a", Some("u1"), T0).unwrap();
@@ -560,7 +538,10 @@ fn aliases_and_whatsapp_string_timestamp() {
     s.ingest_message(&agent, T0).unwrap();
     let m = s.message("7", "42").unwrap();
     assert_eq!(m.timestamp, 1_698_048_001_500.0);
-    assert_eq!((m.direction, m.status, m.user_id.as_deref()), (Direction::Outgoing, Status::Delivered, Some("agent-1")));
+    assert_eq!(
+        (m.direction, m.status, m.user_id.as_deref()),
+        (Direction::Outgoing, Status::Delivered, Some("agent-1"))
+    );
     // An explicit direction wins over the inference.
     let e = json!({"id": "x", "room_id": "r", "text": "t", "userId": "bot", "direction": "incoming", "timestamp": 1_698_048_000});
     s.ingest_message(&e, T0).unwrap();
@@ -649,10 +630,7 @@ fn invalid_inputs_are_rejected_and_leave_the_store_unchanged() {
     assert!(s.retry("nope", T0).is_err());
     assert!(s.mark_read("r", f64::INFINITY).is_err());
     assert_eq!(s, before);
-    assert_eq!(
-        s.handle_event("bogus_event", &json!({}), T0),
-        Err(StoreError::UnknownEvent("bogus_event".into()))
-    );
+    assert_eq!(s.handle_event("bogus_event", &json!({}), T0), Err(StoreError::UnknownEvent("bogus_event".into())));
 }
 
 #[test]
@@ -679,9 +657,7 @@ fn version_rev_and_events() {
     assert_eq!(s.drain_events(), [StoreEvent::TypingChanged { room_id: "r".into() }]);
     let h = s.handle_event("new_message", &incoming("m3", T0 + 2.0), T0).unwrap();
     assert_eq!(h, Handled::Message(Ingested::Inserted));
-    let h = s
-        .handle_event("message_status_update", &json!({"id": "zz", "status": "read"}), T0)
-        .unwrap();
+    let h = s.handle_event("message_status_update", &json!({"id": "zz", "status": "read"}), T0).unwrap();
     assert_eq!(h, Handled::Status(StatusOutcome::Held));
 }
 

@@ -22,12 +22,7 @@ pub fn parse_timestamp(v: &Value, now: f64, max_future_ms: f64) -> Result<f64, S
             number_to_ms(n.as_f64().ok_or(StoreError::InvalidTimestamp("not a representable number"))?)?
         }
         Value::String(s) => parse_str(s)?,
-        _ => {
-            return Err(StoreError::WrongType {
-                field: "timestamp",
-                expected: "number or string",
-            })
-        }
+        _ => return Err(StoreError::WrongType { field: "timestamp", expected: "number or string" }),
     };
     if ms > now + max_future_ms {
         return Err(StoreError::InvalidTimestamp("too far in the future"));

@@ -33,26 +33,14 @@ pub(crate) fn parse_typing(v: &Value, max_id: usize) -> Result<TypingEvent, Stor
     let is_typing = match lookup(obj, &["is_typing", "isTyping", "typing"]) {
         None => true,
         Some(Value::Bool(b)) => *b,
-        Some(_) => {
-            return Err(StoreError::WrongType {
-                field: "is_typing",
-                expected: "boolean",
-            })
-        }
+        Some(_) => return Err(StoreError::WrongType { field: "is_typing", expected: "boolean" }),
     };
     let user = match lookup(obj, &["user", "user_id", "userId"]) {
         None => return Err(StoreError::MissingField("user")),
         Some(Value::Object(u)) => user_object(u, max_id)?,
-        Some(v) => TypingUser {
-            id: id_value(v, "user", max_id)?,
-            name: None,
-        },
+        Some(v) => TypingUser { id: id_value(v, "user", max_id)?, name: None },
     };
-    Ok(TypingEvent {
-        room_id,
-        user,
-        is_typing,
-    })
+    Ok(TypingEvent { room_id, user, is_typing })
 }
 
 fn user_object(u: &Map<String, Value>, max_id: usize) -> Result<TypingUser, StoreError> {
@@ -60,10 +48,7 @@ fn user_object(u: &Map<String, Value>, max_id: usize) -> Result<TypingUser, Stor
     let name = id_field(u, &["name"], "user", max_id)?;
     match (id, name) {
         (Some(id), name) => Ok(TypingUser { id, name }),
-        (None, Some(name)) => Ok(TypingUser {
-            id: name.clone(),
-            name: Some(name),
-        }),
+        (None, Some(name)) => Ok(TypingUser { id: name.clone(), name: Some(name) }),
         (None, None) => Err(StoreError::MissingField("user")),
     }
 }
@@ -94,13 +79,7 @@ impl Typing {
                 changed
             }
             None => {
-                users.insert(
-                    user.id,
-                    Entry {
-                        name: user.name,
-                        expires_at,
-                    },
-                );
+                users.insert(user.id, Entry { name: user.name, expires_at });
                 true
             }
         }
@@ -118,13 +97,7 @@ impl Typing {
 
     pub(crate) fn users(&self, room: &str) -> Vec<TypingUser> {
         self.rooms.get(room).map_or_else(Vec::new, |users| {
-            users
-                .iter()
-                .map(|(id, e)| TypingUser {
-                    id: id.clone(),
-                    name: e.name.clone(),
-                })
-                .collect()
+            users.iter().map(|(id, e)| TypingUser { id: id.clone(), name: e.name.clone() }).collect()
         })
     }
 

@@ -43,7 +43,10 @@ pub(crate) fn now() -> f64 {
 
 impl Driver {
     pub(crate) fn new(conn: Connection, sink: Sink) -> Self {
-        Driver(Rc::new(Shared { inner: RefCell::new(Inner { conn, transport: None, timer: DeadlineTimer::default() }), sink }))
+        Driver(Rc::new(Shared {
+            inner: RefCell::new(Inner { conn, transport: None, timer: DeadlineTimer::default() }),
+            sink,
+        }))
     }
 
     /// Runs one input or command on the state machine, then carries out what it asked for.

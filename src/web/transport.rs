@@ -10,7 +10,9 @@ pub(crate) enum TransportInput {
     Frame(String),
     /// A frame we cannot use (binary); reported so the owner can surface it.
     Binary,
-    Closed { error: bool },
+    Closed {
+        error: bool,
+    },
 }
 
 /// A browser WebSocket that owns its event handlers: dropping it detaches them and closes the socket, so a
@@ -53,7 +55,13 @@ impl WebSocketTransport {
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(WebSocketTransport { ws, _on_open: on_open, _on_message: on_message, _on_close: on_close, _on_error: on_error })
+        Ok(WebSocketTransport {
+            ws,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_close: on_close,
+            _on_error: on_error,
+        })
     }
 
     pub(crate) fn send(&self, frame: &str) -> Result<(), JsValue> {
