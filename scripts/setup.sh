@@ -32,6 +32,11 @@ if ! wasm-pack --version 2>/dev/null | grep -q " $WP_VERSION\$"; then
   cargo install --locked wasm-pack --version "$WP_VERSION"
 fi
 
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  log "installing cargo-fuzz"
+  cargo install --locked cargo-fuzz
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error

@@ -40,6 +40,9 @@ CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=60 \
 TEST_SERVER_URL=http://127.0.0.1:3210 \
   cargo test --target wasm32-unknown-unknown --test web
 
+step "fuzzing the packet decoders and the store (${FUZZ_SECONDS:-30} s each)"
+bash scripts/fuzz.sh
+
 step "server smoke tests"
 node tests/server/smoke.mjs
 node examples/server/smoke.mjs
