@@ -313,3 +313,104 @@ async fn the_store_follows_the_real_socket() {
     agent.disconnect();
     sender.disconnect();
 }
+
+/// Hostile frames from a real server, and the typed error each must produce. The connection must stay up and the
+/// store sound after all of them. Add rows as new attacks are found.
+const BAD_FRAMES: &[(&str, &str)] = &[
+    ("non-JSON event", "42[\"new_message\",{bad"),
+    ("truncated event", "42[\"new_mes"),
+    ("unknown engine packet", "9hello"),
+    ("unknown socket packet", "49[]"),
+    ("binary event", "451-[\"x\",{\"_placeholder\":true,\"num\":0}]"),
+    ("event without a name", "42[]"),
+    ("event name not a string", "42[7,\"x\"]"),
+    ("wrong namespace", "42/other,[\"new_message\",{}]"),
+    ("ack for an unknown id", "43999[\"late\"]"),
+    ("lone UTF-16 surrogate", "42[\"new_message\",{\"id\":\"s\",\"room_id\":\"r\",\"text\":\"\\ud800\"}]"),
+    ("deeply nested JSON", "NESTED"),
+    ("over maxPayload (1 MB text)", "HUGE"),
+];
+
+/// Payloads that parse as packets but are not valid store events (rooms never joined are accepted on purpose: the
+/// server decides who receives what).
+const BAD_EVENTS: &[(&str, &str)] = &[
+    ("missing id", r#"["new_message",{"room_id":"bad-room","text":"x"}]"#),
+    ("id of wrong type", r#"["new_message",{"id":{"a":1},"room_id":"bad-room","text":"x"}]"#),
+    ("text of wrong type", r#"["new_message",{"id":"m9","room_id":"bad-room","text":42}]"#),
+    ("unknown status", r#"["message_status_update",{"id":"m1","status":"exploded"}]"#),
+    ("negative timestamp", r#"["new_message",{"id":"m9","room_id":"bad-room","text":"x","timestamp":-5}]"#),
+    (
+        "far-future timestamp",
+        r#"["new_message",{"id":"m9","room_id":"bad-room","text":"x","timestamp":"9999999999999"}]"#,
+    ),
+    ("payload not an object", r#"["new_message","hello"]"#),
+    ("typing without room", r#"["typing_indicator",{"is_typing":true,"user":"x"}]"#),
+];
+
+#[wasm_bindgen_test]
+async fn bad_input_from_a_real_server_is_reported_and_harmless() {
+    use inbox_realtime::api::StoreHandle;
+    let (client, rec) = connected(None).await;
+    let store = StoreHandle::new(JsValue::UNDEFINED);
+    store.attach(&client);
+    let store_errors = Rc::new(RefCell::new(Vec::<String>::new()));
+    let sink = store_errors.clone();
+    let on_error = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        sink.borrow_mut().push(field(&e, "code").as_string().unwrap_or_default())
+    });
+    store.on_error(on_error.as_ref().unchecked_ref::<Function>().clone());
+    store
+        .handle_event(
+            "new_message",
+            json(r#"{"id":"m1","room_id":"bad-room","text":"good","timestamp":1700000000000}"#),
+        )
+        .unwrap();
+
+    for (name, frame) in BAD_FRAMES {
+        // Large frames are built by the server: our own client refuses to send them (maxPayload).
+        let frame: JsValue = match *frame {
+            "NESTED" => options(&[
+                ("prefix", "42[\"x\",".into()),
+                ("fill", "[".into()),
+                ("count", 5000.into()),
+                ("suffix", "]".into()),
+            ]),
+            "HUGE" => options(&[
+                ("prefix", "42[\"new_message\",{\"id\":\"big\",\"room_id\":\"bad-room\",\"text\":\"".into()),
+                ("fill", "a".into()),
+                ("count", 1_000_000.into()),
+                ("suffix", "\"}]".into()),
+            ]),
+            other => other.into(),
+        };
+        let before = rec.count("error");
+        let sent = ack(&client, "send_raw", &[Array::of1(&frame.into()).into()]).await;
+        if let Err(e) = &sent {
+            panic!("{name}: the connection must survive, got {:?} {:?}", field(e, "code"), field(e, "message"));
+        }
+        assert_eq!(rec.count("error"), before + 1, "{name}: exactly one typed error event");
+        let error = rec.args("error").last().unwrap().get(0);
+        let code = field(&error, "code").as_string().unwrap_or_default();
+        assert!(
+            ["malformed_packet", "wrong_namespace", "unknown_ack"].contains(&code.as_str()),
+            "{name}: unexpected code {code}"
+        );
+        assert_eq!(client.status(), "connected", "{name}");
+    }
+    for (i, (name, event)) in BAD_EVENTS.iter().enumerate() {
+        ack(&client, "send_raw", &[Array::of1(&format!("42{event}").into()).into()]).await.unwrap();
+        assert_eq!(store_errors.borrow().len(), i + 1, "{name}: rejected with a typed error");
+    }
+    assert!(
+        store_errors.borrow().iter().all(|code| code == "invalid_event" || code == "too_large"),
+        "{:?}",
+        store_errors.borrow()
+    );
+    // The store is exactly as before the attack: one message, unchanged.
+    let snapshot = store.snapshot("bad-room");
+    assert_eq!(snapshot.length(), 1);
+    assert_eq!(field(&snapshot.get(0), "text").as_string().as_deref(), Some("good"));
+    // And the connection still works end to end.
+    assert_eq!(ack(&client, "echo", &["still here".into()]).await.unwrap().as_string().as_deref(), Some("still here"));
+    client.disconnect();
+}

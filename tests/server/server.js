@@ -225,6 +225,23 @@ io.on("connection", (socket) => {
   // Deliberately never acknowledges, for ack-timeout tests.
   socket.on("no_ack", () => {});
 
+  // Writes raw text frames straight onto the WebSocket, bypassing the encoder, then acks: the bad-input table
+  // uses it to send malformed packets a stock server would never produce. The ack follows the frames on the same
+  // socket, so when it arrives the client has seen them all.
+  socket.on("send_raw", (...raw) => {
+    const [[frames], ack] = splitAck(raw);
+    const ws = socket.conn.transport && socket.conn.transport.socket;
+    if (!Array.isArray(frames) || !ws || typeof ws.send !== "function") return ack?.({ ok: false });
+    for (const frame of frames) {
+      if (typeof frame === "string") ws.send(frame);
+      // {prefix, fill, count, suffix}: a frame too large for the client to send us (e.g. over maxPayload).
+      else if (frame && typeof frame.fill === "string" && Number.isInteger(frame.count) && frame.count <= 5_000_000) {
+        ws.send(`${frame.prefix ?? ""}${frame.fill.repeat(frame.count)}${frame.suffix ?? ""}`);
+      }
+    }
+    ack?.({ ok: true, sent: frames.length });
+  });
+
   socket.on("disconnect", (reason) => log(`[/] disconnect ${socket.id}: ${reason}`));
 });
 
