@@ -137,7 +137,7 @@ async fn emit_with_ack_round_trips_and_times_out() {
 #[wasm_bindgen_test]
 async fn receives_only_joined_rooms_and_stops_after_leaving() {
     let (agent, rec) = connected(None).await;
-    let (sender, _) = connected(None).await;
+    let (sender, _sender_rec) = connected(None).await;
     agent.join_room("web-room-a");
     wait_for("join", || rec.count("room_msg") == 0).await;
     assert_eq!(rooms_of(&agent).await, vec!["web-room-a"]);
@@ -167,7 +167,7 @@ async fn receives_only_joined_rooms_and_stops_after_leaving() {
 #[wasm_bindgen_test]
 async fn reconnects_after_a_dropped_connection_and_rejoins_rooms() {
     let (agent, rec) = connected(None).await;
-    let (sender, _) = connected(None).await;
+    let (sender, _sender_rec) = connected(None).await;
     agent.join_room("web-room-r");
     assert_eq!(rooms_of(&agent).await, vec!["web-room-r"]);
     let first_sid = agent.id();
@@ -260,7 +260,7 @@ fn json(text: &str) -> JsValue {
 async fn the_store_follows_the_real_socket() {
     use inbox_realtime::api::StoreHandle;
     let (agent, _rec) = connected(None).await;
-    let (sender, _) = connected(None).await;
+    let (sender, _sender_rec) = connected(None).await;
     let store = StoreHandle::new(options(&[("typingTimeoutMs", 300.into())]));
     store.attach(&agent);
     let errors = Rc::new(RefCell::new(Vec::<JsValue>::new()));
@@ -413,4 +413,55 @@ async fn bad_input_from_a_real_server_is_reported_and_harmless() {
     // And the connection still works end to end.
     assert_eq!(ack(&client, "echo", &["still here".into()]).await.unwrap().as_string().as_deref(), Some("still here"));
     client.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_thousand_clients_created_and_destroyed_leave_nothing_behind() {
+    use inbox_realtime::api::StoreHandle;
+    let (observer, _observer_rec) = connected(None).await;
+    let connections = |stats: JsValue| field(&stats, "connections").as_f64().unwrap_or(-1.0);
+    let baseline = connections(ack(&observer, "stats", &[]).await.unwrap());
+    let memory = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    let noop = Closure::<dyn FnMut()>::new(|| {});
+    let mut warm_memory = 0;
+    for cycle in 0..1000 {
+        let client = SocketClient::new(SERVER, JsValue::UNDEFINED);
+        let store = StoreHandle::new(JsValue::UNDEFINED);
+        store.attach(&client);
+        let listener = client.on("welcome", noop.as_ref().unchecked_ref::<Function>().clone());
+        client.join_room("leak-room");
+        client.connect();
+        // Every 10th client completes a full handshake; the others are torn down mid-connect, the harder case.
+        if cycle % 10 == 0 {
+            wait_for("connect", || client.connected()).await;
+        }
+        assert!(client.off(listener));
+        assert_eq!(client.listener_count(), 0);
+        drop(store);
+        client.disconnect();
+        drop(client);
+        if cycle == 99 {
+            warm_memory = memory();
+        }
+    }
+    let growth = memory().saturating_sub(warm_memory);
+    assert!(growth <= 256 * 1024, "wasm memory grew by {growth} bytes over 900 cycles");
+    // Every socket those clients opened is closed on the server too.
+    let mut now_connected = f64::MAX;
+    for _ in 0..100 {
+        now_connected = connections(ack(&observer, "stats", &[]).await.unwrap());
+        if now_connected <= baseline {
+            break;
+        }
+        TimeoutFuture::new(50).await;
+    }
+    assert!(now_connected <= baseline, "{now_connected} server connections left, baseline {baseline}");
+    web_sys::console::log_1(&format!("leak check: wasm memory growth after warm-up {growth} B; server connections {now_connected} (baseline {baseline})").into());
+    observer.disconnect();
 }

@@ -204,6 +204,12 @@ io.on("connection", (socket) => {
     socket.nsp.to(msg.room).emit(msg.event, msg.payload);
   });
 
+  // Live connection count, for leak checks (sockets closed by clients must disappear here).
+  socket.on("stats", (...raw) => {
+    const [, ack] = splitAck(raw);
+    ack?.({ connections: io.engine.clientsCount });
+  });
+
   socket.on("rooms", (...raw) => {
     const [, ack] = splitAck(raw);
     ack?.(ownRooms(socket));
