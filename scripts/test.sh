@@ -35,9 +35,10 @@ cargo test
 
 step "browser tests: wasm in headless Chromium against a real socket.io server"
 start_server test-server env TEST_SERVER_PORT=3210 TEST_SERVER_QUIET=1 node tests/server/server.js
+start_server polling-server env TEST_SERVER_PORT=3211 TEST_SERVER_TRANSPORTS=polling TEST_SERVER_QUIET=1 node tests/server/server.js
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=60 \
-TEST_SERVER_URL=http://127.0.0.1:3210 \
+TEST_SERVER_URL=http://127.0.0.1:3210 POLLING_SERVER_URL=http://127.0.0.1:3211 \
   cargo test --target wasm32-unknown-unknown --test web
 
 step "fuzzing the packet decoders and the store (${FUZZ_SECONDS:-30} s each)"

@@ -477,3 +477,39 @@ fn offline_reports_at_once_and_online_retries_at_once() {
     h.drain();
     assert_eq!(h.opens, 2);
 }
+
+#[test]
+fn falls_back_to_polling_when_websocket_cannot_even_open() {
+    use inbox_realtime::connection::TransportKind;
+    let mut h = Harness::new(config());
+    assert_eq!(h.conn.transport(), TransportKind::WebSocket);
+    h.conn.connect(0.0);
+    h.drain();
+    // The WebSocket handshake is refused (a proxy blocking upgrades): no Engine.IO OPEN ever arrived.
+    h.conn.handle_transport_close(true, h.now);
+    h.drain();
+    assert_eq!(h.conn.transport(), TransportKind::Polling);
+    h.advance(2_000.0);
+    let mut conn = Connection::new(config(), 1);
+    conn.connect(0.0);
+    assert!(matches!(conn.poll_action(), Some(Action::Open { transport: TransportKind::WebSocket, .. })));
+    // Once connected over a transport, a later drop does not switch it.
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.conn.handle_transport_close(false, h.now);
+    assert_eq!(h.conn.transport(), TransportKind::WebSocket);
+}
+
+#[test]
+fn polling_only_opens_the_polling_endpoint() {
+    use inbox_realtime::connection::TransportKind;
+    let mut conn = Connection::new(Config { transports: vec![TransportKind::Polling], ..config() }, 1);
+    conn.connect(0.0);
+    assert_eq!(
+        conn.poll_action(),
+        Some(Action::Open {
+            url: "http://127.0.0.1:3210/socket.io/?EIO=4&transport=polling".into(),
+            transport: TransportKind::Polling
+        })
+    );
+}

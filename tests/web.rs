@@ -465,3 +465,42 @@ async fn a_thousand_clients_created_and_destroyed_leave_nothing_behind() {
     web_sys::console::log_1(&format!("leak check: wasm memory growth after warm-up {growth} B; server connections {now_connected} (baseline {baseline})").into());
     observer.disconnect();
 }
+
+const POLLING_SERVER: &str = match option_env!("POLLING_SERVER_URL") {
+    Some(url) => url,
+    None => "http://127.0.0.1:3211",
+};
+
+/// Against a server that only allows long-polling (as behind a proxy that blocks WebSocket upgrades): with the
+/// default transports the WebSocket attempt fails, the client falls back to polling and works end to end.
+#[wasm_bindgen_test]
+async fn works_end_to_end_over_long_polling() {
+    for transports in [None, Some("polling")] {
+        let mut pairs = vec![("reconnectionDelay", JsValue::from(50)), ("reconnectionDelayMax", JsValue::from(100))];
+        if let Some(t) = transports {
+            pairs.push(("transports", Array::of1(&t.into()).into()));
+        }
+        let client = SocketClient::new(POLLING_SERVER, options(&pairs));
+        let rec = Recorder::default();
+        for event in ["welcome", "room_msg"] {
+            rec.listen(&client, event);
+        }
+        client.connect();
+        wait_for("connect over polling", || client.connected()).await;
+        wait_for("welcome", || rec.count("welcome") == 1).await;
+        assert_eq!(
+            ack(&client, "echo", &["over http".into()]).await.unwrap().as_string().as_deref(),
+            Some("over http")
+        );
+        client.join_room("poll-room");
+        assert_eq!(rooms_of(&client).await, vec!["poll-room"]);
+        let payload = options(&[("room", "poll-room".into()), ("event", "room_msg".into()), ("payload", "hi".into())]);
+        client.emit("broadcast", Array::of1(&payload)).unwrap();
+        wait_for("room message over polling", || rec.count("room_msg") == 1).await;
+        // Dropped by the server: reconnects over polling and re-joins.
+        client.emit("drop_me", Array::new()).unwrap();
+        wait_for("reconnected", || rec.count("welcome") == 2).await;
+        assert_eq!(rooms_of(&client).await, vec!["poll-room"]);
+        client.disconnect();
+    }
+}

@@ -1,7 +1,7 @@
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
-use crate::connection::Config;
+use crate::connection::{Config, TransportKind};
 
 pub(crate) fn get(options: &JsValue, key: &str) -> Option<JsValue> {
     if !options.is_object() {
@@ -50,6 +50,19 @@ pub(crate) fn config_from_js(url: &str, options: &JsValue) -> Config {
     }
     if let Some(n) = number(options, "maxBuffered") {
         config.max_buffered = n as usize;
+    }
+    if let Some(list) = get(options, "transports").filter(|v| js_sys::Array::is_array(v)) {
+        let kinds: Vec<TransportKind> = js_sys::Array::from(&list)
+            .iter()
+            .filter_map(|t| match t.as_string().as_deref() {
+                Some("websocket") => Some(TransportKind::WebSocket),
+                Some("polling") => Some(TransportKind::Polling),
+                _ => None,
+            })
+            .collect();
+        if !kinds.is_empty() {
+            config.transports = kinds;
+        }
     }
     config
 }

@@ -1,3 +1,22 @@
+/// An Engine.IO transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// One WebSocket; the default.
+    WebSocket,
+    /// HTTP long-polling over `fetch`: for networks whose proxies block WebSocket upgrades.
+    Polling,
+}
+
+impl TransportKind {
+    /// The name Engine.IO uses in the `transport` query parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::WebSocket => "websocket",
+            TransportKind::Polling => "polling",
+        }
+    }
+}
+
 /// Options of a [`Connection`](super::Connection). Defaults follow socket.io-client where it has one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -25,6 +44,9 @@ pub struct Config {
     pub buffer_when_disconnected: bool,
     /// Most emits kept while disconnected; the oldest is dropped (with an error event) beyond it. Default 1000.
     pub max_buffered: usize,
+    /// Transports in order of preference; default `[WebSocket, Polling]`: WebSocket first, long-polling once a
+    /// WebSocket could not even complete the Engine.IO handshake.
+    pub transports: Vec<TransportKind>,
 }
 
 impl Default for Config {
@@ -42,6 +64,7 @@ impl Default for Config {
             ack_timeout_ms: 10_000.0,
             buffer_when_disconnected: true,
             max_buffered: 1000,
+            transports: vec![TransportKind::WebSocket, TransportKind::Polling],
         }
     }
 }
@@ -60,6 +83,14 @@ impl Config {
     /// The HTTP URL of the Engine.IO polling endpoint (without `sid`).
     pub fn polling_url(&self) -> String {
         self.endpoint_url(false, "polling")
+    }
+
+    /// The endpoint URL for `transport`.
+    pub fn transport_url(&self, transport: TransportKind) -> String {
+        match transport {
+            TransportKind::WebSocket => self.websocket_url(),
+            TransportKind::Polling => self.polling_url(),
+        }
     }
 
     fn endpoint_url(&self, websocket: bool, transport: &str) -> String {

@@ -1,6 +1,7 @@
 use serde_json::Value;
 use thiserror::Error;
 
+use super::TransportKind;
 use crate::protocol::DecodeError;
 
 /// What the driver must do with the transport. Drained with [`Connection::poll_action`](super::Connection::poll_action).
@@ -8,8 +9,10 @@ use crate::protocol::DecodeError;
 pub enum Action {
     /// Open a new transport to `url`, dropping any previous one.
     Open {
-        /// Engine.IO WebSocket URL.
+        /// Engine.IO endpoint URL for this transport.
         url: String,
+        /// Which transport to open.
+        transport: TransportKind,
     },
     /// Send one text frame on the current transport.
     Send(String),

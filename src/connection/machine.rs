@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use super::backoff::{Backoff, Jitter};
 use super::event::{AckError, Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
-use super::Config;
+use super::{Config, TransportKind};
 use crate::protocol::{encode_frame, EnginePacket, SocketPacket};
 
 /// Names the Socket.IO client API reserves for its own events.
@@ -72,6 +72,8 @@ pub struct Connection {
     last_offset: Option<String>,
     recovery_requested: bool,
     rooms: Vec<String>,
+    /// The transport of the current or next attempt.
+    transport: TransportKind,
     next_ack_id: u64,
     acks: BTreeMap<u64, PendingAck>,
     buffer: VecDeque<Buffered>,
@@ -87,6 +89,7 @@ impl Connection {
             max_ms: config.reconnection_delay_max_ms,
             randomization_factor: config.randomization_factor,
         };
+        let transport = config.transports.first().copied().unwrap_or(TransportKind::WebSocket);
         Connection {
             config,
             backoff,
@@ -102,6 +105,7 @@ impl Connection {
             last_offset: None,
             recovery_requested: false,
             rooms: Vec::new(),
+            transport,
             next_ack_id: 0,
             acks: BTreeMap::new(),
             buffer: VecDeque::new(),
@@ -507,7 +511,8 @@ impl Connection {
             self.events.push_back(Event::ReconnectAttempt { attempt: self.attempts });
         }
         self.phase = Phase::Opening { deadline: now + self.config.connect_timeout_ms };
-        self.actions.push_back(Action::Open { url: self.config.websocket_url() });
+        let transport = self.transport;
+        self.actions.push_back(Action::Open { url: self.config.transport_url(transport), transport });
     }
 
     /// Drops the transport and reports the disconnect if the app saw a connect. Pending (sent) acks fail: the
@@ -531,6 +536,9 @@ impl Connection {
 
     /// The connection was lost without either side asking: retry with backoff if configured.
     fn lose(&mut self, reason: DisconnectReason, now: f64) {
+        if matches!(self.phase, Phase::Opening { .. }) {
+            self.fall_back_from_failed_transport();
+        }
         self.end_transport(reason);
         if !self.config.reconnection || !reason.reconnects() {
             self.phase = Phase::Idle;
@@ -545,6 +553,22 @@ impl Connection {
         }
         let delay = self.backoff.delay(self.attempts, self.jitter.next());
         self.phase = Phase::Backoff { at: now + delay };
+    }
+
+    /// A transport that cannot even complete the Engine.IO handshake is likely blocked (a proxy refusing WebSocket
+    /// upgrades): move on to the next allowed transport, for the rest of this connection's life.
+    fn fall_back_from_failed_transport(&mut self) {
+        let transports = &self.config.transports;
+        if let Some(index) = transports.iter().position(|t| *t == self.transport) {
+            if let Some(next) = transports.get(index + 1) {
+                self.transport = *next;
+            }
+        }
+    }
+
+    /// The transport of the current or next attempt.
+    pub fn transport(&self) -> TransportKind {
+        self.transport
     }
 
     fn sync_status(&mut self) {

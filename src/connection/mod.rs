@@ -7,6 +7,6 @@ mod event;
 mod machine;
 
 pub use backoff::Backoff;
-pub use config::Config;
+pub use config::{Config, TransportKind};
 pub use event::{AckError, Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
 pub use machine::Connection;

@@ -1,9 +1,10 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use super::polling::PollingTransport;
 use super::timer::DeadlineTimer;
 use super::transport::{TransportInput, WebSocketTransport};
-use crate::connection::{Action, Connection, Event};
+use crate::connection::{Action, Connection, Event, TransportKind};
 
 /// What the driver hands to its owner (the wasm API), always outside any borrow so the owner may call back in.
 #[derive(Debug)]
@@ -14,9 +15,31 @@ pub(crate) enum Output {
 
 type Sink = Box<dyn Fn(&Driver, Output)>;
 
+/// The open transport: the state machine sees the same frames from either.
+enum Transport {
+    WebSocket(WebSocketTransport),
+    Polling(PollingTransport),
+}
+
+impl Transport {
+    fn open(kind: TransportKind, url: &str, input: Rc<dyn Fn(TransportInput)>) -> Result<Self, wasm_bindgen::JsValue> {
+        Ok(match kind {
+            TransportKind::WebSocket => Transport::WebSocket(WebSocketTransport::open(url, input)?),
+            TransportKind::Polling => Transport::Polling(PollingTransport::open(url, input)?),
+        })
+    }
+
+    fn send(&self, frame: &str) -> Result<(), wasm_bindgen::JsValue> {
+        match self {
+            Transport::WebSocket(t) => t.send(frame),
+            Transport::Polling(t) => t.send(frame),
+        }
+    }
+}
+
 struct Inner {
     conn: Connection,
-    transport: Option<WebSocketTransport>,
+    transport: Option<Transport>,
     /// The one timer, armed for `conn.poll_timeout()`.
     timer: DeadlineTimer,
 }
@@ -75,9 +98,9 @@ impl Driver {
                 let Ok(mut inner) = self.0.inner.try_borrow_mut() else { return };
                 while let Some(action) = inner.conn.poll_action() {
                     match action {
-                        Action::Open { url } => {
+                        Action::Open { url, transport } => {
                             inner.transport = None;
-                            match WebSocketTransport::open(&url, self.transport_input()) {
+                            match Transport::open(transport, &url, self.transport_input()) {
                                 Ok(transport) => inner.transport = Some(transport),
                                 // An invalid URL: report and let the machine schedule a retry.
                                 Err(_) => inner.conn.handle_transport_close(true, now()),

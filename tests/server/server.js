@@ -136,6 +136,8 @@ const io = new Server(httpServer, {
   cors: { origin: true, credentials: true },
   ...(process.env.TEST_PING_INTERVAL && { pingInterval: Number(process.env.TEST_PING_INTERVAL) }),
   ...(process.env.TEST_PING_TIMEOUT && { pingTimeout: Number(process.env.TEST_PING_TIMEOUT) }),
+  // TEST_SERVER_TRANSPORTS=polling: a server (or proxy) that refuses WebSocket, for the long-polling fallback.
+  ...(process.env.TEST_SERVER_TRANSPORTS && { transports: process.env.TEST_SERVER_TRANSPORTS.split(",") }),
 });
 
 // ---------- helpers ----------

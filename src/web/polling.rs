@@ -1,0 +1,145 @@
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{AbortController, Request, RequestInit, Response};
+
+use super::transport::TransportInput;
+use crate::protocol::{join_payload, split_payload, EnginePacket};
+
+/// Engine.IO HTTP long-polling over `fetch`: one GET always pending for server → client packets, POSTs (batched)
+/// for client → server. It presents the same inputs as the WebSocket transport, so the state machine cannot tell
+/// them apart. Dropping it stops both loops and aborts the requests in flight.
+pub(crate) struct PollingTransport {
+    state: Rc<PollState>,
+}
+
+struct PollState {
+    base_url: String,
+    sid: RefCell<Option<String>>,
+    outbox: RefCell<Vec<String>>,
+    posting: Cell<bool>,
+    closed: Cell<bool>,
+    /// Cache-busting counter: some proxies cache identical GETs.
+    requests: Cell<u32>,
+    abort: AbortController,
+    input: Rc<dyn Fn(TransportInput)>,
+}
+
+impl std::fmt::Debug for PollingTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollingTransport").field("url", &self.state.base_url).finish()
+    }
+}
+
+impl PollingTransport {
+    pub(crate) fn open(url: &str, input: Rc<dyn Fn(TransportInput)>) -> Result<Self, JsValue> {
+        let state = Rc::new(PollState {
+            base_url: url.to_owned(),
+            sid: RefCell::new(None),
+            outbox: RefCell::new(Vec::new()),
+            posting: Cell::new(false),
+            closed: Cell::new(false),
+            requests: Cell::new(0),
+            abort: AbortController::new()?,
+            input,
+        });
+        spawn_local(poll_loop(state.clone()));
+        Ok(PollingTransport { state })
+    }
+
+    pub(crate) fn send(&self, frame: &str) -> Result<(), JsValue> {
+        self.state.outbox.borrow_mut().push(frame.to_owned());
+        if !self.state.posting.get() && self.state.sid.borrow().is_some() {
+            spawn_local(post_loop(self.state.clone()));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PollingTransport {
+    fn drop(&mut self) {
+        self.state.closed.set(true);
+        self.state.abort.abort();
+    }
+}
+
+impl PollState {
+    fn url(&self) -> String {
+        let n = self.requests.get().wrapping_add(1);
+        self.requests.set(n);
+        match &*self.sid.borrow() {
+            Some(sid) => format!("{}&sid={sid}&t={n}", self.base_url),
+            None => format!("{}&t={n}", self.base_url),
+        }
+    }
+
+    fn fail(&self) {
+        if !self.closed.replace(true) {
+            (self.input)(TransportInput::Closed { error: true });
+        }
+    }
+}
+
+async fn fetch_text(state: &PollState, method: &str, body: Option<&str>) -> Result<String, JsValue> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_signal(Some(&state.abort.signal()));
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let request = Request::new_with_str_and_init(&state.url(), &init)?;
+    if body.is_some() {
+        request.headers().set("Content-Type", "text/plain;charset=UTF-8")?;
+    }
+    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
+    if !response.ok() {
+        return Err(JsValue::from_f64(response.status().into()));
+    }
+    let text = JsFuture::from(response.text()?).await?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+async fn poll_loop(state: Rc<PollState>) {
+    while !state.closed.get() {
+        let payload = match fetch_text(&state, "GET", None).await {
+            Ok(payload) => payload,
+            Err(_) => return state.fail(),
+        };
+        for frame in split_payload(&payload) {
+            if state.closed.get() {
+                return;
+            }
+            if state.sid.borrow().is_none() {
+                // The handshake's sid addresses every later request of this session.
+                let Ok(EnginePacket::Open(info)) = EnginePacket::decode(frame, usize::MAX) else {
+                    return state.fail();
+                };
+                *state.sid.borrow_mut() = Some(info.sid);
+                (state.input)(TransportInput::Open);
+                if !state.outbox.borrow().is_empty() && !state.posting.get() {
+                    spawn_local(post_loop(state.clone()));
+                }
+            }
+            (state.input)(TransportInput::Frame(frame.to_owned()));
+        }
+    }
+}
+
+async fn post_loop(state: Rc<PollState>) {
+    state.posting.set(true);
+    loop {
+        let frames = std::mem::take(&mut *state.outbox.borrow_mut());
+        if frames.is_empty() || state.closed.get() {
+            break;
+        }
+        let body = join_payload(frames.iter().map(String::as_str));
+        if fetch_text(&state, "POST", Some(&body)).await.is_err() {
+            state.posting.set(false);
+            return state.fail();
+        }
+    }
+    state.posting.set(false);
+}
