@@ -51,7 +51,7 @@ pub(crate) fn config_from_js(url: &str, options: &JsValue) -> Config {
     if let Some(n) = number(options, "maxBuffered") {
         config.max_buffered = n as usize;
     }
-    if let Some(list) = get(options, "transports").filter(|v| js_sys::Array::is_array(v)) {
+    if let Some(list) = get(options, "transports").filter(js_sys::Array::is_array) {
         let kinds: Vec<TransportKind> = js_sys::Array::from(&list)
             .iter()
             .filter_map(|t| match t.as_string().as_deref() {
