@@ -504,3 +504,45 @@ async fn works_end_to_end_over_long_polling() {
         client.disconnect();
     }
 }
+
+#[wasm_bindgen_test]
+async fn an_unrecovered_reconnect_resyncs_every_joined_room() {
+    use inbox_realtime::api::StoreHandle;
+    let (client, rec) = connected(None).await;
+    let store = StoreHandle::new(JsValue::UNDEFINED);
+    store.attach(&client);
+    let calls = Rc::new(RefCell::new(Vec::<(String, f64)>::new()));
+    let sink = calls.clone();
+    // The app's history call, as the hooks wire it to `GET /api/messages?room=…&since=…`.
+    let resync = Closure::<dyn FnMut(String, f64) -> js_sys::Promise>::new(move |room: String, since: f64| {
+        sink.borrow_mut().push((room.clone(), since));
+        let missed = json(&format!(
+            r#"[{{"id":"old","room_id":"{room}","text":"seen","timestamp":1700000000000}},
+                {{"id":"missed","room_id":"{room}","text":"sent while you were away","timestamp":1700000005000}}]"#
+        ));
+        js_sys::Promise::resolve(&missed)
+    });
+    store.set_resync(Some(resync.as_ref().unchecked_ref::<Function>().clone()));
+    for room in ["resync-a", "resync-b"] {
+        client.join_room(room);
+        store
+            .handle_event(
+                "new_message",
+                json(&format!(r#"{{"id":"old","room_id":"{room}","text":"seen","timestamp":1700000000000}}"#)),
+            )
+            .unwrap();
+    }
+    assert!(calls.borrow().is_empty(), "the first connect needs no resync");
+    client.emit("drop_me", Array::new()).unwrap();
+    wait_for("reconnect", || rec.count("reconnect") == 1).await;
+    wait_for("resynced", || store.snapshot("resync-b").length() == 2).await;
+    assert_eq!(
+        *calls.borrow(),
+        vec![("resync-a".to_owned(), 1_700_000_000_000.0), ("resync-b".to_owned(), 1_700_000_000_000.0)]
+    );
+    for room in ["resync-a", "resync-b"] {
+        let ids: Vec<String> = store.snapshot(room).iter().map(|m| field(&m, "id").as_string().unwrap()).collect();
+        assert_eq!(ids, vec!["old", "missed"], "merged with dedup");
+    }
+    client.disconnect();
+}

@@ -38,7 +38,16 @@ impl Listeners {
 type PendingAcks = HashMap<u64, (Function, Function)>;
 
 /// Rust-side observers of server events (the attached message store): they see events without a JS hop.
-pub(crate) type Tap = Rc<dyn Fn(&str, &[Value])>;
+pub(crate) type Tap = Rc<dyn Fn(TapEvent<'_>)>;
+
+/// What a [`Tap`] sees.
+#[derive(Debug)]
+pub(crate) enum TapEvent<'a> {
+    /// A server event.
+    Message { name: &'a str, args: &'a [Value] },
+    /// (Re)connected; `rooms` are the rooms being re-joined.
+    Connected { recovered: bool, rooms: &'a [String] },
+}
 
 pub(crate) struct Hooks {
     listeners: RefCell<Listeners>,
@@ -81,7 +90,7 @@ impl SocketClient {
         let driver = Driver::new(
             Connection::new(config, seed),
             Box::new(move |driver, output| match output {
-                Output::Event(event) => deliver(&sink_hooks, event),
+                Output::Event(event) => deliver(&sink_hooks, driver, event),
                 Output::AuthRequested => provide_auth(&sink_hooks, driver),
             }),
         );
@@ -226,6 +235,11 @@ impl SocketClient {
 }
 
 impl Hooks {
+    /// A copy of the taps, so one may be added or removed while they run.
+    fn taps(&self) -> Vec<Tap> {
+        self.taps.borrow().iter().map(|(_, t)| t.clone()).collect()
+    }
+
     pub(crate) fn remove_tap(&self, id: u32) {
         self.taps.borrow_mut().retain(|(i, _)| *i != id);
     }
@@ -240,11 +254,15 @@ fn single(value: JsValue) -> Array {
 }
 
 /// Turns a state-machine event into JS listener calls (and settles `emitWithAck` promises).
-fn deliver(hooks: &Hooks, event: Event) {
+fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
     let listeners = &hooks.listeners;
     match event {
         Event::Status(status) => Listeners::dispatch(listeners, "status", &single(status.as_str().into())),
         Event::Connect { sid, recovered } => {
+            let rooms = driver.read(|conn| conn.rooms().to_vec());
+            for tap in hooks.taps() {
+                tap(TapEvent::Connected { recovered, rooms: &rooms });
+            }
             let info = js_sys::Object::new();
             let _ = js_sys::Reflect::set(&info, &"sid".into(), &sid.into());
             let _ = js_sys::Reflect::set(&info, &"recovered".into(), &recovered.into());
@@ -259,9 +277,8 @@ fn deliver(hooks: &Hooks, event: Event) {
             Listeners::dispatch(listeners, "connect_error", &single(error))
         }
         Event::Message { name, args, .. } => {
-            let taps: Vec<Tap> = hooks.taps.borrow().iter().map(|(_, t)| t.clone()).collect();
-            for tap in taps {
-                tap(&name, &args);
+            for tap in hooks.taps() {
+                tap(TapEvent::Message { name: &name, args: &args });
             }
             let array: Array = args.iter().map(to_js).collect();
             Listeners::dispatch(listeners, &name, &array)

@@ -6,7 +6,7 @@ use js_sys::{Array, Function, Object, Reflect};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use super::client::{Hooks, SocketClient};
+use super::client::{Hooks, SocketClient, TapEvent};
 use super::error::js_error;
 use super::json::{from_js, to_js};
 use super::options::{get, number};
@@ -43,6 +43,9 @@ struct Shared {
     subscribers: RefCell<Subscribers>,
     timer: RefCell<DeadlineTimer>,
     attached: RefCell<Option<(Weak<Hooks>, u32)>>,
+    /// The app's `resync(roomId, sinceMs)`, run for every joined room after a reconnect the server did not recover.
+    resync: RefCell<Option<Function>>,
+    connected_before: std::cell::Cell<bool>,
 }
 
 /// The per-room message store for the chat UI: optimistic sends, confirmed merge, status ticks, typing, unread
@@ -156,6 +159,48 @@ impl Shared {
         }
     }
 
+    /// Calls the app's `resync(roomId, sinceMs)` and merges what it returns (an array of messages, or
+    /// `{messages, has_more}`) with dedup. `sinceMs` is the newest confirmed message's timestamp (0 if none), so an
+    /// overlap is possible and harmless.
+    fn resync(self: &Rc<Self>, room: &str) {
+        let Some(resync) = self.resync.borrow().clone() else { return };
+        let since = {
+            let store = self.store.borrow();
+            let since = store
+                .messages(room)
+                .rev()
+                .find(|m| !matches!(m.status, crate::store::Status::Pending | crate::store::Status::Failed))
+                .map_or(0.0, |m| m.timestamp);
+            since
+        };
+        let returned = match resync.call2(&JsValue::NULL, &room.into(), &since.into()) {
+            Ok(value) => value,
+            Err(e) => return self.report(js_error("resync_failed", format!("resync({room}) threw: {e:?}"))),
+        };
+        let weak = Rc::downgrade(self);
+        let room = room.to_owned();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await;
+            let Some(shared) = weak.upgrade() else { return };
+            let page = match result {
+                Ok(page) => page,
+                Err(e) => return shared.report(js_error("resync_failed", format!("resync({room}) rejected: {e:?}"))),
+            };
+            let items =
+                if Array::is_array(&page) { page } else { Reflect::get(&page, &"messages".into()).unwrap_or_default() };
+            let items: Vec<Value> = Array::from(&items).iter().map(|m| from_js(&m).unwrap_or(Value::Null)).collect();
+            let has_more = shared.store.borrow().has_more(&room);
+            match shared.mutate(|store, now| store.merge_history(&room, &items, has_more, now)) {
+                Ok(report) if !report.rejected.is_empty() => shared.report(js_error(
+                    "invalid_event",
+                    format!("resync({room}): {} invalid messages skipped", report.rejected.len()),
+                )),
+                Ok(_) => {}
+                Err(e) => shared.report(store_error(e)),
+            }
+        });
+    }
+
     fn report(&self, error: JsValue) {
         let targets: Vec<Function> = self.subscribers.borrow().errors.iter().map(|(_, f)| f.clone()).collect();
         call_all(&targets, &error);
@@ -182,6 +227,8 @@ impl StoreHandle {
             subscribers: RefCell::new(Subscribers::default()),
             timer: RefCell::new(DeadlineTimer::default()),
             attached: RefCell::new(None),
+            resync: RefCell::new(None),
+            connected_before: std::cell::Cell::new(false),
         });
         StoreHandle { shared }
     }
@@ -191,17 +238,37 @@ impl StoreHandle {
     pub fn attach(&self, client: &SocketClient) {
         self.detach();
         let weak = Rc::downgrade(&self.shared);
-        let tap = Rc::new(move |name: &str, args: &[Value]| {
-            if !STORE_EVENTS.contains(&name) {
-                return;
-            }
+        let tap = Rc::new(move |event: TapEvent<'_>| {
             let Some(shared) = weak.upgrade() else { return };
-            let payload = args.first().unwrap_or(&Value::Null);
-            if let Err(e) = shared.mutate(|store, now| store.handle_event(name, payload, now)) {
-                shared.report(store_error(e));
+            match event {
+                TapEvent::Message { name, args } if STORE_EVENTS.contains(&name) => {
+                    let payload = args.first().unwrap_or(&Value::Null);
+                    if let Err(e) = shared.mutate(|store, now| store.handle_event(name, payload, now)) {
+                        shared.report(store_error(e));
+                    }
+                }
+                TapEvent::Message { .. } => {}
+                TapEvent::Connected { recovered, rooms } => {
+                    // A recovered session replays what was missed; a new one needs the app's history call.
+                    if shared.connected_before.replace(true) && !recovered {
+                        for room in rooms {
+                            Shared::resync(&shared, room);
+                        }
+                    }
+                }
             }
         });
+        // Attached to a live client: its next connect is a reconnect.
+        self.shared.connected_before.set(client.connected());
         *self.shared.attached.borrow_mut() = Some(client.add_tap(tap));
+    }
+
+    /// Sets the app's `resync(roomId, sinceMs) => Promise<Message[] | {messages, has_more}>`: after a reconnect that
+    /// the server did not recover (restart, long outage, no recovery support), it is called for every joined room
+    /// and its result merged with dedup, so nothing sent during the outage is missed.
+    #[wasm_bindgen(js_name = setResync)]
+    pub fn set_resync(&self, resync: Option<Function>) {
+        *self.shared.resync.borrow_mut() = resync;
     }
 
     /// Stops consuming the attached client's events.
