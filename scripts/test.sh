@@ -48,4 +48,7 @@ step "server smoke tests"
 node tests/server/smoke.mjs
 node examples/server/smoke.mjs
 
+step "JS: package build, type-check, vitest (Node + jsdom), npm pack smoke"
+bash scripts/test-js.sh
+
 printf '\n\033[1;32mall tests passed\033[0m\n'

@@ -69,7 +69,7 @@ impl Status {
         match s.to_ascii_lowercase().as_str() {
             "pending" | "queued" | "accepted" | "sending" => Some(Status::Pending),
             "sent" => Some(Status::Sent),
-            "delivered" => Some(Status::Delivered),
+            "delivered" | "received" => Some(Status::Delivered),
             "read" | "seen" | "played" => Some(Status::Read),
             "failed" | "undelivered" | "error" => Some(Status::Failed),
             _ => None,
@@ -148,7 +148,7 @@ const KNOWN: &[&[&str]] =
 impl Message {
     /// The message as a JSON object: every field the server sent (`extra`), then the canonical fields on top:
     /// `id, key, room_id, text, user_id (string|null), direction, status, timestamp (ms), client_id (string|null),
-    /// error (string|null), rev`. A server field with a canonical name is shadowed by the canonical value.
+    /// error (string|null)`. A server field with a canonical name is shadowed by the canonical value.
     pub fn to_json(&self) -> Value {
         let mut m = self.extra.clone();
         let opt = |o: &Option<String>| o.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
@@ -162,7 +162,6 @@ impl Message {
         m.insert("timestamp".into(), Value::from(self.timestamp));
         m.insert("client_id".into(), opt(&self.client_id));
         m.insert("error".into(), opt(&self.error));
-        m.insert("rev".into(), Value::from(self.rev));
         Value::Object(m)
     }
 }
@@ -273,6 +272,8 @@ mod tests {
     fn status_and_direction_aliases() {
         assert_eq!(Status::parse("SEEN"), Some(Status::Read));
         assert_eq!(Status::parse("queued"), Some(Status::Pending));
+        // The dev server (like many WhatsApp back ends) marks every incoming message `received`.
+        assert_eq!(Status::parse("received"), Some(Status::Delivered));
         assert_eq!(Status::parse("bogus"), None);
         assert_eq!(Direction::parse("Inbound"), Some(Direction::Incoming));
         assert_eq!(Direction::parse("sideways"), None);

@@ -1,0 +1,68 @@
+// Packs pkg/ with `npm pack`, unpacks the tarball into a scratch node_modules and imports the package by its name
+// in plain Node (no bundler, no aliases): checks the `exports` map, the file list and that the wasm loads.
+// Usage: node js/scripts/pack-smoke.mjs <pkg dir>
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const pkgDir = resolve(process.argv[2] ?? 'pkg');
+const scratch = mkdtempSync(join(tmpdir(), 'inbox-realtime-pack-'));
+try {
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], {
+    cwd: pkgDir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [info] = JSON.parse(out);
+  const files = info.files.map((f) => f.path).sort();
+  const expected = [
+    'README.md',
+    'dist/index.d.ts',
+    'dist/index.js',
+    'dist/react.d.ts',
+    'dist/react.js',
+    'package.json',
+    'wasm/inbox_realtime.d.ts',
+    'wasm/inbox_realtime.js',
+    'wasm/inbox_realtime_bg.wasm',
+    'wasm/inbox_realtime_bg.wasm.d.ts',
+  ];
+  const missing = expected.filter((f) => !files.includes(f) && f !== 'README.md');
+  const extra = files.filter((f) => !expected.includes(f));
+  if (missing.length || extra.length) {
+    throw new Error(`unexpected tarball contents; missing: ${missing.join(', ')}; extra: ${extra.join(', ')}`);
+  }
+
+  const modules = join(scratch, 'app', 'node_modules');
+  mkdirSync(join(modules, 'inbox-realtime'), { recursive: true });
+  execFileSync('tar', ['-xzf', join(scratch, info.filename), '-C', join(modules, 'inbox-realtime'), '--strip-components=1']);
+  // React for the `./react` entry comes from the workspace (a peer dependency).
+  symlinkSync(resolve('node_modules/react'), join(modules, 'react'), 'dir');
+  writeFileSync(join(scratch, 'app', 'package.json'), '{"type":"module","private":true}\n');
+  writeFileSync(
+    join(scratch, 'app', 'smoke.mjs'),
+    `import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { init, isReady, MessageStore } from 'inbox-realtime';
+import * as hooks from 'inbox-realtime/react';
+const require = createRequire(import.meta.url);
+const wasmPath = require.resolve('inbox-realtime/inbox_realtime_bg.wasm');
+await init(readFileSync(wasmPath));
+if (!isReady()) throw new Error('not ready');
+const store = new MessageStore();
+const id = store.addOptimistic('r', 'hola', 'agent');
+if (store.snapshot('r')[0].client_id !== id) throw new Error('store broken');
+store.destroy();
+for (const name of ['useSocket', 'useRealtimeMessages', 'useInbox']) {
+  if (typeof hooks[name] !== 'function') throw new Error(name + ' missing');
+}
+console.log('pack-smoke: ok (' + ${JSON.stringify(info.filename)} + ', ' + ${info.size} + ' bytes packed, ' + ${info.unpackedSize} + ' unpacked)');
+`,
+  );
+  execFileSync(process.execPath, ['smoke.mjs'], { cwd: join(scratch, 'app'), stdio: 'inherit' });
+  const pkg = JSON.parse(readFileSync(join(modules, 'inbox-realtime', 'package.json'), 'utf8'));
+  if (Object.keys(pkg.exports['.'])[0] !== 'types') throw new Error('exports: "types" must come first');
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,680 @@
+/**
+ * inbox-realtime: a Socket.IO v4 client and a chat message store, written in Rust and compiled to WebAssembly.
+ *
+ * ```ts
+ * import { init, SocketClient, MessageStore } from 'inbox-realtime';
+ * await init();                       // once; memoized, safe to call from every component
+ * const socket = new SocketClient('https://api.example.com');
+ * const store = new MessageStore();
+ * store.attach(socket);               // new_message / message_status_update / typing_indicator → store
+ * socket.joinRoom('15550001111');
+ * ```
+ *
+ * Importing this module has no side effects: it touches no `window`, `document` or `WebSocket` until a client is
+ * created, so it is safe to import from server-rendered code. Create clients only in the browser (an effect).
+ *
+ * @module
+ */
+import wasmInit, { WasmMessageStore, WasmSocketClient } from '../wasm/inbox_realtime.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What `init()` accepts: the URL of `inbox_realtime_bg.wasm`, its bytes, a `fetch` response or a compiled module. */
+export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+
+/** Connection state of a {@link SocketClient}. */
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'error';
+
+/** Delivery state of a message, WhatsApp style: clock, one tick, two grey ticks, two blue ticks, or failed. */
+export type MessageStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+/** `incoming` = from the customer, `outgoing` = from an agent. */
+export type MessageDirection = 'incoming' | 'outgoing';
+
+/**
+ * A chat message as the store hands it out. Objects are frozen in practice: never mutate them; the store returns
+ * the same object until that message changes, so `React.memo` on a message row works.
+ */
+export interface Message {
+  /** Stable across the optimistic → confirmed replacement: use it as the React `key`. */
+  readonly key: string;
+  /** The server's id; for a message not yet confirmed, its client id. */
+  readonly id: string;
+  readonly room_id: string;
+  readonly text: string;
+  /** The agent who sent it; `null` for the customer. */
+  readonly user_id: string | null;
+  readonly direction: MessageDirection;
+  readonly status: MessageStatus;
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+  /** Set on messages sent from this client (optimistic sends and their confirmations). */
+  readonly client_id?: string;
+  /** Why a send failed (`status === 'failed'`); `null` or absent otherwise. */
+  readonly error?: string | null;
+  /** Any other field the server sent (`contact_name`, `from`, …) is kept. */
+  readonly [field: string]: unknown;
+}
+
+/** One line of the inbox sidebar. */
+export interface RoomSummary {
+  readonly room_id: string;
+  readonly last_message: Message | null;
+  readonly unread: number;
+  /** Changes whenever the room changes. */
+  readonly version: number;
+  /** Whether older history may exist. */
+  readonly has_more: boolean;
+}
+
+/** What {@link MessageStore.mergeHistory} did with a page. */
+export interface HistoryReport {
+  readonly added: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  /** Items skipped because they were invalid; the rest of the page was merged. */
+  readonly rejected: ReadonlyArray<{ readonly index: number; readonly error: string }>;
+}
+
+/** What {@link MessageStore.retry} hands back to send again (same `client_id`: servers can deduplicate). */
+export interface RetryInfo {
+  readonly room_id: string;
+  readonly text: string;
+  readonly user_id: string | null;
+  readonly client_id: string;
+}
+
+/** Passed to {@link MessageStore.onSendFailed} listeners. */
+export interface SendFailure {
+  readonly room_id: string;
+  readonly client_id: string;
+  readonly reason: string;
+}
+
+/** `auth` of the CONNECT packet: an object, or a function (sync or async) run on every (re)connect. */
+export type AuthOption =
+  | Record<string, unknown>
+  | (() => Record<string, unknown> | null | undefined | Promise<Record<string, unknown> | null | undefined>);
+
+/** Options of {@link SocketClient}; defaults follow socket.io-client 4.8. */
+export interface ClientOptions {
+  /** Engine.IO path. Default `/socket.io/`. */
+  path?: string;
+  /** Socket.IO namespace. Default `/`. */
+  namespace?: string;
+  /** Sent in the CONNECT packet (browsers cannot set WebSocket headers). Re-read on every connect. */
+  auth?: AuthOption;
+  /** Reconnect after a lost connection. Default `true`. */
+  reconnection?: boolean;
+  /** Give up after this many attempts (then `reconnect_failed`). Default unlimited. */
+  reconnectionAttempts?: number;
+  /** First backoff delay, ms. Default 1000. */
+  reconnectionDelay?: number;
+  /** Backoff cap, ms. Default 5000. */
+  reconnectionDelayMax?: number;
+  /** Jitter, 0..1. Default 0.5. */
+  randomizationFactor?: number;
+  /** Connect timeout, ms. Default 20000. */
+  timeout?: number;
+  /** Default timeout of `emitWithAck`, ms. */
+  ackTimeout?: number;
+  /** Buffer emits while disconnected and flush them on connect. */
+  bufferWhenDisconnected?: boolean;
+  /** Most packets buffered while disconnected. */
+  maxBuffered?: number;
+  /**
+   * Connect in the constructor, like socket.io-client's `io()`. Default `true`. With `false`, call `connect()`.
+   * Only the JS face reads this option.
+   */
+  autoConnect?: boolean;
+}
+
+/** Options of {@link MessageStore}. */
+export interface StoreOptions {
+  /** An echo without `client_id` confirms a pending send with the same room, user and text within this window. Default 60000. */
+  matchWindowMs?: number;
+  /** Keep failed sends in the list (status `failed`, with `error`) instead of removing them. Default `false`. */
+  keepFailed?: boolean;
+  /** A send neither confirmed nor failed after this long is marked failed. Default 60000. */
+  pendingTimeoutMs?: number;
+  /** A typing indicator without a stop expires after this long. Default 3000. */
+  typingTimeoutMs?: number;
+  /** Keep at most this many messages per room (oldest dropped). Default unbounded. */
+  maxMessagesPerRoom?: number;
+  /** Prefix of generated client ids. Default random per store. */
+  clientIdPrefix?: string;
+}
+
+/** Codes carried by {@link InboxRealtimeError}. */
+export type ErrorCode =
+  | 'ack_timeout'
+  | 'ack_disconnected'
+  | 'ack_dropped'
+  | 'connect_error'
+  | 'emit'
+  | 'invalid_argument'
+  | 'invalid_event'
+  | 'unknown_event'
+  | 'unknown_client_id'
+  | 'not_failed'
+  | 'too_large'
+  | 'malformed_packet'
+  | 'wrong_namespace'
+  | 'unknown_ack'
+  | 'unexpected_packet'
+  | 'missing_sid'
+  | 'buffer_overflow'
+  | 'auth_callback'
+  | (string & {});
+
+/** The errors this package throws and reports: real `Error`s with a `code` to branch on. */
+export interface InboxRealtimeError extends Error {
+  readonly name: 'InboxRealtimeError';
+  readonly code: ErrorCode;
+  /** On `connect_error`: the data the server's middleware attached to the error. */
+  readonly data?: unknown;
+}
+
+/** Whether `value` is an {@link InboxRealtimeError}. */
+export function isInboxRealtimeError(value: unknown): value is InboxRealtimeError {
+  return value instanceof Error && value.name === 'InboxRealtimeError';
+}
+
+/** Listener signatures of the client's own events; server events take `(...args: any[])`. */
+export interface ReservedEvents {
+  status: (status: ConnectionStatus) => void;
+  connect: (info: { sid: string; recovered: boolean }) => void;
+  disconnect: (reason: string) => void;
+  connect_error: (error: InboxRealtimeError) => void;
+  reconnect_attempt: (attempt: number) => void;
+  reconnect: (attempts: number) => void;
+  reconnect_failed: () => void;
+  rooms_rejoined: (rooms: string[]) => void;
+  error: (error: InboxRealtimeError) => void;
+}
+
+/** A listener for `event`: typed for the reserved events, `(...args: any[]) => void` for server events. */
+export type Listener<E extends string> = E extends keyof ReservedEvents ? ReservedEvents[E] : (...args: any[]) => void;
+
+// ---------------------------------------------------------------------------------------------------------------
+// init
+// ---------------------------------------------------------------------------------------------------------------
+
+let initPromise: Promise<void> | undefined;
+let ready = false;
+
+/**
+ * Loads the WebAssembly module. Call (and await) it before creating a {@link SocketClient} or {@link MessageStore}.
+ * Memoized: every call returns the same promise, so components may call it in their effects freely (React
+ * StrictMode's double effects instantiate once). Only the first call's `input` is used; a failed load may be
+ * retried by calling again.
+ *
+ * Without `input`, the `.wasm` file next to the package's glue code is fetched via
+ * `new URL('inbox_realtime_bg.wasm', import.meta.url)`, which webpack 5 and Turbopack resolve at build time. Pass
+ * a URL (e.g. a copy in `public/`), the bytes (Node: `readFileSync(...)`), a `Response` or a compiled module to
+ * override.
+ */
+export function init(input?: InitInput | Promise<InitInput>): Promise<void> {
+  if (!initPromise) {
+    // No argument at all, so the glue's own single-level `new URL(..., import.meta.url)` is what bundlers see.
+    const loading = input === undefined ? wasmInit() : wasmInit({ module_or_path: input });
+    initPromise = loading.then(
+      () => {
+        ready = true;
+      },
+      (error: unknown) => {
+        initPromise = undefined;
+        throw error;
+      },
+    );
+  }
+  return initPromise;
+}
+
+/** Whether {@link init} has completed. */
+export function isReady(): boolean {
+  return ready;
+}
+
+function assertReady(what: string): void {
+  if (!ready) {
+    throw new Error(`inbox-realtime: call await init() before creating a ${what}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SocketClient
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Registration {
+  readonly fn: Function;
+  readonly id: number;
+}
+
+/** The raw wasm objects behind the wrappers, for `MessageStore.attach` (kept out of the public surface). */
+const rawClients = new WeakMap<SocketClient, WasmSocketClient>();
+
+/** Emits with an explicit ack timeout; see {@link SocketClient.timeout}. */
+export interface TimedEmitter {
+  /** Like {@link SocketClient.emitWithAck}, failing with code `ack_timeout` after the chosen delay. */
+  emitWithAck<T = unknown>(event: string, ...args: unknown[]): Promise<T>;
+  /** socket.io style: the last argument is called as `(err, response)`. */
+  emit(event: string, ...args: unknown[]): void;
+}
+
+/**
+ * A Socket.IO v4 client (the protocol, reconnects and buffering run in WebAssembly), with a socket.io-client-like
+ * API. Listen with `on`, which returns the function that removes exactly that listener.
+ *
+ * In the browser the client also follows `online`/`offline` and page visibility: going offline reports
+ * `disconnected` at once, coming back (or the tab becoming visible again) reconnects without waiting out the
+ * backoff and checks the heartbeat. Call {@link destroy} when done: it disconnects and frees the wasm memory.
+ */
+export class SocketClient {
+  /** The URL the client was created with. */
+  readonly url: string;
+  #raw: WasmSocketClient | null;
+  #listeners = new Map<string, Registration[]>();
+  #browserHooks: (() => void) | null = null;
+  #onDestroy = new Set<() => void>();
+
+  /** Throws if {@link init} has not completed. */
+  constructor(url: string, options: ClientOptions = {}) {
+    assertReady('SocketClient');
+    this.url = url;
+    const { autoConnect = true, ...wasmOptions } = options;
+    this.#raw = new WasmSocketClient(url, wasmOptions);
+    rawClients.set(this, this.#raw);
+    if (autoConnect) this.connect();
+  }
+
+  #client(): WasmSocketClient {
+    if (!this.#raw) throw new Error('inbox-realtime: this SocketClient was destroyed');
+    return this.#raw;
+  }
+
+  /** Starts connecting (or retries now if waiting out the backoff). */
+  connect(): this {
+    this.#addBrowserHooks();
+    this.#client().connect();
+    return this;
+  }
+
+  /** Closes the connection; no reconnect follows until {@link connect}. */
+  disconnect(): this {
+    this.#removeBrowserHooks();
+    this.#client().disconnect();
+    return this;
+  }
+
+  /** Replaces the `auth` option for the next (re)connects, e.g. after a token refresh. */
+  setAuth(auth: AuthOption | null): void {
+    this.#client().setAuth(auth);
+  }
+
+  /**
+   * Adds a listener for `event` (a server event, or one of the {@link ReservedEvents}). Returns a function that
+   * removes exactly this listener — the easy way to clean up in a React effect.
+   */
+  on<E extends string>(event: E, listener: Listener<E>): () => void {
+    const id = this.#client().on(event, listener as Function);
+    const list = this.#listeners.get(event) ?? [];
+    list.push({ fn: listener as Function, id });
+    this.#listeners.set(event, list);
+    return () => this.#remove(event, (r) => r.id === id);
+  }
+
+  /** Like {@link on}, but the listener runs once at most. `off(event, listener)` also removes it. */
+  once<E extends string>(event: E, listener: Listener<E>): () => void {
+    let id = 0;
+    const wrapper = (...args: unknown[]) => {
+      this.#remove(event, (r) => r.id === id);
+      (listener as Function)(...args);
+    };
+    id = this.#client().on(event, wrapper);
+    const list = this.#listeners.get(event) ?? [];
+    list.push({ fn: listener as Function, id });
+    this.#listeners.set(event, list);
+    return () => this.#remove(event, (r) => r.id === id);
+  }
+
+  /**
+   * Removes `listener` from `event` (every time it was added). Unlike socket.io-client, `off(event)` without a
+   * listener removes NOTHING and warns: in a shared socket it would also silence other components' listeners.
+   * Use {@link removeAllListeners} when that is really meant.
+   */
+  off<E extends string>(event: E, listener: Listener<E>): this {
+    if (typeof listener !== 'function') {
+      console.warn(
+        `inbox-realtime: off("${event}") without a listener removes nothing; pass the listener, use the function ` +
+          'returned by on(), or call removeAllListeners(event)',
+      );
+      return this;
+    }
+    this.#remove(event, (r) => r.fn === listener);
+    return this;
+  }
+
+  /** Removes every listener added through this object for `event`, or for every event without one. */
+  removeAllListeners(event?: string): this {
+    const events = event === undefined ? [...this.#listeners.keys()] : [event];
+    for (const e of events) this.#remove(e, () => true);
+    return this;
+  }
+
+  #remove(event: string, match: (r: Registration) => boolean): void {
+    const list = this.#listeners.get(event);
+    if (!list) return;
+    const keep: Registration[] = [];
+    for (const r of list) {
+      if (match(r)) this.#raw?.off(r.id);
+      else keep.push(r);
+    }
+    if (keep.length) this.#listeners.set(event, keep);
+    else this.#listeners.delete(event);
+  }
+
+  /**
+   * Emits `event` with `args` (JSON values). Buffered while disconnected. socket.io style: if the last argument
+   * is a function it is called with the server's ack response (it is not called when the ack fails; use
+   * {@link emitWithAck} or {@link timeout} to see failures). Throws an {@link InboxRealtimeError} on a reserved
+   * event name or an oversized packet.
+   */
+  emit(event: string, ...args: unknown[]): this {
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      this.emitWithAck(event, ...args.slice(0, -1)).then(
+        (response) => (last as (response: unknown) => void)(response),
+        () => {},
+      );
+      return this;
+    }
+    this.#client().emit(event, args);
+    return this;
+  }
+
+  /**
+   * Emits and resolves with the server's first ack argument. Rejects with an {@link InboxRealtimeError}: code
+   * `ack_timeout` after `ackTimeout`, `ack_disconnected` when the connection is lost first, `ack_dropped` when the
+   * send buffer overflowed.
+   */
+  emitWithAck<T = unknown>(event: string, ...args: unknown[]): Promise<T> {
+    return this.#emitWithAck<T>(event, args, undefined);
+  }
+
+  #emitWithAck<T>(event: string, args: unknown[], timeoutMs: number | undefined): Promise<T> {
+    try {
+      return this.#client().emitWithAck(event, args, timeoutMs) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** socket.io style `socket.timeout(5000).emitWithAck('event', data)`. */
+  timeout(ms: number): TimedEmitter {
+    return {
+      emitWithAck: <T = unknown>(event: string, ...args: unknown[]) => this.#emitWithAck<T>(event, args, ms),
+      emit: (event: string, ...args: unknown[]) => {
+        const last = args[args.length - 1];
+        if (typeof last !== 'function') {
+          this.emit(event, ...args);
+          return;
+        }
+        const callback = last as (error: Error | null, response?: unknown) => void;
+        this.#emitWithAck(event, args.slice(0, -1), ms).then(
+          (response) => callback(null, response),
+          (error: Error) => callback(error),
+        );
+      },
+    };
+  }
+
+  /** Joins `room` on the server (emits `join_room`); it is joined again after every reconnect. */
+  joinRoom(room: string): void {
+    this.#client().joinRoom(room);
+  }
+
+  /** Leaves `room` (emits `leave_room`) and stops re-joining it. */
+  leaveRoom(room: string): void {
+    this.#client().leaveRoom(room);
+  }
+
+  /** Calls `listener` on every status change. Returns the unsubscribe function. */
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    return this.on('status', listener);
+  }
+
+  /** The current connection state. */
+  get status(): ConnectionStatus {
+    return this.#client().status as ConnectionStatus;
+  }
+
+  /** Whether the namespace is connected. */
+  get connected(): boolean {
+    return this.#client().connected;
+  }
+
+  /** The Socket.IO session id while connected. */
+  get id(): string | undefined {
+    return this.#client().id;
+  }
+
+  /** Rooms this client is in (or will re-join), in join order. */
+  get rooms(): string[] {
+    return this.#client().rooms;
+  }
+
+  /** Number of listeners registered on the wasm client (for leak checks). */
+  get listenerCount(): number {
+    return this.#raw ? this.#raw.listenerCount : 0;
+  }
+
+  /** Whether {@link destroy} was called. */
+  get destroyed(): boolean {
+    return this.#raw === null;
+  }
+
+  /**
+   * Disconnects, removes every listener (including the browser's online/offline/visibility ones), detaches any
+   * attached {@link MessageStore} and frees the wasm object. Idempotent; any other call afterwards throws.
+   */
+  destroy(): void {
+    const raw = this.#raw;
+    if (!raw) return;
+    for (const hook of [...this.#onDestroy]) hook();
+    this.#onDestroy.clear();
+    this.#removeBrowserHooks();
+    this.removeAllListeners();
+    raw.disconnect();
+    this.#raw = null;
+    rawClients.delete(this);
+    raw.free();
+  }
+
+  /** @internal Used by MessageStore.attach so that destroying the client detaches the store first. */
+  _onDestroy(hook: () => void): () => void {
+    this.#onDestroy.add(hook);
+    return () => this.#onDestroy.delete(hook);
+  }
+
+  #addBrowserHooks(): void {
+    if (this.#browserHooks || typeof window === 'undefined' || typeof window.addEventListener !== 'function') return;
+    const wake = () => this.#raw?.notifyWake();
+    const offline = () => this.#raw?.notifyOffline();
+    const visibility = () => {
+      if (typeof document !== 'undefined' && document.visibilityState === 'visible') wake();
+    };
+    window.addEventListener('online', wake);
+    window.addEventListener('offline', offline);
+    if (typeof document !== 'undefined') document.addEventListener('visibilitychange', visibility);
+    this.#browserHooks = () => {
+      window.removeEventListener('online', wake);
+      window.removeEventListener('offline', offline);
+      if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', visibility);
+    };
+  }
+
+  #removeBrowserHooks(): void {
+    this.#browserHooks?.();
+    this.#browserHooks = null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// MessageStore
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Per-room chat messages in WebAssembly: optimistic sends matched to their confirmations, status ticks that only
+ * move forward, typing indicators with expiry, unread counts. Snapshots keep their identity until their room
+ * changes, which is what React's `useSyncExternalStore` needs:
+ *
+ * ```ts
+ * const messages = useSyncExternalStore((cb) => store.subscribe(roomId, cb), () => store.snapshot(roomId));
+ * ```
+ */
+export class MessageStore {
+  #raw: WasmMessageStore | null;
+  #ids = new Set<number>();
+  #detachFromClient: (() => void) | null = null;
+
+  /** Throws if {@link init} has not completed. */
+  constructor(options: StoreOptions = {}) {
+    assertReady('MessageStore');
+    this.#raw = new WasmMessageStore(options);
+  }
+
+  #store(): WasmMessageStore {
+    if (!this.#raw) throw new Error('inbox-realtime: this MessageStore was destroyed');
+    return this.#raw;
+  }
+
+  /**
+   * Feeds `client`'s `new_message`, `message_status_update` and `typing_indicator` events into the store, inside
+   * wasm (no JS listener involved). Replaces any previous attachment. Invalid events go to {@link onError}.
+   */
+  attach(client: SocketClient): void {
+    const raw = rawClients.get(client);
+    if (!raw) throw new Error('inbox-realtime: cannot attach to a destroyed SocketClient');
+    this.detach();
+    this.#store().attach(raw);
+    this.#detachFromClient = client._onDestroy(() => this.detach());
+  }
+
+  /** Stops consuming the attached client's events. */
+  detach(): void {
+    this.#detachFromClient?.();
+    this.#detachFromClient = null;
+    this.#raw?.detach();
+  }
+
+  /** Applies one server event by name. Throws an {@link InboxRealtimeError} and changes nothing on bad input. */
+  handleEvent(name: 'new_message' | 'message_status_update' | 'typing_indicator' | (string & {}), payload: unknown): void {
+    this.#store().handleEvent(name, payload);
+  }
+
+  /** Inserts a `pending` outgoing message now; returns its client id (send it along with the REST call). */
+  addOptimistic(roomId: string, text: string, userId?: string | null): string {
+    return this.#store().addOptimistic(roomId, text, userId ?? undefined);
+  }
+
+  /** The send succeeded: pending → sent. `serverId` links the later echo. */
+  markSent(clientId: string, serverId?: string | number | null): void {
+    this.#store().markSent(clientId, serverId == null ? undefined : String(serverId));
+  }
+
+  /** The send failed: the message is removed, or kept as `failed` with `keepFailed`. */
+  markFailed(clientId: string, reason: string): void {
+    this.#store().markFailed(clientId, reason);
+  }
+
+  /** Puts a failed message back to `pending` and returns what to send again. */
+  retry(clientId: string): RetryInfo {
+    return this.#store().retry(clientId) as RetryInfo;
+  }
+
+  /** Removes an optimistic message for good. Returns whether it existed. */
+  discard(clientId: string): boolean {
+    return this.#store().discard(clientId);
+  }
+
+  /** Merges a page of history (any order); `hasMore` tells whether older pages exist. */
+  mergeHistory(roomId: string, messages: readonly unknown[], hasMore: boolean): HistoryReport {
+    return this.#store().mergeHistory(roomId, messages as unknown[], hasMore) as HistoryReport;
+  }
+
+  /** Whether older history may exist for the room. */
+  hasMore(roomId: string): boolean {
+    return this.#store().hasMore(roomId);
+  }
+
+  /** The room's messages, oldest first; the same array until the room changes. */
+  snapshot(roomId: string): readonly Message[] {
+    return this.#store().snapshot(roomId) as Message[];
+  }
+
+  /** Changes whenever the room's messages or typing users change. */
+  version(roomId: string): number {
+    return this.#store().version(roomId);
+  }
+
+  /** Who is typing in the room now; the same array until it changes. */
+  typingUsers(roomId: string): readonly string[] {
+    return this.#store().typingUsers(roomId) as string[];
+  }
+
+  /** The inbox list, newest activity first; the same array until something changes. */
+  rooms(): readonly RoomSummary[] {
+    return this.#store().rooms() as RoomSummary[];
+  }
+
+  /** Marks the room read: its unread count drops to 0. */
+  markRead(roomId: string): void {
+    this.#store().markRead(roomId);
+  }
+
+  /** Calls `listener(roomId)` after each change of `roomId`, or of any room for `"*"`. Returns the unsubscribe function. */
+  subscribe(roomId: string, listener: (roomId: string) => void): () => void {
+    return this.#track(this.#store().subscribe(roomId, listener));
+  }
+
+  /** Calls `listener` when an optimistic send fails (REST error or no confirmation in time). */
+  onSendFailed(listener: (failure: SendFailure) => void): () => void {
+    return this.#track(this.#store().onSendFailed(listener));
+  }
+
+  /** Calls `listener` when an event from the attached client was rejected (the store is unchanged). */
+  onError(listener: (error: InboxRealtimeError) => void): () => void {
+    return this.#track(this.#store().onError(listener));
+  }
+
+  #track(id: number): () => void {
+    this.#ids.add(id);
+    return () => {
+      if (this.#ids.delete(id)) this.#raw?.unsubscribe(id);
+    };
+  }
+
+  /** Number of subscribers (for leak checks). */
+  get listenerCount(): number {
+    return this.#raw ? this.#raw.listenerCount : 0;
+  }
+
+  /** Whether {@link destroy} was called. */
+  get destroyed(): boolean {
+    return this.#raw === null;
+  }
+
+  /** Detaches, drops every subscriber and frees the wasm memory. Idempotent. */
+  destroy(): void {
+    const raw = this.#raw;
+    if (!raw) return;
+    this.detach();
+    for (const id of this.#ids) raw.unsubscribe(id);
+    this.#ids.clear();
+    this.#raw = null;
+    raw.free();
+  }
+}

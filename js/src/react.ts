@@ -1,0 +1,573 @@
+'use client';
+/**
+ * React hooks for inbox-realtime (React ≥ 18; Next.js app router: this file is a client module).
+ *
+ * ```tsx
+ * const { socket, isConnected } = useSocket();
+ * const { messages, isTyping, sendMessage } = useRealtimeMessages({ socket, roomId, isConnected,
+ *   sendMessage: ApiService.sendMessage });
+ * ```
+ *
+ * One connection per URL is shared by every component (reference-counted; closed shortly after the last user
+ * unmounts), and one {@link MessageStore} per socket, fed by the socket inside wasm.
+ *
+ * @module
+ */
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import {
+  init,
+  isReady,
+  MessageStore,
+  SocketClient,
+  type ClientOptions,
+  type ConnectionStatus,
+  type InitInput,
+  type Message,
+  type RoomSummary,
+} from './index.js';
+
+// Next.js inlines `process.env.NEXT_PUBLIC_*` at build time; elsewhere `process` may not exist at all.
+declare const process: { env: Record<string, string | undefined> };
+
+/** Default URL: `NEXT_PUBLIC_SOCKET_URL`, else `http://localhost:8080`. */
+function defaultUrl(): string {
+  let url: string | undefined;
+  try {
+    // Written out in full (no optional chaining) so bundlers can replace it with the literal.
+    url = process.env.NEXT_PUBLIC_SOCKET_URL;
+  } catch {
+    url = undefined;
+  }
+  return url || 'http://localhost:8080';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared clients: one per URL, reference-counted
+// ---------------------------------------------------------------------------------------------------------------
+
+/** How long a client nobody uses stays open, so StrictMode's unmount→mount and page switches reuse it. */
+const TEARDOWN_DELAY_MS = 250;
+
+interface SharedEntry {
+  readonly client: SocketClient;
+  refs: number;
+  teardown: ReturnType<typeof setTimeout> | null;
+}
+
+const shared = new Map<string, SharedEntry>();
+
+function acquire(url: string, options: ClientOptions | undefined): SharedEntry {
+  let entry = shared.get(url);
+  if (!entry || entry.client.destroyed) {
+    entry = { client: new SocketClient(url, { ...options, autoConnect: true }), refs: 0, teardown: null };
+    shared.set(url, entry);
+  }
+  if (entry.teardown !== null) {
+    clearTimeout(entry.teardown);
+    entry.teardown = null;
+  }
+  entry.refs += 1;
+  return entry;
+}
+
+function release(url: string, entry: SharedEntry): void {
+  entry.refs -= 1;
+  if (entry.refs > 0 || entry.teardown !== null) return;
+  entry.teardown = setTimeout(() => {
+    entry.teardown = null;
+    if (entry.refs > 0) return;
+    if (shared.get(url) === entry) shared.delete(url);
+    stores.get(entry.client)?.store.destroy();
+    stores.delete(entry.client);
+    entry.client.destroy();
+  }, TEARDOWN_DELAY_MS);
+}
+
+/** The shared client for `url` if a mounted {@link useSocket} holds one, else `null` (e.g. to call `setAuth`). */
+export function getSharedSocket(url: string = defaultUrl()): SocketClient | null {
+  const entry = shared.get(url);
+  return entry && !entry.client.destroyed ? entry.client : null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared stores: one per socket
+// ---------------------------------------------------------------------------------------------------------------
+
+interface StoreEntry {
+  readonly store: MessageStore;
+  /** How many mounted hooks joined each room; the room is left when the last one goes. */
+  readonly roomRefs: Map<string, number>;
+}
+
+const stores = new WeakMap<SocketClient, StoreEntry>();
+
+function storeEntry(socket: SocketClient): StoreEntry {
+  let entry = stores.get(socket);
+  if (!entry || entry.store.destroyed) {
+    // Failed sends are kept in the shared store; each hook discards them unless it asked for `keepFailed`.
+    const store = new MessageStore({ keepFailed: true });
+    store.attach(socket);
+    // Rejected server events leave the store unchanged; say so, or a contract mismatch is invisible.
+    store.onError((error) => console.warn('inbox-realtime: ignored a server event:', error.message));
+    entry = { store, roomRefs: new Map() };
+    stores.set(socket, entry);
+  }
+  return entry;
+}
+
+/**
+ * The {@link MessageStore} the hooks share for `socket` (created and attached on first use), for code outside
+ * components. It lives as long as the socket (for shared sockets: until the last {@link useSocket} unmounts).
+ */
+export function getMessageStore(socket: SocketClient): MessageStore {
+  return storeEntry(socket).store;
+}
+
+function joinShared(socket: SocketClient, entry: StoreEntry, roomId: string): () => void {
+  const n = entry.roomRefs.get(roomId) ?? 0;
+  entry.roomRefs.set(roomId, n + 1);
+  if (n === 0) socket.joinRoom(roomId);
+  return () => {
+    const left = (entry.roomRefs.get(roomId) ?? 1) - 1;
+    if (left > 0) {
+      entry.roomRefs.set(roomId, left);
+      return;
+    }
+    entry.roomRefs.delete(roomId);
+    if (!socket.destroyed) socket.leaveRoom(roomId);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// useSocket
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Options of {@link useSocket}. */
+export interface UseSocketOptions {
+  /** Server URL. Default `process.env.NEXT_PUBLIC_SOCKET_URL`, else `http://localhost:8080`. */
+  url?: string;
+  /**
+   * Client options (auth, reconnection, …). Used only by the component that creates the shared client for this
+   * URL; later changes are ignored (use `socket.setAuth()` to change credentials).
+   */
+  clientOptions?: ClientOptions;
+  /** Passed to {@link init} (e.g. the URL of a copy of the `.wasm` in `public/`). */
+  wasm?: InitInput;
+  /** `false` keeps the hook idle (no socket), e.g. until the user is logged in. Default `true`. */
+  enabled?: boolean;
+}
+
+/** What {@link useSocket} returns. */
+export interface UseSocketResult {
+  /** The shared client; `null` until the wasm module is loaded (and on the server). */
+  socket: SocketClient | null;
+  isConnected: boolean;
+  status: ConnectionStatus;
+  /** The last `connect_error` or `error` (cleared on connect), or a failure to load the wasm module. */
+  error: Error | null;
+}
+
+/**
+ * Connects to the inbox server. Every component using the same URL shares one connection; it stays open while
+ * any of them is mounted. Loads the wasm module itself. StrictMode-safe.
+ */
+export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
+  const url = options.url ?? defaultUrl();
+  const enabled = options.enabled ?? true;
+  const latest = useRef(options);
+  latest.current = options;
+
+  const [socket, setSocket] = useState<SocketClient | null>(null);
+  const [status, setStatus] = useState<ConnectionStatus>('disconnected');
+  const [error, setError] = useState<Error | null>(null);
+
+  useEffect(() => {
+    if (!enabled) return;
+    let active = true;
+    let cleanup: (() => void) | null = null;
+
+    const start = () => {
+      const entry = acquire(url, latest.current.clientOptions);
+      const client = entry.client;
+      const offs = [
+        client.onStatus((s) => setStatus(s)),
+        client.on('connect', () => setError(null)),
+        client.on('connect_error', (e) => setError(e)),
+        client.on('error', (e) => setError(e)),
+      ];
+      setStatus(client.status);
+      setSocket(client);
+      cleanup = () => {
+        for (const off of offs) off();
+        release(url, entry);
+      };
+    };
+
+    if (isReady()) {
+      // Synchronous when already loaded: StrictMode's mount→unmount→mount then reuses the same client.
+      start();
+    } else {
+      init(latest.current.wasm).then(
+        () => {
+          if (active) start();
+        },
+        (e: unknown) => {
+          if (active) setError(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    }
+    return () => {
+      active = false;
+      cleanup?.();
+      cleanup = null;
+      setSocket(null);
+      setStatus('disconnected');
+    };
+  }, [url, enabled]);
+
+  return { socket, isConnected: status === 'connected', status, error };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// REST helpers (the dev server's contract)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Body of the REST send; `client_id` lets the server echo it so the store can match the echo exactly. */
+export interface SendPayload {
+  to: string;
+  text: string;
+  user_id: string | null;
+  client_id: string;
+}
+
+/** A page of history: messages in any order, and whether older ones exist. */
+export interface HistoryPage {
+  messages: unknown[];
+  has_more: boolean;
+}
+
+export type SendFunction = (payload: SendPayload) => Promise<unknown>;
+export type HistoryLoader = (roomId: string, beforeMs?: number) => Promise<HistoryPage>;
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+async function json(response: Response): Promise<any> {
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    const reason = body && typeof body.error === 'string' ? body.error : `HTTP ${response.status}`;
+    throw new Error(reason);
+  }
+  return body;
+}
+
+/** `POST {baseUrl}/api/messages` with `{to, text, user_id, client_id}`; resolves with `{id, status, …}`. */
+export function restSender(baseUrl: string, init?: RequestInit): SendFunction {
+  return async (payload) =>
+    json(
+      await fetch(`${trimSlash(baseUrl)}/api/messages`, {
+        ...init,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(init?.headers as Record<string, string> | undefined) },
+        body: JSON.stringify(payload),
+      }),
+    );
+}
+
+/** `GET {baseUrl}/api/messages?room=…&before=…&limit=…`; resolves with `{messages, has_more}`. */
+export function restHistoryLoader(baseUrl: string, limit = 50, init?: RequestInit): HistoryLoader {
+  return async (roomId, beforeMs) => {
+    const query = new URLSearchParams({ room: roomId, limit: String(limit) });
+    if (beforeMs !== undefined) query.set('before', String(beforeMs));
+    const body = await json(await fetch(`${trimSlash(baseUrl)}/api/messages?${query}`, init));
+    return { messages: Array.isArray(body?.messages) ? body.messages : [], has_more: Boolean(body?.has_more) };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// useRealtimeMessages
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Options of {@link useRealtimeMessages}. */
+export interface UseRealtimeMessagesOptions {
+  socket: SocketClient | null;
+  /** The open conversation; `null`/`undefined`/`''` = none (nothing joined). */
+  roomId: string | null | undefined;
+  /** From {@link useSocket}; used to resynchronise the newest page after a reconnect. */
+  isConnected?: boolean;
+  /**
+   * The app's REST send, e.g. `ApiService.sendMessage`; receives `{to, text, user_id, client_id}` and may resolve
+   * with `{id}`. Default: {@link restSender} on the socket's URL.
+   */
+  sendMessage?: SendFunction;
+  /** Loads a page of history older than `beforeMs` (newest page without it). Without it, no history is loaded. */
+  loadHistory?: HistoryLoader;
+  /** Keep failed sends in the list (status `failed`, `error` set) so the user can retry. Default `false`. */
+  keepFailed?: boolean;
+}
+
+/** What `sendMessage`/`retry` of {@link useRealtimeMessages} resolve with (they never reject). */
+export type SendResult =
+  | { ok: true; clientId: string; response: unknown }
+  | { ok: false; clientId: string; error: Error };
+
+/** What {@link useRealtimeMessages} returns. */
+export interface UseRealtimeMessagesResult {
+  /** Oldest first; the same array until the room changes. Use `message.key` as the React key. */
+  messages: readonly Message[];
+  isTyping: boolean;
+  typingUsers: readonly string[];
+  /** True until the first history page arrived (with `loadHistory`), or until the room is joined. */
+  loading: boolean;
+  /** Whether older history may exist (`loadOlder`); always `false` without `loadHistory`. */
+  hasMore: boolean;
+  /** Shows the message at once as pending, sends it, then marks it sent or failed. */
+  sendMessage: (text: string, sender?: string | null) => Promise<SendResult>;
+  /** Sends a failed message again (with `keepFailed`). */
+  retry: (clientId: string) => Promise<SendResult>;
+  /** Loads the page before the oldest message shown. */
+  loadOlder: () => Promise<void>;
+}
+
+/** Merges a history page, warning about items the store rejected (they are skipped). */
+function merge(store: MessageStore, roomId: string, messages: unknown[], hasMore: boolean): void {
+  const report = store.mergeHistory(roomId, messages, hasMore);
+  if (report.rejected.length) {
+    console.warn(
+      `inbox-realtime: skipped ${report.rejected.length} invalid history item(s) in room ${roomId}:`,
+      report.rejected.map((r) => `#${r.index}: ${r.error}`).join('; '),
+    );
+  }
+}
+
+const EMPTY_MESSAGES: readonly Message[] = Object.freeze([]);
+const EMPTY_USERS: readonly string[] = Object.freeze([]);
+const EMPTY_ROOMS: readonly RoomSummary[] = Object.freeze([]);
+const noopUnsubscribe = () => () => {};
+
+function toError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(typeof e === 'string' ? e : 'send failed');
+}
+
+/** The server's message id in the send's answer: `{id}`, or an axios-style `{data: {id}}`. */
+function serverId(response: unknown): string | undefined {
+  for (const candidate of [response, (response as { data?: unknown } | null | undefined)?.data]) {
+    if (candidate && typeof candidate === 'object' && 'id' in candidate) {
+      const id = (candidate as { id: unknown }).id;
+      if (typeof id === 'string' || typeof id === 'number') return String(id);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Live messages of one conversation: joins the room while mounted, keeps the list in the shared store (optimistic
+ * sends, confirmations, ticks, typing) and re-renders only when this room changes.
+ */
+export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRealtimeMessagesResult {
+  const { socket, isConnected = false } = options;
+  const roomId = options.roomId || null;
+  const latest = useRef(options);
+  latest.current = options;
+
+  const store = useMemo(() => (socket && !socket.destroyed ? storeEntry(socket).store : null), [socket]);
+
+  const subscribe = useMemo(
+    () => (store && roomId ? (cb: () => void) => store.subscribe(roomId, cb) : noopUnsubscribe),
+    [store, roomId],
+  );
+  const live = (s: MessageStore | null): s is MessageStore => s !== null && !s.destroyed;
+  const messages = useSyncExternalStore(
+    subscribe,
+    () => (live(store) && roomId ? store.snapshot(roomId) : EMPTY_MESSAGES),
+    () => EMPTY_MESSAGES,
+  );
+  const typingUsers = useSyncExternalStore(
+    subscribe,
+    () => (live(store) && roomId ? store.typingUsers(roomId) : EMPTY_USERS),
+    () => EMPTY_USERS,
+  );
+  const canLoad = options.loadHistory !== undefined;
+  const hasMore = useSyncExternalStore(
+    subscribe,
+    () => (canLoad && live(store) && roomId ? store.hasMore(roomId) : false),
+    () => false,
+  );
+
+  const [loadedRoom, setLoadedRoom] = useState<string | null>(null);
+
+  // Join while mounted (shared: two components on one room join it once), load the first page.
+  useEffect(() => {
+    if (!socket || !store || !roomId || socket.destroyed) return;
+    let active = true;
+    const leave = joinShared(socket, storeEntry(socket), roomId);
+    const load = latest.current.loadHistory;
+    if (load) {
+      load(roomId).then(
+        (page) => {
+          if (!active || store.destroyed) return;
+          merge(store, roomId, page.messages, page.has_more);
+          setLoadedRoom(roomId);
+        },
+        (e: unknown) => {
+          console.warn('inbox-realtime: loading history failed', e);
+          if (active) setLoadedRoom(roomId);
+        },
+      );
+    } else {
+      setLoadedRoom(roomId);
+    }
+    return () => {
+      active = false;
+      leave();
+    };
+  }, [socket, store, roomId]);
+
+  // After a reconnect (not the first connect) fetch the newest page again: events sent while we were offline are
+  // not replayed by a plain Socket.IO server. A gap longer than one page stays a gap.
+  const connection = useRef({ prev: isConnected, ever: isConnected });
+  useEffect(() => {
+    const c = connection.current;
+    const reconnected = isConnected && !c.prev && c.ever;
+    c.prev = isConnected;
+    if (isConnected) c.ever = true;
+    const load = latest.current.loadHistory;
+    if (!reconnected || !load || !store || !roomId) return;
+    load(roomId).then(
+      (page) => {
+        if (!store.destroyed) merge(store, roomId, page.messages, store.hasMore(roomId));
+      },
+      () => {},
+    );
+  }, [isConnected]);
+
+  // Sends that fail in the store (REST error or confirmation timeout) disappear unless `keepFailed`.
+  useEffect(() => {
+    if (!store || !roomId) return;
+    return store.onSendFailed((failure) => {
+      if (failure.room_id === roomId && !latest.current.keepFailed && !store.destroyed) store.discard(failure.client_id);
+    });
+  }, [store, roomId]);
+
+  const deliver = useCallback(
+    async (target: MessageStore, clientId: string, payload: SendPayload): Promise<SendResult> => {
+      const send = latest.current.sendMessage ?? (socket ? restSender(socket.url) : null);
+      let response: unknown;
+      try {
+        if (!send) throw new Error('inbox-realtime: no sendMessage function and no socket URL');
+        response = await send(payload);
+      } catch (e) {
+        const error = toError(e);
+        if (!target.destroyed) {
+          try {
+            // With keepFailed=false the onSendFailed subscriber above discards it.
+            target.markFailed(clientId, error.message);
+          } catch {
+            // Already confirmed by the socket echo, or discarded: nothing to mark.
+          }
+        }
+        return { ok: false, clientId, error };
+      }
+      try {
+        if (!target.destroyed) target.markSent(clientId, serverId(response));
+      } catch {
+        // Gone meanwhile (discarded, or failed by the pending timeout): the server has it anyway.
+      }
+      return { ok: true, clientId, response };
+    },
+    [socket],
+  );
+
+  const sendMessage = useCallback(
+    async (text: string, sender?: string | null): Promise<SendResult> => {
+      if (!store || store.destroyed || !roomId) {
+        return { ok: false, clientId: '', error: new Error('inbox-realtime: not connected to a room yet') };
+      }
+      const userId = sender ?? null;
+      const clientId = store.addOptimistic(roomId, text, userId);
+      return deliver(store, clientId, { to: roomId, text, user_id: userId, client_id: clientId });
+    },
+    [store, roomId, deliver],
+  );
+
+  const retry = useCallback(
+    async (clientId: string): Promise<SendResult> => {
+      if (!store || store.destroyed) {
+        return { ok: false, clientId, error: new Error('inbox-realtime: no store') };
+      }
+      let info;
+      try {
+        info = store.retry(clientId);
+      } catch (e) {
+        return { ok: false, clientId, error: toError(e) };
+      }
+      return deliver(store, info.client_id, {
+        to: info.room_id,
+        text: info.text,
+        user_id: info.user_id,
+        client_id: info.client_id,
+      });
+    },
+    [store, deliver],
+  );
+
+  const loadingOlder = useRef(false);
+  const loadOlder = useCallback(async (): Promise<void> => {
+    const load = latest.current.loadHistory;
+    if (!load || !store || store.destroyed || !roomId || loadingOlder.current || !store.hasMore(roomId)) return;
+    const current = store.snapshot(roomId);
+    const before = current.length ? current[0]!.timestamp : undefined;
+    loadingOlder.current = true;
+    try {
+      const page = await load(roomId, before);
+      if (!store.destroyed) merge(store, roomId, page.messages, page.has_more);
+    } finally {
+      loadingOlder.current = false;
+    }
+  }, [store, roomId]);
+
+  return {
+    messages,
+    isTyping: typingUsers.length > 0,
+    typingUsers,
+    loading: roomId !== null && loadedRoom !== roomId,
+    hasMore,
+    sendMessage,
+    retry,
+    loadOlder,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// useInbox
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What {@link useInbox} returns. */
+export interface UseInboxResult {
+  /** Newest activity first; the same array until something changes. */
+  rooms: readonly RoomSummary[];
+  /** Sets the room's unread count to 0. */
+  markRead: (roomId: string) => void;
+}
+
+/** The inbox sidebar: every room the store knows, with its last message and unread count. */
+export function useInbox({ socket }: { socket: SocketClient | null }): UseInboxResult {
+  const store = useMemo(() => (socket && !socket.destroyed ? storeEntry(socket).store : null), [socket]);
+  const subscribe = useMemo(
+    () => (store ? (cb: () => void) => store.subscribe('*', cb) : noopUnsubscribe),
+    [store],
+  );
+  const rooms = useSyncExternalStore(
+    subscribe,
+    () => (store && !store.destroyed ? store.rooms() : EMPTY_ROOMS),
+    () => EMPTY_ROOMS,
+  );
+  const markRead = useCallback(
+    (roomId: string) => {
+      if (store && !store.destroyed) store.markRead(roomId);
+    },
+    [store],
+  );
+  return { rooms, markRead };
+}

@@ -1,0 +1,287 @@
+// @vitest-environment jsdom
+import { act, createElement, StrictMode, type ReactNode } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { init, type SocketClient } from 'inbox-realtime';
+import {
+  getMessageStore,
+  getSharedSocket,
+  useInbox,
+  useRealtimeMessages,
+  useSocket,
+  type SendPayload,
+  type UseRealtimeMessagesOptions,
+  type UseRealtimeMessagesResult,
+  type UseSocketResult,
+} from 'inbox-realtime/react';
+import { DEAD_URL, wasmBytes } from './helpers';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+beforeAll(() => init(wasmBytes()));
+
+const roots: Root[] = [];
+async function render(node: ReactNode): Promise<Root> {
+  const container = document.createElement('div');
+  document.body.appendChild(container);
+  const root = createRoot(container);
+  roots.push(root);
+  await act(async () => root.render(createElement(StrictMode, null, node)));
+  return root;
+}
+async function unmount(root: Root) {
+  await act(async () => root.unmount());
+  roots.splice(roots.indexOf(root), 1);
+}
+afterEach(async () => {
+  for (const root of roots.splice(0)) await act(async () => root.unmount());
+  // Let shared clients time out (250 ms) so tests do not leak sockets into each other.
+  await new Promise((r) => setTimeout(r, 300));
+});
+
+/** A promise the test settles by hand. */
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function SocketProbe(props: { url: string; out: (r: UseSocketResult) => void }) {
+  props.out(useSocket({ url: props.url }));
+  return null;
+}
+
+function Chat(props: {
+  url: string;
+  roomId: string;
+  options?: Partial<UseRealtimeMessagesOptions>;
+  out: (r: UseRealtimeMessagesResult, socket: SocketClient | null) => void;
+}) {
+  const { socket, isConnected } = useSocket({ url: props.url });
+  const result = useRealtimeMessages({ socket, roomId: props.roomId, isConnected, ...props.options });
+  props.out(result, socket);
+  return null;
+}
+
+describe('useSocket', () => {
+  it('shares one client per URL under StrictMode and closes it after the last unmount', async () => {
+    const url = `${DEAD_URL}/strict`;
+    const seen = new Set<SocketClient>();
+    const record = (r: UseSocketResult) => r.socket && seen.add(r.socket);
+    const a = await render(createElement(SocketProbe, { url, out: record }));
+    const b = await render(createElement(SocketProbe, { url, out: record }));
+    expect(seen.size).toBe(1);
+    const [socket] = [...seen];
+    expect(getSharedSocket(url)).toBe(socket);
+    expect(socket!.destroyed).toBe(false);
+
+    await unmount(a);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(socket!.destroyed).toBe(false); // b still uses it
+
+    await unmount(b);
+    expect(socket!.destroyed).toBe(false); // grace period
+    await new Promise((r) => setTimeout(r, 300));
+    expect(socket!.destroyed).toBe(true);
+    expect(getSharedSocket(url)).toBeNull();
+  });
+
+  it('gives different URLs different clients and reports status', async () => {
+    let one: UseSocketResult | undefined;
+    let two: UseSocketResult | undefined;
+    await render(createElement(SocketProbe, { url: `${DEAD_URL}/one`, out: (r) => (one = r) }));
+    await render(createElement(SocketProbe, { url: `${DEAD_URL}/two`, out: (r) => (two = r) }));
+    expect(one!.socket).not.toBeNull();
+    expect(one!.socket).not.toBe(two!.socket);
+    expect(one!.isConnected).toBe(false);
+    expect(['connecting', 'reconnecting', 'error', 'disconnected']).toContain(one!.status);
+  });
+
+  it('removes its listeners on unmount', async () => {
+    const url = `${DEAD_URL}/listeners`;
+    let holder: UseSocketResult | undefined;
+    await render(createElement(SocketProbe, { url, out: (r) => (holder = r) }));
+    const socket = holder!.socket!;
+    const store = getMessageStore(socket);
+    const baseSocket = socket.listenerCount;
+    const baseStore = store.listenerCount;
+
+    const chat = await render(createElement(Chat, { url, roomId: 'r1', out: () => {} }));
+    expect(socket.listenerCount).toBeGreaterThan(baseSocket);
+    expect(store.listenerCount).toBeGreaterThan(baseStore);
+    expect(socket.rooms).toEqual(['r1']);
+
+    await unmount(chat);
+    expect(socket.listenerCount).toBe(baseSocket);
+    expect(store.listenerCount).toBe(baseStore);
+    expect(socket.rooms).toEqual([]);
+  });
+});
+
+describe('useRealtimeMessages', () => {
+  it('sendMessage: pending at once, then sent with the server id; the echo does not duplicate it', async () => {
+    const url = `${DEAD_URL}/send`;
+    const reply = deferred<{ id: string }>();
+    const sendMessage = vi.fn((_: SendPayload) => reply.promise);
+    let state: UseRealtimeMessagesResult | undefined;
+    let socket: SocketClient | null = null;
+    await render(
+      createElement(Chat, { url, roomId: 'r1', options: { sendMessage }, out: (r, s) => ((state = r), (socket = s)) }),
+    );
+    expect(state!.loading).toBe(false);
+    expect(state!.messages).toEqual([]);
+
+    let result: Promise<unknown> | undefined;
+    await act(async () => {
+      result = state!.sendMessage('hola', 'agent-1');
+    });
+    expect(state!.messages).toHaveLength(1);
+    const pending = state!.messages[0]!;
+    expect(pending).toMatchObject({ status: 'pending', text: 'hola', user_id: 'agent-1' });
+    expect(sendMessage).toHaveBeenCalledWith({ to: 'r1', text: 'hola', user_id: 'agent-1', client_id: pending.client_id });
+
+    await act(async () => {
+      reply.resolve({ id: 'wamid.1' });
+      await result;
+    });
+    expect(await result).toMatchObject({ ok: true, clientId: pending.client_id });
+    // The id stays the client id until the echo; the server id links the echo and status updates.
+    expect(state!.messages[0]).toMatchObject({ status: 'sent', key: pending.key });
+
+    const before = state!.messages;
+    await act(async () => {
+      getMessageStore(socket!).handleEvent('new_message', {
+        id: 'wamid.1',
+        room_id: 'r1',
+        text: 'hola',
+        user_id: 'agent-1',
+        status: 'delivered',
+        client_id: pending.client_id,
+        timestamp: Date.now(),
+      });
+    });
+    expect(state!.messages).not.toBe(before);
+    expect(state!.messages).toHaveLength(1);
+    expect(state!.messages[0]).toMatchObject({ status: 'delivered', id: 'wamid.1', key: pending.key });
+  });
+
+  it('a failed send disappears by default', async () => {
+    const url = `${DEAD_URL}/fail`;
+    const sendMessage = vi.fn(async () => {
+      throw new Error('whatsapp send failed');
+    });
+    let state: UseRealtimeMessagesResult | undefined;
+    await render(createElement(Chat, { url, roomId: 'r1', options: { sendMessage }, out: (r) => (state = r) }));
+    let result: unknown;
+    await act(async () => {
+      result = await state!.sendMessage('hola', 'agent-1');
+    });
+    expect(result).toMatchObject({ ok: false, error: { message: 'whatsapp send failed' } });
+    expect(state!.messages).toEqual([]);
+  });
+
+  it('keepFailed keeps it as failed, and retry sends it again with the same client id', async () => {
+    const url = `${DEAD_URL}/keep`;
+    const sendMessage = vi
+      .fn<(p: SendPayload) => Promise<unknown>>()
+      .mockRejectedValueOnce(new Error('whatsapp send failed'))
+      .mockResolvedValueOnce({ id: 'wamid.9' });
+    let state: UseRealtimeMessagesResult | undefined;
+    await render(
+      createElement(Chat, { url, roomId: 'r1', options: { sendMessage, keepFailed: true }, out: (r) => (state = r) }),
+    );
+    await act(async () => {
+      await state!.sendMessage('hola', 'agent-1');
+    });
+    const failed = state!.messages[0]!;
+    expect(failed).toMatchObject({ status: 'failed', error: 'whatsapp send failed' });
+
+    await act(async () => {
+      await state!.retry(failed.client_id!);
+    });
+    expect(sendMessage).toHaveBeenCalledTimes(2);
+    expect(sendMessage.mock.calls[1]![0].client_id).toBe(failed.client_id);
+    expect(state!.messages).toHaveLength(1);
+    expect(state!.messages[0]).toMatchObject({ status: 'sent', key: failed.key });
+  });
+
+  it('loads history: loading until the first page, then loadOlder asks for older pages', async () => {
+    const url = `${DEAD_URL}/history`;
+    const t = Date.now() - 100_000;
+    const msg = (id: string, ts: number) => ({ id, room_id: 'r1', text: id, user_id: null, direction: 'incoming', timestamp: ts });
+    const first = deferred<{ messages: unknown[]; has_more: boolean }>();
+    const loadHistory = vi
+      .fn<(room: string, before?: number) => Promise<{ messages: unknown[]; has_more: boolean }>>()
+      .mockReturnValueOnce(first.promise)
+      .mockResolvedValueOnce({ messages: [msg('m0', t)], has_more: false });
+    let state: UseRealtimeMessagesResult | undefined;
+    await render(createElement(Chat, { url, roomId: 'r1', options: { loadHistory }, out: (r) => (state = r) }));
+    expect(state!.loading).toBe(true);
+    expect(loadHistory).toHaveBeenCalledWith('r1');
+
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await act(async () =>
+      first.resolve({ messages: [msg('m2', t + 2), { nonsense: true }, msg('m1', t + 1)], has_more: true }),
+    );
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('skipped 1 invalid history item'), expect.stringContaining('#1'));
+    expect(state!.loading).toBe(false);
+    expect(state!.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
+    expect(state!.hasMore).toBe(true);
+
+    await act(async () => state!.loadOlder());
+    expect(loadHistory).toHaveBeenLastCalledWith('r1', t + 1);
+    expect(state!.messages.map((m) => m.id)).toEqual(['m0', 'm1', 'm2']);
+    expect(state!.hasMore).toBe(false);
+  });
+
+  it('typing indicator shows while active', async () => {
+    const url = `${DEAD_URL}/typing`;
+    let state: UseRealtimeMessagesResult | undefined;
+    let socket: SocketClient | null = null;
+    await render(createElement(Chat, { url, roomId: 'r1', out: (r, s) => ((state = r), (socket = s)) }));
+    expect(state!.isTyping).toBe(false);
+    await act(async () => {
+      getMessageStore(socket!).handleEvent('typing_indicator', { room_id: 'r1', is_typing: true, user: 'Ana' });
+    });
+    expect(state!.isTyping).toBe(true);
+    expect(state!.typingUsers).toEqual(['Ana']);
+    await act(async () => {
+      getMessageStore(socket!).handleEvent('typing_indicator', { room_id: 'r1', is_typing: false, user: 'Ana' });
+    });
+    expect(state!.isTyping).toBe(false);
+  });
+
+});
+
+describe('useInbox', () => {
+  it('lists rooms with unread counts and marks them read', async () => {
+    const url = `${DEAD_URL}/inbox`;
+    let inbox: ReturnType<typeof useInbox> | undefined;
+    let socket: SocketClient | null = null;
+    function Sidebar() {
+      const s = useSocket({ url });
+      socket = s.socket;
+      inbox = useInbox({ socket: s.socket });
+      return null;
+    }
+    await render(createElement(Sidebar));
+    expect(inbox!.rooms).toEqual([]);
+    await act(async () => {
+      getMessageStore(socket!).handleEvent('new_message', {
+        id: 'w1',
+        room_id: '15550001111',
+        text: 'hola',
+        user_id: null,
+        timestamp: Date.now(),
+      });
+    });
+    expect(inbox!.rooms).toHaveLength(1);
+    expect(inbox!.rooms[0]).toMatchObject({ room_id: '15550001111', unread: 1, last_message: { text: 'hola' } });
+    await act(async () => inbox!.markRead('15550001111'));
+    expect(inbox!.rooms[0]!.unread).toBe(0);
+  });
+});

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the npm package `inbox-realtime` into pkg/ (git-ignored):
+#   pkg/wasm/   wasm-pack --target web output (glue + .wasm), without wasm-pack's own package.json
+#   pkg/dist/   js/src/*.ts compiled by tsc (ESM + .d.ts)
+#   pkg/package.json from js/package.json, version from Cargo.toml; README.md
+# Idempotent; skips wasm-pack / tsc when their inputs are older than their outputs (FORCE=1 rebuilds everything).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+[ -x node_modules/.bin/tsc ] || { echo "build-package: run 'npm install' first (needs typescript, binaryen)" >&2; exit 1; }
+command -v wasm-pack >/dev/null || { echo "build-package: wasm-pack not found (see scripts/setup.sh)" >&2; exit 1; }
+
+# newer_than OUT INPUT...: true if OUT is missing or any INPUT file is newer.
+newer_than() {
+  local out=$1; shift
+  [ -e "$out" ] || return 0
+  [ "${FORCE:-0}" = 1 ] && return 0
+  [ -n "$(find "$@" -type f -newer "$out" -print -quit 2>/dev/null)" ]
+}
+
+# Outputs get the time the step STARTED, so an edit made while it runs still triggers the next build.
+STAMP=$(mktemp)
+trap 'rm -f "$STAMP"' EXIT
+
+WASM=pkg/wasm/inbox_realtime_bg.wasm
+if newer_than "$WASM" src Cargo.toml Cargo.lock; then
+  echo "build-package: wasm-pack build --release --target web"
+  touch "$STAMP"
+  wasm-pack --log-level warn build --release --target web --out-dir pkg/wasm --out-name inbox_realtime
+  # The published package.json is ours (pkg/package.json); wasm-pack's extras would only confuse tools.
+  rm -f pkg/wasm/package.json pkg/wasm/.gitignore pkg/wasm/README.md pkg/wasm/LICENSE*
+  touch -r "$STAMP" "$WASM"
+else
+  echo "build-package: wasm up to date"
+fi
+
+if newer_than pkg/dist/index.js js/src js/tsconfig.json pkg/wasm/inbox_realtime.d.ts; then
+  echo "build-package: tsc -p js/tsconfig.json"
+  touch "$STAMP"
+  rm -rf pkg/dist
+  tsc -p js/tsconfig.json
+  touch -r "$STAMP" pkg/dist/index.js
+else
+  echo "build-package: dist up to date"
+fi
+
+VERSION=$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n1)
+node js/scripts/write-package-json.mjs js/package.json pkg/package.json "$VERSION"
+if [ -f README.md ]; then cp README.md pkg/README.md; fi
+
+# Size of what a browser downloads: wasm + glue + our JS, each gzip -9.
+gz() { gzip -9 -c "$1" | wc -c; }
+total=0
+printf '%-40s %9s %9s\n' file raw gzip-9
+for f in pkg/wasm/inbox_realtime_bg.wasm pkg/wasm/inbox_realtime.js pkg/dist/index.js pkg/dist/react.js; do
+  [ -f "$f" ] || continue
+  raw=$(wc -c <"$f"); z=$(gz "$f"); total=$((total + z))
+  printf '%-40s %9d %9d\n' "$f" "$raw" "$z"
+done
+printf '%-40s %9s %9d\n' "total (gzip -9)" "" "$total"
