@@ -86,6 +86,18 @@ export interface RetryInfo {
   readonly client_id: string;
 }
 
+/**
+ * What a {@link ResyncFunction} hands back: the messages (any order), or a page `{messages, has_more}` (its
+ * `has_more` is informational: the store keeps its own "older history" flag).
+ */
+export type ResyncResult = readonly unknown[] | { readonly messages: readonly unknown[]; readonly has_more?: boolean };
+
+/**
+ * Called by the store after a reconnect the server did not recover, once per joined room: load what the room got
+ * since `sinceMs` (the newest confirmed message's timestamp, 0 if none; an overlap is fine, the merge dedups).
+ */
+export type ResyncFunction = (roomId: string, sinceMs: number) => ResyncResult | Promise<ResyncResult>;
+
 /** Passed to {@link MessageStore.onSendFailed} listeners. */
 export interface SendFailure {
   readonly room_id: string;
@@ -167,6 +179,7 @@ export type ErrorCode =
   | 'missing_sid'
   | 'buffer_overflow'
   | 'auth_callback'
+  | 'resync_failed'
   | (string & {});
 
 /** The errors this package throws and reports: real `Error`s with a `code` to branch on. */
@@ -563,6 +576,17 @@ export class MessageStore {
     this.#detachFromClient = client._onDestroy(() => this.detach());
   }
 
+  /**
+   * Sets (or with `null`/`undefined` removes) the resync loader. After a reconnect that the server did not recover
+   * (a restart, a long outage, a server without connection state recovery; never on the first connect) the store
+   * calls `resync(roomId, sinceMs)` for every room the attached client is in and merges the result with dedup, so
+   * messages sent while the connection was down are not missed. A throw or rejection is reported to
+   * {@link onError} listeners with code `resync_failed`. See `restResyncLoader` in `inbox-realtime/react`.
+   */
+  setResync(resync: ResyncFunction | null | undefined): void {
+    this.#store().setResync(typeof resync === 'function' ? resync : undefined);
+  }
+
   /** Stops consuming the attached client's events. */
   detach(): void {
     this.#detachFromClient?.();
@@ -645,7 +669,10 @@ export class MessageStore {
     return this.#track(this.#store().onSendFailed(listener));
   }
 
-  /** Calls `listener` when an event from the attached client was rejected (the store is unchanged). */
+  /**
+   * Calls `listener` when an event from the attached client was rejected (the store is unchanged), or a resync
+   * failed (code `resync_failed`).
+   */
   onError(listener: (error: InboxRealtimeError) => void): () => void {
     return this.#track(this.#store().onError(listener));
   }

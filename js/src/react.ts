@@ -23,6 +23,8 @@ import {
   type ConnectionStatus,
   type InitInput,
   type Message,
+  type ResyncFunction,
+  type ResyncResult,
   type RoomSummary,
 } from './index.js';
 
@@ -93,10 +95,17 @@ export function getSharedSocket(url: string = defaultUrl()): SocketClient | null
 // Shared stores: one per socket
 // ---------------------------------------------------------------------------------------------------------------
 
+/** A mounted hook's resync loader for its room (it changes with the hook's options, hence a box). */
+interface ResyncSlot {
+  current: ResyncFunction | null;
+}
+
 interface StoreEntry {
   readonly store: MessageStore;
   /** How many mounted hooks joined each room; the room is left when the last one goes. */
   readonly roomRefs: Map<string, number>;
+  /** Per room, the resync loaders of the mounted hooks showing it; the most recently mounted one is used. */
+  readonly resyncSlots: Map<string, ResyncSlot[]>;
 }
 
 const stores = new WeakMap<SocketClient, StoreEntry>();
@@ -108,11 +117,34 @@ function storeEntry(socket: SocketClient): StoreEntry {
     const store = new MessageStore({ keepFailed: true });
     store.attach(socket);
     // Rejected server events leave the store unchanged; say so, or a contract mismatch is invisible.
-    store.onError((error) => console.warn('inbox-realtime: ignored a server event:', error.message));
-    entry = { store, roomRefs: new Map() };
+    store.onError((error) =>
+      error.code === 'resync_failed'
+        ? console.warn('inbox-realtime: resync after reconnect failed:', error.message)
+        : console.warn('inbox-realtime: ignored a server event:', error.message),
+    );
+    const created: StoreEntry = { store, roomRefs: new Map(), resyncSlots: new Map() };
+    // One dispatcher per shared store: after a reconnect the server did not recover, each joined room is resynced
+    // by the loader of the hook showing it. Rooms no hook shows (joined by hand) get nothing.
+    store.setResync((roomId, sinceMs) => {
+      const slots = created.resyncSlots.get(roomId);
+      const resync = slots?.[slots.length - 1]?.current;
+      return resync ? resync(roomId, sinceMs) : [];
+    });
+    entry = created;
     stores.set(socket, entry);
   }
   return entry;
+}
+
+function addResyncSlot(entry: StoreEntry, roomId: string, slot: ResyncSlot): () => void {
+  const slots = entry.resyncSlots.get(roomId) ?? [];
+  slots.push(slot);
+  entry.resyncSlots.set(roomId, slots);
+  return () => {
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
+    if (slots.length === 0 && entry.resyncSlots.get(roomId) === slots) entry.resyncSlots.delete(roomId);
+  };
 }
 
 /**
@@ -248,6 +280,17 @@ export interface HistoryPage {
 
 export type SendFunction = (payload: SendPayload) => Promise<unknown>;
 export type HistoryLoader = (roomId: string, beforeMs?: number) => Promise<HistoryPage>;
+export type { ResyncFunction, ResyncResult };
+
+/** Options of {@link restResyncLoader}. */
+export interface ResyncLoaderOptions {
+  /** Page size asked for (the dev server allows 1..500). Default 200. */
+  limit?: number;
+  /** Stop after this many pages even if the server says there is more (a bound on one resync). Default 20. */
+  maxPages?: number;
+  /** Extra `fetch` options (headers, credentials, …). */
+  init?: RequestInit;
+}
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
@@ -285,6 +328,51 @@ export function restHistoryLoader(baseUrl: string, limit = 50, init?: RequestIni
   };
 }
 
+/**
+ * A {@link ResyncFunction} for the dev server's contract: `GET {baseUrl}/api/messages?room=…&since=…&limit=…`
+ * (messages with `timestamp >= since`, ascending, and `has_more`), following `has_more` page by page (the next
+ * page starts at the last timestamp seen; overlaps are dropped by id) for at most `maxPages` pages. Resolves with
+ * `{messages, has_more}`, `has_more` telling whether it stopped before the end. Rejects on an HTTP or network
+ * error (the store reports it as `resync_failed`).
+ */
+export function restResyncLoader(baseUrl: string, options: ResyncLoaderOptions = {}): ResyncFunction {
+  const { limit = 200, maxPages = 20, init } = options;
+  return async (roomId, sinceMs) => {
+    const seen = new Set<string>();
+    const messages: unknown[] = [];
+    let since = Number.isFinite(sinceMs) ? sinceMs : 0;
+    let more = true;
+    for (let page = 0; page < maxPages && more; page++) {
+      const query = new URLSearchParams({ room: roomId, since: String(since), limit: String(limit) });
+      const body = await json(await fetch(`${trimSlash(baseUrl)}/api/messages?${query}`, init));
+      const items: unknown[] = Array.isArray(body?.messages) ? body.messages : [];
+      more = Boolean(body?.has_more);
+      let fresh = 0;
+      let last = since;
+      for (const item of items) {
+        const m = item as { id?: unknown; timestamp?: unknown } | null;
+        const id = m && (typeof m.id === 'string' || typeof m.id === 'number') ? String(m.id) : null;
+        if (typeof m?.timestamp === 'number' && m.timestamp > last) last = m.timestamp;
+        if (id !== null) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+        }
+        fresh += 1;
+        messages.push(item);
+      }
+      // No progress (a page of timestamps we already had): asking again would loop.
+      if (fresh === 0 || last === since) break;
+      since = last;
+    }
+    return { messages, has_more: more };
+  };
+}
+
+/** A history loader's newest page as a resync: enough for short outages, a gap longer than a page stays a gap. */
+function newestPageResync(load: HistoryLoader): ResyncFunction {
+  return (roomId) => load(roomId);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // useRealtimeMessages
 // ---------------------------------------------------------------------------------------------------------------
@@ -294,7 +382,10 @@ export interface UseRealtimeMessagesOptions {
   socket: SocketClient | null;
   /** The open conversation; `null`/`undefined`/`''` = none (nothing joined). */
   roomId: string | null | undefined;
-  /** From {@link useSocket}; used to resynchronise the newest page after a reconnect. */
+  /**
+   * From {@link useSocket}. No longer needed: the store itself notices reconnects (see `resync`). Accepted for
+   * compatibility.
+   */
   isConnected?: boolean;
   /**
    * The app's REST send, e.g. `ApiService.sendMessage`; receives `{to, text, user_id, client_id}` and may resolve
@@ -305,6 +396,13 @@ export interface UseRealtimeMessagesOptions {
   loadHistory?: HistoryLoader;
   /** Keep failed sends in the list (status `failed`, `error` set) so the user can retry. Default `false`. */
   keepFailed?: boolean;
+  /**
+   * Loads what the room got since `sinceMs` after a reconnect the server did not recover (restart, long outage,
+   * no connection state recovery); the store merges it with dedup. Default: {@link restResyncLoader} on the
+   * socket's URL when the default REST sender is used (no `sendMessage`), else the newest page of `loadHistory`
+   * if given, else none. `null` turns it off.
+   */
+  resync?: ResyncFunction | null;
 }
 
 /** What `sendMessage`/`retry` of {@link useRealtimeMessages} resolve with (they never reject). */
@@ -361,12 +459,19 @@ function serverId(response: unknown): string | undefined {
   return undefined;
 }
 
+/** The resync a hook uses: its `resync` option, else the REST default or `loadHistory`'s newest page (see docs). */
+function effectiveResync(options: UseRealtimeMessagesOptions, socket: SocketClient | null): ResyncFunction | null {
+  if (options.resync !== undefined) return options.resync;
+  if (!options.sendMessage && socket) return restResyncLoader(socket.url);
+  return options.loadHistory ? newestPageResync(options.loadHistory) : null;
+}
+
 /**
  * Live messages of one conversation: joins the room while mounted, keeps the list in the shared store (optimistic
  * sends, confirmations, ticks, typing) and re-renders only when this room changes.
  */
 export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRealtimeMessagesResult {
-  const { socket, isConnected = false } = options;
+  const { socket } = options;
   const roomId = options.roomId || null;
   const latest = useRef(options);
   latest.current = options;
@@ -397,11 +502,17 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
 
   const [loadedRoom, setLoadedRoom] = useState<string | null>(null);
 
+  // This hook's resync loader, read by the shared store's dispatcher when a reconnect needs one.
+  const resyncSlot = useRef<ResyncSlot>({ current: null });
+  resyncSlot.current.current = effectiveResync(options, socket);
+
   // Join while mounted (shared: two components on one room join it once), load the first page.
   useEffect(() => {
     if (!socket || !store || !roomId || socket.destroyed) return;
     let active = true;
-    const leave = joinShared(socket, storeEntry(socket), roomId);
+    const entry = storeEntry(socket);
+    const removeSlot = addResyncSlot(entry, roomId, resyncSlot.current);
+    const leave = joinShared(socket, entry, roomId);
     const load = latest.current.loadHistory;
     if (load) {
       load(roomId).then(
@@ -421,26 +532,9 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     return () => {
       active = false;
       leave();
+      removeSlot();
     };
   }, [socket, store, roomId]);
-
-  // After a reconnect (not the first connect) fetch the newest page again: events sent while we were offline are
-  // not replayed by a plain Socket.IO server. A gap longer than one page stays a gap.
-  const connection = useRef({ prev: isConnected, ever: isConnected });
-  useEffect(() => {
-    const c = connection.current;
-    const reconnected = isConnected && !c.prev && c.ever;
-    c.prev = isConnected;
-    if (isConnected) c.ever = true;
-    const load = latest.current.loadHistory;
-    if (!reconnected || !load || !store || !roomId) return;
-    load(roomId).then(
-      (page) => {
-        if (!store.destroyed) merge(store, roomId, page.messages, store.hasMore(roomId));
-      },
-      () => {},
-    );
-  }, [isConnected]);
 
   // Sends that fail in the store (REST error or confirmation timeout) disappear unless `keepFailed`.
   useEffect(() => {
