@@ -4,5 +4,8 @@
 demo:   ## build the package and the example page, start the dev server, open http://127.0.0.1:8080
 	bash scripts/demo.sh
 
+bench:  ## head-to-head benchmark vs socket.io-client (+ hooks ports) in headless Chromium; writes BENCHMARKS.md
+	bash scripts/bench.sh
+
 test:   ## every test: lints, native, browser (wasm in Chromium vs real socket.io), JS, e2e
 	bash scripts/test.sh

@@ -546,3 +546,40 @@ async fn an_unrecovered_reconnect_resyncs_every_joined_room() {
     }
     client.disconnect();
 }
+
+/// `useSyncExternalStore` re-renders only what changed when unchanged messages keep their object identity — on the
+/// patch path (append, status tick) and on the rebuild path (an insertion that shifts every position).
+#[wasm_bindgen_test]
+fn snapshots_reuse_every_unchanged_message_object() {
+    use inbox_realtime::api::StoreHandle;
+    let store = StoreHandle::new(JsValue::UNDEFINED);
+    let room = "identity-room";
+    let add = |id: &str, ts: u64| {
+        store
+            .handle_event(
+                "new_message",
+                json(&format!(r#"{{"id":"{id}","room_id":"{room}","text":"t","timestamp":{ts}}}"#)),
+            )
+            .unwrap()
+    };
+    for i in 0..200u64 {
+        add(&format!("m{i:03}"), 1_700_000_000_000 + i * 1000);
+    }
+    let same_objects = |a: &Array, b: &Array, except: &[u32]| {
+        (0..b.length()).filter(|i| !except.contains(i)).all(|i| a.get(i) == b.get(i))
+    };
+    let first = store.snapshot(room);
+    add("m200", 1_700_000_000_000 + 200 * 1000); // appended
+    let appended = store.snapshot(room);
+    assert_eq!(appended.length(), 201);
+    assert!(same_objects(&first, &appended, &[200]));
+    store.handle_event("message_status_update", json(r#"{"id":"m100","status":"read"}"#)).unwrap();
+    let ticked = store.snapshot(room);
+    assert!(ticked.get(100) != appended.get(100), "the changed message is a new object");
+    assert!(same_objects(&appended, &ticked, &[100]));
+    add("early", 1_600_000_000_000); // inserted first: every position shifts
+    let shifted = store.snapshot(room);
+    assert_eq!(field(&shifted.get(0), "id").as_string().as_deref(), Some("early"));
+    assert!((0..201).all(|i| shifted.get(i + 1) == ticked.get(i)), "shifted objects are reused");
+    assert!(JsValue::from(store.snapshot(room)) == JsValue::from(shifted), "same array until the next change");
+}

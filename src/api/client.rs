@@ -280,8 +280,11 @@ fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
             for tap in hooks.taps() {
                 tap(TapEvent::Message { name: &name, args: &args });
             }
-            let array: Array = args.iter().map(to_js).collect();
-            Listeners::dispatch(listeners, &name, &array)
+            // Converting to JS is most of an event's cost: skip it when only the store (a tap) listens.
+            if listeners.borrow().by_event.contains_key(&name) {
+                let array: Array = args.iter().map(to_js).collect();
+                Listeners::dispatch(listeners, &name, &array)
+            }
         }
         Event::AckResult { id, result } => {
             let Some((resolve, reject)) = hooks.pending.borrow_mut().remove(&id) else { return };

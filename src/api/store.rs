@@ -19,14 +19,22 @@ const STORE_EVENTS: [&str; 3] = ["new_message", "message_status_update", "typing
 /// JS objects handed out, cached so React sees the same object until the thing it shows changes.
 #[derive(Default)]
 struct Views {
-    /// Per room: the version the array was built at, and the array.
-    snapshots: HashMap<String, (u64, Array)>,
-    /// Per room, per message key: the revision the object was built at, and the object.
-    objects: HashMap<String, HashMap<String, (u64, JsValue)>>,
+    /// Per room: the last snapshot handed out.
+    snapshots: HashMap<String, RoomView>,
     typing: HashMap<String, (u64, Array)>,
     /// The inbox list; dropped on any change.
     inbox: Option<Array>,
 }
+
+/// A room's last snapshot: the JS array, and for each position the message revision its object was built from.
+struct RoomView {
+    version: u64,
+    array: Array,
+    revs: Vec<u64>,
+}
+
+/// Beyond this many changed positions a snapshot is rebuilt instead of patched.
+const MAX_PATCHES: usize = 64;
 
 #[derive(Default)]
 struct Subscribers {
@@ -362,24 +370,50 @@ impl StoreHandle {
         let store = self.shared.store.borrow();
         let version = store.version(room_id);
         let mut views = self.shared.views.borrow_mut();
-        if let Some((v, array)) = views.snapshots.get(room_id) {
-            if *v == version {
-                return array.clone();
+        if let Some(view) = views.snapshots.get(room_id) {
+            if view.version == version {
+                return view.array.clone();
             }
         }
-        let mut old = views.objects.remove(room_id).unwrap_or_default();
-        let mut objects = HashMap::with_capacity(store.message_count(room_id));
-        let array = Array::new_with_length(store.message_count(room_id) as u32);
-        for (i, message) in store.messages(room_id).enumerate() {
-            let object = match old.remove(&message.key) {
-                Some((rev, object)) if rev == message.rev => object,
-                _ => message_to_js(message),
-            };
-            array.set(i as u32, object.clone());
-            objects.insert(message.key.clone(), (message.rev, object));
-        }
-        views.objects.insert(room_id.to_owned(), objects);
-        views.snapshots.insert(room_id.to_owned(), (version, array.clone()));
+        let view = views.snapshots.remove(room_id);
+        let count = store.message_count(room_id);
+        let revs: Vec<u64> = store.messages(room_id).map(|m| m.rev).collect();
+        // Revisions are unique store-wide, so an unchanged revision at the same position is the same object: the
+        // usual change (a message appended, a status ticked) patches a copy of the old array in O(changes) calls
+        // into JS, instead of rebuilding 10 000 entries.
+        let changed: Vec<usize> = match &view {
+            Some(view) => (0..count).filter(|&i| view.revs.get(i) != Some(&revs[i])).take(MAX_PATCHES + 1).collect(),
+            None => (0..count).take(MAX_PATCHES + 1).collect(),
+        };
+        let array = match view {
+            Some(view) if changed.len() <= MAX_PATCHES => {
+                let array = view.array.slice(0, count as u32);
+                let mut next = 0;
+                for (i, message) in store.messages(room_id).enumerate() {
+                    if changed.get(next) == Some(&i) {
+                        array.set(i as u32, message_to_js(message));
+                        next += 1;
+                    }
+                }
+                array
+            }
+            view => {
+                // Many positions moved (an insertion in the middle, a history page): reuse objects by revision.
+                let mut old: HashMap<u64, JsValue> = HashMap::new();
+                if let Some(view) = view {
+                    for (i, rev) in view.revs.iter().enumerate() {
+                        old.insert(*rev, view.array.get(i as u32));
+                    }
+                }
+                let array = Array::new_with_length(count as u32);
+                for (i, message) in store.messages(room_id).enumerate() {
+                    let object = old.remove(&message.rev).unwrap_or_else(|| message_to_js(message));
+                    array.set(i as u32, object);
+                }
+                array
+            }
+        };
+        views.snapshots.insert(room_id.to_owned(), RoomView { version, array: array.clone(), revs });
         array
     }
 

@@ -1,0 +1,8 @@
+// Cold start, B0: socket.io-client alone.
+import { io } from 'socket.io-client';
+
+const url = `http://127.0.0.1:${new URLSearchParams(location.search).get('io')}`;
+const socket = io(url, { transports: ['websocket'] });
+socket.on('connect', () => {
+  window.__connectedAt ??= performance.now();
+});

@@ -1,0 +1,440 @@
+// In-page side of the benchmark: every variant, every measure. Bundled by esbuild into bench/.build/harness.js;
+// the runner (bench/run.mjs) drives it through page.evaluate(window.bench.<measure>(...)).
+import { init, SocketClient, MessageStore } from '../../pkg/dist/index.js';
+import glueInit from '../../pkg/wasm/inbox_realtime.js';
+import { io } from 'socket.io-client';
+import { HooksPortStore } from '../stores/b1-hooks-port.mjs';
+import { JsMessageStore } from '../stores/b2-js-store.mjs';
+import { optimisticSends, makeEvents, checkRoom } from '../lib/workload.mjs';
+
+const params = new URLSearchParams(location.search);
+const IO_URL = `http://127.0.0.1:${params.get('io')}`;
+const ECHO_URL = `ws://127.0.0.1:${params.get('echo')}`;
+const WASM_URL = params.get('wasm') ?? '/pkg/wasm/inbox_realtime_bg.wasm';
+
+let wasmExports = null;
+const now = () => performance.now();
+const wallNow = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const collect = () => {
+  if (typeof gc === 'function') {
+    gc();
+    gc();
+  }
+};
+let roomSeq = 0;
+const freshRoom = (tag) => `room-${tag}-${++roomSeq}-${Math.random().toString(36).slice(2, 8)}`;
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+// ---- clients ---------------------------------------------------------------------------------------------------
+
+const FAST_BACKOFF = { reconnectionDelay: 50, reconnectionDelayMax: 50, randomizationFactor: 0 };
+
+async function connectOurs(options = {}) {
+  const client = new SocketClient(IO_URL, { autoConnect: false, ...options });
+  const connected = new Promise((resolve) => client.once('connect', resolve));
+  client.connect();
+  await withTimeout(connected, 10_000, 'ours connect');
+  return client;
+}
+
+async function connectIo(options = {}) {
+  // websocket only (ours has no polling): socket.io-client's fastest configuration; forceNew: one connection each.
+  const socket = io(IO_URL, { transports: ['websocket'], forceNew: true, ...options });
+  await withTimeout(new Promise((resolve) => socket.once('connect', resolve)), 10_000, 'io connect');
+  return socket;
+}
+
+async function connectFloor() {
+  const ws = new WebSocket(ECHO_URL);
+  await withTimeout(new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error('floor websocket failed'));
+  }), 10_000, 'floor connect');
+  return ws;
+}
+
+function makeStore(variant) {
+  switch (variant) {
+    case 'ours':
+      return new MessageStore({ clientIdPrefix: 'ours' });
+    case 'b1':
+      return new HooksPortStore();
+    case 'b2':
+      return new JsMessageStore();
+    default:
+      return null;
+  }
+}
+
+const ingestOne = (variant, store) =>
+  variant === 'ours' ? (p) => store.handleEvent('new_message', p) : (p) => store.handleNewMessage(p);
+
+function checkStore(variant, store, room, n, base, cids) {
+  const opts = variant === 'b1' ? { ordered: false, keys: false } : {};
+  return checkRoom(store.snapshot(room), n, base, cids, opts);
+}
+
+// ---- measures --------------------------------------------------------------------------------------------------
+
+/**
+ * End-to-end ingest: optimistic sends made, events prepared on the server, then timed from the trigger emit until
+ * `bench_done` (sent after the last event on the same socket) reached the page: by then every event went through
+ * the store and its subscribers.
+ */
+async function e2e(variant, n) {
+  const room = freshRoom(`e2e-${variant}`);
+  if (variant === 'floor') {
+    const ws = await connectFloor();
+    let count = 0;
+    let t1 = 0;
+    let onPrepared;
+    const prepared = new Promise((resolve) => (onPrepared = resolve));
+    const done = new Promise((resolve) => {
+      ws.onmessage = (e) => {
+        if (e.data.startsWith('42["bench_done"')) {
+          t1 = now();
+          resolve();
+        } else if (e.data === '{"op":"prepared"}') onPrepared();
+        else count++;
+      };
+    });
+    const cids = optimisticSends(n).map((_, k) => `floor-${k}`);
+    ws.send(JSON.stringify({ op: 'prepare', room, n, base: Date.now(), cids }));
+    await withTimeout(prepared, 30_000, 'floor prepare');
+    collect();
+    const t0 = now();
+    ws.send('{"op":"go"}');
+    await withTimeout(done, 300_000, 'floor e2e');
+    ws.close();
+    return { ms: t1 - t0, error: count === n ? null : `floor received ${count} of ${n}` };
+  }
+
+  const store = makeStore(variant);
+  let notified = 0;
+  if (store) store.subscribe(room, () => notified++);
+  const cids = optimisticSends(n).map((s) => (store ? store.addOptimistic(room, s.text, s.user) : `b0-${s.j}`));
+  notified = 0;
+  const base = Date.now();
+  let t1 = 0;
+  let received = 0;
+  let result;
+  if (variant === 'ours') {
+    const client = await connectOurs();
+    store.attach(client);
+    const errors = [];
+    store.onError((e) => errors.push(e.message));
+    client.joinRoom(room);
+    await client.emitWithAck('bench_prepare', { room, n, base, cids }); // after join_room on the same socket
+    const done = new Promise((resolve) => client.on('bench_done', () => resolve((t1 = now()))));
+    collect();
+    const t0 = now();
+    client.emit('bench_go', { room });
+    await withTimeout(done, 300_000, 'ours e2e');
+    result = { ms: t1 - t0 };
+    result.error = errors.length ? errors[0] : checkStore(variant, store, room, n, base, cids);
+    store.destroy();
+    client.destroy();
+  } else {
+    const socket = await connectIo();
+    if (store) {
+      const ingest = ingestOne(variant, store);
+      socket.on('new_message', ingest);
+    } else socket.on('new_message', () => received++);
+    await socket.emitWithAck('join_room', room);
+    await socket.emitWithAck('bench_prepare', { room, n, base, cids });
+    const done = new Promise((resolve) => socket.on('bench_done', () => resolve((t1 = now()))));
+    collect();
+    const t0 = now();
+    socket.emit('bench_go', { room });
+    await withTimeout(done, 300_000, `${variant} e2e`);
+    result = { ms: t1 - t0 };
+    result.error = store
+      ? checkStore(variant, store, room, n, base, cids)
+      : received === n
+        ? null
+        : `B0 counted ${received} of ${n}`;
+    socket.disconnect();
+  }
+  if (!result.error && store && notified !== n) result.error = `${notified} notifications for ${n} events`;
+  return result;
+}
+
+/** Store-only ingest: the same sequence fed straight into the store in the page, no network. */
+async function storeOnly(variant, n) {
+  const room = freshRoom(`mem-${variant}`);
+  const store = makeStore(variant);
+  let notified = 0;
+  store.subscribe(room, () => notified++);
+  const cids = optimisticSends(n).map((s) => store.addOptimistic(room, s.text, s.user));
+  notified = 0;
+  const base = Date.now();
+  const events = makeEvents(room, n, base, cids);
+  const ingest = ingestOne(variant, store);
+  collect();
+  const t0 = now();
+  for (let i = 0; i < events.length; i++) ingest(events[i]);
+  const ms = now() - t0;
+  let error = checkStore(variant, store, room, n, base, cids);
+  if (!error && notified !== n) error = `${notified} notifications for ${n} events`;
+  if (variant === 'ours') store.destroy();
+  return { ms, error };
+}
+
+function percentile(sorted, p) {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Round trips: `ack` = emit → server ack → callback; `event` = emit → server emits back → listener. µs. */
+async function rtt(variant, kind, count, warmup = 100) {
+  const samples = new Float64Array(count);
+  const payload = (i) => ({ room_id: 'rtt', text: 'ping', seq: i });
+  let close;
+  let once;
+  if (variant === 'floor') {
+    const ws = await connectFloor();
+    let resolve;
+    ws.onmessage = () => resolve();
+    once = (i) =>
+      new Promise((r) => {
+        resolve = r;
+        ws.send(JSON.stringify(payload(i)));
+      });
+    close = () => ws.close();
+  } else if (variant === 'ours') {
+    const client = await connectOurs();
+    if (kind === 'ack') once = (i) => client.emitWithAck('echo', payload(i));
+    else {
+      let resolve;
+      client.on('echo_event', () => resolve());
+      once = (i) =>
+        new Promise((r) => {
+          resolve = r;
+          client.emit('echo_event', payload(i));
+        });
+    }
+    close = () => client.destroy();
+  } else {
+    const socket = await connectIo();
+    if (kind === 'ack') once = (i) => new Promise((r) => socket.emit('echo', payload(i), r));
+    else {
+      let resolve;
+      socket.on('echo_event', () => resolve());
+      once = (i) =>
+        new Promise((r) => {
+          resolve = r;
+          socket.emit('echo_event', payload(i));
+        });
+    }
+    close = () => socket.disconnect();
+  }
+  for (let i = 0; i < warmup; i++) await once(i);
+  collect();
+  for (let i = 0; i < count; i++) {
+    const t0 = now();
+    await once(i);
+    samples[i] = (now() - t0) * 1000;
+  }
+  close();
+  const sorted = Array.from(samples).sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), error: null };
+}
+
+/**
+ * React-facing cost in a `size`-message room: after one new message, produce what the component renders.
+ * ours: snapshot(room); B2: snapshot(room); B1: its setState copy `[...prev, msg]` (and the full event, below).
+ * Also the whole path, event + snapshot. New objects = new array (0/1) + elements not in the previous snapshot.
+ */
+async function reactCost(variant, size, reps) {
+  const room = freshRoom(`react-${variant}`);
+  const store = makeStore(variant);
+  const cids = optimisticSends(size).map((s) => store.addOptimistic(room, s.text, s.user));
+  const base = Date.now();
+  const ingest = ingestOne(variant, store);
+  for (const e of makeEvents(room, size, base, cids)) ingest(e);
+  let prev = store.snapshot(room);
+  const snapUs = [];
+  const totalUs = [];
+  const newObjects = [];
+  collect();
+  for (let r = 0; r < reps; r++) {
+    const msg = {
+      id: `wamid.new.${r}`,
+      room_id: room,
+      text: 'one more',
+      timestamp: base + size + r,
+      from: '5511999990000',
+      type: 'text',
+    };
+    let next;
+    let snap;
+    let t0;
+    let t1;
+    let t2;
+    if (variant === 'b1') {
+      // The copy alone, on the same array size, then the real event (which does it again inside its updater).
+      const copy = () => [...prev, msg];
+      t0 = now();
+      copy();
+      t1 = now();
+      store.handleNewMessage(msg);
+      t2 = now();
+      next = store.snapshot(room);
+      snapUs.push((t1 - t0) * 1000);
+      totalUs.push((t2 - t1) * 1000);
+    } else {
+      t0 = now();
+      ingest(msg);
+      t1 = now();
+      snap = store.snapshot(room);
+      t2 = now();
+      next = snap;
+      snapUs.push((t2 - t1) * 1000);
+      totalUs.push((t2 - t0) * 1000);
+    }
+    const old = new Set(prev);
+    let created = next === prev ? 0 : 1;
+    for (let i = 0; i < next.length; i++) if (!old.has(next[i])) created++;
+    newObjects.push(created);
+    if (next.length !== size + r + 1) return { error: `room has ${next.length}, expected ${size + r + 1}` };
+    prev = next;
+  }
+  if (variant === 'ours') store.destroy();
+  // Means: a B2 snapshot takes less than the 5 µs timer step, so medians of single samples would read 0 or 5.
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const med = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+  return { snapUs: mean(snapUs), totalUs: mean(totalUs), newObjects: med(newObjects), error: null };
+}
+
+/** Bytes retained by a `n`-message room after forced GC (fresh page per call; JS heap + wasm memory growth). */
+async function memory(variant, n) {
+  const room = freshRoom(`mem-${variant}`);
+  const memoryBytes = () => (wasmExports ? wasmExports.memory.buffer.byteLength : 0);
+  await sleep(50);
+  collect();
+  const heap0 = performance.memory.usedJSHeapSize;
+  const wasm0 = memoryBytes();
+  const store = makeStore(variant);
+  const cids = optimisticSends(n).map((s) => store.addOptimistic(room, s.text, s.user));
+  const base = Date.now();
+  {
+    const ingest = ingestOne(variant, store);
+    let events = makeEvents(room, n, base, cids);
+    for (const e of events) ingest(e);
+    events = null;
+  }
+  window.__keep = store;
+  await sleep(50);
+  collect();
+  const heap1 = performance.memory.usedJSHeapSize;
+  const wasm1 = memoryBytes();
+  // What a mounted room view holds on top: one snapshot (ours builds its JS objects here).
+  window.__keepSnapshot = store.snapshot(room);
+  await sleep(50);
+  collect();
+  const heap2 = performance.memory.usedJSHeapSize;
+  // Checked last: the check reads a snapshot, which must not be built before the "store alone" reading.
+  const error = checkStore(variant, store, room, n, base, cids);
+  if (error) return { error };
+  return {
+    storeBytes: heap1 - heap0 + (wasm1 - wasm0),
+    heapBytes: heap1 - heap0,
+    wasmBytes: wasm1 - wasm0,
+    withSnapshotBytes: heap2 - heap0 + (wasm1 - wasm0),
+    error: null,
+  };
+}
+
+// ---- reconnect -------------------------------------------------------------------------------------------------
+
+let reconnectState = null;
+
+/**
+ * Both clients connected and in a room, with the same fast backoff (so the row measures the reconnect path, not
+ * a random backoff delay). Rejoined = ours: `rooms_rejoined`; socket.io-client: `connect`, then the app's
+ * `join_room` emit acked.
+ */
+async function reconnectSetup() {
+  const room = freshRoom('reconnect');
+  const state = { room, ours: {}, io: {} };
+  const client = await connectOurs(FAST_BACKOFF);
+  const store = new MessageStore();
+  store.attach(client);
+  client.joinRoom(room);
+  await client.emitWithAck('sync');
+  state.oursDone = new Promise((resolve) => {
+    client.on('disconnect', () => (state.ours.disconnect ??= wallNow()));
+    client.on('rooms_rejoined', () => resolve((state.ours.rejoined ??= wallNow())));
+  });
+  const socket = await connectIo(FAST_BACKOFF);
+  await socket.emitWithAck('join_room', room);
+  state.ioDone = new Promise((resolve) => {
+    socket.on('disconnect', () => (state.io.disconnect ??= wallNow()));
+    socket.on('connect', () => {
+      socket.emitWithAck('join_room', room).then(() => resolve((state.io.rejoined ??= wallNow())));
+    });
+  });
+  state.cleanup = () => {
+    store.destroy();
+    client.destroy();
+    socket.disconnect();
+  };
+  reconnectState = state;
+  return true;
+}
+
+async function reconnectWait() {
+  const s = reconnectState;
+  try {
+    await withTimeout(Promise.all([s.oursDone, s.ioDone]), 20_000, 'reconnect');
+    return { ours: s.ours, io: s.io, error: null };
+  } catch (e) {
+    return { ours: s.ours, io: s.io, error: String(e) };
+  } finally {
+    s.cleanup();
+    reconnectState = null;
+  }
+}
+
+async function setup() {
+  await init(WASM_URL);
+  wasmExports = await glueInit({ module_or_path: WASM_URL }); // memoized in the glue: returns the same instance
+  return {
+    crossOriginIsolated: self.crossOriginIsolated,
+    gc: typeof gc === 'function',
+    preciseMemory: typeof performance.memory?.usedJSHeapSize === 'number',
+    userAgent: navigator.userAgent,
+  };
+}
+
+function wrap(fn) {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      return { error: `${e && e.message ? e.message : e}` };
+    }
+  };
+}
+
+window.bench = {
+  setup: wrap(setup),
+  e2e: wrap(e2e),
+  storeOnly: wrap(storeOnly),
+  rtt: wrap(rtt),
+  reactCost: wrap(reactCost),
+  memory: wrap(memory),
+  reconnectSetup: wrap(reconnectSetup),
+  reconnectWait: wrap(reconnectWait),
+};
+window.benchReady = true;

@@ -1,0 +1,1 @@
+export { init, SocketClient, MessageStore } from '../../pkg/dist/index.js';

@@ -1,0 +1,593 @@
+// Benchmark runner: builds the page bundles, serves them cross-origin isolated, runs the bench server as a child
+// process, drives headless Chromium through every measure and variant, prints one table and writes BENCHMARKS.md.
+//
+//   node bench/run.mjs            (scripts/bench.sh builds the package first and calls this)
+//
+// Env:
+//   BENCH_TRIALS=N   paired trials per measure (default 7; 3 with BENCH_QUICK=1)
+//   BENCH_QUICK=1    smoke run (~2 min): fewer trials, fewer round trips, 100k ingest once; every row still printed
+//   BENCH_OUT=path   where to write the markdown (default BENCHMARKS.md; quick runs write bench/.build/BENCHMARKS.quick.md)
+//   BENCH_PROFILE=1  also CPU-profile ours (Chromium CDP Profiler, wasm with names) and print top self-time functions
+//   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,store,react,memory,reconnect (for development)
+//
+// Exits non-zero when any correctness check fails or a measure breaks.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(BENCH);
+const BUILD = path.join(BENCH, '.build');
+const QUICK = process.env.BENCH_QUICK === '1';
+const TRIALS = Number(process.env.BENCH_TRIALS || (QUICK ? 3 : 7));
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const OUT = process.env.BENCH_OUT || (QUICK ? path.join(BUILD, 'BENCHMARKS.quick.md') : path.join(ROOT, 'BENCHMARKS.md'));
+const RTT_COUNT = QUICK ? 300 : 1000;
+const INGEST_SIZES = [1_000, 10_000, 100_000];
+/** Trials at 100k (each one takes seconds per variant). */
+const TRIALS_100K = QUICK ? 1 : TRIALS;
+const REACT_REPS = QUICK ? 30 : 100;
+const B1_LIMIT_MS = 60_000;
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+  '--js-flags=--expose-gc',
+  '--enable-precise-memory-info',
+];
+
+const failures = [];
+const log = (...a) => console.error('[bench]', ...a);
+const want = (m) => !ONLY || ONLY.has(m);
+
+// ---- build -----------------------------------------------------------------------------------------------------
+
+async function bundle(entry, outfile, { minify = false, plugins = [] } = {}) {
+  await esbuild.build({
+    entryPoints: [path.join(BENCH, 'page', entry)],
+    outfile: path.join(BUILD, outfile),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify,
+    keepNames: !minify,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    plugins,
+  });
+  return path.join(BUILD, outfile);
+}
+
+async function buildAll() {
+  fs.mkdirSync(BUILD, { recursive: true });
+  for (const f of ['pkg/wasm/inbox_realtime_bg.wasm', 'pkg/wasm/inbox_realtime.js', 'pkg/dist/index.js']) {
+    if (!fs.existsSync(path.join(ROOT, f))) throw new Error(`${f} missing: run bash scripts/build-package.sh`);
+  }
+  await bundle('harness.mjs', 'harness.js');
+  for (const v of ['ours', 'b2', 'b0', 'floor']) await bundle(`cold-${v}.mjs`, `cold-${v}.js`, { minify: true });
+  for (const v of ['ours', 'b0', 'b1', 'b2']) await bundle(`size-${v}.mjs`, `size-${v}.min.js`, { minify: true });
+  // The package's init() fetches the wasm next to its glue (`new URL(..., import.meta.url)`): next to the bundle.
+  fs.copyFileSync(path.join(ROOT, 'pkg/wasm/inbox_realtime_bg.wasm'), path.join(BUILD, 'inbox_realtime_bg.wasm'));
+}
+
+/** A wasm build of the same sources that keeps function names (for the profile only), and a harness using it. */
+async function buildProfiling() {
+  const target = path.join(BUILD, 'target');
+  const env = { ...process.env, CARGO_TARGET_DIR: target, PATH: `${ROOT}/node_modules/.bin:${os.homedir()}/.cargo/bin:${process.env.PATH}` };
+  log('profiling build: cargo build --release --target wasm32-unknown-unknown (separate target dir)');
+  execFileSync('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--lib'], { cwd: ROOT, env, stdio: 'inherit' });
+  const prof = path.join(BUILD, 'prof');
+  fs.mkdirSync(prof, { recursive: true });
+  execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', prof, '--out-name', 'inbox_realtime',
+    path.join(target, 'wasm32-unknown-unknown/release/inbox_realtime.wasm')], { env, stdio: 'inherit' });
+  const wasm = path.join(prof, 'inbox_realtime_bg.wasm');
+  execFileSync('wasm-opt', ['-Os', '-g', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', wasm, '-o', wasm], { env, stdio: 'inherit' });
+  const redirect = {
+    name: 'profiling-glue',
+    setup(b) {
+      b.onResolve({ filter: /inbox_realtime\.js$/ }, () => ({ path: path.join(prof, 'inbox_realtime.js') }));
+    },
+  };
+  await bundle('harness.mjs', 'harness-prof.js', { plugins: [redirect] });
+}
+
+// ---- static server (cross-origin isolated) ---------------------------------------------------------------------
+
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+
+function html(script) {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>bench</title></head><body><script type="module" src="${script}"></script></body></html>`;
+}
+
+function startStatic() {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const headers = {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    };
+    let m;
+    if (url.pathname === '/harness.html' || url.pathname === '/harness-prof.html') {
+      const js = url.pathname === '/harness.html' ? '/build/harness.js' : '/build/harness-prof.js';
+      res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(html(js));
+      return;
+    }
+    if ((m = /^\/cold\/(\w+)\.html$/.exec(url.pathname))) {
+      res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(html(`/build/cold-${m[1]}.js`));
+      return;
+    }
+    let file = null;
+    if ((m = /^\/build\/([\w.-]+(?:\/[\w.-]+)?)$/.exec(url.pathname))) file = path.join(BUILD, m[1]);
+    else if ((m = /^\/pkg\/wasm\/([\w.-]+)$/.exec(url.pathname))) file = path.join(ROOT, 'pkg/wasm', m[1]);
+    if (!file || !fs.existsSync(file)) {
+      res.writeHead(404, headers).end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+// ---- bench server child process --------------------------------------------------------------------------------
+
+class BenchServer {
+  child = null;
+  ports = { io: 0, echo: 0 };
+
+  start() {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(BENCH, 'server.mjs')], {
+        cwd: ROOT,
+        env: { ...process.env, BENCH_IO_PORT: String(this.ports.io), BENCH_ECHO_PORT: String(this.ports.echo) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      this.child = child;
+      let buf = '';
+      const onData = (d) => {
+        buf += d;
+        const m = /READY (\{.*\})/.exec(buf);
+        if (m) {
+          child.stdout.off('data', onData);
+          this.ports = JSON.parse(m[1]);
+          resolve(performance.timeOrigin + performance.now());
+        }
+      };
+      child.stdout.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`bench server exited (${code}) before READY`)));
+    });
+  }
+
+  /** SIGKILL (no goodbye to the clients); resolves once the process is gone. */
+  kill() {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGKILL');
+    });
+  }
+}
+
+// ---- statistics ------------------------------------------------------------------------------------------------
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
+
+/** Runs `run(variant, trial)` for `trials` trials, variants in a rotating order; collects numbers per variant. */
+async function paired(name, variants, trials, run) {
+  const out = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let t = 0; t < trials; t++) {
+    for (const v of rotate(variants, t)) {
+      const r = await run(v, t);
+      if (r && r.error) {
+        failures.push(`${name} [${v}]: ${r.error}`);
+        log(`FAIL ${name} [${v}]: ${r.error}`);
+      }
+      out[v].push(r);
+    }
+  }
+  return out;
+}
+
+// ---- table -----------------------------------------------------------------------------------------------------
+
+const COLS = ['ours', 'b1', 'b2', 'b0', 'floor'];
+const RATIO_COLS = ['b1', 'b2', 'b0', 'floor'];
+const rows = [];
+
+function fmt(x, digits) {
+  if (!Number.isFinite(x)) return '—';
+  if (digits === 0) return Math.round(x).toLocaleString('en-US').replace(/,/g, ' ');
+  const d = digits ?? (Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 10 ? 1 : 2);
+  return x.toFixed(d);
+}
+
+/**
+ * One table row. `samples[v]` = per-trial numbers (paired by index). Cell = median (min–max); ratio = median of
+ * per-trial ratios ours/x (falls back to the ratio of medians if trial counts differ).
+ */
+function addRow(label, samples, { digits, notes = {}, single = false } = {}) {
+  const cells = {};
+  const med = {};
+  for (const v of COLS) {
+    const xs = (samples[v] ?? []).filter(Number.isFinite);
+    med[v] = median(xs);
+    if (notes[v]) cells[v] = notes[v];
+    else if (!xs.length) cells[v] = '—';
+    else if (single || xs.length === 1) cells[v] = fmt(med[v], digits);
+    else cells[v] = `${fmt(med[v], digits)} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})`;
+  }
+  const ratios = {};
+  for (const v of RATIO_COLS) {
+    const a = samples.ours ?? [];
+    const b = samples[v] ?? [];
+    if (!Number.isFinite(med.ours) || !Number.isFinite(med[v]) || med[v] === 0) {
+      ratios[v] = '—';
+      continue;
+    }
+    let r;
+    if (a.length === b.length && a.length > 1) r = median(a.map((x, i) => x / b[i]));
+    else r = med.ours / med[v];
+    ratios[v] = `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`;
+  }
+  rows.push({ label, cells, ratios });
+}
+
+function addSection(title) {
+  rows.push({ section: title });
+}
+
+function renderTable() {
+  const head = ['Measure', 'ours', 'B1 hooks port', 'B2 JS store', 'B0 io only', 'floor', 'ours/B1', 'ours/B2', 'ours/B0', 'ours/floor'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i ? '---:' : '---')).join('|')}|`];
+  for (const r of rows) {
+    if (r.section) {
+      lines.push(`| **${r.section}** |${' |'.repeat(head.length - 1)}`);
+      continue;
+    }
+    lines.push(`| ${r.label} | ${COLS.map((v) => r.cells[v]).join(' | ')} | ${RATIO_COLS.map((v) => r.ratios[v]).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+// ---- measures --------------------------------------------------------------------------------------------------
+
+const gzipSize = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
+
+function measureSize() {
+  const shipped = ['pkg/wasm/inbox_realtime_bg.wasm', 'pkg/wasm/inbox_realtime.js', 'pkg/dist/index.js'].map((f) => path.join(ROOT, f));
+  const ours = shipped.reduce((s, f) => s + gzipSize(f), 0);
+  const oursMin = gzipSize(path.join(BUILD, 'size-ours.min.js')) + gzipSize(shipped[0]);
+  const wasmOnly = gzipSize(shipped[0]);
+  const sz = (v) => gzipSize(path.join(BUILD, `size-${v}.min.js`));
+  addSection('Shipped size, gzip -9, bytes (lower is better)');
+  addRow('package as published: wasm + glue + dist JS', { ours: [ours], b1: [sz('b1')], b2: [sz('b2')], b0: [sz('b0')] }, { digits: 0, single: true });
+  addRow('same, JS minified by esbuild (as an app bundle ships it)', { ours: [oursMin], b1: [sz('b1')], b2: [sz('b2')], b0: [sz('b0')] }, { digits: 0, single: true });
+  addRow('of which the .wasm', { ours: [wasmOnly] }, { digits: 0, single: true });
+}
+
+async function measureCold(browser, base, ports) {
+  const variants = ['ours', 'b2', 'b0', 'floor'];
+  const res = await paired('cold start', variants, TRIALS + 1, async (v) => {
+    await new Promise((r) => setTimeout(r, 100)); // let the previous context's teardown settle
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}/cold/${v}.html?io=${ports.io}&echo=${ports.echo}`);
+      await page.waitForFunction(() => typeof window.__connectedAt === 'number', null, { timeout: 15_000 });
+      return await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        return { ms: window.__connectedAt, afterHtml: window.__connectedAt - nav.responseEnd, error: null };
+      });
+    } catch (e) {
+      return { error: String(e.message ?? e) };
+    } finally {
+      await context.close();
+    }
+  });
+  for (const v of variants) res[v].shift(); // the first round warms the browser itself (discarded)
+  addSection('Cold start, ms: new browser context per trial, no cache (floor = bare WebSocket open)');
+  addRow('navigation start → first `connect`', pick(res, 'ms'), { notes: { b1: '≈ B2 (same client)' } });
+  addRow('HTML received → first `connect` (scripts, wasm, handshake)', pick(res, 'afterHtml'), { notes: { b1: '≈ B2 (same client)' } });
+}
+
+const pick = (res, key) => Object.fromEntries(Object.entries(res).map(([v, rs]) => [v, rs.map((r) => (r && !r.error ? r[key] : NaN))]));
+
+async function measureRtt(page) {
+  addSection(`Round trip, µs (${RTT_COUNT} sequential round trips per trial; p50/p99 per trial, median over trials)`);
+  for (const kind of ['ack', 'event']) {
+    const variants = ['ours', 'b0', 'floor'];
+    const res = await paired(`rtt ${kind}`, variants, TRIALS, (v) =>
+      page.evaluate(([v, kind, n]) => window.bench.rtt(v, kind, n), [v, kind, RTT_COUNT]),
+    );
+    const what = kind === 'ack' ? 'emit → ack → callback' : 'emit → server event → listener';
+    const notes = { b1: '= B0 (same client)', b2: '= B0 (same client)' };
+    addRow(`${what}, p50 (floor: bare WS echo)`, pick(res, 'p50'), { notes });
+    addRow(`${what}, p99`, pick(res, 'p99'), { notes });
+  }
+}
+
+async function measureIngest(page, kind) {
+  const e2e = kind === 'e2e';
+  addSection(
+    e2e
+      ? 'End-to-end ingest, µs/event: server emits N `new_message` into one room (10 % confirm optimistic sends) → store holds all, subscribers notified'
+      : 'Store-only ingest, µs/event: the same events fed straight into the store (no network)',
+  );
+  let b1Skip = null;
+  for (const n of INGEST_SIZES) {
+    let variants = e2e ? ['ours', 'b1', 'b2', 'b0', 'floor'] : ['ours', 'b1', 'b2'];
+    const notes = e2e ? {} : { b0: 'n/a', floor: 'n/a' };
+    if (b1Skip && n === 100_000) {
+      variants = variants.filter((v) => v !== 'b1');
+      notes.b1 = b1Skip;
+    }
+    const trials = n === 100_000 ? TRIALS_100K : TRIALS;
+    const res = await paired(`${kind} ${n}`, variants, trials, (v) =>
+      page.evaluate(([fn, v, n]) => window.bench[fn](v, n), [e2e ? 'e2e' : 'storeOnly', v, n]),
+    );
+    const perEvent = Object.fromEntries(Object.entries(pick(res, 'ms')).map(([v, xs]) => [v, xs.map((x) => (x * 1000) / n)]));
+    addRow(`${(n / 1000).toFixed(0)}k events${trials !== TRIALS ? ` (${trials} trial${trials > 1 ? 's' : ''})` : ''}`, perEvent, { notes });
+    if (n === 10_000 && res.b1) {
+      // B1 is quadratic (array copy + scans per event): predict 100k from 10k and skip it if over the limit.
+      const ms10k = median(res.b1.map((r) => r.ms));
+      const predicted = ms10k * 100;
+      if (predicted > B1_LIMIT_MS) {
+        b1Skip = `skipped: > 60 s (quadratic; 10k took ${(ms10k / 1000).toFixed(1)} s → ≈ ${Math.round(predicted / 1000)} s)`;
+      }
+    }
+  }
+}
+
+async function measureReact(page) {
+  const variants = ['ours', 'b1', 'b2'];
+  const res = await paired('react', variants, TRIALS, (v) =>
+    page.evaluate(([v, reps]) => window.bench.reactCost(v, 10_000, reps), [v, REACT_REPS]),
+  );
+  addSection(`React-facing cost in a 10 000-message room, after one new message (per trial: mean of ${REACT_REPS} messages; median over trials)`);
+  const notes = { b0: 'n/a', floor: 'n/a' };
+  addRow('produce the snapshot, µs (ours/B2: snapshot(room); B1: the `[...prev, msg]` copy)', pick(res, 'snapUs'), { notes });
+  addRow('new objects per snapshot (array + messages not reused)', pick(res, 'newObjects'), { notes, digits: 0 });
+  addRow('whole path: 1 event + snapshot, µs (B1: its setState updater)', pick(res, 'totalUs'), { notes });
+}
+
+async function measureMemory(browser, base, ports) {
+  const variants = ['ours', 'b1', 'b2'];
+  const res = await paired('memory', variants, TRIALS, async (v) => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}/harness.html?io=${ports.io}&echo=${ports.echo}`);
+      await page.waitForFunction(() => window.benchReady === true);
+      const info = await page.evaluate(() => window.bench.setup());
+      if (info.error) return info;
+      if (!info.gc || !info.preciseMemory) return { error: 'gc() or precise memory info unavailable' };
+      return await page.evaluate((v) => window.bench.memory(v, 10_000), v);
+    } finally {
+      await context.close();
+    }
+  });
+  const kib = (key) => Object.fromEntries(Object.entries(pick(res, key)).map(([v, xs]) => [v, xs.map((x) => x / 1024)]));
+  addSection('Memory retained by a 10 000-message room after forced GC, KiB (JS heap + wasm memory growth)');
+  const notes = { b0: 'n/a', floor: 'n/a' };
+  addRow('store alone', kib('storeBytes'), { notes, digits: 0 });
+  addRow('  of which wasm linear memory growth', kib('wasmBytes'), { notes: { ...notes, b1: '0', b2: '0' }, digits: 0 });
+  addRow('store + one snapshot held (what a mounted view keeps)', kib('withSnapshotBytes'), { notes, digits: 0 });
+}
+
+async function measureReconnect(page, server) {
+  const ours = [];
+  const io = [];
+  const oursReady = [];
+  const ioReady = [];
+  for (let t = 0; t < TRIALS; t++) {
+    const setup = await page.evaluate(() => window.bench.reconnectSetup());
+    if (setup.error) {
+      failures.push(`reconnect setup: ${setup.error}`);
+      continue;
+    }
+    const tKill = performance.timeOrigin + performance.now();
+    await server.kill();
+    const tReady = await server.start();
+    const r = await page.evaluate(() => window.bench.reconnectWait());
+    if (r.error) {
+      failures.push(`reconnect: ${r.error}`);
+      log(`FAIL reconnect: ${r.error}`);
+      continue;
+    }
+    ours.push(r.ours.rejoined - tKill);
+    io.push(r.io.rejoined - tKill);
+    oursReady.push(r.ours.rejoined - tReady);
+    ioReady.push(r.io.rejoined - tReady);
+  }
+  addSection('Reconnect after a server restart (SIGKILL + start on the same port), ms; both clients: 50 ms backoff, no jitter');
+  const notes = { b1: '= B0 (same client)', b2: '= B0 (same client)', floor: 'n/a' };
+  addRow('kill → connected and rooms re-joined', { ours, b0: io }, { notes });
+  addRow('new server listening → rooms re-joined', { ours: oursReady, b0: ioReady }, { notes });
+}
+
+// ---- profile ---------------------------------------------------------------------------------------------------
+
+function topSelf(profile, limit = 20) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byId.get(profile.samples[i]);
+    const dt = profile.timeDeltas[i] ?? 0;
+    const cf = node.callFrame;
+    if (cf.functionName === '(idle)') continue;
+    const file = cf.url ? cf.url.split('/').pop() : '';
+    const key = `${cf.functionName || '(anonymous)'}${file ? ` ${file}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  }
+  return {
+    totalMs: total / 1000,
+    top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([k, us]) => ({ fn: k, ms: us / 1000, pct: (100 * us) / total })),
+  };
+}
+
+async function runProfiles(browser, base, ports) {
+  await buildProfiling();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/harness-prof.html?io=${ports.io}&echo=${ports.echo}&wasm=/build/prof/inbox_realtime_bg.wasm`);
+  await page.waitForFunction(() => window.benchReady === true);
+  await page.evaluate(() => window.bench.setup());
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  const cases = [
+    ['e2e ingest 10k', () => page.evaluate(() => window.bench.e2e('ours', 10_000))],
+    ['store-only ingest 10k', () => page.evaluate(() => window.bench.storeOnly('ours', 10_000))],
+    ['snapshot after 1 event, 10k room', () => page.evaluate(() => window.bench.reactCost('ours', 10_000, 100))],
+    ['rtt ack', () => page.evaluate(() => window.bench.rtt('ours', 'ack', 1000))],
+  ];
+  const out = [];
+  for (const [name, run] of cases) {
+    await run(); // warm-up
+    await cdp.send('Profiler.start');
+    const r = await run();
+    const { profile } = await cdp.send('Profiler.stop');
+    fs.writeFileSync(path.join(BUILD, `profile-${name.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(profile));
+    out.push({ name, result: r, ...topSelf(profile) });
+  }
+  await context.close();
+  return out;
+}
+
+// ---- main ------------------------------------------------------------------------------------------------------
+
+function machine() {
+  const cpu = os.cpus();
+  let model = cpu[0]?.model ?? 'unknown';
+  try {
+    const m = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) model = m[1].trim();
+  } catch {}
+  return { model, cores: cpu.length, mem: `${Math.round(os.totalmem() / 2 ** 30)} GiB`, os: `${os.type()} ${os.release()}` };
+}
+
+const version = (pkg) => JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+
+async function main() {
+  const started = Date.now();
+  log(`trials ${TRIALS}${QUICK ? ' (quick)' : ''}`);
+  await buildAll();
+  const staticServer = await startStatic();
+  const base = `http://127.0.0.1:${staticServer.address().port}`;
+  const server = new BenchServer();
+  await server.start();
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  let profiles = null;
+  let info;
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => log('page error:', e.message));
+    await page.goto(`${base}/harness.html?io=${server.ports.io}&echo=${server.ports.echo}`);
+    await page.waitForFunction(() => window.benchReady === true);
+    info = await page.evaluate(() => window.bench.setup());
+    if (info.error) throw new Error(`setup: ${info.error}`);
+    if (!info.crossOriginIsolated) failures.push('page is not cross-origin isolated (timer resolution 100 µs)');
+    log('page', JSON.stringify(info));
+
+    // Warm-up (discarded): every code path once.
+    for (const v of ['ours', 'b1', 'b2', 'b0', 'floor']) await page.evaluate((v) => window.bench.e2e(v, 1000), v);
+    for (const v of ['ours', 'b1', 'b2']) await page.evaluate((v) => window.bench.storeOnly(v, 1000), v);
+
+    const step = async (name, fn) => {
+      if (!want(name)) return;
+      const t = Date.now();
+      await fn();
+      log(`${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    };
+    await step('size', () => measureSize());
+    await step('cold', () => measureCold(browser, base, server.ports));
+    await step('rtt', () => measureRtt(page));
+    await step('e2e', () => measureIngest(page, 'e2e'));
+    await step('store', () => measureIngest(page, 'store'));
+    await step('react', () => measureReact(page));
+    await step('memory', () => measureMemory(browser, base, server.ports));
+    await step('reconnect', () => measureReconnect(page, server));
+    await context.close();
+    if (PROFILE) profiles = await runProfiles(browser, base, server.ports);
+  } finally {
+    const chromiumVersion = browser.version();
+    await browser.close();
+    await server.kill();
+    staticServer.close();
+    info = { ...info, chromiumVersion };
+  }
+
+  const m = machine();
+  const table = renderTable();
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  const header = [
+    '# Benchmarks',
+    '',
+    `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} by \`${QUICK ? 'BENCH_QUICK=1 ' : ''}bash scripts/bench.sh\` (${TRIALS} paired trials, ${minutes} min).`,
+    `Machine: ${m.model}, ${m.cores} cores, ${m.mem}, ${m.os}. Chromium ${info.chromiumVersion} headless; Node ${process.version};`,
+    `socket.io ${version('socket.io')}, socket.io-client ${version('socket.io-client')}, inbox-realtime ${version('../pkg')}.`,
+    `Page cross-origin isolated: ${info.crossOriginIsolated ? 'yes (5 µs timers)' : 'NO'}.`,
+  ].join('\n');
+  const notes = `
+Variants: **ours** = inbox-realtime (wasm + JS face), store attached to the client (socket → store inside wasm);
+**B1** = socket.io-client + a JS port of the original hooks (array state copied per event, \`some\`/\`filter\` scans,
+60 s text/user match); **B2** = socket.io-client + a careful JS store (Map by id, binary insertion, FIFO of optimistic
+sends, client_id map, cached snapshot); **B0** = socket.io-client with a counting listener; **floor** = bare browser
+WebSocket to a plain \`ws\` server (echo for round trips; for ingest it sends the same Socket.IO frames and the page only
+counts them). socket.io-client runs with \`transports: ['websocket']\` (its fastest setting; ours has no polling).
+
+Cells: median over trials (min–max). Ratios: median of per-trial ratios ours/x (trials are paired: each trial runs every
+variant, in a rotating order); < 1 means ours is smaller/faster. Every trial checks its result (exact message ids,
+timestamps, no pending left, confirmations keep their send's key and order for ours/B2, one notification per event);
+a failed check fails the run. Sources: \`bench/\` (\`run.mjs\` runner, \`server.mjs\` Socket.IO + ws server,
+\`page/harness.mjs\` in-page side, \`stores/\` B1/B2, \`lib/workload.mjs\` the event sequence).
+`;
+  const md = `${header}\n\n${table}\n${notes}`;
+  console.log(`\n${table}\n`);
+  if (failures.length) {
+    console.log(`CORRECTNESS/RUN FAILURES (${failures.length}):\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+  }
+  fs.writeFileSync(OUT, md);
+  log(`wrote ${path.relative(ROOT, OUT)}`);
+  if (profiles) {
+    for (const p of profiles) {
+      console.log(`\nProfile (ours): ${p.name} — ${p.totalMs.toFixed(0)} ms sampled${p.result?.error ? ` [error: ${p.result.error}]` : ''}`);
+      for (const t of p.top) console.log(`  ${t.pct.toFixed(1).padStart(5)} %  ${t.ms.toFixed(1).padStart(8)} ms  ${t.fn}`);
+    }
+    fs.writeFileSync(path.join(BUILD, 'profiles.json'), JSON.stringify(profiles, null, 1));
+  }
+  process.exit(failures.length ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(2);
+});
