@@ -33,9 +33,6 @@ struct RoomView {
     revs: Vec<u64>,
 }
 
-/// Beyond this many changed positions a snapshot is rebuilt instead of patched.
-const MAX_PATCHES: usize = 64;
-
 #[derive(Default)]
 struct Subscribers {
     next_id: u32,
@@ -376,42 +373,34 @@ impl StoreHandle {
             }
         }
         let view = views.snapshots.remove(room_id);
-        let count = store.message_count(room_id);
-        let revs: Vec<u64> = store.messages(room_id).map(|m| m.rev).collect();
-        // Revisions are unique store-wide, so an unchanged revision at the same position is the same object: the
-        // usual change (a message appended, a status ticked) patches a copy of the old array in O(changes) calls
-        // into JS, instead of rebuilding 10 000 entries.
-        let changed: Vec<usize> = match &view {
-            Some(view) => (0..count).filter(|&i| view.revs.get(i) != Some(&revs[i])).take(MAX_PATCHES + 1).collect(),
-            None => (0..count).take(MAX_PATCHES + 1).collect(),
-        };
-        let array = match view {
-            Some(view) if changed.len() <= MAX_PATCHES => {
-                let array = view.array.slice(0, count as u32);
-                let mut next = 0;
-                for (i, message) in store.messages(room_id).enumerate() {
-                    if changed.get(next) == Some(&i) {
-                        array.set(i as u32, message_to_js(message));
-                        next += 1;
-                    }
-                }
-                array
+        // One pass over the room (walking the B-tree dominates the cost of a snapshot).
+        let messages: Vec<&Message> = store.messages(room_id).collect();
+        let revs: Vec<u64> = messages.iter().map(|m| m.rev).collect();
+        let old_revs: &[u64] = view.as_ref().map_or(&[], |v| &v.revs);
+        // Revisions are unique store-wide, so equal revisions mean the same object. Diff the old and new lists by
+        // common prefix and suffix: the usual change (a message appended, a status ticked, one inserted) leaves a
+        // small middle, and the new array is the old one's prefix + a few new objects + its suffix — a few native
+        // array copies instead of 10 000 calls across the boundary.
+        let prefix = revs.iter().zip(old_revs).take_while(|(a, b)| a == b).count();
+        let max_suffix = revs.len().min(old_revs.len()) - prefix;
+        let suffix = revs.iter().rev().zip(old_revs.iter().rev()).take(max_suffix).take_while(|(a, b)| a == b).count();
+        let (new_mid, old_mid) = (prefix..revs.len() - suffix, prefix..old_revs.len() - suffix);
+        // Objects of the old middle may reappear in the new one (moved, not changed): reuse them.
+        let old_array = view.as_ref().map(|v| &v.array);
+        let mut reusable: HashMap<u64, JsValue> = HashMap::new();
+        if let Some(old) = old_array {
+            for i in old_mid.clone() {
+                reusable.insert(old_revs[i], old.get(i as u32));
             }
-            view => {
-                // Many positions moved (an insertion in the middle, a history page): reuse objects by revision.
-                let mut old: HashMap<u64, JsValue> = HashMap::new();
-                if let Some(view) = view {
-                    for (i, rev) in view.revs.iter().enumerate() {
-                        old.insert(*rev, view.array.get(i as u32));
-                    }
-                }
-                let array = Array::new_with_length(count as u32);
-                for (i, message) in store.messages(room_id).enumerate() {
-                    let object = old.remove(&message.rev).unwrap_or_else(|| message_to_js(message));
-                    array.set(i as u32, object);
-                }
-                array
-            }
+        }
+        let middle: Array =
+            messages[new_mid].iter().map(|m| reusable.remove(&m.rev).unwrap_or_else(|| message_to_js(m))).collect();
+        let array = match old_array {
+            Some(old) => old
+                .slice(0, prefix as u32)
+                .concat(&middle)
+                .concat(&old.slice(old_mid.end as u32, old_revs.len() as u32)),
+            None => middle,
         };
         views.snapshots.insert(room_id.to_owned(), RoomView { version, array: array.clone(), revs });
         array
