@@ -199,23 +199,63 @@ fn rooms_are_rejoined_after_every_reconnect() {
     let mut h = Harness::new(config());
     h.conn.join_room("r1", 0.0); // before connecting: remembered, joined on connect
     h.connect_fully("s1");
-    assert_eq!(h.take_sent(), vec!["40", r#"42["join_room","r1"]"#]);
+    assert_eq!(h.take_sent(), vec!["40", r#"420["join_room","r1"]"#]);
+    h.frame(r#"430[{"ok":true}]"#);
+    assert!(h.take_events().contains(&Event::RoomsRejoined { rooms: vec!["r1".into()] }));
     h.conn.join_room("r2", h.now);
     h.conn.join_room("r2", h.now); // joining twice sends once
     h.conn.join_room("r3", h.now);
     h.conn.leave_room("r3", h.now);
     h.drain();
     assert_eq!(h.take_sent(), vec![r#"42["join_room","r2"]"#, r#"42["join_room","r3"]"#, r#"42["leave_room","r3"]"#]);
-    for round in 0..3 {
+    for round in 0..3u64 {
         h.conn.handle_transport_close(false, h.now);
         h.drain();
         h.advance(10_000.0);
         h.frame(OPEN);
         h.auth(None);
         h.frame(&format!(r#"40{{"sid":"s{round}"}}"#));
-        assert_eq!(h.take_sent(), vec!["40", r#"42["join_room","r1"]"#, r#"42["join_room","r2"]"#]);
-        assert!(h.take_events().contains(&Event::RoomsRejoined { rooms: vec!["r1".into(), "r2".into()] }));
+        let (a, b) = (1 + 2 * round, 2 + 2 * round);
+        assert_eq!(
+            h.take_sent(),
+            vec!["40".to_owned(), format!(r#"42{a}["join_room","r1"]"#), format!(r#"42{b}["join_room","r2"]"#)]
+        );
+        // "Re-joined" means the server acked the joins: a resync after it cannot miss a message.
+        h.frame(&format!("43{a}[]"));
+        assert!(!h.events.iter().any(|e| matches!(e, Event::RoomsRejoined { .. })));
+        h.frame(&format!("43{b}[]"));
+        let events = h.take_events();
+        assert!(events.contains(&Event::RoomsRejoined { rooms: vec!["r1".into(), "r2".into()] }));
+        assert!(!events.iter().any(|e| matches!(e, Event::AckResult { .. })), "re-join acks are internal");
     }
+}
+
+#[test]
+fn a_server_that_never_acks_joins_still_counts_as_rejoined() {
+    let mut h = Harness::new(config());
+    h.conn.join_room("r1", 0.0);
+    h.connect_fully("s1");
+    h.advance(1_999.0);
+    assert!(!h.events.iter().any(|e| matches!(e, Event::RoomsRejoined { .. })));
+    h.advance(1.0);
+    assert!(h.take_events().contains(&Event::RoomsRejoined { rooms: vec!["r1".into()] }));
+}
+
+#[test]
+fn events_replayed_before_the_connect_reply_are_delivered_after_it() {
+    // A recovered session: socket.io replays the missed events first, then answers CONNECT.
+    let mut h = Harness::new(config());
+    h.conn.connect(0.0);
+    h.drain();
+    h.frame(OPEN);
+    h.auth(None);
+    h.frame(r#"42["new_message",{"id":"missed"},"off-9"]"#);
+    h.frame(r#"40{"sid":"s1","pid":"p1"}"#);
+    let events = h.take_events();
+    let connect = events.iter().position(|e| matches!(e, Event::Connect { .. })).unwrap();
+    let missed = events.iter().position(|e| matches!(e, Event::Message { name, .. } if name == "new_message")).unwrap();
+    assert!(connect < missed, "{events:?}");
+    assert!(!events.iter().any(|e| matches!(e, Event::Error(_))));
 }
 
 #[test]
@@ -311,7 +351,7 @@ fn emits_while_disconnected_are_buffered_and_flushed_in_order() {
     h.connect_fully("s1");
     assert_eq!(
         h.take_sent(),
-        vec!["40".to_owned(), r#"42["join_room","room"]"#.into(), r#"42["a",1]"#.into(), format!(r#"42{id}["b"]"#)]
+        vec!["40".to_owned(), r#"421["join_room","room"]"#.into(), r#"42["a",1]"#.into(), format!(r#"42{id}["b"]"#)]
     );
     h.frame(&format!(r#"43{id}[]"#));
     assert!(h.take_events().contains(&Event::AckResult { id, result: Ok(vec![]) }));

@@ -45,8 +45,10 @@ pub(crate) type Tap = Rc<dyn Fn(TapEvent<'_>)>;
 pub(crate) enum TapEvent<'a> {
     /// A server event.
     Message { name: &'a str, args: &'a [Value] },
-    /// (Re)connected; `rooms` are the rooms being re-joined.
-    Connected { recovered: bool, rooms: &'a [String] },
+    /// (Re)connected; `recovered` tells whether the server replayed what was missed.
+    Connected { recovered: bool },
+    /// The server acked the re-joins after a (re)connect.
+    RoomsRejoined { rooms: &'a [String] },
 }
 
 pub(crate) struct Hooks {
@@ -90,7 +92,7 @@ impl SocketClient {
         let driver = Driver::new(
             Connection::new(config, seed),
             Box::new(move |driver, output| match output {
-                Output::Event(event) => deliver(&sink_hooks, driver, event),
+                Output::Event(event) => deliver(&sink_hooks, event),
                 Output::AuthRequested => provide_auth(&sink_hooks, driver),
             }),
         );
@@ -254,14 +256,13 @@ fn single(value: JsValue) -> Array {
 }
 
 /// Turns a state-machine event into JS listener calls (and settles `emitWithAck` promises).
-fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
+fn deliver(hooks: &Hooks, event: Event) {
     let listeners = &hooks.listeners;
     match event {
         Event::Status(status) => Listeners::dispatch(listeners, "status", &single(status.as_str().into())),
         Event::Connect { sid, recovered } => {
-            let rooms = driver.read(|conn| conn.rooms().to_vec());
             for tap in hooks.taps() {
-                tap(TapEvent::Connected { recovered, rooms: &rooms });
+                tap(TapEvent::Connected { recovered });
             }
             let info = js_sys::Object::new();
             let _ = js_sys::Reflect::set(&info, &"sid".into(), &sid.into());
@@ -306,6 +307,9 @@ fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
         Event::Reconnect { attempts } => Listeners::dispatch(listeners, "reconnect", &single(attempts.into())),
         Event::ReconnectFailed => Listeners::dispatch(listeners, "reconnect_failed", &Array::new()),
         Event::RoomsRejoined { rooms } => {
+            for tap in hooks.taps() {
+                tap(TapEvent::RoomsRejoined { rooms: &rooms });
+            }
             let array: Array = rooms.into_iter().map(JsValue::from).collect();
             Listeners::dispatch(listeners, "rooms_rejoined", &single(array.into()))
         }

@@ -16,6 +16,10 @@ use crate::web::{now, DeadlineTimer};
 /// Server events the store consumes when attached to a client.
 const STORE_EVENTS: [&str; 3] = ["new_message", "message_status_update", "typing_indicator"];
 
+/// `inbox_message {room_id, message}`: a new message for any room, joined or not (the dev server sends it to every
+/// agent so the inbox list updates); ingested like `new_message`, deduplicated by id.
+const INBOX_EVENT: &str = "inbox_message";
+
 /// JS objects handed out, cached so React sees the same object until the thing it shows changes.
 #[derive(Default)]
 struct Views {
@@ -51,6 +55,8 @@ struct Shared {
     /// The app's `resync(roomId, sinceMs)`, run for every joined room after a reconnect the server did not recover.
     resync: RefCell<Option<Function>>,
     connected_before: std::cell::Cell<bool>,
+    /// Set by a reconnect the server did not recover; the resync runs once the rooms are re-joined.
+    resync_due: std::cell::Cell<bool>,
 }
 
 /// The per-room message store for the chat UI: optimistic sends, confirmed merge, status ticks, typing, unread
@@ -165,8 +171,8 @@ impl Shared {
     }
 
     /// Calls the app's `resync(roomId, sinceMs)` and merges what it returns (an array of messages, or
-    /// `{messages, has_more}`) with dedup. `sinceMs` is the newest confirmed message's timestamp (0 if none), so an
-    /// overlap is possible and harmless.
+    /// `{messages, has_more}`) with dedup. `sinceMs` is the timestamp of the newest message the server sent (0 if
+    /// none), so an overlap is possible and harmless.
     fn resync(self: &Rc<Self>, room: &str) {
         let Some(resync) = self.resync.borrow().clone() else { return };
         let since = {
@@ -174,7 +180,8 @@ impl Shared {
             let since = store
                 .messages(room)
                 .rev()
-                .find(|m| !matches!(m.status, crate::store::Status::Pending | crate::store::Status::Failed))
+                // Only what the server sent counts: an unechoed optimistic send carries our local clock.
+                .find(|m| m.client_id.as_deref() != Some(m.id.as_str()))
                 .map_or(0.0, |m| m.timestamp);
             since
         };
@@ -234,6 +241,7 @@ impl StoreHandle {
             attached: RefCell::new(None),
             resync: RefCell::new(None),
             connected_before: std::cell::Cell::new(false),
+            resync_due: std::cell::Cell::new(false),
         });
         StoreHandle { shared }
     }
@@ -252,10 +260,20 @@ impl StoreHandle {
                         shared.report(store_error(e));
                     }
                 }
+                TapEvent::Message { name: INBOX_EVENT, args } => {
+                    let Some(message) = args.first().and_then(|p| p.get("message")) else { return };
+                    if let Err(e) = shared.mutate(|store, now| store.ingest_message(message, now)) {
+                        shared.report(store_error(e));
+                    }
+                }
                 TapEvent::Message { .. } => {}
-                TapEvent::Connected { recovered, rooms } => {
+                TapEvent::Connected { recovered } => {
                     // A recovered session replays what was missed; a new one needs the app's history call.
-                    if shared.connected_before.replace(true) && !recovered {
+                    shared.resync_due.set(shared.connected_before.replace(true) && !recovered);
+                }
+                TapEvent::RoomsRejoined { rooms } => {
+                    // After the server acked the joins, so nothing published in between can slip through.
+                    if shared.resync_due.replace(false) {
                         for room in rooms {
                             Shared::resync(&shared, room);
                         }

@@ -11,6 +11,10 @@ use crate::protocol::{encode_frame, EnginePacket, SocketPacket};
 const RESERVED: [&str; 6] =
     ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
 
+/// How long a re-join waits for the server's ack before counting the room as joined anyway (a server whose
+/// `join_room` handler ignores acks).
+const REJOIN_ACK_TIMEOUT_MS: f64 = 2000.0;
+
 /// Before the handshake tells us `maxPayload`, assume the server default.
 const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
 
@@ -72,6 +76,11 @@ pub struct Connection {
     last_offset: Option<String>,
     recovery_requested: bool,
     rooms: Vec<String>,
+    /// Ack ids of the `join_room`s sent on (re)connect, with their rooms: `RoomsRejoined` waits for all of them.
+    rejoining: BTreeMap<u64, String>,
+    /// Events that arrived between our CONNECT and the server's reply (a recovered session replays missed events
+    /// first); delivered right after `Connect`.
+    early_events: Vec<Event>,
     /// The transport of the current or next attempt.
     transport: TransportKind,
     next_ack_id: u64,
@@ -105,6 +114,8 @@ impl Connection {
             last_offset: None,
             recovery_requested: false,
             rooms: Vec::new(),
+            rejoining: BTreeMap::new(),
+            early_events: Vec::new(),
             transport,
             next_ack_id: 0,
             acks: BTreeMap::new(),
@@ -350,6 +361,10 @@ impl Connection {
         let expired: Vec<u64> = self.acks.iter().filter(|(_, a)| now >= a.deadline).map(|(id, _)| *id).collect();
         for id in expired {
             self.acks.remove(&id);
+            if self.rejoining.contains_key(&id) {
+                self.rejoined(id);
+                continue;
+            }
             self.buffer.retain(|b| b.ack_id != Some(id));
             self.events.push_back(Event::AckResult { id, result: Err(AckError::Timeout) });
         }
@@ -396,6 +411,8 @@ impl Connection {
                 self.sid = Some(sid.clone());
                 self.phase = Phase::Connected;
                 self.events.push_back(Event::Connect { sid, recovered });
+                let early = std::mem::take(&mut self.early_events);
+                self.events.extend(early);
                 if self.attempts > 0 {
                     self.events.push_back(Event::Reconnect { attempts: self.attempts });
                 }
@@ -421,18 +438,25 @@ impl Connection {
                 }
             }
             SocketPacket::Event { id, name, args, .. } => {
-                if self.phase != Phase::Connected {
+                let joining = matches!(self.phase, Phase::Joining { .. });
+                if self.phase != Phase::Connected && !joining {
                     return self.report(ConnectionError::Unexpected("EVENT"));
                 }
-                if self.pid.is_some() {
+                if self.pid.is_some() || joining {
                     // With state recovery on, the server appends the event's offset as the last argument.
                     if let Some(Value::String(offset)) = args.last() {
                         self.last_offset = Some(offset.clone());
                     }
                 }
-                self.events.push_back(Event::Message { name, args, ack_id: id });
+                let event = Event::Message { name, args, ack_id: id };
+                if joining {
+                    self.early_events.push(event);
+                } else {
+                    self.events.push_back(event);
+                }
             }
             SocketPacket::Ack { id, args, .. } => match self.acks.remove(&id) {
+                Some(_) if self.rejoining.contains_key(&id) => self.rejoined(id),
                 Some(_) => self.events.push_back(Event::AckResult { id, result: Ok(args) }),
                 None => self.report(ConnectionError::UnknownAck(id)),
             },
@@ -482,11 +506,30 @@ impl Connection {
         if self.rooms.is_empty() {
             return;
         }
-        let rooms = self.rooms.clone();
-        for room in &rooms {
-            let _ = self.send_event("join_room", vec![Value::String(room.clone())], None, now);
+        // With acks, so `RoomsRejoined` means the server has us in the rooms again: a resync fetched after it
+        // cannot miss a message published between the fetch and the join.
+        for room in self.rooms.clone() {
+            let id = self.next_ack_id;
+            self.next_ack_id += 1;
+            if self
+                .send_event(
+                    "join_room",
+                    vec![Value::String(room.clone())],
+                    Some((id, now + REJOIN_ACK_TIMEOUT_MS)),
+                    now,
+                )
+                .is_ok()
+            {
+                self.rejoining.insert(id, room);
+            }
         }
-        self.events.push_back(Event::RoomsRejoined { rooms });
+    }
+
+    /// One re-join was acked (or its ack timed out); after the last one, report the rooms re-joined.
+    fn rejoined(&mut self, id: u64) {
+        if self.rejoining.remove(&id).is_some() && self.rejoining.is_empty() {
+            self.events.push_back(Event::RoomsRejoined { rooms: self.rooms.clone() });
+        }
     }
 
     fn flush_buffer(&mut self) {
@@ -524,11 +567,15 @@ impl Connection {
         }
         self.heartbeat_deadline = None;
         self.sid = None;
+        self.early_events.clear();
         let failed: Vec<u64> = self.acks.iter().filter(|(_, a)| a.sent).map(|(id, _)| *id).collect();
         for id in failed {
             self.acks.remove(&id);
-            self.events.push_back(Event::AckResult { id, result: Err(AckError::Disconnected) });
+            if self.rejoining.remove(&id).is_none() {
+                self.events.push_back(Event::AckResult { id, result: Err(AckError::Disconnected) });
+            }
         }
+        self.rejoining.clear();
         if was_connected {
             self.events.push_back(Event::Disconnect { reason });
         }
