@@ -51,4 +51,10 @@ node examples/server/smoke.mjs
 step "JS: package build, type-check, vitest (Node + jsdom), npm pack smoke"
 bash scripts/test-js.sh
 
+step "end-to-end: example page and Next.js app (Turbopack + webpack builds) in Chromium via Playwright"
+bash scripts/test-e2e.sh
+
+step "chaos soak: server killed, black-holed and dropped while messages stream (short form)"
+bash scripts/chaos.sh
+
 printf '\n\033[1;32mall tests passed\033[0m\n'

@@ -335,7 +335,10 @@ export function restHistoryLoader(baseUrl: string, limit = 50, init?: RequestIni
  * `{messages, has_more}`, `has_more` telling whether it stopped before the end. Rejects on an HTTP or network
  * error (the store reports it as `resync_failed`).
  */
-export function restResyncLoader(baseUrl: string, options: ResyncLoaderOptions = {}): ResyncFunction {
+export function restResyncLoader(
+  baseUrl: string,
+  options: ResyncLoaderOptions = {},
+): (roomId: string, sinceMs: number) => Promise<HistoryPage> {
   const { limit = 200, maxPages = 20, init } = options;
   return async (roomId, sinceMs) => {
     const seen = new Set<string>();

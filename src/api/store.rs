@@ -57,6 +57,9 @@ struct Shared {
     connected_before: std::cell::Cell<bool>,
     /// Set by a reconnect the server did not recover; the resync runs once the rooms are re-joined.
     resync_due: std::cell::Cell<bool>,
+    /// Per room, the newest server timestamp at the moment of that reconnect: taken before any live event of the
+    /// new session (e.g. `inbox_message`, sent to every socket) can move it past the gap.
+    resync_since: RefCell<HashMap<String, f64>>,
 }
 
 /// The per-room message store for the chat UI: optimistic sends, confirmed merge, status ticks, typing, unread
@@ -171,20 +174,11 @@ impl Shared {
     }
 
     /// Calls the app's `resync(roomId, sinceMs)` and merges what it returns (an array of messages, or
-    /// `{messages, has_more}`) with dedup. `sinceMs` is the timestamp of the newest message the server sent (0 if
-    /// none), so an overlap is possible and harmless.
+    /// `{messages, has_more}`) with dedup. `sinceMs` is the timestamp of the newest message the server had sent when
+    /// the connection came back (0 if none), so an overlap is possible and harmless.
     fn resync(self: &Rc<Self>, room: &str) {
         let Some(resync) = self.resync.borrow().clone() else { return };
-        let since = {
-            let store = self.store.borrow();
-            let since = store
-                .messages(room)
-                .rev()
-                // Only what the server sent counts: an unechoed optimistic send carries our local clock.
-                .find(|m| m.client_id.as_deref() != Some(m.id.as_str()))
-                .map_or(0.0, |m| m.timestamp);
-            since
-        };
+        let since = self.resync_since.borrow_mut().remove(room).unwrap_or(0.0);
         let returned = match resync.call2(&JsValue::NULL, &room.into(), &since.into()) {
             Ok(value) => value,
             Err(e) => return self.report(js_error("resync_failed", format!("resync({room}) threw: {e:?}"))),
@@ -219,6 +213,12 @@ impl Shared {
     }
 }
 
+/// Timestamp of the newest message the server sent in `room` (0 if none). An unechoed optimistic send does not
+/// count: it carries our local clock.
+fn newest_from_server(store: &MessageStore, room: &str) -> f64 {
+    store.messages(room).rev().find(|m| m.client_id.as_deref() != Some(m.id.as_str())).map_or(0.0, |m| m.timestamp)
+}
+
 fn call_all(targets: &[Function], arg: &JsValue) {
     for f in targets {
         if let Err(e) = f.call1(&JsValue::NULL, arg) {
@@ -242,6 +242,7 @@ impl StoreHandle {
             resync: RefCell::new(None),
             connected_before: std::cell::Cell::new(false),
             resync_due: std::cell::Cell::new(false),
+            resync_since: RefCell::new(HashMap::new()),
         });
         StoreHandle { shared }
     }
@@ -269,7 +270,16 @@ impl StoreHandle {
                 TapEvent::Message { .. } => {}
                 TapEvent::Connected { recovered } => {
                     // A recovered session replays what was missed; a new one needs the app's history call.
-                    shared.resync_due.set(shared.connected_before.replace(true) && !recovered);
+                    let due = shared.connected_before.replace(true) && !recovered;
+                    shared.resync_due.set(due);
+                    if due {
+                        let store = shared.store.borrow();
+                        *shared.resync_since.borrow_mut() = store
+                            .room_ids()
+                            .into_iter()
+                            .map(|room| (room.to_owned(), newest_from_server(&store, room)))
+                            .collect();
+                    }
                 }
                 TapEvent::RoomsRejoined { rooms } => {
                     // After the server acked the joins, so nothing published in between can slip through.

@@ -1,0 +1,134 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import { restHistoryLoader, useRealtimeMessages } from "inbox-realtime/react";
+import type { Log } from "./App";
+import { Ticks } from "./Ticks";
+import { simulateCustomerMessage, simulateTyping } from "./devApi";
+
+type Props = {
+  server: string;
+  socket: Parameters<typeof useRealtimeMessages>[0]["socket"];
+  isConnected: boolean;
+  roomId: string;
+  agentId: string;
+  keepFailed: boolean;
+  log: Log;
+};
+
+const CUSTOMER_LINES = ["Hola, ¿tienen stock?", "What time do you open tomorrow?", "Thanks! 🙏", "Can I change my order?"];
+
+const time = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+export function Chat({ server, socket, isConnected, roomId, agentId, keepFailed, log }: Props) {
+  const loadHistory = useMemo(() => restHistoryLoader(server, 30), [server]);
+  const { messages, isTyping, loading, sendMessage, retry, loadOlder, hasMore } = useRealtimeMessages({
+    socket,
+    roomId,
+    isConnected,
+    keepFailed,
+    loadHistory,
+  });
+  const [draft, setDraft] = useState("");
+  const listRef = useRef<HTMLOListElement>(null);
+  const nextLine = useRef(0);
+
+  // Keep the newest message in view.
+  useEffect(() => {
+    const el = listRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [messages.length, isTyping]);
+
+  const send = () => {
+    const text = draft.trim();
+    if (!text) return;
+    setDraft("");
+    // Never rejects; a failed send is removed, or kept with a Retry button (?keepFailed=1).
+    void sendMessage(text, agentId).then((r) => {
+      if (!r.ok) log(`send failed: ${r.error.message}`);
+    });
+  };
+
+  const customerMessage = () => {
+    const text = CUSTOMER_LINES[nextLine.current++ % CUSTOMER_LINES.length];
+    simulateCustomerMessage(server, roomId, text)
+      .then(() => log(`webhook: customer message to ${roomId}`))
+      .catch((err) => log(`webhook failed: ${String(err)}`));
+  };
+
+  const customerTyping = () => {
+    simulateTyping(server, roomId)
+      .then(() => log(`typing indicator for ${roomId}`))
+      .catch((err) => log(`typing failed: ${String(err)}`));
+  };
+
+  return (
+    <main className="chat">
+      <header className="chat-head">
+        <strong data-testid="active-room">{roomId}</strong>
+        <span className="spacer" />
+        <button type="button" data-testid="sim-customer" onClick={customerMessage}>
+          Simulate customer message
+        </button>
+        <button type="button" data-testid="sim-typing" onClick={customerTyping}>
+          Simulate typing
+        </button>
+      </header>
+      <ol className="messages" data-testid="message-list" ref={listRef}>
+        {hasMore && (
+          <li className="older">
+            <button type="button" data-testid="load-older" onClick={() => void loadOlder()}>
+              Load older messages
+            </button>
+          </li>
+        )}
+        {loading && <li className="loading">Loading…</li>}
+        {messages.map((m) => (
+          <li
+            key={m.key}
+            className={`msg ${m.direction} ${m.status}`}
+            data-testid="message"
+            data-key={m.key}
+            data-status={m.status}
+            data-direction={m.direction}
+          >
+            <span className="text" data-testid="message-text">
+              {m.text}
+            </span>
+            <span className="meta">
+              <time>{time(m.timestamp)}</time>
+              {m.direction === "outgoing" && <Ticks status={m.status} />}
+            </span>
+            {m.status === "failed" && (
+              <button type="button" className="retry" data-testid="retry" onClick={() => void retry(m.client_id ?? m.id).then((r) => log(r.ok ? "retry sent" : `retry failed: ${r.error.message}`))}>
+                Retry
+              </button>
+            )}
+          </li>
+        ))}
+        {isTyping && (
+          <li className="typing" data-testid="typing" aria-label="customer is typing">
+            <span />
+            <span />
+            <span />
+          </li>
+        )}
+      </ol>
+      <form
+        className="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          send();
+        }}
+      >
+        <input
+          data-testid="send-input"
+          placeholder={isConnected ? "Type a message" : "Offline: messages are sent over HTTP"}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+        />
+        <button type="submit" data-testid="send-button">
+          Send
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# End-to-end tests in headless Chromium (playwright-core + /usr/bin/chromium, nothing downloaded):
+#   1. the example page (examples/web, bundled with esbuild, served by the dev server)
+#   2. the Next.js app (examples/nextjs) built with Turbopack AND with webpack, under `next start`
+# Assumes `bash scripts/setup.sh` ran (root node_modules, chromium); builds pkg/ if it is missing.
+# Screenshots and server logs: artifacts/e2e/. Exit code: non-zero if any build or test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export NEXT_TELEMETRY_DISABLED=1
+# The Next.js builds inline the socket URL; the e2e test starts the dev server on this port.
+export E2E_NEXT_SOCKET_PORT=${E2E_NEXT_SOCKET_PORT:-18931}
+NEXT_APP=examples/nextjs
+
+t0=$SECONDS
+step() { printf '\n\033[1;34m==> %s\033[0m (%ss)\n' "$*" "$((SECONDS - t0))"; }
+
+if [ ! -d node_modules/playwright-core ]; then
+  step "npm ci (repo root)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ ! -f pkg/package.json ] || [ ! -f pkg/wasm/inbox_realtime_bg.wasm ]; then
+  step "build the package (pkg/ missing)"
+  bash scripts/build-package.sh
+fi
+mkdir -p artifacts/e2e
+rm -f artifacts/e2e/*.png artifacts/e2e/*.log
+
+step "example page: type-check and bundle (examples/web/dist)"
+tsc -p examples/web
+node examples/web/build.mjs
+
+# ---- Next.js app dependencies: third-party ones from its lockfile, inbox-realtime copied from pkg/ ----
+# .npmrc install-links=true makes `file:../../pkg` a copy (Turbopack cannot follow a symlink out of the app),
+# so it must be refreshed when pkg/ changes: the stamp is a hash of pkg/'s files.
+pkg_hash() { (cd pkg && find . -type f ! -name '*.tgz' -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1; }
+stamp=$NEXT_APP/node_modules/.inbox-realtime.sha256
+if [ ! -d $NEXT_APP/node_modules ] || [ $NEXT_APP/package-lock.json -nt $NEXT_APP/node_modules/.package-lock.json ]; then
+  step "Next.js app: npm ci"
+  (cd $NEXT_APP && npm ci --no-audit --no-fund --loglevel=error)
+  pkg_hash >"$stamp"
+elif [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(pkg_hash)" ] || [ ! -f $NEXT_APP/node_modules/inbox-realtime/package.json ]; then
+  step "Next.js app: refresh the local inbox-realtime copy"
+  rm -rf $NEXT_APP/node_modules/inbox-realtime
+  (cd $NEXT_APP && npm install --no-save --no-audit --no-fund --loglevel=error)
+  pkg_hash >"$stamp"
+else
+  step "Next.js app: dependencies up to date"
+fi
+
+step "Next.js app: next build (Turbopack)"
+(cd $NEXT_APP && NEXT_PUBLIC_SOCKET_URL="http://127.0.0.1:$E2E_NEXT_SOCKET_PORT" node_modules/.bin/next build)
+
+step "Next.js app: next build --webpack (into .next-webpack)"
+(cd $NEXT_APP && NEXT_DIST_DIR=.next-webpack NEXT_PUBLIC_SOCKET_URL="http://127.0.0.1:$E2E_NEXT_SOCKET_PORT" \
+  node_modules/.bin/next build --webpack)
+
+step "e2e tests (node --test tests/e2e/)"
+status=0
+# `timeout` is a last guard against a hung browser or child; each test has its own 60 s limit.
+timeout 420 node --test --test-concurrency=1 --test-reporter=spec tests/e2e/ || status=$?
+
+step "done: exit $status; screenshots in artifacts/e2e/"
+ls artifacts/e2e/*.png 2>/dev/null | sed 's/^/  /' || true
+exit $status

@@ -1,0 +1,289 @@
+// The e2e scenarios, shared by the example page (web.test.mjs) and the
+// Next.js app (nextjs.test.mjs). Each takes a context:
+//   { browser, server: { url, port, child }, pageUrl(room, query?), prefix }
+// and uses its own conversation (room), so scenarios do not see each other's messages.
+import assert from "node:assert/strict";
+import {
+  assertNoProblems,
+  delaySends,
+  messagesWithText,
+  openPage,
+  postJSON,
+  readRecorder,
+  recordMessage,
+  sendWebhook,
+  shot,
+  sleep,
+  uniqueRoom,
+  waitConnected,
+} from "./helpers.mjs";
+
+const ORDER = ["pending", "sent", "delivered", "read"];
+// Time for join_room to reach the server after the socket reports "connected".
+const JOIN_SETTLE_MS = 500;
+
+async function withPage(ctx, room, query, fn) {
+  const { context, page, problems } = await openPage(ctx.browser, ctx.pageUrl(room, query));
+  try {
+    return await fn(page, problems);
+  } catch (err) {
+    await shot(page, `${ctx.prefix}-FAILED-${Date.now()}`).catch(() => {});
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
+
+/** (1) The connection dot turns green with data-status="connected". */
+export async function connectionDot(ctx) {
+  await withPage(ctx, uniqueRoom(), "", async (page, problems) => {
+    await waitConnected(page);
+    const dot = page.getByTestId("conn-dot");
+    const color = await dot.evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.equal(color, "rgb(37, 211, 102)", "connected dot is green");
+    await shot(page, `${ctx.prefix}-01-connected`);
+    assertNoProblems(assert, problems);
+  });
+}
+
+/** (2) A WhatsApp webhook POST shows the customer's message without a reload. */
+export async function webhookAppears(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    await page.evaluate(() => (window.__sameDocument = true));
+    const text = `Hola desde WhatsApp ${Date.now()}`;
+    await sendWebhook(ctx.server, room, text);
+    const msg = messagesWithText(page, text);
+    await msg.waitFor({ state: "visible", timeout: 5000 });
+    assert.equal(await msg.count(), 1);
+    assert.equal(await msg.getAttribute("data-direction"), "incoming");
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, "page was not reloaded");
+    await shot(page, `${ctx.prefix}-02-webhook-message`);
+    assertNoProblems(assert, problems);
+  });
+}
+
+/**
+ * (3) Enter shows the message at once with a clock, then ✓, ✓✓ and blue ✓✓,
+ * never as two rows. The first send's HTTP request is held 800 ms so the
+ * clock can be seen; the second is not delayed (socket echo vs HTTP reply race).
+ */
+export async function sendTicks(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    await delaySends(page, 800);
+
+    const text = `Agent reply ${Date.now()}`;
+    await recordMessage(page, text);
+    const input = page.getByTestId("send-input");
+    await input.fill(text);
+    await input.press("Enter");
+    const msg = messagesWithText(page, text);
+    await msg.waitFor({ state: "visible", timeout: 500 }); // optimistic: before the HTTP reply
+    assert.equal(await msg.getAttribute("data-status"), "pending");
+    assert.equal(await msg.locator(".tick").getAttribute("data-tick"), "pending");
+    assert.equal(await msg.locator(".tick svg").count(), 1, "clock icon");
+    assert.equal(await msg.locator(".tick").evaluate((el) => getComputedStyle(el).color), "rgb(134, 150, 160)", "clock is grey");
+    assert.equal(await input.inputValue(), "", "send box cleared");
+    await shot(page, `${ctx.prefix}-03a-pending-clock`);
+
+    await msg.and(page.locator('[data-status="delivered"]')).waitFor({ timeout: 5000 });
+    assert.equal(await msg.locator(".tick").textContent(), "✓✓");
+    assert.equal(await msg.locator(".tick").evaluate((el) => getComputedStyle(el).color), "rgb(134, 150, 160)", "delivered ticks are grey");
+    await shot(page, `${ctx.prefix}-03b-delivered`);
+    await msg.and(page.locator('[data-status="read"]')).waitFor({ timeout: 6000 });
+    const tick = msg.locator(".tick");
+    assert.equal(await tick.textContent(), "✓✓");
+    assert.equal(await tick.evaluate((el) => getComputedStyle(el).color), "rgb(83, 189, 235)", "read ticks are blue");
+    await shot(page, `${ctx.prefix}-03c-read-blue`);
+
+    const rec = await readRecorder(page, text);
+    assert.ok(Math.max(...rec.counts) === 1, `never more than one row (counts seen: ${[...new Set(rec.counts)]})`);
+    assert.equal(rec.counts.at(-1), 1);
+    assert.deepEqual(rec.statuses, ORDER, "status went pending → sent → delivered → read");
+
+    // Undelayed send: the socket's new_message and the HTTP reply race.
+    await page.unrouteAll({ behavior: "wait" });
+    const fast = `Fast reply ${Date.now()}`;
+    await recordMessage(page, fast);
+    await input.fill(fast);
+    await input.press("Enter");
+    const fastMsg = messagesWithText(page, fast);
+    await fastMsg.and(page.locator('[data-status="read"]')).waitFor({ timeout: 8000 });
+    await sleep(300);
+    const rec2 = await readRecorder(page, fast);
+    assert.equal(Math.max(...rec2.counts), 1, "undelayed send never shows two rows");
+    assert.equal(rec2.counts.at(-1), 1);
+    assert.equal(rec2.statuses[0], "pending");
+    assert.deepEqual(rec2.statuses, ORDER.filter((s) => rec2.statuses.includes(s)), `statuses only move forward: ${rec2.statuses}`);
+    assert.equal(await messagesWithText(page, text).count(), 1, "first message still exactly once");
+    assertNoProblems(assert, problems);
+  });
+}
+
+/** (4) POST /dev/typing shows the dots; they go away by themselves after ~3 s. */
+export async function typingDots(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const typing = page.getByTestId("typing");
+    assert.equal(await typing.count(), 0);
+    const t0 = Date.now();
+    await postJSON(`${ctx.server.url}/dev/typing`, { room_id: room });
+    await typing.waitFor({ state: "visible", timeout: 3000 });
+    await shot(page, `${ctx.prefix}-04-typing`);
+    await typing.waitFor({ state: "detached", timeout: 8000 });
+    const shownFor = Date.now() - t0;
+    assert.ok(shownFor >= 2000 && shownFor <= 6000, `dots hidden after ${shownFor} ms (expected ~3000)`);
+    assertNoProblems(assert, problems);
+  });
+}
+
+/**
+ * (5) Kill the server (SIGKILL) and start it again on the same port with the
+ * same DATA_FILE: the dot goes red, then green, the rooms are re-joined (a
+ * webhook after the restart shows up) and the history is not duplicated.
+ * ctx.restart() must start the server again on the same port.
+ */
+export async function serverRestart(ctx) {
+  const room = uniqueRoom();
+  return withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const before = `Before restart ${Date.now()}`;
+    await sendWebhook(ctx.server, room, before);
+    await messagesWithText(page, before).waitFor({ timeout: 5000 });
+
+    await ctx.kill();
+    await page.waitForSelector('[data-testid="conn-dot"]:not([data-status="connected"])', { timeout: 10_000 });
+    const dot = page.getByTestId("conn-dot");
+    assert.equal(await dot.evaluate((el) => getComputedStyle(el).backgroundColor), "rgb(217, 48, 37)", "dot is red");
+    const downStatus = await dot.getAttribute("data-status");
+    assert.ok(["reconnecting", "disconnected", "connecting", "error"].includes(downStatus), downStatus);
+    await shot(page, `${ctx.prefix}-05a-server-down`);
+    await sleep(1500);
+
+    await ctx.restart();
+    const t0 = Date.now();
+    await waitConnected(page, 20_000);
+    const reconnectMs = Date.now() - t0;
+    await sleep(JOIN_SETTLE_MS);
+    const after = `After restart ${Date.now()}`;
+    await sendWebhook(ctx.server, room, after);
+    await messagesWithText(page, after).waitFor({ timeout: 5000 });
+    assert.equal(await messagesWithText(page, before).count(), 1, "message from before the restart shown once");
+    await shot(page, `${ctx.prefix}-05b-reconnected`);
+    assertNoProblems(assert, problems);
+    return reconnectMs;
+  });
+}
+
+/** (6a) A send the server rejects (fail mode) is removed again (default). */
+export async function failedSendRemoved(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    await postJSON(`${ctx.server.url}/dev/fail-sends`, { enabled: true });
+    try {
+      const text = `Doomed ${Date.now()}`;
+      await recordMessage(page, text);
+      await page.getByTestId("send-input").fill(text);
+      await page.getByTestId("send-input").press("Enter");
+      await page.waitForFunction((t) => (window.__e2eRec[t].counts.at(-1) ?? 0) === 0 && window.__e2eRec[t].statuses.length > 0, text, {
+        timeout: 10_000,
+      });
+      const rec = await readRecorder(page, text);
+      assert.equal(rec.statuses[0], "pending", "shown optimistically first");
+      assert.ok(!rec.statuses.includes("sent"), `never marked sent: ${rec.statuses}`);
+      assert.equal(await messagesWithText(page, text).count(), 0, "failed message removed");
+      await shot(page, `${ctx.prefix}-06a-failed-removed`);
+    } finally {
+      await postJSON(`${ctx.server.url}/dev/fail-sends`, { enabled: false });
+    }
+    assertNoProblems(assert, problems);
+  });
+}
+
+/** (6b) With keepFailed the message stays with a red "!" and Retry; Retry after the outage delivers it once. */
+export async function failedSendKept(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "keepFailed=1", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    await postJSON(`${ctx.server.url}/dev/fail-sends`, { enabled: true });
+    const text = `Kept ${Date.now()}`;
+    const msg = messagesWithText(page, text);
+    try {
+      await recordMessage(page, text);
+      await page.getByTestId("send-input").fill(text);
+      await page.getByTestId("send-input").press("Enter");
+      await msg.and(page.locator('[data-status="failed"]')).waitFor({ timeout: 10_000 });
+      const tick = msg.locator(".tick");
+      assert.equal(await tick.textContent(), "!");
+      assert.equal(await tick.evaluate((el) => getComputedStyle(el).color), "rgb(217, 48, 37)", "failed mark is red");
+      await msg.getByTestId("retry").waitFor();
+      await shot(page, `${ctx.prefix}-06b-failed-kept`);
+    } finally {
+      await postJSON(`${ctx.server.url}/dev/fail-sends`, { enabled: false });
+    }
+    await msg.getByTestId("retry").click();
+    await msg.and(page.locator('[data-status="read"]')).waitFor({ timeout: 10_000 });
+    await sleep(300);
+    const rec = await readRecorder(page, text);
+    assert.equal(Math.max(...rec.counts), 1, "retried message never shown twice");
+    assert.equal(await msg.count(), 1);
+    await shot(page, `${ctx.prefix}-06c-retried-read`);
+    assertNoProblems(assert, problems);
+  });
+}
+
+/** (7) Markup in a customer's message is shown as text, never run. */
+export async function xssAsText(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const payloads = ["<img src=x onerror=alert(1)>", "<script>window.__pwned=1</script>", '"><svg onload=alert(2)>'];
+    for (const p of payloads) await sendWebhook(ctx.server, room, p);
+    for (const p of payloads) await messagesWithText(page, p).waitFor({ timeout: 5000 });
+    await sleep(500); // give any injected handler a chance to fire
+    const list = page.getByTestId("message-list");
+    assert.equal(await list.locator("img").count(), 0, "no <img> in the message list");
+    assert.equal(await list.locator("script").count(), 0, "no <script> in the message list");
+    assert.equal(await list.locator("svg").count(), 0, "no <svg> in the message list");
+    assert.equal(await page.evaluate(() => window.__pwned), undefined, "script did not run");
+    assert.deepEqual(problems.dialogs, [], "no alert() fired");
+    for (const p of payloads) assert.equal(await messagesWithText(page, p).count(), 1, `shown once as text: ${p}`);
+    await shot(page, `${ctx.prefix}-07-xss-as-text`);
+    assertNoProblems(assert, problems);
+  });
+}
+
+/** (8, example page) Sidebar: a message for another conversation adds it with an unread badge; opening it clears the badge. */
+export async function sidebarUnread(ctx) {
+  const room = uniqueRoom();
+  const other = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    await sendWebhook(ctx.server, other, "First question", { name: "Other Customer" });
+    await sendWebhook(ctx.server, other, "Second question", { name: "Other Customer" });
+    const item = page.locator(`[data-testid="room-item"][data-room="${other}"]`);
+    await item.getByTestId("unread").filter({ hasText: "2" }).waitFor({ timeout: 5000 });
+    assert.match(await item.textContent(), /Second question/);
+    await shot(page, `${ctx.prefix}-08a-sidebar-unread`);
+    await item.click();
+    await page.getByTestId("active-room").filter({ hasText: other }).waitFor();
+    await messagesWithText(page, "Second question").waitFor({ timeout: 5000 });
+    await messagesWithText(page, "First question").waitFor({ timeout: 5000 });
+    await item.getByTestId("unread").waitFor({ state: "detached", timeout: 5000 });
+    await shot(page, `${ctx.prefix}-08b-sidebar-opened`);
+    assertNoProblems(assert, problems);
+  });
+}

@@ -1,0 +1,57 @@
+// E2E: the example page (examples/web/dist) served by the dev server, in headless Chromium.
+// Needs: bash scripts/build-package.sh && node examples/web/build.mjs (scripts/test-e2e.sh does both).
+import { after, before, describe, test } from "node:test";
+import fs from "node:fs";
+import path from "node:path";
+import { ROOT, closeBrowser, freePort, launchBrowser, startDevServer, stopProcess, tmpDataFile } from "./helpers.mjs";
+import * as s from "./scenarios.mjs";
+
+const DIST = path.join(ROOT, "examples", "web", "dist");
+const T = { timeout: 60_000 };
+
+describe("example page (examples/web)", () => {
+  const ctx = { prefix: "web" };
+  let restartServer;
+
+  before(async () => {
+    if (!fs.existsSync(path.join(DIST, "index.html"))) throw new Error("examples/web/dist is missing: run node examples/web/build.mjs");
+    ctx.browser = await launchBrowser();
+    ctx.server = await startDevServer({ name: "web-dev-server", env: { STATIC_DIR: DIST, DATA_FILE: tmpDataFile("web") } });
+    ctx.pageUrl = (room, query = "") => `${ctx.server.url}/?room=${room}${query ? "&" + query : ""}`;
+  });
+
+  after(async () => {
+    await closeBrowser(ctx.browser);
+    await stopProcess(ctx.server?.child);
+    await stopProcess(restartServer?.child);
+  });
+
+  test("1. connection dot shows connected", T, () => s.connectionDot(ctx));
+  test("2. a webhook POST shows the customer's message without reload", T, () => s.webhookAppears(ctx));
+  test("3. Enter: clock at once, then ✓, ✓✓, blue ✓✓, never duplicated", T, () => s.sendTicks(ctx));
+  test("4. typing dots appear and hide after ~3 s", T, () => s.typingDots(ctx));
+  test("6a. failed send is removed (default)", T, () => s.failedSendRemoved(ctx));
+  test("6b. failed send kept with ?keepFailed=1, retry delivers it", T, () => s.failedSendKept(ctx));
+  test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));
+  test("8. sidebar: unread badge for another conversation, cleared on open", T, () => s.sidebarUnread(ctx));
+
+  test("5. server killed and restarted on the same port: red, green, rooms re-joined", T, async (t) => {
+    // Its own server (same page build, own DATA_FILE) so a crash cannot disturb other scenarios.
+    const port = await freePort();
+    const env = { STATIC_DIR: DIST, DATA_FILE: tmpDataFile("web-restart") };
+    restartServer = await startDevServer({ name: "web-restart-server", port, env });
+    const rctx = {
+      ...ctx,
+      prefix: "web",
+      server: restartServer,
+      pageUrl: (room) => `${restartServer.url}/?room=${room}`,
+      kill: () => stopProcess(restartServer.child, "SIGKILL"),
+      restart: async () => {
+        restartServer = await startDevServer({ name: "web-restart-server", port, env });
+        rctx.server = restartServer;
+      },
+    };
+    const ms = await s.serverRestart(rctx);
+    t.diagnostic(`reconnected ${ms} ms after the server came back`);
+  });
+});
