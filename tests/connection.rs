@@ -17,6 +17,7 @@ struct Harness {
     opens: usize,
     closes: usize,
     auth_requests: usize,
+    probe_actions: Vec<Action>,
 }
 
 impl Harness {
@@ -29,6 +30,7 @@ impl Harness {
             opens: 0,
             closes: 0,
             auth_requests: 0,
+            probe_actions: vec![],
         }
     }
 
@@ -39,6 +41,7 @@ impl Harness {
                 Action::Close => self.closes += 1,
                 Action::Send(frame) => self.sent.push(frame),
                 Action::RequestAuth => self.auth_requests += 1,
+                other => self.probe_actions.push(other),
             }
         }
         while let Some(event) = self.conn.poll_event() {
@@ -552,4 +555,70 @@ fn polling_only_opens_the_polling_endpoint() {
             transport: TransportKind::Polling
         })
     );
+}
+
+#[test]
+fn upgrades_from_polling_to_websocket_with_a_probe() {
+    use inbox_realtime::connection::TransportKind;
+    let polling_first = Config { transports: vec![TransportKind::Polling, TransportKind::WebSocket], ..config() };
+    let open =
+        r#"0{"sid":"eio9","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
+    let mut h = Harness::new(polling_first.clone());
+    h.conn.connect(0.0);
+    h.drain();
+    h.frame(open);
+    h.auth(None);
+    h.frame(r#"40{"sid":"s1"}"#);
+    assert_eq!(
+        h.probe_actions,
+        vec![Action::OpenProbe { url: "ws://127.0.0.1:3210/socket.io/?EIO=4&transport=websocket&sid=eio9".into() }]
+    );
+    h.probe_actions.clear();
+    h.conn.handle_probe_open(h.now);
+    h.drain();
+    assert_eq!(h.probe_actions, vec![Action::SendProbe("2probe".into())]);
+    h.probe_actions.clear();
+    h.conn.handle_probe_frame("3probe", h.now);
+    h.drain();
+    assert_eq!(h.probe_actions, vec![Action::Upgrade]);
+    assert_eq!(h.conn.transport(), TransportKind::WebSocket);
+    assert_eq!(h.conn.status(), Status::Connected, "the upgrade is invisible to the app");
+
+    // A failed probe (a proxy blocking WebSocket) keeps polling and is not retried.
+    let mut h = Harness::new(polling_first);
+    h.conn.connect(0.0);
+    h.drain();
+    h.frame(open);
+    h.auth(None);
+    h.frame(r#"40{"sid":"s1"}"#);
+    h.conn.handle_probe_close(h.now);
+    h.drain();
+    assert_eq!(h.probe_actions.last(), Some(&Action::CloseProbe));
+    assert_eq!(h.conn.transport(), TransportKind::Polling);
+    h.probe_actions.clear();
+    h.conn.handle_transport_close(false, h.now);
+    h.drain();
+    h.advance(2_000.0);
+    h.frame(open);
+    h.auth(None);
+    h.frame(r#"40{"sid":"s2"}"#);
+    assert!(h.probe_actions.is_empty(), "no second probe: {:?}", h.probe_actions);
+    assert_eq!(h.conn.status(), Status::Connected);
+}
+
+#[test]
+fn a_probe_that_never_answers_times_out() {
+    use inbox_realtime::connection::TransportKind;
+    let mut h = Harness::new(Config { transports: vec![TransportKind::Polling, TransportKind::WebSocket], ..config() });
+    h.conn.connect(0.0);
+    h.drain();
+    h.frame(r#"0{"sid":"e","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000}"#);
+    h.auth(None);
+    h.frame(r#"40{"sid":"s1"}"#);
+    h.conn.handle_probe_open(h.now);
+    h.frame("2"); // keep the heartbeat alive on polling
+    h.advance(10_000.0);
+    assert_eq!(h.probe_actions.last(), Some(&Action::CloseProbe));
+    assert_eq!(h.conn.transport(), TransportKind::Polling);
+    assert_eq!(h.conn.status(), Status::Connected);
 }

@@ -583,3 +583,29 @@ fn snapshots_reuse_every_unchanged_message_object() {
     assert!((0..201).all(|i| shifted.get(i + 1) == ticked.get(i)), "shifted objects are reused");
     assert!(JsValue::from(store.snapshot(room)) == JsValue::from(shifted), "same array until the next change");
 }
+
+/// socket.io-client's default order: connect over long-polling, then upgrade to WebSocket with a probe — without
+/// losing or reordering anything sent or received around the switch.
+#[wasm_bindgen_test]
+async fn upgrades_from_polling_to_websocket_without_losing_anything() {
+    let transports: Array = ["polling", "websocket"].iter().map(|t| JsValue::from(*t)).collect();
+    let client = SocketClient::new(SERVER, options(&[("transports", transports.into())]));
+    let rec = Recorder::default();
+    rec.listen(&client, "welcome");
+    rec.listen(&client, "echo_event");
+    client.connect();
+    // Emits made right away travel over polling, during the probe, and after the switch.
+    for i in 0..30 {
+        client.emit("echo_event", Array::of1(&i.into())).unwrap();
+        if i % 10 == 9 {
+            TimeoutFuture::new(20).await;
+        }
+    }
+    wait_for("upgrade", || client.transport() == "websocket").await;
+    wait_for("all echoes", || rec.count("echo_event") == 30).await;
+    let order: Vec<f64> = rec.args("echo_event").iter().filter_map(|a| a.get(0).as_f64()).collect();
+    assert_eq!(order, (0..30).map(f64::from).collect::<Vec<_>>(), "nothing lost or reordered");
+    assert_eq!(ack(&client, "transport", &[]).await.unwrap().as_string().as_deref(), Some("websocket"), "server side");
+    assert_eq!(rec.count("welcome"), 1, "one session throughout");
+    client.disconnect();
+}

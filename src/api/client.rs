@@ -206,6 +206,12 @@ impl SocketClient {
         self.driver.read(|conn| conn.sid().map(str::to_owned))
     }
 
+    /// The transport in use (or of the next attempt): `websocket` or `polling`.
+    #[wasm_bindgen(getter)]
+    pub fn transport(&self) -> String {
+        self.driver.read(|conn| conn.transport().as_str().to_owned())
+    }
+
     /// Rooms this client is in (or will re-join), in join order.
     #[wasm_bindgen(getter)]
     pub fn rooms(&self) -> Vec<String> {

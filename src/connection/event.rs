@@ -18,6 +18,20 @@ pub enum Action {
     Send(String),
     /// Drop the current transport. Its later close/error must not be reported back.
     Close,
+    /// Open a second WebSocket to probe an upgrade from long-polling (Engine.IO upgrade). Its events go to
+    /// [`Connection::handle_probe_open`](super::Connection::handle_probe_open) / `handle_probe_frame` /
+    /// `handle_probe_close`.
+    OpenProbe {
+        /// WebSocket URL carrying the session id.
+        url: String,
+    },
+    /// Send one frame on the probe WebSocket.
+    SendProbe(String),
+    /// Drop the probe WebSocket: the upgrade failed; stay on polling.
+    CloseProbe,
+    /// The probe succeeded: let the polling transport finish its requests in flight (their frames still count),
+    /// then send `5` (UPGRADE) on the probe, make it the transport, and send everything queued since on it.
+    Upgrade,
     /// Ask the app for the auth payload (its callback runs on every connect, so tokens can be refreshed), then call
     /// [`Connection::handle_auth`](super::Connection::handle_auth).
     RequestAuth,

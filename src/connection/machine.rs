@@ -15,6 +15,9 @@ const RESERVED: [&str; 6] =
 /// `join_room` handler ignores acks).
 const REJOIN_ACK_TIMEOUT_MS: f64 = 2000.0;
 
+/// How long an upgrade probe may take before we give up and stay on polling.
+const PROBE_TIMEOUT_MS: f64 = 10_000.0;
+
 /// Before the handshake tells us `maxPayload`, assume the server default.
 const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
 
@@ -70,6 +73,13 @@ pub struct Connection {
     heartbeat_window: f64,
     heartbeat_deadline: Option<f64>,
     max_payload: usize,
+    /// Engine.IO session id and whether the server offers a WebSocket upgrade (when on polling).
+    engine_sid: Option<String>,
+    upgrade_offered: bool,
+    /// Deadline of the upgrade probe in progress.
+    probe_deadline: Option<f64>,
+    /// A probe failed once: do not try again (a proxy blocking WebSocket will keep blocking it).
+    probe_failed: bool,
     sid: Option<String>,
     /// Connection state recovery: the private session id and the offset of the last event seen.
     pid: Option<String>,
@@ -109,6 +119,10 @@ impl Connection {
             heartbeat_window: 0.0,
             heartbeat_deadline: None,
             max_payload: DEFAULT_MAX_PAYLOAD,
+            engine_sid: None,
+            upgrade_offered: false,
+            probe_deadline: None,
+            probe_failed: false,
             sid: None,
             pid: None,
             last_offset: None,
@@ -174,7 +188,7 @@ impl Connection {
             Phase::Idle | Phase::Failed | Phase::Connected => None,
         };
         let acks = self.acks.values().map(|a| a.deadline).reduce(f64::min);
-        [phase, self.heartbeat_deadline, acks].into_iter().flatten().reduce(f64::min)
+        [phase, self.heartbeat_deadline, acks, self.probe_deadline].into_iter().flatten().reduce(f64::min)
     }
 
     // ---- app commands ----
@@ -328,6 +342,8 @@ impl Connection {
                 self.heartbeat_window = (info.ping_interval + info.ping_timeout) as f64;
                 self.heartbeat_deadline = Some(now + self.heartbeat_window);
                 self.max_payload = usize::try_from(info.max_payload).unwrap_or(usize::MAX);
+                self.upgrade_offered = info.upgrades.iter().any(|u| u == "websocket");
+                self.engine_sid = Some(info.sid);
                 self.phase = Phase::Authenticating { deadline };
                 self.actions.push_back(Action::RequestAuth);
             }
@@ -357,6 +373,9 @@ impl Connection {
             }
             _ => {}
         }
+        if self.probe_deadline.is_some_and(|at| now >= at) {
+            self.fail_probe();
+        }
         self.check_heartbeat(now);
         let expired: Vec<u64> = self.acks.iter().filter(|(_, a)| now >= a.deadline).map(|(id, _)| *id).collect();
         for id in expired {
@@ -371,7 +390,57 @@ impl Connection {
         self.sync_status();
     }
 
+    /// The probe WebSocket opened: send the probe ping.
+    pub fn handle_probe_open(&mut self, now: f64) {
+        let _ = now;
+        if self.probe_deadline.is_some() {
+            self.actions.push_back(Action::SendProbe(EnginePacket::Ping("probe".into()).encode()));
+        }
+    }
+
+    /// A frame on the probe WebSocket: `3probe` completes the probe and starts the upgrade.
+    pub fn handle_probe_frame(&mut self, frame: &str, now: f64) {
+        let _ = now;
+        if self.probe_deadline.is_none() {
+            return;
+        }
+        match EnginePacket::decode(frame, self.max_payload) {
+            Ok(EnginePacket::Pong(data)) if data == "probe" => {
+                self.probe_deadline = None;
+                self.transport = TransportKind::WebSocket;
+                self.actions.push_back(Action::Upgrade);
+            }
+            _ => self.fail_probe(),
+        }
+    }
+
+    /// The probe WebSocket closed or failed before the upgrade: stay on polling.
+    pub fn handle_probe_close(&mut self, now: f64) {
+        let _ = now;
+        if self.probe_deadline.is_some() {
+            self.fail_probe();
+        }
+    }
+
     // ---- internals ----
+
+    /// On polling with a server offering WebSocket: try the upgrade (Engine.IO probe), unless one failed before.
+    fn maybe_probe_upgrade(&mut self, now: f64) {
+        let allowed = self.config.transports.contains(&TransportKind::WebSocket);
+        if self.transport != TransportKind::Polling || !allowed || !self.upgrade_offered || self.probe_failed {
+            return;
+        }
+        let Some(sid) = &self.engine_sid else { return };
+        let url = format!("{}&sid={sid}", self.config.websocket_url());
+        self.probe_deadline = Some(now + PROBE_TIMEOUT_MS);
+        self.actions.push_back(Action::OpenProbe { url });
+    }
+
+    fn fail_probe(&mut self) {
+        self.probe_deadline = None;
+        self.probe_failed = true;
+        self.actions.push_back(Action::CloseProbe);
+    }
 
     fn transport_active(&self) -> bool {
         matches!(
@@ -418,6 +487,7 @@ impl Connection {
                 }
                 self.attempts = 0;
                 self.rejoin_rooms(now);
+                self.maybe_probe_upgrade(now);
                 self.flush_buffer();
             }
             SocketPacket::ConnectError { message, data, .. } => {
@@ -561,6 +631,9 @@ impl Connection {
     /// Drops the transport and reports the disconnect if the app saw a connect. Pending (sent) acks fail: the
     /// server may or may not have handled them, and a new session will never answer.
     fn end_transport(&mut self, reason: DisconnectReason) {
+        if self.probe_deadline.take().is_some() {
+            self.actions.push_back(Action::CloseProbe);
+        }
         let was_connected = self.phase == Phase::Connected;
         if self.transport_active() {
             self.actions.push_back(Action::Close);
@@ -605,11 +678,9 @@ impl Connection {
     /// A transport that cannot even complete the Engine.IO handshake is likely blocked (a proxy refusing WebSocket
     /// upgrades): move on to the next allowed transport, for the rest of this connection's life.
     fn fall_back_from_failed_transport(&mut self) {
-        let transports = &self.config.transports;
-        if let Some(index) = transports.iter().position(|t| *t == self.transport) {
-            if let Some(next) = transports.get(index + 1) {
-                self.transport = *next;
-            }
+        // Polling is the transport that gets through the most networks; once there, stay.
+        if self.transport == TransportKind::WebSocket && self.config.transports.contains(&TransportKind::Polling) {
+            self.transport = TransportKind::Polling;
         }
     }
 

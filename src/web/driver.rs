@@ -1,4 +1,4 @@
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use super::polling::PollingTransport;
@@ -40,6 +40,11 @@ impl Transport {
 struct Inner {
     conn: Connection,
     transport: Option<Transport>,
+    /// The WebSocket probing an upgrade from polling, and whether it has taken over (its events then count as the
+    /// main transport's).
+    probe: Option<(WebSocketTransport, Rc<Cell<bool>>)>,
+    /// While polling drains for an upgrade: frames to send on the new transport once it takes over.
+    upgrade_queue: Option<Vec<String>>,
     /// The one timer, armed for `conn.poll_timeout()`.
     timer: DeadlineTimer,
 }
@@ -67,7 +72,13 @@ pub(crate) fn now() -> f64 {
 impl Driver {
     pub(crate) fn new(conn: Connection, sink: Sink) -> Self {
         Driver(Rc::new(Shared {
-            inner: RefCell::new(Inner { conn, transport: None, timer: DeadlineTimer::default() }),
+            inner: RefCell::new(Inner {
+                conn,
+                transport: None,
+                probe: None,
+                upgrade_queue: None,
+                timer: DeadlineTimer::default(),
+            }),
             sink,
         }))
     }
@@ -106,13 +117,46 @@ impl Driver {
                                 Err(_) => inner.conn.handle_transport_close(true, now()),
                             }
                         }
+                        Action::Send(frame) if inner.upgrade_queue.is_some() => {
+                            inner.upgrade_queue.get_or_insert_with(Vec::new).push(frame);
+                        }
                         Action::Send(frame) => {
                             let failed = inner.transport.as_ref().is_none_or(|t| t.send(&frame).is_err());
                             if failed {
                                 inner.conn.handle_transport_close(true, now());
                             }
                         }
-                        Action::Close => inner.transport = None,
+                        Action::Close => {
+                            inner.transport = None;
+                            inner.probe = None;
+                            inner.upgrade_queue = None;
+                        }
+                        Action::OpenProbe { url } => {
+                            let promoted = Rc::new(Cell::new(false));
+                            match WebSocketTransport::open(&url, self.probe_input(promoted.clone())) {
+                                Ok(probe) => inner.probe = Some((probe, promoted)),
+                                Err(_) => inner.conn.handle_probe_close(now()),
+                            }
+                        }
+                        Action::SendProbe(frame) => {
+                            if inner.probe.as_ref().is_none_or(|(p, _)| p.send(&frame).is_err()) {
+                                inner.conn.handle_probe_close(now());
+                            }
+                        }
+                        Action::CloseProbe => inner.probe = None,
+                        Action::Upgrade => match &inner.transport {
+                            Some(Transport::Polling(polling)) => {
+                                let weak = self.weak();
+                                polling.pause(Box::new(move || {
+                                    if let Some(shared) = weak.upgrade() {
+                                        Driver(shared).finish_upgrade();
+                                    }
+                                }));
+                                inner.upgrade_queue = Some(Vec::new());
+                            }
+                            // Only polling upgrades; anything else keeps its transport.
+                            _ => inner.probe = None,
+                        },
                         Action::RequestAuth => outputs.push(Output::AuthRequested),
                     }
                 }
@@ -128,6 +172,42 @@ impl Driver {
                 (self.0.sink)(self, output);
             }
         }
+    }
+
+    /// Polling has drained: send UPGRADE on the probe, make it the transport and send what queued up meanwhile.
+    fn finish_upgrade(&self) {
+        {
+            let Ok(mut inner) = self.0.inner.try_borrow_mut() else { return };
+            let Some((probe, promoted)) = inner.probe.take() else { return };
+            let mut frames = match inner.transport.take() {
+                Some(Transport::Polling(polling)) => polling.take_unsent(),
+                _ => Vec::new(),
+            };
+            frames.extend(inner.upgrade_queue.take().unwrap_or_default());
+            promoted.set(true);
+            let sent = std::iter::once("5".to_owned()).chain(frames).all(|frame| probe.send(&frame).is_ok());
+            inner.transport = Some(Transport::WebSocket(probe));
+            if !sent {
+                inner.conn.handle_transport_close(true, now());
+            }
+        }
+        self.pump();
+    }
+
+    fn probe_input(&self, promoted: Rc<Cell<bool>>) -> Rc<dyn Fn(TransportInput)> {
+        let main = self.transport_input();
+        let weak = self.weak();
+        Rc::new(move |input| {
+            if promoted.get() {
+                return main(input);
+            }
+            let Some(shared) = weak.upgrade() else { return };
+            Driver(shared).with(|conn, now| match input {
+                TransportInput::Open => conn.handle_probe_open(now),
+                TransportInput::Frame(text) => conn.handle_probe_frame(&text, now),
+                TransportInput::Binary | TransportInput::Closed { .. } => conn.handle_probe_close(now),
+            });
+        })
     }
 
     fn arm_timer(&self, inner: &mut Inner) {

@@ -20,6 +20,11 @@ struct PollState {
     sid: RefCell<Option<String>>,
     outbox: RefCell<Vec<String>>,
     posting: Cell<bool>,
+    /// A GET is in flight (during an upgrade we wait for it: the server answers it with a NOOP).
+    polling: Cell<bool>,
+    /// Upgrading: start no new request, and call this once none is in flight.
+    on_paused: RefCell<Option<Box<dyn FnOnce()>>>,
+    paused: Cell<bool>,
     closed: Cell<bool>,
     /// Cache-busting counter: some proxies cache identical GETs.
     requests: Cell<u32>,
@@ -40,6 +45,9 @@ impl PollingTransport {
             sid: RefCell::new(None),
             outbox: RefCell::new(Vec::new()),
             posting: Cell::new(false),
+            polling: Cell::new(false),
+            on_paused: RefCell::new(None),
+            paused: Cell::new(false),
             closed: Cell::new(false),
             requests: Cell::new(0),
             abort: AbortController::new()?,
@@ -51,10 +59,25 @@ impl PollingTransport {
 
     pub(crate) fn send(&self, frame: &str) -> Result<(), JsValue> {
         self.state.outbox.borrow_mut().push(frame.to_owned());
-        if !self.state.posting.get() && self.state.sid.borrow().is_some() {
+        if !self.state.posting.get() && !self.state.paused.get() && self.state.sid.borrow().is_some() {
             spawn_local(post_loop(self.state.clone()));
         }
         Ok(())
+    }
+
+    /// Stops issuing requests for an upgrade; `on_paused` runs once the GET and POST in flight have finished
+    /// (frames they bring are still delivered first).
+    pub(crate) fn pause(&self, on_paused: Box<dyn FnOnce()>) {
+        self.state.paused.set(true);
+        *self.state.on_paused.borrow_mut() = Some(on_paused);
+        // Never call back synchronously: the caller is in the middle of running the state machine's actions.
+        let state = self.state.clone();
+        spawn_local(async move { state.check_paused() });
+    }
+
+    /// Frames queued but not yet POSTed, for the transport that takes over.
+    pub(crate) fn take_unsent(&self) -> Vec<String> {
+        std::mem::take(&mut *self.state.outbox.borrow_mut())
     }
 }
 
@@ -72,6 +95,15 @@ impl PollState {
         match &*self.sid.borrow() {
             Some(sid) => format!("{}&sid={sid}&t={n}", self.base_url),
             None => format!("{}&t={n}", self.base_url),
+        }
+    }
+
+    fn check_paused(&self) {
+        if self.paused.get() && !self.polling.get() && !self.posting.get() {
+            let on_paused = self.on_paused.borrow_mut().take();
+            if let Some(on_paused) = on_paused {
+                on_paused();
+            }
         }
     }
 
@@ -103,8 +135,11 @@ async fn fetch_text(state: &PollState, method: &str, body: Option<&str>) -> Resu
 }
 
 async fn poll_loop(state: Rc<PollState>) {
-    while !state.closed.get() {
-        let payload = match fetch_text(&state, "GET", None).await {
+    while !state.closed.get() && !state.paused.get() {
+        state.polling.set(true);
+        let result = fetch_text(&state, "GET", None).await;
+        state.polling.set(false);
+        let payload = match result {
             Ok(payload) => payload,
             Err(_) => return state.fail(),
         };
@@ -126,13 +161,17 @@ async fn poll_loop(state: Rc<PollState>) {
             (state.input)(TransportInput::Frame(frame.to_owned()));
         }
     }
+    state.check_paused();
 }
 
 async fn post_loop(state: Rc<PollState>) {
     state.posting.set(true);
     loop {
+        if state.closed.get() || state.paused.get() {
+            break;
+        }
         let frames = std::mem::take(&mut *state.outbox.borrow_mut());
-        if frames.is_empty() || state.closed.get() {
+        if frames.is_empty() {
             break;
         }
         let body = join_payload(frames.iter().map(String::as_str));
@@ -142,4 +181,5 @@ async fn post_loop(state: Rc<PollState>) {
         }
     }
     state.posting.set(false);
+    state.check_paused();
 }

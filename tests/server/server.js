@@ -212,6 +212,12 @@ io.on("connection", (socket) => {
     ack?.({ connections: io.engine.clientsCount });
   });
 
+  // The Engine.IO transport the server sees for this socket (checks the polling → websocket upgrade).
+  socket.on("transport", (...raw) => {
+    const [, ack] = splitAck(raw);
+    ack?.(socket.conn.transport.name);
+  });
+
   socket.on("rooms", (...raw) => {
     const [, ack] = splitAck(raw);
     ack?.(ownRooms(socket));
