@@ -13,10 +13,12 @@ impl std::fmt::Debug for DeadlineTimer {
 }
 
 impl DeadlineTimer {
-    /// Arms the timer for `deadline` (ms since epoch), or disarms it for `None`. Re-arming for the same deadline
-    /// keeps the running timer.
+    /// Arms the timer for `deadline` (ms since epoch). A timer already armed for an earlier moment is kept: firing
+    /// early is harmless (the state machine finds nothing due and gives its next deadline), and it spares a
+    /// `clearTimeout` + `setTimeout` pair on every ack-awaiting emit.
     pub(crate) fn arm(&mut self, deadline: Option<f64>, now: f64, on_fire: impl FnOnce() + 'static) {
-        if self.armed.as_ref().map(|(at, _)| *at) == deadline {
+        let armed = self.armed.as_ref().map(|(at, _)| *at);
+        if armed.is_some_and(|at| deadline.is_none_or(|d| d >= at)) {
             return;
         }
         self.armed = deadline.map(|at| {
