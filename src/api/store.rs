@@ -28,6 +28,21 @@ struct Views {
     typing: HashMap<String, (u64, Array)>,
     /// The inbox list; dropped on any change.
     inbox: Option<Array>,
+    /// One frozen empty array for every empty room and empty typing list: stable for React, and asking about a
+    /// room caches nothing until it has content.
+    empty: Option<Array>,
+}
+
+impl Views {
+    fn empty(&mut self) -> Array {
+        self.empty
+            .get_or_insert_with(|| {
+                let array = Array::new();
+                Object::freeze(&array);
+                array
+            })
+            .clone()
+    }
 }
 
 /// A room's last snapshot: the JS array, and for each position the message revision its object was built from.
@@ -401,6 +416,9 @@ impl StoreHandle {
             }
         }
         let view = views.snapshots.remove(room_id);
+        if store.message_count(room_id) == 0 {
+            return views.empty();
+        }
         // One pass over the room (walking the B-tree dominates the cost of a snapshot).
         let messages: Vec<&Message> = store.messages(room_id).collect();
         let revs: Vec<u64> = messages.iter().map(|m| m.rev).collect();
