@@ -562,7 +562,7 @@ Variants: **ours** = inbox-realtime (wasm + JS face), store attached to the clie
 60 s text/user match); **B2** = socket.io-client + a careful JS store (Map by id, binary insertion, FIFO of optimistic
 sends, client_id map, cached snapshot); **B0** = socket.io-client with a counting listener; **floor** = bare browser
 WebSocket to a plain \`ws\` server (echo for round trips; for ingest it sends the same Socket.IO frames and the page only
-counts them). socket.io-client runs with \`transports: ['websocket']\` (its fastest setting; ours has no polling).
+counts them). socket.io-client runs with \`transports: ['websocket']\` (its fastest setting; ours also starts on WebSocket).
 
 Cells: median over trials (min–max). Ratios: median of per-trial ratios ours/x (trials are paired: each trial runs every
 variant, in a rotating order); < 1 means ours is smaller/faster. Every trial checks its result (exact message ids,
