@@ -189,8 +189,8 @@ impl Shared {
     }
 
     /// Calls the app's `resync(roomId, sinceMs)` and merges what it returns (an array of messages, or
-    /// `{messages, has_more}`) with dedup. `sinceMs` is the timestamp of the newest message the server had sent when
-    /// the connection came back (0 if none), so an overlap is possible and harmless.
+    /// `{messages, has_more}`) with dedup. `sinceMs` (see [`resync_start`]) is taken when the connection came back;
+    /// an overlap is possible and harmless.
     fn resync(self: &Rc<Self>, room: &str) {
         let Some(resync) = self.resync.borrow().clone() else { return };
         let since = self.resync_since.borrow_mut().remove(room).unwrap_or(0.0);
@@ -228,10 +228,23 @@ impl Shared {
     }
 }
 
-/// Timestamp of the newest message the server sent in `room` (0 if none). An unechoed optimistic send does not
-/// count: it carries our local clock.
-fn newest_from_server(store: &MessageStore, room: &str) -> f64 {
-    store.messages(room).rev().find(|m| m.client_id.as_deref() != Some(m.id.as_str())).map_or(0.0, |m| m.timestamp)
+/// How far back a resync reaches for status ticks missed during an outage.
+const UNSETTLED_LOOKBACK_MS: f64 = 24.0 * 3_600_000.0;
+
+/// Where a resync of `room` starts: the newest message the server sent (0 if none) — an unechoed optimistic send
+/// does not count, it carries our local clock — or earlier, at the oldest of our recent sent messages not yet
+/// `read`, so that delivered/read ticks emitted while we were away come back with the history page.
+fn resync_start(store: &MessageStore, room: &str) -> f64 {
+    use crate::store::{Direction, Status};
+    let from_server = |m: &&Message| m.client_id.as_deref() != Some(m.id.as_str());
+    let newest = store.messages(room).rev().find(from_server).map_or(0.0, |m| m.timestamp);
+    store
+        .messages(room)
+        .filter(from_server)
+        .filter(|m| m.direction == Direction::Outgoing && matches!(m.status, Status::Sent | Status::Delivered))
+        .map(|m| m.timestamp)
+        .find(|ts| *ts >= newest - UNSETTLED_LOOKBACK_MS)
+        .map_or(newest, |oldest| oldest.min(newest))
 }
 
 fn call_all(targets: &[Function], arg: &JsValue) {
@@ -292,7 +305,7 @@ impl StoreHandle {
                         *shared.resync_since.borrow_mut() = store
                             .room_ids()
                             .into_iter()
-                            .map(|room| (room.to_owned(), newest_from_server(&store, room)))
+                            .map(|room| (room.to_owned(), resync_start(&store, room)))
                             .collect();
                     }
                 }
