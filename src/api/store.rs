@@ -481,7 +481,12 @@ impl StoreHandle {
                 return array.clone();
             }
         }
-        let array: Array = store.typing(room_id).into_iter().map(|u| JsValue::from(u.name.unwrap_or(u.id))).collect();
+        let users = store.typing(room_id);
+        if users.is_empty() {
+            views.typing.remove(room_id);
+            return views.empty();
+        }
+        let array: Array = users.into_iter().map(|u| JsValue::from(u.name.unwrap_or(u.id))).collect();
         views.typing.insert(room_id.to_owned(), (version, array.clone()));
         array
     }
