@@ -3,6 +3,7 @@
 
 use inbox_realtime::connection::{
     AckError, Action, Backoff, Config, Connection, ConnectionError, DisconnectReason, EmitError, Event, Status,
+    TransportKind,
 };
 use serde_json::{json, Map, Value};
 
@@ -18,6 +19,8 @@ struct Harness {
     closes: usize,
     auth_requests: usize,
     probe_actions: Vec<Action>,
+    /// The transport of every `Open`, in order.
+    opened: Vec<TransportKind>,
 }
 
 impl Harness {
@@ -31,13 +34,17 @@ impl Harness {
             closes: 0,
             auth_requests: 0,
             probe_actions: vec![],
+            opened: vec![],
         }
     }
 
     fn drain(&mut self) {
         while let Some(action) = self.conn.poll_action() {
             match action {
-                Action::Open { .. } => self.opens += 1,
+                Action::Open { transport, .. } => {
+                    self.opens += 1;
+                    self.opened.push(transport);
+                }
                 Action::Close => self.closes += 1,
                 Action::Send(frame) => self.sent.push(frame),
                 Action::RequestAuth => self.auth_requests += 1,
@@ -523,29 +530,25 @@ fn offline_reports_at_once_and_online_retries_at_once() {
 
 #[test]
 fn falls_back_to_polling_when_websocket_cannot_even_open() {
-    use inbox_realtime::connection::TransportKind;
     let mut h = Harness::new(config());
-    assert_eq!(h.conn.transport(), TransportKind::WebSocket);
     h.conn.connect(0.0);
     h.drain();
     // The WebSocket handshake is refused (a proxy blocking upgrades): no Engine.IO OPEN ever arrived.
     h.conn.handle_transport_close(true, h.now);
     h.drain();
-    assert_eq!(h.conn.transport(), TransportKind::Polling);
     h.advance(2_000.0);
-    let mut conn = Connection::new(config(), 1);
-    conn.connect(0.0);
-    assert!(matches!(conn.poll_action(), Some(Action::Open { transport: TransportKind::WebSocket, .. })));
+    assert_eq!(h.opened, vec![TransportKind::WebSocket, TransportKind::Polling], "the retry opens polling");
     // Once connected over a transport, a later drop does not switch it.
     let mut h = Harness::new(config());
     h.connect_fully("s1");
     h.conn.handle_transport_close(false, h.now);
-    assert_eq!(h.conn.transport(), TransportKind::WebSocket);
+    h.drain();
+    h.advance(2_000.0);
+    assert_eq!(h.opened, vec![TransportKind::WebSocket, TransportKind::WebSocket]);
 }
 
 #[test]
 fn polling_only_opens_the_polling_endpoint() {
-    use inbox_realtime::connection::TransportKind;
     let mut conn = Connection::new(Config { transports: vec![TransportKind::Polling], ..config() }, 1);
     conn.connect(0.0);
     assert_eq!(
@@ -559,7 +562,6 @@ fn polling_only_opens_the_polling_endpoint() {
 
 #[test]
 fn upgrades_from_polling_to_websocket_with_a_probe() {
-    use inbox_realtime::connection::TransportKind;
     let polling_first = Config { transports: vec![TransportKind::Polling, TransportKind::WebSocket], ..config() };
     let open =
         r#"0{"sid":"eio9","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
@@ -608,7 +610,6 @@ fn upgrades_from_polling_to_websocket_with_a_probe() {
 
 #[test]
 fn a_probe_that_never_answers_times_out() {
-    use inbox_realtime::connection::TransportKind;
     let mut h = Harness::new(Config { transports: vec![TransportKind::Polling, TransportKind::WebSocket], ..config() });
     h.conn.connect(0.0);
     h.drain();

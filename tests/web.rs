@@ -139,7 +139,7 @@ async fn receives_only_joined_rooms_and_stops_after_leaving() {
     let (agent, rec) = connected(None).await;
     let (sender, _sender_rec) = connected(None).await;
     agent.join_room("web-room-a");
-    wait_for("join", || rec.count("room_msg") == 0).await;
+    // The server answers in order: when it lists the room, the join was processed.
     assert_eq!(rooms_of(&agent).await, vec!["web-room-a"]);
     let broadcast = |room: &str, text: &str| {
         let payload = options(&[("room", room.into()), ("event", "room_msg".into()), ("payload", text.into())]);

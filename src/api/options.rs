@@ -27,8 +27,9 @@ pub(crate) fn config_from_js(url: &str, options: &JsValue) -> Config {
     if let Some(on) = get(options, "reconnection").and_then(|v| v.as_bool()) {
         config.reconnection = on;
     }
-    if let Some(n) = number(options, "reconnectionAttempts") {
-        config.reconnection_attempts = if n.is_infinite() || n >= u32::MAX as f64 { None } else { Some(n as u32) };
+    // socket.io-client's own default is `Infinity`, which `number` (finite values only) would drop.
+    if let Some(n) = get(options, "reconnectionAttempts").and_then(|v| v.as_f64()).filter(|n| *n >= 0.0) {
+        config.reconnection_attempts = if n >= u32::MAX as f64 { None } else { Some(n as u32) };
     }
     if let Some(ms) = number(options, "reconnectionDelay") {
         config.reconnection_delay_ms = ms;

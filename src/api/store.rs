@@ -52,13 +52,32 @@ struct RoomView {
     revs: Vec<u64>,
 }
 
+/// What a listener listens to.
+#[derive(PartialEq)]
+enum Topic {
+    /// Changes of one room, or of every room for `"*"`.
+    Room(String),
+    SendFailed,
+    Error,
+}
+
 #[derive(Default)]
 struct Subscribers {
     next_id: u32,
-    /// (id, room or "*", callback).
-    rooms: Vec<(u32, String, Function)>,
-    send_failed: Vec<(u32, Function)>,
-    errors: Vec<(u32, Function)>,
+    listeners: Vec<(u32, Topic, Function)>,
+}
+
+impl Subscribers {
+    fn add(&mut self, topic: Topic, listener: Function) -> u32 {
+        self.next_id += 1;
+        self.listeners.push((self.next_id, topic, listener));
+        self.next_id
+    }
+
+    /// A copy of the matching callbacks: a listener may (un)subscribe while they are called.
+    fn matching(&self, wanted: impl Fn(&Topic) -> bool) -> Vec<Function> {
+        self.listeners.iter().filter(|(_, topic, _)| wanted(topic)).map(|(_, _, f)| f.clone()).collect()
+    }
 }
 
 struct Shared {
@@ -168,14 +187,7 @@ impl Shared {
             }
         }
         for room in rooms {
-            let targets: Vec<Function> = self
-                .subscribers
-                .borrow()
-                .rooms
-                .iter()
-                .filter(|(_, r, _)| *r == room || r == "*")
-                .map(|(_, _, f)| f.clone())
-                .collect();
+            let targets = self.subscribers.borrow().matching(|t| matches!(t, Topic::Room(r) if *r == room || r == "*"));
             call_all(&targets, &room.into());
         }
         for (room_id, client_id, reason) in failures {
@@ -183,7 +195,7 @@ impl Shared {
             set(&info, "room_id", &room_id.into());
             set(&info, "client_id", &client_id.into());
             set(&info, "reason", &reason.into());
-            let targets: Vec<Function> = self.subscribers.borrow().send_failed.iter().map(|(_, f)| f.clone()).collect();
+            let targets = self.subscribers.borrow().matching(|t| *t == Topic::SendFailed);
             call_all(&targets, &info.into());
         }
     }
@@ -223,7 +235,7 @@ impl Shared {
     }
 
     fn report(&self, error: JsValue) {
-        let targets: Vec<Function> = self.subscribers.borrow().errors.iter().map(|(_, f)| f.clone()).collect();
+        let targets = self.subscribers.borrow().matching(|t| *t == Topic::Error);
         call_all(&targets, &error);
     }
 }
@@ -527,49 +539,34 @@ impl StoreHandle {
     /// Calls `listener(roomId)` after every change of `roomId` (or of any room for `"*"`). Returns an id for
     /// `unsubscribe`.
     pub fn subscribe(&self, room_id: &str, listener: Function) -> u32 {
-        let mut subs = self.shared.subscribers.borrow_mut();
-        subs.next_id += 1;
-        let id = subs.next_id;
-        subs.rooms.push((id, room_id.to_owned(), listener));
-        id
+        self.shared.subscribers.borrow_mut().add(Topic::Room(room_id.to_owned()), listener)
     }
 
     /// Calls `listener({room_id, client_id, reason})` when an optimistic send fails (REST error or no confirmation
     /// within `pendingTimeoutMs`).
     #[wasm_bindgen(js_name = onSendFailed)]
     pub fn on_send_failed(&self, listener: Function) -> u32 {
-        let mut subs = self.shared.subscribers.borrow_mut();
-        subs.next_id += 1;
-        let id = subs.next_id;
-        subs.send_failed.push((id, listener));
-        id
+        self.shared.subscribers.borrow_mut().add(Topic::SendFailed, listener)
     }
 
     /// Calls `listener(error)` when an event from the attached client is rejected (the store stays unchanged).
     #[wasm_bindgen(js_name = onError)]
     pub fn on_error(&self, listener: Function) -> u32 {
-        let mut subs = self.shared.subscribers.borrow_mut();
-        subs.next_id += 1;
-        let id = subs.next_id;
-        subs.errors.push((id, listener));
-        id
+        self.shared.subscribers.borrow_mut().add(Topic::Error, listener)
     }
 
     /// Removes a listener added by `subscribe`, `onSendFailed` or `onError`.
     pub fn unsubscribe(&self, id: u32) -> bool {
-        let mut subs = self.shared.subscribers.borrow_mut();
-        let before = subs.rooms.len() + subs.send_failed.len() + subs.errors.len();
-        subs.rooms.retain(|(i, _, _)| *i != id);
-        subs.send_failed.retain(|(i, _)| *i != id);
-        subs.errors.retain(|(i, _)| *i != id);
-        before != subs.rooms.len() + subs.send_failed.len() + subs.errors.len()
+        let listeners = &mut self.shared.subscribers.borrow_mut().listeners;
+        let before = listeners.len();
+        listeners.retain(|(i, _, _)| *i != id);
+        before != listeners.len()
     }
 
     /// Number of listeners (leak checks in tests).
     #[wasm_bindgen(getter, js_name = listenerCount)]
     pub fn listener_count(&self) -> usize {
-        let subs = self.shared.subscribers.borrow();
-        subs.rooms.len() + subs.send_failed.len() + subs.errors.len()
+        self.shared.subscribers.borrow().listeners.len()
     }
 }
 

@@ -512,7 +512,7 @@ impl Connection {
                 if self.phase != Phase::Connected && !joining {
                     return self.report(ConnectionError::Unexpected("EVENT"));
                 }
-                if self.pid.is_some() || joining {
+                if self.pid.is_some() {
                     // With state recovery on, the server appends the event's offset as the last argument.
                     if let Some(Value::String(offset)) = args.last() {
                         self.last_offset = Some(offset.clone());
@@ -573,23 +573,11 @@ impl Connection {
     }
 
     fn rejoin_rooms(&mut self, now: f64) {
-        if self.rooms.is_empty() {
-            return;
-        }
         // With acks, so `RoomsRejoined` means the server has us in the rooms again: a resync fetched after it
         // cannot miss a message published between the fetch and the join.
         for room in self.rooms.clone() {
-            let id = self.next_ack_id;
-            self.next_ack_id += 1;
-            if self
-                .send_event(
-                    "join_room",
-                    vec![Value::String(room.clone())],
-                    Some((id, now + REJOIN_ACK_TIMEOUT_MS)),
-                    now,
-                )
-                .is_ok()
-            {
+            let joined = vec![Value::String(room.clone())];
+            if let Ok(id) = self.emit_with_ack("join_room", joined, Some(REJOIN_ACK_TIMEOUT_MS), now) {
                 self.rejoining.insert(id, room);
             }
         }
