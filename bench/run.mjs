@@ -336,12 +336,14 @@ async function measureIngest(page, kind) {
   addSection(
     e2e
       ? 'End-to-end ingest, µs/event: server emits N `new_message` into one room (10 % confirm optimistic sends) → store holds all, subscribers notified'
-      : 'Store-only ingest, µs/event: the same events fed straight into the store (no network)',
+      : 'Store-only ingest, µs/event: the same events fed straight into the store (no network); floor = `JSON.stringify` + the text into a no-op wasm export',
   );
   let b1Skip = null;
   for (const n of INGEST_SIZES) {
-    let variants = e2e ? ['ours', 'b1', 'b2', 'b0', 'floor'] : ['ours', 'b1', 'b2'];
-    const notes = e2e ? {} : { b0: 'n/a', floor: 'n/a' };
+    // Store-only "floor": JSON.stringify + the text handed to a no-op wasm export (no store work); e2e adds
+    // "wasmfloor": the bare WebSocket with each frame handed to that export. Both are what any wasm client pays.
+    let variants = e2e ? ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor'] : ['ours', 'b1', 'b2', 'floor'];
+    const notes = e2e ? {} : { b0: 'n/a' };
     if (b1Skip && n === 100_000) {
       variants = variants.filter((v) => v !== 'b1');
       notes.b1 = b1Skip;
@@ -351,7 +353,13 @@ async function measureIngest(page, kind) {
       page.evaluate(([fn, v, n]) => window.bench[fn](v, n), [e2e ? 'e2e' : 'storeOnly', v, n]),
     );
     const perEvent = Object.fromEntries(Object.entries(pick(res, 'ms')).map(([v, xs]) => [v, xs.map((x) => (x * 1000) / n)]));
-    addRow(`${(n / 1000).toFixed(0)}k events${trials !== TRIALS ? ` (${trials} trial${trials > 1 ? 's' : ''})` : ''}`, perEvent, { notes });
+    const { wasmfloor, ...shown } = perEvent;
+    addRow(`${(n / 1000).toFixed(0)}k events${trials !== TRIALS ? ` (${trials} trial${trials > 1 ? 's' : ''})` : ''}`, shown, { notes });
+    if (wasmfloor) {
+      addRow(`  ${(n / 1000).toFixed(0)}k, floor column = bare WebSocket + each frame's text into wasm (no work)`, { ours: perEvent.ours, floor: wasmfloor }, {
+        notes: { b1: '', b2: '', b0: '' },
+      });
+    }
     if (n === 10_000 && res.b1) {
       // B1 is quadratic (array copy + scans per event): predict 100k from 10k and skip it if over the limit.
       const ms10k = median(res.b1.map((r) => r.ms));
@@ -436,11 +444,15 @@ function topSelf(profile, limit = 20) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   let total = 0;
+  let idle = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const node = byId.get(profile.samples[i]);
     const dt = profile.timeDeltas[i] ?? 0;
     const cf = node.callFrame;
-    if (cf.functionName === '(idle)') continue;
+    if (cf.functionName === '(idle)') {
+      idle += dt;
+      continue;
+    }
     const file = cf.url ? cf.url.split('/').pop() : '';
     const key = `${cf.functionName || '(anonymous)'}${file ? ` ${file}` : ''}`;
     self.set(key, (self.get(key) ?? 0) + dt);
@@ -448,6 +460,7 @@ function topSelf(profile, limit = 20) {
   }
   return {
     totalMs: total / 1000,
+    idleMs: idle / 1000,
     top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([k, us]) => ({ fn: k, ms: us / 1000, pct: (100 * us) / total })),
   };
 }
@@ -464,6 +477,9 @@ async function runProfiles(browser, base, ports) {
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
   const cases = [
     ['e2e ingest 10k', () => page.evaluate(() => window.bench.e2e('ours', 10_000))],
+    // The same run for socket.io-client alone and the bare WebSocket: what the browser itself spends per message.
+    ['e2e ingest 10k, B0', () => page.evaluate(() => window.bench.e2e('b0', 10_000))],
+    ['e2e ingest 10k, floor', () => page.evaluate(() => window.bench.e2e('floor', 10_000))],
     ['store-only ingest 10k', () => page.evaluate(() => window.bench.storeOnly('ours', 10_000))],
     ['snapshot after 1 event, 10k room', () => page.evaluate(() => window.bench.reactCost('ours', 10_000, 100))],
     ['rtt ack', () => page.evaluate(() => window.bench.rtt('ours', 'ack', 1000))],
@@ -518,8 +534,8 @@ async function main() {
     log('page', JSON.stringify(info));
 
     // Warm-up (discarded): every code path once.
-    for (const v of ['ours', 'b1', 'b2', 'b0', 'floor']) await page.evaluate((v) => window.bench.e2e(v, 1000), v);
-    for (const v of ['ours', 'b1', 'b2']) await page.evaluate((v) => window.bench.storeOnly(v, 1000), v);
+    for (const v of ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor']) await page.evaluate((v) => window.bench.e2e(v, 1000), v);
+    for (const v of ['ours', 'b1', 'b2', 'floor']) await page.evaluate((v) => window.bench.storeOnly(v, 1000), v);
 
     const step = async (name, fn) => {
       if (!want(name)) return;
@@ -579,7 +595,7 @@ a failed check fails the run. Sources: \`bench/\` (\`run.mjs\` runner, \`server.
   log(`wrote ${path.relative(ROOT, OUT)}`);
   if (profiles) {
     for (const p of profiles) {
-      console.log(`\nProfile (ours): ${p.name} — ${p.totalMs.toFixed(0)} ms sampled${p.result?.error ? ` [error: ${p.result.error}]` : ''}`);
+      console.log(`\nProfile: ${p.name} — ${p.totalMs.toFixed(0)} ms busy, ${p.idleMs.toFixed(0)} ms idle${p.result?.error ? ` [error: ${p.result.error}]` : ''}`);
       for (const t of p.top) console.log(`  ${t.pct.toFixed(1).padStart(5)} %  ${t.ms.toFixed(1).padStart(8)} ms  ${t.fn}`);
     }
     fs.writeFileSync(path.join(BUILD, 'profiles.json'), JSON.stringify(profiles, null, 1));

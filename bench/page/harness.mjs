@@ -1,7 +1,7 @@
 // In-page side of the benchmark: every variant, every measure. Bundled by esbuild into bench/.build/harness.js;
 // the runner (bench/run.mjs) drives it through page.evaluate(window.bench.<measure>(...)).
 import { init, SocketClient, MessageStore } from '../../pkg/dist/index.js';
-import glueInit from '../../pkg/wasm/inbox_realtime.js';
+import glueInit, { boundaryProbe } from '../../pkg/wasm/inbox_realtime.js';
 import { io } from 'socket.io-client';
 import { HooksPortStore } from '../stores/b1-hooks-port.mjs';
 import { JsMessageStore } from '../stores/b2-js-store.mjs';
@@ -93,9 +93,13 @@ function checkStore(variant, store, room, n, base, cids) {
  */
 async function e2e(variant, n) {
   const room = freshRoom(`e2e-${variant}`);
-  if (variant === 'floor') {
+  if (variant === 'floor' || variant === 'wasmfloor') {
+    // wasmfloor: the same bare WebSocket, each frame's text handed to a no-op wasm export — the least any wasm
+    // client pays per message (MessageEvent.data + the string copied into wasm memory).
+    const toWasm = variant === 'wasmfloor';
     const ws = await connectFloor();
     let count = 0;
+    let bytes = 0;
     let t1 = 0;
     let onPrepared;
     const prepared = new Promise((resolve) => (onPrepared = resolve));
@@ -105,7 +109,10 @@ async function e2e(variant, n) {
           t1 = now();
           resolve();
         } else if (e.data === '{"op":"prepared"}') onPrepared();
-        else count++;
+        else {
+          count++;
+          if (toWasm) bytes += boundaryProbe(e.data);
+        }
       };
     });
     const cids = optimisticSends(n).map((_, k) => `floor-${k}`);
@@ -116,7 +123,8 @@ async function e2e(variant, n) {
     ws.send('{"op":"go"}');
     await withTimeout(done, 300_000, 'floor e2e');
     ws.close();
-    return { ms: t1 - t0, error: count === n ? null : `floor received ${count} of ${n}` };
+    const error = count !== n ? `floor received ${count} of ${n}` : toWasm && bytes === 0 ? 'no bytes reached wasm' : null;
+    return { ms: t1 - t0, error };
   }
 
   const store = makeStore(variant);
@@ -171,6 +179,7 @@ async function e2e(variant, n) {
 
 /** Store-only ingest: the same sequence fed straight into the store in the page, no network. */
 async function storeOnly(variant, n) {
+  if (variant === 'floor') return boundaryFloor(n);
   const room = freshRoom(`mem-${variant}`);
   const store = makeStore(variant);
   let notified = 0;
@@ -188,6 +197,21 @@ async function storeOnly(variant, n) {
   if (!error && notified !== n) error = `${notified} notifications for ${n} events`;
   if (variant === 'ours') store.destroy();
   return { ms, error };
+}
+
+/**
+ * The floor under any wasm store fed JS objects: each event serialised (`JSON.stringify`) and the text handed to a
+ * no-op wasm export. No store work at all.
+ */
+function boundaryFloor(n) {
+  const cids = optimisticSends(n).map((_, k) => `floor-${k}`);
+  const events = makeEvents(freshRoom('floor'), n, Date.now(), cids);
+  collect();
+  let bytes = 0;
+  const t0 = now();
+  for (let i = 0; i < events.length; i++) bytes += boundaryProbe(JSON.stringify(events[i]));
+  const ms = now() - t0;
+  return { ms, error: bytes > 0 ? null : 'no bytes reached wasm' };
 }
 
 function percentile(sorted, p) {

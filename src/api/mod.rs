@@ -4,6 +4,7 @@ mod client;
 mod error;
 mod json;
 mod options;
+mod probe;
 mod store;
 
 pub use client::SocketClient;
