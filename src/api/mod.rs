@@ -8,6 +8,7 @@ mod probe;
 mod store;
 
 pub use client::SocketClient;
+pub use probe::boundary_probe;
 pub use store::StoreHandle;
 
 use wasm_bindgen::prelude::*;
