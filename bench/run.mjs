@@ -301,7 +301,14 @@ async function measureCold(browser, base, ports) {
       await page.waitForFunction(() => typeof window.__connectedAt === 'number', null, { timeout: 15_000 });
       return await page.evaluate(() => {
         const nav = performance.getEntriesByType('navigation')[0];
-        return { ms: window.__connectedAt, afterHtml: window.__connectedAt - nav.responseEnd, error: null };
+        return {
+          ms: window.__connectedAt,
+          afterHtml: window.__connectedAt - nav.responseEnd,
+          toScript: window.__scriptAt - nav.responseEnd,
+          toReady: window.__readyAt - window.__scriptAt,
+          toConnect: window.__connectedAt - window.__readyAt,
+          error: null,
+        };
       });
     } catch (e) {
       return { error: String(e.message ?? e) };
@@ -313,6 +320,9 @@ async function measureCold(browser, base, ports) {
   addSection('Cold start, ms: new browser context per trial, no cache (floor = bare WebSocket open)');
   addRow('navigation start → first `connect`', pick(res, 'ms'), { notes: { b1: '≈ B2 (same client)' } });
   addRow('HTML received → first `connect` (scripts, wasm, handshake)', pick(res, 'afterHtml'), { notes: { b1: '≈ B2 (same client)' } });
+  addRow('  of which HTML received → script running', pick(res, 'toScript'), { notes: { b1: '≈ B2 (same client)' } });
+  addRow('  of which script running → wasm ready (ours: `init()`; others: 0)', pick(res, 'toReady'), { notes: { b1: '≈ B2 (same client)' } });
+  addRow('  of which ready → first `connect` (WebSocket + handshake)', pick(res, 'toConnect'), { notes: { b1: '≈ B2 (same client)' } });
 }
 
 const pick = (res, key) => Object.fromEntries(Object.entries(res).map(([v, rs]) => [v, rs.map((r) => (r && !r.error ? r[key] : NaN))]));
