@@ -493,6 +493,8 @@ async function runProfiles(browser, base, ports) {
     ['store-only ingest 10k', () => page.evaluate(() => window.bench.storeOnly('ours', 10_000))],
     ['snapshot after 1 event, 10k room', () => page.evaluate(() => window.bench.reactCost('ours', 10_000, 100))],
     ['rtt ack', () => page.evaluate(() => window.bench.rtt('ours', 'ack', 1000))],
+    ['rtt ack, B0', () => page.evaluate(() => window.bench.rtt('b0', 'ack', 1000))],
+    ['rtt, floor', () => page.evaluate(() => window.bench.rtt('floor', 'ack', 1000))],
   ];
   const out = [];
   for (const [name, run] of cases) {
