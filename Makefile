@@ -1,5 +1,5 @@
 # The two commands of the README. Everything else lives in scripts/.
-.PHONY: demo test bench
+.PHONY: demo test bench size
 
 demo:   ## build the package and the example page, start the dev server, open http://127.0.0.1:8080
 	bash scripts/demo.sh
@@ -9,3 +9,6 @@ bench:  ## head-to-head benchmark vs socket.io-client (+ hooks ports) in headles
 
 test:   ## every test: lints, native, browser (wasm in Chromium vs real socket.io), JS, e2e
 	bash scripts/test.sh
+
+size:   ## where the wasm's bytes go (twiggy, grouped by crate)
+	bash scripts/wasm-size.sh
