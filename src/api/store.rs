@@ -2,8 +2,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+use crate::json::Value;
 use js_sys::{Array, Function, Object, Reflect};
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use super::client::{Hooks, SocketClient, TapEvent};

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::error::StoreError;
 use super::events::{EventQueue, StoreEvent};

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::error::StoreError;
 use super::fields::{id_field, id_value, lookup, object};
@@ -43,7 +43,7 @@ pub(crate) fn parse_typing(v: &Value, max_id: usize) -> Result<TypingEvent, Stor
     Ok(TypingEvent { room_id, user, is_typing })
 }
 
-fn user_object(u: &Map<String, Value>, max_id: usize) -> Result<TypingUser, StoreError> {
+fn user_object(u: &Map, max_id: usize) -> Result<TypingUser, StoreError> {
     let id = id_field(u, &["id", "user_id", "userId"], "user", max_id)?;
     let name = id_field(u, &["name"], "user", max_id)?;
     match (id, name) {
