@@ -9,7 +9,7 @@ mod parse;
 mod value;
 mod write;
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // proptest is a native-only dev-dependency
 mod tests;
 
 pub use number::Number;

@@ -209,9 +209,10 @@ fn parse_int(text: &str) -> Option<Int> {
 }
 
 /// Parses a decimal `-?digits[.digits][(e|E)[+-]digits]` (leading `.5` and trailing `5.` accepted, at least one
-/// digit required) into the nearest `f64` when it has at most 19 significant digits and an exponent within ±22
-/// of them fitting 2^53 exactly (the common case), and a value within a few ULPs otherwise. No float text
-/// formatting or the standard library's float parser is involved.
+/// digit required) into an `f64`. Digits past the 19th are dropped; the rest is rounded correctly: exactly by
+/// the classic fast path (mantissa ≤ 2^53, |exponent| ≤ 22), otherwise through a 128-bit power of ten, which
+/// can only misround a decimal lying within ~2^-100 of a halfway point. Keeps the standard library's float
+/// parser (and its tables) out of the wasm.
 pub(crate) fn parse_decimal(s: &str) -> Option<f64> {
     let b = s.as_bytes();
     let mut i = 0;
@@ -276,7 +277,8 @@ pub(crate) fn parse_decimal(s: &str) -> Option<f64> {
     Some(if neg { -x } else { x })
 }
 
-/// `mant × 10^exp` as `f64`: exact (one rounding) on the fast path, a few ULPs off otherwise.
+/// `mant × 10^exp` as `f64`: exact (one rounding) on the fast path; otherwise through a 64-bit-mantissa power of
+/// ten, which is correctly rounded except within a small fraction of an ULP of a halfway case.
 fn scale(mant: u64, exp: i64) -> f64 {
     if mant == 0 {
         return 0.0;
@@ -285,43 +287,99 @@ fn scale(mant: u64, exp: i64) -> f64 {
         let m = mant as f64;
         return if exp >= 0 { m * POW10[exp as usize] } else { m / POW10[(-exp) as usize] };
     }
-    let mut x = mant as f64;
-    let mut e = exp;
-    while e > 0 {
-        let k = e.min(308);
-        x *= pow10(k);
-        e -= k;
-        if x.is_infinite() {
-            return x;
-        }
-    }
-    while e < 0 {
-        let k = (-e).min(308);
-        x /= pow10(k);
-        e += k;
-        if x == 0.0 {
-            return x;
-        }
-    }
-    x
+    scale_bin(mant, 0, exp)
 }
 
-/// 10^k for 0 ≤ k ≤ 308, exact for k ≤ 22, otherwise by squaring (within a few ULPs).
-fn pow10(k: i64) -> f64 {
-    if k <= 22 {
-        return POW10[k as usize];
+/// `x × 10^e` for a finite `x > 0`.
+fn mul_pow10(x: f64, e: i64) -> f64 {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let frac = bits & ((1 << 52) - 1);
+    if biased == 0 {
+        scale_bin(frac, -1074, e) // subnormal
+    } else {
+        scale_bin(frac | (1 << 52), biased - 1075, e)
     }
-    let mut result = 1.0;
-    let mut base = 10.0f64;
-    let mut n = k;
-    while n > 0 {
-        if n & 1 == 1 {
-            result *= base;
-        }
-        base *= base;
-        n >>= 1;
+}
+
+/// `mant × 2^bin × 10^exp10` as `f64` (`mant > 0`).
+fn scale_bin(mant: u64, bin: i64, exp10: i64) -> f64 {
+    let (pm, pb) = pow10_ext(exp10.clamp(-800, 800));
+    let lz = mant.leading_zeros();
+    let (hi, lo) = mul_192(pm, mant << lz);
+    let lz2 = hi.leading_zeros();
+    let hi = if lz2 == 0 { hi } else { (hi << lz2) | u128::from(lo >> (64 - lz2)) };
+    // Top 64 bits, with a sticky bit for what is below so the conversion rounds correctly.
+    let top = (hi >> 64) as u64 | u64::from(hi as u64 != 0 || lo << lz2 != 0);
+    // value = top × 2^e, top ∈ [2^63, 2^64)
+    let e = 128 - i64::from(lz2) + pb - i64::from(lz) + bin;
+    if e + 63 < -1022 {
+        return subnormal(top, e);
     }
-    result
+    ldexp(top as f64, e)
+}
+
+/// `m × p` as a 192-bit number `(high 128 bits, low 64 bits)`.
+fn mul_192(m: u128, p: u64) -> (u128, u64) {
+    let hi = (m >> 64) * u128::from(p);
+    let lo = (m & u128::from(u64::MAX)) * u128::from(p);
+    (hi + (lo >> 64), lo as u64)
+}
+
+/// 10^e as `(m, b)` with `10^e ≈ m × 2^b`, `m` normalised (top bit set); relative error below 2^-120.
+fn pow10_ext(e: i64) -> (u128, i64) {
+    let (mut m, mut b) = (1u128 << 127, -127i64);
+    let mut k = e;
+    while k > 0 {
+        let step = k.min(19);
+        let (hi, lo) = mul_192(m, 10u64.pow(step as u32));
+        let lz = hi.leading_zeros();
+        m = if lz == 0 { hi } else { (hi << lz) | u128::from(lo >> (64 - lz)) };
+        b += 64 - i64::from(lz);
+        k -= step;
+    }
+    while k < 0 {
+        let step = (-k).min(19);
+        let p = u128::from(10u64.pow(step as u32));
+        let (q_hi, r) = (m / p, m % p);
+        let q_lo = ((r << 64) / p) as u64;
+        let lz = q_hi.leading_zeros();
+        m = if lz == 0 { q_hi } else { (q_hi << lz) | u128::from(q_lo >> (64 - lz)) };
+        b -= i64::from(lz);
+        k += step;
+    }
+    (m, b)
+}
+
+/// `top × 2^e` below the normal range, rounded once (half to even) to a multiple of 2^-1074.
+fn subnormal(top: u64, e: i64) -> f64 {
+    let shift = -(e + 1074); // > 0 here
+    if shift > 64 {
+        return 0.0;
+    }
+    let (q, rem, half) = if shift == 64 {
+        (0, u128::from(top), 1u128 << 63)
+    } else {
+        (top >> shift, u128::from(top & ((1u64 << shift) - 1)), 1u128 << (shift - 1))
+    };
+    let n = if rem > half || (rem == half && q & 1 == 1) { q + 1 } else { q };
+    f64::from_bits(n) // n ≤ 2^52: the subnormal n × 2^-1074 (or the smallest normal)
+}
+
+/// `f × 2^b` for `f ∈ [2^63, 2^64]` and a normal (or infinite) result.
+fn ldexp(f: f64, b: i64) -> f64 {
+    let x = f * pow2(-63); // ∈ [1, 2], exact
+    let e = b + 63;
+    if e > 1023 {
+        f64::INFINITY
+    } else {
+        x * pow2(e) // callers send results below the normal range to `subnormal`
+    }
+}
+
+/// 2^b for -1022 ≤ b ≤ 1023.
+fn pow2(b: i64) -> f64 {
+    f64::from_bits(((b + 1023) as u64) << 52)
 }
 
 /// Appends `n` in decimal.
@@ -350,8 +408,8 @@ pub(crate) fn write_i64(out: &mut String, n: i64) {
 }
 
 /// Appends a finite `f64` as JSON: integers in ±2^53 exactly; otherwise the fewest significant digits (up to 17)
-/// that [`parse_decimal`] reads back as the same `f64`. Small and slow (fine: only numbers made in Rust that are
-/// not integers come here; parsed numbers keep their text).
+/// that [`parse_decimal`] reads back as the same `f64` (found by trying each length: small and slow, which is
+/// fine: only numbers made in Rust that are not integers come here; parsed numbers keep their text).
 pub(crate) fn write_f64(out: &mut String, x: f64) {
     if !x.is_finite() {
         out.push_str("null");
@@ -374,29 +432,23 @@ pub(crate) fn write_f64(out: &mut String, x: f64) {
         e10 -= 1;
     }
     let mut text = String::new();
-    for n in 1..=17i64 {
+    'lengths: for n in 1..=17i64 {
         let exp = e10 - (n - 1);
-        let scaled = if exp >= 0 { v / pow10_any(exp) } else { v * pow10_any(-exp) };
-        let digits = (scaled + 0.5) as u64;
-        text.clear();
-        if x < 0.0 {
-            text.push('-');
-        }
-        push_scaled(&mut text, digits, exp);
-        if parse_decimal(&text) == Some(x) {
-            break;
+        let digits = (mul_pow10(v, -exp) + 0.5) as u64;
+        // Above 2^53 the scaled f64 is itself rounded (by up to 8 units at 17 digits): try the neighbours too.
+        let spread = if n >= 16 { 8 } else { 0 };
+        for d in (0..=spread).flat_map(|d| [digits.wrapping_add(d), digits.wrapping_sub(d)]) {
+            text.clear();
+            if x < 0.0 {
+                text.push('-');
+            }
+            push_scaled(&mut text, d, exp);
+            if parse_decimal(&text) == Some(x) {
+                break 'lengths;
+            }
         }
     }
     out.push_str(&text);
-}
-
-/// 10^k for any k ≥ 0 (may be infinite).
-fn pow10_any(k: i64) -> f64 {
-    if k > 308 {
-        f64::INFINITY
-    } else {
-        pow10(k)
-    }
 }
 
 /// Appends `digits × 10^exp` as plain decimal when short, `<digits>e<exp>` otherwise.
