@@ -1,6 +1,8 @@
 //! Incoming typing indicators: who is typing in which room, each entry expiring on its own deadline.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::hash::FastMap;
 
 use crate::json::{Map, Value};
 
@@ -62,7 +64,7 @@ struct Entry {
 /// Room → user id → entry. Only rooms with someone typing have a map, so scans are over active typers only.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Typing {
-    rooms: HashMap<String, BTreeMap<String, Entry>>,
+    rooms: FastMap<String, BTreeMap<String, Entry>>,
 }
 
 impl Typing {
