@@ -33,8 +33,7 @@ impl Number {
     /// A number from validated JSON number text (the parser's output).
     pub(crate) fn from_json_text(text: &str) -> Number {
         match parse_int(text) {
-            // `-0` keeps its text: it is not the integer 0 once written back.
-            Some(Int::I(i)) if !(i == 0 && text.starts_with('-')) => Number(Repr::Int(i)),
+            Some(Int::I(i)) => Number(Repr::Int(i)),
             _ => Number(Repr::Text(text.into())),
         }
     }
@@ -196,7 +195,9 @@ fn parse_int(text: &str) -> Option<Int> {
         v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
     }
     if neg {
-        if v <= i64::MAX as u64 {
+        if v == 0 {
+            None // `-0` is a float, as in serde_json and JS
+        } else if v <= i64::MAX as u64 {
             Some(Int::I(-(v as i64)))
         } else if v == i64::MAX as u64 + 1 {
             Some(Int::I(i64::MIN))

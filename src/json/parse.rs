@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::number::Number;
+use super::number::{self, Number};
 use super::value::{Map, Value};
 
 /// How deep arrays and objects may nest. Deeper input is refused with [`ParseErrorKind::TooDeep`] instead of
@@ -18,6 +18,8 @@ pub enum ParseErrorKind {
     UnexpectedChar,
     /// A malformed number (e.g. `01`, `1.`, `-`, `1e`).
     InvalidNumber,
+    /// A number too large for an `f64` (e.g. `1e400`), refused like `serde_json` does.
+    NumberOutOfRange,
     /// An unknown escape, or `\u` without four hex digits.
     InvalidEscape,
     /// A `\uD800`–`\uDFFF` escape that is not half of a surrogate pair.
@@ -45,6 +47,7 @@ impl fmt::Display for ParseError {
             ParseErrorKind::UnexpectedEnd => "unexpected end of input",
             ParseErrorKind::UnexpectedChar => "unexpected character",
             ParseErrorKind::InvalidNumber => "invalid number",
+            ParseErrorKind::NumberOutOfRange => "number out of range",
             ParseErrorKind::InvalidEscape => "invalid escape",
             ParseErrorKind::LoneSurrogate => "lone surrogate in \\u escape",
             ParseErrorKind::ControlCharacter => "control character in string",
@@ -295,7 +298,9 @@ impl Parser<'_> {
                 return Err(self.err(ParseErrorKind::InvalidNumber));
             }
         }
+        let mut exponent = false;
         if let Some(b'e' | b'E') = self.b.get(self.i) {
+            exponent = true;
             self.i += 1;
             if let Some(b'+' | b'-') = self.b.get(self.i) {
                 self.i += 1;
@@ -304,6 +309,11 @@ impl Parser<'_> {
                 return Err(self.err(ParseErrorKind::InvalidNumber));
             }
         }
-        Ok(Value::Number(Number::from_json_text(&self.s[start..self.i])))
+        let text = &self.s[start..self.i];
+        // Only an exponent or 300+ digits can exceed f64's range (1.8e308).
+        if (exponent || text.len() > 300) && number::parse_decimal(text).is_some_and(f64::is_infinite) {
+            return Err(ParseError { kind: ParseErrorKind::NumberOutOfRange, offset: start });
+        }
+        Ok(Value::Number(Number::from_json_text(text)))
     }
 }

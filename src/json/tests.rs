@@ -77,6 +77,8 @@ fn invalid_inputs_are_typed_errors() {
         ("1e+", InvalidNumber),
         (".5", UnexpectedChar),
         ("+1", UnexpectedChar),
+        ("1e400", NumberOutOfRange),
+        ("[-1.5E+309]", NumberOutOfRange),
         ("\"\\x\"", InvalidEscape),
         ("\"\\u12g4\"", InvalidEscape),
         ("\"\\ud800\"", LoneSurrogate),
@@ -129,7 +131,9 @@ fn numbers_keep_their_text_and_convert_exactly() {
     assert_eq!(n("18446744073709551616").as_u64(), None);
     assert_eq!(n("1.0").as_i64(), None);
     assert_eq!(n("1e2").as_u64(), None);
-    assert_eq!(n("-0").as_i64(), Some(0));
+    assert_eq!(n("-0").as_i64(), None); // a float, as in serde_json
+    assert_eq!(n("-0").as_f64(), Some(-0.0));
+    assert_eq!(n("1e-400").as_f64(), Some(0.0)); // underflow is not an error (nor in serde_json)
     assert_eq!(n("1698048000.5").as_f64(), Some(1_698_048_000.5));
     assert_eq!(n("1e2"), n("100"));
     assert_eq!(n("1.0"), n("1"));
