@@ -5,8 +5,15 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use inbox_realtime::json::Value;
 use inbox_realtime::store::{Ingested, MessageStore};
-use serde_json::{json, Value};
+
+/// `serde_json::json!` syntax, converted to the crate's JSON value through its text.
+macro_rules! json {
+    ($($t:tt)+) => {
+        inbox_realtime::json::from_str(&serde_json::json!($($t)+).to_string()).unwrap()
+    };
+}
 
 const T0: f64 = 1_700_000_000_000.0;
 

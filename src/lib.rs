@@ -10,7 +10,17 @@
 //! Nothing in the core reads a clock or a random source: `now` (milliseconds) and randomness are inputs.
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+/// Test-only `json!`: `serde_json::json!` syntax, converted to [`json::Value`] through JSON text.
+#[cfg(test)]
+macro_rules! json {
+    ($($t:tt)+) => {
+        $crate::json::from_serde(serde_json::json!($($t)+))
+    };
+}
+
 pub mod connection;
+mod hash;
+pub mod json;
 pub mod protocol;
 pub mod store;
 

@@ -5,7 +5,14 @@ use inbox_realtime::connection::{
     AckError, Action, Backoff, Config, Connection, ConnectionError, DisconnectReason, EmitError, Event, Status,
     TransportKind,
 };
-use serde_json::{json, Map, Value};
+use inbox_realtime::json::{Map, Value};
+
+/// `serde_json::json!` syntax, converted to the crate's JSON value through its text.
+macro_rules! json {
+    ($($t:tt)+) => {
+        inbox_realtime::json::from_str(&serde_json::json!($($t)+).to_string()).unwrap()
+    };
+}
 
 const OPEN: &str = r#"0{"sid":"eio1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
 
@@ -507,7 +514,7 @@ fn connection_state_recovery_sends_pid_and_offset() {
     h.frame(OPEN);
     h.auth(Some(json!({"token": "t"})));
     let connect = h.take_sent().pop().unwrap();
-    let payload: Map<String, Value> = serde_json::from_str(&connect[2..]).unwrap();
+    let payload: Map = inbox_realtime::json::from_str(&connect[2..]).unwrap().as_object().unwrap().clone();
     assert_eq!(payload.get("pid"), Some(&json!("p1")));
     assert_eq!(payload.get("offset"), Some(&json!("off-2")));
     assert_eq!(payload.get("token"), Some(&json!("t")));

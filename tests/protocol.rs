@@ -1,11 +1,18 @@
 //! Codec tests: known frames from a stock socket.io 4.8 server, round trips, and malformed input.
 #![cfg(not(target_arch = "wasm32"))] // native: proptest and a virtual clock
 
+use inbox_realtime::json::Value;
 use inbox_realtime::protocol::{
     encode_frame, join_payload, split_payload, DecodeError, EnginePacket, OpenInfo, SocketPacket,
 };
 use proptest::prelude::*;
-use serde_json::{json, Value};
+
+/// `serde_json::json!` syntax, converted to the crate's JSON value through its text.
+macro_rules! json {
+    ($($t:tt)+) => {
+        inbox_realtime::json::from_str(&serde_json::json!($($t)+).to_string()).unwrap()
+    };
+}
 
 const MAX: usize = 1_000_000;
 

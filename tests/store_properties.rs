@@ -4,9 +4,16 @@
 
 use std::collections::{HashMap, HashSet};
 
+use inbox_realtime::json::Value;
 use inbox_realtime::store::{MessageStore, Status, StoreOptions};
 use proptest::prelude::*;
-use serde_json::{json, Value};
+
+/// `serde_json::json!` syntax, converted to the crate's JSON value through its text.
+macro_rules! json {
+    ($($t:tt)+) => {
+        inbox_realtime::json::from_str(&serde_json::json!($($t)+).to_string()).unwrap()
+    };
+}
 
 const T0: f64 = 1_700_000_000_000.0;
 const ROOMS: [&str; 2] = ["r0", "r1"];

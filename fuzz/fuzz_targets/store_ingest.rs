@@ -4,7 +4,6 @@
 
 use inbox_realtime::store::{MessageStore, StoreOptions};
 use libfuzzer_sys::fuzz_target;
-use serde_json::Value;
 
 const EVENTS: [&str; 3] = ["new_message", "message_status_update", "typing_indicator"];
 
@@ -15,7 +14,8 @@ fuzz_target!(|data: &[u8]| {
     // Each line is one event: first byte picks the event, the rest is its JSON payload.
     for line in data.split(|b| *b == b'\n') {
         let Some((kind, payload)) = line.split_first() else { continue };
-        let Ok(value) = serde_json::from_slice::<Value>(payload) else { continue };
+        let Ok(text) = std::str::from_utf8(payload) else { continue };
+        let Ok(value) = inbox_realtime::json::from_str(text) else { continue };
         let before = store.clone();
         let name = EVENTS[*kind as usize % EVENTS.len()];
         if store.handle_event(name, &value, now).is_err() {

@@ -1,9 +1,9 @@
+use crate::hash::FastMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::json::Value;
 use js_sys::{Array, Function, Promise};
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
@@ -17,7 +17,7 @@ use crate::web::{Driver, Output};
 #[derive(Default)]
 struct Listeners {
     next_id: u32,
-    by_event: HashMap<String, Vec<(u32, Function)>>,
+    by_event: FastMap<String, Vec<(u32, Function)>>,
 }
 
 impl Listeners {
@@ -35,7 +35,7 @@ impl Listeners {
 }
 
 /// Promises of `emitWithAck` waiting for their ack.
-type PendingAcks = HashMap<u64, (Function, Function)>;
+type PendingAcks = FastMap<u64, (Function, Function)>;
 
 /// Rust-side observers of server events (the attached message store): they see events without a JS hop.
 pub(crate) type Tap = Rc<dyn Fn(TapEvent<'_>)>;
@@ -85,7 +85,7 @@ impl SocketClient {
         let hooks = Rc::new(Hooks {
             listeners: RefCell::new(Listeners::default()),
             taps: RefCell::new(Vec::new()),
-            pending: RefCell::new(HashMap::new()),
+            pending: RefCell::new(FastMap::default()),
             auth: RefCell::new(auth_from_js(&options)),
         });
         let sink_hooks = hooks.clone();

@@ -1,8 +1,8 @@
 //! JSON across the boundary as text: the browser's native `JSON.parse` / `JSON.stringify` on the JS side and
-//! `serde_json` on ours. One string crossing per value is both smaller (no reflective serializer in the wasm) and
+//! [`crate::json`] on ours. One string crossing per value is both smaller (no reflective serializer in the wasm) and
 //! faster than walking a JS object field by field.
 
-use serde_json::{Map, Value};
+use crate::json::{self, Map, Value};
 use wasm_bindgen::JsValue;
 
 /// Why a JS value could not become JSON.
@@ -22,8 +22,13 @@ pub(crate) fn to_js(value: &Value) -> JsValue {
         Value::Null => JsValue::NULL,
         Value::Bool(b) => JsValue::from_bool(*b),
         Value::String(s) => JsValue::from_str(s),
-        Value::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
-        _ => js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::UNDEFINED),
+        // Integers (the common case) are exact as f64; other numbers go through JS's own parser, which rounds
+        // their text correctly.
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if i.unsigned_abs() <= 1 << 53 => JsValue::from_f64(i as f64),
+            _ => js_sys::JSON::parse(&n.to_json_text()).unwrap_or(JsValue::NULL),
+        },
+        _ => js_sys::JSON::parse(&json::to_string(value)).unwrap_or(JsValue::UNDEFINED),
     }
 }
 
@@ -38,11 +43,11 @@ pub(crate) fn from_js(value: &JsValue) -> Result<Value, JsonError> {
     }
     let text = js_sys::JSON::stringify(value).map_err(|_| JsonError("value cannot be converted to JSON".into()))?;
     let text = text.as_string().unwrap_or_else(|| "null".into());
-    serde_json::from_str(&text).map_err(|e| JsonError(e.to_string()))
+    json::from_str(&text).map_err(|e| JsonError(e.to_string()))
 }
 
 /// A JS object as a JSON map; anything else is `None`.
-pub(crate) fn object_from_js(value: &JsValue) -> Option<Map<String, Value>> {
+pub(crate) fn object_from_js(value: &JsValue) -> Option<Map> {
     match from_js(value) {
         Ok(Value::Object(map)) => Some(map),
         _ => None,

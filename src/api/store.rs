@@ -1,9 +1,9 @@
+use crate::hash::FastMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+use crate::json::Value;
 use js_sys::{Array, Function, Object, Reflect};
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use super::client::{Hooks, SocketClient, TapEvent};
@@ -24,8 +24,8 @@ const INBOX_EVENT: &str = "inbox_message";
 #[derive(Default)]
 struct Views {
     /// Per room: the last snapshot handed out.
-    snapshots: HashMap<String, RoomView>,
-    typing: HashMap<String, (u64, Array)>,
+    snapshots: FastMap<String, RoomView>,
+    typing: FastMap<String, (u64, Array)>,
     /// The inbox list; dropped on any change.
     inbox: Option<Array>,
     /// One frozen empty array for every empty room and empty typing list: stable for React, and asking about a
@@ -93,7 +93,7 @@ struct Shared {
     resync_due: std::cell::Cell<bool>,
     /// Per room, the newest server timestamp at the moment of that reconnect: taken before any live event of the
     /// new session (e.g. `inbox_message`, sent to every socket) can move it past the gap.
-    resync_since: RefCell<HashMap<String, f64>>,
+    resync_since: RefCell<FastMap<String, f64>>,
 }
 
 /// The per-room message store for the chat UI: optimistic sends, confirmed merge, status ticks, typing, unread
@@ -282,7 +282,7 @@ impl StoreHandle {
             resync: RefCell::new(None),
             connected_before: std::cell::Cell::new(false),
             resync_due: std::cell::Cell::new(false),
-            resync_since: RefCell::new(HashMap::new()),
+            resync_since: RefCell::new(FastMap::default()),
         });
         StoreHandle { shared }
     }
@@ -458,7 +458,7 @@ impl StoreHandle {
         let (new_mid, old_mid) = (prefix..revs.len() - suffix, prefix..old_revs.len() - suffix);
         // Objects of the old middle may reappear in the new one (moved, not changed): reuse them.
         let old_array = view.as_ref().map(|v| &v.array);
-        let mut reusable: HashMap<u64, JsValue> = HashMap::new();
+        let mut reusable: FastMap<u64, JsValue> = FastMap::default();
         if let Some(old) = old_array {
             for i in old_mid.clone() {
                 reusable.insert(old_revs[i], old.get(i as u32));

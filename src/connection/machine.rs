@@ -1,6 +1,6 @@
 use std::collections::{BTreeMap, VecDeque};
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::backoff::{Backoff, Jitter};
 use super::event::{AckError, Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
@@ -307,7 +307,7 @@ impl Connection {
     }
 
     /// The app's auth payload for the pending CONNECT (answer to [`Action::RequestAuth`]).
-    pub fn handle_auth(&mut self, auth: Option<Map<String, Value>>, now: f64) {
+    pub fn handle_auth(&mut self, auth: Option<Map>, now: f64) {
         let _ = now;
         let Phase::Authenticating { deadline } = self.phase else {
             return;

@@ -1,32 +1,46 @@
 //! Engine.IO v4 packets: one text frame of the WebSocket transport, or one record of a polling payload.
 
-use serde::Deserialize;
-
 use super::DecodeError;
+use crate::json::{self, Value};
 
 /// Polling payloads separate packets with the ASCII record separator.
 pub const RECORD_SEPARATOR: char = '\u{1e}';
 
 /// The handshake the server sends first (`0{...}`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenInfo {
     /// Engine.IO session id.
     pub sid: String,
     /// Transports the server would upgrade to (`["websocket"]` when polling).
-    #[serde(default)]
     pub upgrades: Vec<String>,
     /// Milliseconds between server pings.
     pub ping_interval: u64,
     /// Milliseconds the server waits for our pong.
     pub ping_timeout: u64,
     /// Largest payload the server accepts, in bytes.
-    #[serde(default = "default_max_payload")]
     pub max_payload: u64,
 }
 
-fn default_max_payload() -> u64 {
-    1_000_000
+impl OpenInfo {
+    /// Reads `{sid, upgrades?, pingInterval, pingTimeout, maxPayload?}` (other fields ignored). A field that is
+    /// present must have the right type (`upgrades` an array of strings, the numbers non-negative integers);
+    /// absent `upgrades` is `[]` and absent `maxPayload` is 1 000 000.
+    fn from_json(text: &str) -> Option<OpenInfo> {
+        let value = json::from_str(text).ok()?;
+        let obj = value.as_object()?;
+        let int = |name: &str| obj.get(name).map(Value::as_u64);
+        let upgrades = match obj.get("upgrades") {
+            None => Vec::new(),
+            Some(v) => v.as_array()?.iter().map(|u| u.as_str().map(str::to_owned)).collect::<Option<_>>()?,
+        };
+        Some(OpenInfo {
+            sid: obj.get("sid")?.as_str()?.to_owned(),
+            upgrades,
+            ping_interval: int("pingInterval")??,
+            ping_timeout: int("pingTimeout")??,
+            max_payload: int("maxPayload").unwrap_or(Some(1_000_000))?,
+        })
+    }
 }
 
 /// One Engine.IO packet.
@@ -59,7 +73,7 @@ impl EnginePacket {
         let rest = chars.as_str();
         Ok(match kind {
             '0' => {
-                let info: OpenInfo = serde_json::from_str(rest).map_err(|_| DecodeError::InvalidShape {
+                let info = OpenInfo::from_json(rest).ok_or(DecodeError::InvalidShape {
                     packet: "OPEN",
                     reason: "expected {sid, pingInterval, pingTimeout}",
                 })?;

@@ -2,7 +2,7 @@
 //!
 //! Wire form: `<type>[<namespace>,][<ack id>][<JSON>]`; the namespace is written only when it is not `/`.
 
-use serde_json::Value;
+use crate::json::{self, Map, Value};
 
 use super::DecodeError;
 
@@ -83,7 +83,7 @@ impl SocketPacket {
         let data = if json.is_empty() {
             None
         } else {
-            Some(serde_json::from_str::<Value>(json).map_err(|e| DecodeError::InvalidJson(e.to_string()))?)
+            Some(json::from_str(json).map_err(|e| DecodeError::InvalidJson(e.to_string()))?)
         };
         match kind {
             '0' => Ok(SocketPacket::Connect { namespace, payload: data }),
@@ -153,43 +153,43 @@ impl SocketPacket {
         match self {
             SocketPacket::Connect { payload, .. } => {
                 if let Some(payload) = payload {
-                    out.push_str(&payload.to_string());
+                    json::write_value(&mut out, payload);
                 }
             }
             SocketPacket::Disconnect { .. } => {}
             SocketPacket::Event { id, name, args, .. } => {
                 if let Some(id) = id {
-                    out.push_str(&id.to_string());
+                    json::write_u64(&mut out, *id);
                 }
-                push_array(&mut out, Some(&Value::String(name.clone())), args);
+                out.push('[');
+                json::write_str(&mut out, name);
+                push_rest(&mut out, true, args);
             }
             SocketPacket::Ack { id, args, .. } => {
-                out.push_str(&id.to_string());
-                push_array(&mut out, None, args);
+                json::write_u64(&mut out, *id);
+                out.push('[');
+                push_rest(&mut out, false, args);
             }
             SocketPacket::ConnectError { message, data, .. } => {
-                let mut obj = serde_json::Map::new();
+                let mut obj = Map::new();
                 obj.insert("message".into(), Value::String(message.clone()));
                 if let Some(data) = data {
                     obj.insert("data".into(), data.clone());
                 }
-                out.push_str(&Value::Object(obj).to_string());
+                json::write_value(&mut out, &Value::Object(obj));
             }
         }
         out
     }
 }
 
-/// Writes `[head, ...rest]` without cloning the arguments into a temporary array.
-fn push_array(out: &mut String, head: Option<&Value>, rest: &[Value]) {
-    out.push('[');
-    let mut first = true;
-    for value in head.into_iter().chain(rest) {
-        if !first {
+/// Writes `,a,b]` (or `a,b]` when nothing precedes them) without cloning the arguments into a temporary array.
+fn push_rest(out: &mut String, after_head: bool, rest: &[Value]) {
+    for (i, value) in rest.iter().enumerate() {
+        if after_head || i > 0 {
             out.push(',');
         }
-        first = false;
-        out.push_str(&value.to_string());
+        json::write_value(out, value);
     }
     out.push(']');
 }

@@ -1,6 +1,8 @@
 //! Change notifications, queued during a mutation and drained afterwards (Rust never calls JS mid-mutation).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::hash::FastSet;
 
 /// Something a subscriber may want to react to. Drain with
 /// [`MessageStore::poll_event`](super::MessageStore::poll_event) after each call into the store.
@@ -33,7 +35,7 @@ pub enum StoreEvent {
 pub(crate) struct EventQueue {
     queue: VecDeque<StoreEvent>,
     /// Coalescable events currently queued.
-    queued: HashSet<StoreEvent>,
+    queued: FastSet<StoreEvent>,
 }
 
 impl EventQueue {

@@ -1,24 +1,24 @@
 //! Tolerant field access on JSON objects: aliases, `null` as absent, ids as strings or integers, size limits.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::error::StoreError;
 
 /// The payload as an object, or [`StoreError::NotAnObject`].
-pub(crate) fn object(v: &Value) -> Result<&Map<String, Value>, StoreError> {
+pub(crate) fn object(v: &Value) -> Result<&Map, StoreError> {
     v.as_object().ok_or(StoreError::NotAnObject)
 }
 
 /// The first of `names` that is present and not `null`.
-pub(crate) fn lookup<'a>(obj: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
-    names.iter().find_map(|n| obj.get(*n).filter(|v| !v.is_null()))
+pub(crate) fn lookup<'a>(obj: &'a Map, names: &[&str]) -> Option<&'a Value> {
+    names.iter().find_map(|n| obj.get(n).filter(|v| !v.is_null()))
 }
 
 /// An identifier: a non-empty string, or an integer (SQL back ends send numeric ids), at most `max` chars.
 pub(crate) fn id_value(v: &Value, field: &'static str, max: usize) -> Result<String, StoreError> {
     let s = match v {
         Value::String(s) => s.clone(),
-        Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+        Value::Number(n) if n.is_i64() || n.is_u64() => n.to_json_text(),
         _ => return Err(StoreError::WrongType { field, expected: "string or integer" }),
     };
     check_id(&s, field, max)?;
@@ -27,7 +27,7 @@ pub(crate) fn id_value(v: &Value, field: &'static str, max: usize) -> Result<Str
 
 /// Looks up an identifier under any of `names`.
 pub(crate) fn id_field(
-    obj: &Map<String, Value>,
+    obj: &Map,
     names: &[&str],
     field: &'static str,
     max: usize,
@@ -55,11 +55,7 @@ pub(crate) fn check_len(s: &str, field: &'static str, max: usize) -> Result<(), 
 }
 
 /// Looks up a string under any of `names`; other JSON types are rejected.
-pub(crate) fn str_field<'a>(
-    obj: &'a Map<String, Value>,
-    names: &[&str],
-    field: &'static str,
-) -> Result<Option<&'a str>, StoreError> {
+pub(crate) fn str_field<'a>(obj: &'a Map, names: &[&str], field: &'static str) -> Result<Option<&'a str>, StoreError> {
     match lookup(obj, names) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),

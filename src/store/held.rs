@@ -1,6 +1,8 @@
 //! Status updates that arrived before their message: held (bounded in count and age) and applied on arrival.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::hash::FastMap;
 
 use super::model::Status;
 
@@ -14,7 +16,7 @@ struct Held {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct HeldUpdates {
-    by_id: HashMap<String, Held>,
+    by_id: FastMap<String, Held>,
     /// Arrival order (`seq`, id); entries whose `seq` no longer matches `by_id` are stale and skipped.
     order: VecDeque<(u64, String)>,
     next_seq: u64,

@@ -1,6 +1,6 @@
 //! The message model: [`Message`], [`Status`], [`Direction`], and tolerant parsing of server payloads.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use super::error::{clip, StoreError};
 use super::fields::{check_len, id_field, lookup, object, str_field};
@@ -132,7 +132,7 @@ pub struct Message {
     /// Revision: a store-wide counter value, changed on every change to this message.
     pub rev: u64,
     /// Every field the server sent that the store does not interpret, kept verbatim.
-    pub extra: Map<String, Value>,
+    pub extra: Map,
 }
 
 /// Canonical field names and aliases the parser consumes; everything else goes to `extra`.
@@ -178,7 +178,7 @@ pub(crate) struct ParsedMessage {
     pub(crate) status: Option<Status>,
     pub(crate) timestamp: Option<f64>,
     pub(crate) client_id: Option<String>,
-    pub(crate) extra: Map<String, Value>,
+    pub(crate) extra: Map,
 }
 
 impl ParsedMessage {

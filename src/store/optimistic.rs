@@ -6,7 +6,9 @@
 //! hash collision only costs a comparison.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+
+use crate::hash::FastMap;
 use std::hash::{Hash, Hasher};
 
 /// Lifecycle of one optimistic send.
@@ -58,10 +60,10 @@ fn match_hash(room: &str, user: Option<&str>, text: &str) -> u64 {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Optimistic {
-    entries: HashMap<String, Entry>,
-    fifo: HashMap<u64, VecDeque<String>>,
+    entries: FastMap<String, Entry>,
+    fifo: FastMap<u64, VecDeque<String>>,
     /// Server id (from `mark_sent`) → client id, while the echo is awaited.
-    server_ids: HashMap<String, String>,
+    server_ids: FastMap<String, String>,
     /// (deadline bits, client id); deadlines are finite and non-negative, so bit order is numeric order.
     deadlines: BTreeSet<(u64, String)>,
     pub(crate) counter: u64,

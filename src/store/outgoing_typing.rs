@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use crate::json::{Map, Value};
 
 /// A typing signal to send to the server for one room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +17,10 @@ pub struct TypingSignal {
 impl TypingSignal {
     /// `{"room_id": ..., "is_typing": ...}`, the payload of a `typing` emit.
     pub fn to_json(&self) -> Value {
-        json!({ "room_id": self.room_id, "is_typing": self.is_typing })
+        let mut m = Map::with_capacity(2);
+        m.insert("room_id".into(), Value::String(self.room_id.clone()));
+        m.insert("is_typing".into(), Value::Bool(self.is_typing));
+        Value::Object(m)
     }
 }
 

@@ -4,7 +4,9 @@
 //! probe plus a B-tree descent and an insert or move anywhere is O(log n): live messages at the end, history pages
 //! at the front, and late or re-timed messages in the middle all cost the same.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::hash::FastMap;
 
 use super::model::{Direction, Message};
 
@@ -27,7 +29,7 @@ fn key_of(ts: f64, id: &str) -> SortKey {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Room {
     messages: BTreeMap<SortKey, Message>,
-    index: HashMap<String, f64>,
+    index: FastMap<String, f64>,
     /// Incoming messages with `timestamp > last_read_at`, maintained on every insert/remove.
     unread: u32,
     pub(crate) last_read_at: f64,
@@ -40,7 +42,7 @@ impl Room {
     pub(crate) fn new() -> Room {
         Room {
             messages: BTreeMap::new(),
-            index: HashMap::new(),
+            index: FastMap::default(),
             unread: 0,
             last_read_at: 0.0,
             has_more: true,

@@ -1,8 +1,10 @@
 //! The [`MessageStore`] facade: every entry point the wasm layer calls, built from the per-concept parts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use crate::hash::FastMap;
+
+use crate::json::{Map, Value};
 
 use super::error::StoreError;
 use super::events::{EventQueue, StoreEvent};
@@ -32,9 +34,9 @@ static NO_MESSAGES: BTreeMap<(u64, String), Message> = BTreeMap::new();
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageStore {
     opts: StoreOptions,
-    rooms: HashMap<String, Room>,
+    rooms: FastMap<String, Room>,
     /// Message id → room, for status updates without `room_id`.
-    locator: HashMap<String, String>,
+    locator: FastMap<String, String>,
     optimistic: Optimistic,
     held: HeldUpdates,
     typing: Typing,
@@ -81,8 +83,8 @@ impl MessageStore {
     pub fn new(opts: StoreOptions) -> Self {
         MessageStore {
             opts,
-            rooms: HashMap::new(),
-            locator: HashMap::new(),
+            rooms: FastMap::default(),
+            locator: FastMap::default(),
             optimistic: Optimistic::default(),
             held: HeldUpdates::default(),
             typing: Typing::default(),

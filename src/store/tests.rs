@@ -1,6 +1,6 @@
 //! Rule-by-rule tests of the store, on a virtual clock.
 
-use serde_json::{json, Value};
+use crate::json::Value;
 
 use super::*;
 

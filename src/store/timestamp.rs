@@ -6,7 +6,7 @@
 //! guessing the browser's zone would make the order depend on the viewer).
 //! Rejected: NaN/infinite, negative, unparsable, and anything later than `now + max_future_ms`.
 
-use serde_json::Value;
+use crate::json::{parse_decimal, Value};
 
 use super::error::StoreError;
 
@@ -49,7 +49,7 @@ fn parse_str(s: &str) -> Result<f64, StoreError> {
         && s.bytes().filter(|&b| b == b'.').count() <= 1
         && s.bytes().any(|b| b.is_ascii_digit());
     if numeric {
-        let x: f64 = s.parse().map_err(|_| StoreError::InvalidTimestamp("unparsable number"))?;
+        let x = parse_decimal(s).ok_or(StoreError::InvalidTimestamp("unparsable number"))?;
         return number_to_ms(x);
     }
     let ms = parse_iso(s.as_bytes()).ok_or(StoreError::InvalidTimestamp("not a number or ISO-8601 date"))?;
@@ -200,7 +200,6 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     const NOW: f64 = 1_700_000_000_000.0;
     const DAY: f64 = 86_400_000.0;

@@ -1,8 +1,10 @@
 //! Incoming typing indicators: who is typing in which room, each entry expiring on its own deadline.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use crate::hash::FastMap;
+
+use crate::json::{Map, Value};
 
 use super::error::StoreError;
 use super::fields::{id_field, id_value, lookup, object};
@@ -43,7 +45,7 @@ pub(crate) fn parse_typing(v: &Value, max_id: usize) -> Result<TypingEvent, Stor
     Ok(TypingEvent { room_id, user, is_typing })
 }
 
-fn user_object(u: &Map<String, Value>, max_id: usize) -> Result<TypingUser, StoreError> {
+fn user_object(u: &Map, max_id: usize) -> Result<TypingUser, StoreError> {
     let id = id_field(u, &["id", "user_id", "userId"], "user", max_id)?;
     let name = id_field(u, &["name"], "user", max_id)?;
     match (id, name) {
@@ -62,7 +64,7 @@ struct Entry {
 /// Room → user id → entry. Only rooms with someone typing have a map, so scans are over active typers only.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Typing {
-    rooms: HashMap<String, BTreeMap<String, Entry>>,
+    rooms: FastMap<String, BTreeMap<String, Entry>>,
 }
 
 impl Typing {

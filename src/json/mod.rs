@@ -1,0 +1,27 @@
+//! A small JSON library for the crate: [`Value`] (insertion-ordered objects), a strict parser, and a compact writer.
+//!
+//! Written for this crate's needs instead of `serde_json`: no reflective (de)serialiser, no float formatting
+//! machinery in the wasm. Numbers keep their source text ([`Number`]), so re-serialising a parsed payload never
+//! formats a float; integers are read exactly without going through float parsing.
+
+mod number;
+mod parse;
+mod value;
+mod write;
+
+#[cfg(all(test, not(target_arch = "wasm32")))] // proptest is a native-only dev-dependency
+mod tests;
+
+pub use number::Number;
+pub use parse::{from_str, ParseError, ParseErrorKind, MAX_DEPTH};
+pub use value::{Map, Value};
+pub use write::to_string;
+
+pub(crate) use number::{parse_decimal, write_u64};
+pub(crate) use write::{write_str, write_value};
+
+/// Test helper: a `serde_json` value as ours, through its text.
+#[cfg(test)]
+pub(crate) fn from_serde(v: serde_json::Value) -> Value {
+    from_str(&v.to_string()).expect("serde_json output parses")
+}

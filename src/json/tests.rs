@@ -1,0 +1,292 @@
+//! The JSON module against hand-written tables and against `serde_json` as an oracle.
+
+use proptest::prelude::*;
+
+use super::number::{parse_decimal, write_f64};
+use super::*;
+
+fn parse(s: &str) -> Value {
+    from_str(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
+}
+
+fn kind(s: &str) -> ParseErrorKind {
+    from_str(s).expect_err(s).kind
+}
+
+#[test]
+fn valid_inputs_write_back_canonically() {
+    let rows = [
+        ("null", "null"),
+        (" true ", "true"),
+        ("false", "false"),
+        ("0", "0"),
+        ("-0", "-0"),
+        ("-12", "-12"),
+        ("1.50", "1.50"),
+        ("1e2", "1e2"),
+        ("-1.5E-3", "-1.5E-3"),
+        ("123456789012345678901234567890", "123456789012345678901234567890"),
+        ("\"\"", "\"\""),
+        (r#""a\"b\\c\/d""#, r#""a\"b\\c/d""#),
+        (r#""\b\f\n\r\t\u0001\u001f""#, r#""\b\f\n\r\t\u0001\u001f""#),
+        (r#""\u00e9\u20ac\ud83d\ude00""#, "\"é€😀\""),
+        ("\"é€😀\u{7f}\"", "\"é€😀\u{7f}\""),
+        ("[]", "[]"),
+        ("{}", "{}"),
+        (" [ 1 , [ ] , { } , \"x\" ] ", "[1,[],{},\"x\"]"),
+        ("{\"b\":1,\"a\":{\"c\":[true,null]}}", "{\"b\":1,\"a\":{\"c\":[true,null]}}"),
+        ("{\"a\":1,\"b\":2,\"a\":3}", "{\"a\":3,\"b\":2}"),
+        ("\t\r\n[\n]\n", "[]"),
+    ];
+    for (input, expected) in rows {
+        let v = parse(input);
+        assert_eq!(to_string(&v), expected, "{input}");
+        assert_eq!(parse(&to_string(&v)), v, "round trip of {input}");
+    }
+}
+
+#[test]
+fn invalid_inputs_are_typed_errors() {
+    use ParseErrorKind::*;
+    let rows = [
+        ("", UnexpectedEnd),
+        ("   ", UnexpectedEnd),
+        ("[", UnexpectedEnd),
+        ("[1,", UnexpectedEnd),
+        ("{\"a\"", UnexpectedEnd),
+        ("\"abc", UnexpectedEnd),
+        ("\"\\u12", UnexpectedEnd),
+        ("[1,]", UnexpectedChar),
+        ("{\"a\":1,}", UnexpectedChar),
+        ("{a:1}", UnexpectedChar),
+        ("{\"a\" 1}", UnexpectedChar),
+        ("[1 2]", UnexpectedChar),
+        ("tru", UnexpectedEnd),
+        ("trux", UnexpectedChar),
+        ("nul", UnexpectedEnd),
+        ("NaN", UnexpectedChar),
+        ("'a'", UnexpectedChar),
+        ("01", TrailingCharacters),
+        ("1 2", TrailingCharacters),
+        ("{}x", TrailingCharacters),
+        ("-", InvalidNumber),
+        ("-a", InvalidNumber),
+        ("1.", InvalidNumber),
+        ("1.e3", InvalidNumber),
+        ("1e", InvalidNumber),
+        ("1e+", InvalidNumber),
+        (".5", UnexpectedChar),
+        ("+1", UnexpectedChar),
+        ("1e400", NumberOutOfRange),
+        ("[-1.5E+309]", NumberOutOfRange),
+        ("\"\\x\"", InvalidEscape),
+        ("\"\\u12g4\"", InvalidEscape),
+        ("\"\\ud800\"", LoneSurrogate),
+        ("\"\\udc00\"", LoneSurrogate),
+        ("\"\\ud800\\u0041\"", LoneSurrogate),
+        ("\"\\ud800\\ud800\"", LoneSurrogate),
+        ("\"\\ud800x\"", LoneSurrogate),
+        ("\"a\u{1}b\"", ControlCharacter),
+        ("\"a\nb\"", ControlCharacter),
+    ];
+    for (input, expected) in rows {
+        assert_eq!(kind(input), expected, "{input:?}");
+        assert!(serde_json::from_str::<serde_json::Value>(input).is_err(), "oracle accepts {input:?}");
+    }
+    let e = from_str("[1,]").unwrap_err();
+    assert_eq!(e.offset, 3);
+    assert_eq!(e.to_string(), "unexpected character at byte 3");
+}
+
+#[test]
+fn depth_limit_matches_serde_json() {
+    for (depth, ok) in [(MAX_DEPTH, true), (MAX_DEPTH + 1, false), (10_000, false)] {
+        let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let objects = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+        for text in [arrays, objects] {
+            assert_eq!(from_str(&text).is_ok(), ok, "depth {depth}");
+            assert_eq!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), ok, "oracle at depth {depth}");
+            if !ok {
+                assert_eq!(kind(&text), ParseErrorKind::TooDeep);
+            }
+        }
+    }
+}
+
+#[test]
+fn numbers_keep_their_text_and_convert_exactly() {
+    for text in ["1.0", "1e2", "1E+2", "-0", "0.1", "1.5e-7", "18446744073709551616", "-9223372036854775809"] {
+        assert_eq!(to_string(&parse(text)), text);
+    }
+    let n = |s: &str| match parse(s) {
+        Value::Number(n) => n,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(n("42").as_i64(), Some(42));
+    assert_eq!(n("-42").as_u64(), None);
+    assert_eq!(n("9223372036854775807").as_i64(), Some(i64::MAX));
+    assert_eq!(n("-9223372036854775808").as_i64(), Some(i64::MIN));
+    assert_eq!(n("18446744073709551615").as_u64(), Some(u64::MAX));
+    assert_eq!(n("18446744073709551615").as_i64(), None);
+    assert_eq!(n("18446744073709551616").as_u64(), None);
+    assert_eq!(n("1.0").as_i64(), None);
+    assert_eq!(n("1e2").as_u64(), None);
+    assert_eq!(n("-0").as_i64(), None); // a float, as in serde_json
+    assert_eq!(n("-0").as_f64(), Some(-0.0));
+    assert_eq!(n("1e-400").as_f64(), Some(0.0)); // underflow is not an error (nor in serde_json)
+    assert_eq!(n("1698048000.5").as_f64(), Some(1_698_048_000.5));
+    assert_eq!(n("1e2"), n("100"));
+    assert_eq!(n("1.0"), n("1"));
+    assert_ne!(n("0.1"), n("0.2"));
+    // The fast path is exact: the same f64 as the standard library's correctly rounded parse.
+    for s in ["0.1", "0.3", "3.14159", "1e22", "1e-22", "123456789012345e-10", "9007199254740993", "2.5e-5"] {
+        assert_eq!(parse_decimal(s), Some(s.parse::<f64>().unwrap()), "{s}");
+    }
+    // Slow path (long mantissas, large exponents, subnormals): still correctly rounded.
+    for s in ["1e300", "1.7976931348623157e308", "5e-324", "2.2250738585072014e-308", "1.23456789123456789e-200"] {
+        assert_eq!(parse_decimal(s), Some(s.parse::<f64>().unwrap()), "{s}");
+    }
+    assert_eq!(parse_decimal("1e999"), Some(f64::INFINITY));
+    assert_eq!(parse_decimal("1e-999"), Some(0.0));
+    for bad in ["", "-", ".", "e5", "1e", "1x", "1.2.3"] {
+        assert_eq!(parse_decimal(bad), None, "{bad:?}");
+    }
+    assert_eq!(parse_decimal("5."), Some(5.0));
+    assert_eq!(parse_decimal(".5"), Some(0.5));
+}
+
+#[test]
+fn numbers_made_in_rust() {
+    let w = |v: Value| to_string(&v);
+    assert_eq!(w(Value::from(1_700_000_000_000.0)), "1700000000000");
+    assert_eq!(w(Value::from(-3.0)), "-3");
+    assert_eq!(w(Value::from(0.5)), "0.5");
+    assert_eq!(w(Value::from(1_700_000_000_000.25)), "1700000000000.25");
+    assert_eq!(w(Value::from(0.1 + 0.2)), "0.30000000000000004");
+    assert_eq!(w(Value::from(1e-7)), "1e-7");
+    assert_eq!(w(Value::from(1.5e300)), "15e299");
+    assert_eq!(w(Value::from(5e-324)), "5e-324");
+    assert_eq!(w(Value::from(f64::NAN)), "null");
+    assert_eq!(w(Value::from(f64::INFINITY)), "null");
+    assert_eq!(w(Value::from(u64::MAX)), "18446744073709551615");
+    assert_eq!(w(Value::from(i64::MIN)), "-9223372036854775808");
+}
+
+#[test]
+fn strings_escape_like_serde_json() {
+    let s: String = (0u8..0x80).map(char::from).chain("é€😀\u{2028}".chars()).collect();
+    assert_eq!(to_string(&Value::String(s.clone())), serde_json::Value::String(s.clone()).to_string());
+    assert_eq!(parse(&to_string(&Value::String(s.clone()))), Value::String(s));
+}
+
+#[test]
+fn map_keeps_insertion_order_and_value_api() {
+    let mut v = parse(r#"{"z":1,"a":"x","m":[1,{"k":true}]}"#);
+    assert_eq!(v.as_object().unwrap().keys().map(String::as_str).collect::<Vec<_>>(), ["z", "a", "m"]);
+    assert_eq!(v["a"], "x");
+    assert_eq!(v["m"][1]["k"], true);
+    assert!(v["missing"].is_null() && v["m"][9].is_null() && v["a"]["x"].is_null());
+    v["a"] = Value::from(2);
+    v["new"] = Value::Null;
+    let obj = v.as_object_mut().unwrap();
+    assert_eq!(obj.remove("z"), Some(Value::from(1)));
+    assert_eq!(to_string(&v), r#"{"a":2,"m":[1,{"k":true}],"new":null}"#);
+    // Equality ignores order, like serde_json's.
+    assert_eq!(parse(r#"{"a":1,"b":2}"#), parse(r#"{"b":2,"a":1}"#));
+    assert_ne!(parse(r#"{"a":1,"b":2}"#), parse(r#"{"a":1}"#));
+    // Many keys with duplicates: the sorting dedup path.
+    let mut text: String = (0..40).map(|i| format!("\"k{i}\":{i},")).collect();
+    text.push_str("\"k3\":\"last\",\"k39\":0");
+    let big = parse(&format!("{{{text}}}"));
+    let m = big.as_object().unwrap();
+    assert_eq!(m.len(), 40);
+    assert_eq!(m.keys().nth(3).map(String::as_str), Some("k3"));
+    assert_eq!(m.get("k3"), Some(&Value::from("last")));
+    assert_eq!(m.get("k39"), Some(&Value::from(0)));
+}
+
+/// Arbitrary JSON as the oracle's values: strings with any characters, integers, finite floats.
+fn arb_serde() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value as S;
+    let leaf = prop_oneof![
+        Just(S::Null),
+        any::<bool>().prop_map(S::Bool),
+        any::<i64>().prop_map(S::from),
+        any::<u64>().prop_map(S::from),
+        any::<f64>().prop_filter("finite", |x| x.is_finite()).prop_map(S::from),
+        (-1e6f64..1e6).prop_map(S::from),
+        any::<String>().prop_map(S::String),
+        "[\"\\\\a-z\u{0}-\u{1f}é😀]{0,8}".prop_map(S::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(S::Array),
+            prop::collection::vec(("[a-e]{0,3}", inner), 0..6).prop_map(|kv| S::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+/// Ours and the oracle's agree on structure; numbers agree exactly when integral, closely otherwise.
+fn same(ours: &Value, theirs: &serde_json::Value) -> bool {
+    use serde_json::Value as S;
+    match (ours, theirs) {
+        (Value::Null, S::Null) => true,
+        (Value::Bool(a), S::Bool(b)) => a == b,
+        (Value::String(a), S::String(b)) => a == b,
+        (Value::Number(a), S::Number(b)) => {
+            a.as_i64() == b.as_i64() && a.as_u64() == b.as_u64() && {
+                let (x, y) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+                x == y || (x - y).abs() <= y.abs() * 1e-14
+            }
+        }
+        (Value::Array(a), S::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)),
+        (Value::Object(a), S::Object(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|((k, x), (l, y))| k == l && same(x, y))
+        }
+        _ => false,
+    }
+}
+
+proptest! {
+    #[test]
+    fn agrees_with_serde_json(v in arb_serde()) {
+        let text = v.to_string();
+        let ours = from_str(&text).unwrap();
+        prop_assert!(same(&ours, &v), "{text}");
+        // Strings escape the same way and numbers keep their text: the output is byte-identical.
+        prop_assert_eq!(to_string(&ours), text.clone());
+        let pretty = serde_json::to_string_pretty(&v).unwrap();
+        prop_assert_eq!(from_str(&pretty).unwrap(), ours);
+    }
+
+    #[test]
+    fn accepts_exactly_what_serde_json_accepts(s in "[\\[\\]{}\",:0-9eE.+\\-a-z\\\\ ]{0,16}") {
+        prop_assert_eq!(from_str(&s).is_ok(), serde_json::from_str::<serde_json::Value>(&s).is_ok(), "{:?}", s);
+    }
+
+    #[test]
+    fn f64_written_in_rust_round_trips(x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
+        let mut text = String::new();
+        write_f64(&mut text, x);
+        prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "{}", text);
+        prop_assert_eq!(parse_decimal(&text), Some(x), "{}", text);
+        prop_assert_eq!(text.parse::<f64>().unwrap(), x, "{}", text);
+    }
+
+    #[test]
+    fn short_decimals_written_in_rust_are_exact(m in -10_000_000_000_000i64..10_000_000_000_000, e in 0u32..8) {
+        let x = m as f64 / 10f64.powi(e as i32);
+        let mut text = String::new();
+        write_f64(&mut text, x);
+        prop_assert_eq!(text.parse::<f64>().unwrap(), x, "{}", text);
+    }
+}
+
+proptest! {
+    #[test]
+    fn decimal_parse_matches_std_on_shortest_text(x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
+        for text in [format!("{x:e}"), format!("{x}"), format!("{x:.20e}")] {
+            prop_assert_eq!(parse_decimal(&text), Some(text.parse::<f64>().unwrap()), "{}", text);
+        }
+    }
+}
