@@ -32,6 +32,8 @@ pub mod timestamp;
 mod typing;
 
 #[cfg(test)]
+mod memory_tests;
+#[cfg(test)]
 mod tests;
 
 pub use error::StoreError;

@@ -132,6 +132,27 @@ impl Room {
 }
 
 #[cfg(test)]
+impl Room {
+    pub(crate) fn drop_extras(&mut self) {
+        for m in self.messages.values_mut() {
+            m.extra = Default::default();
+        }
+    }
+
+    pub(crate) fn drop_strings(&mut self) {
+        for m in self.messages.values_mut() {
+            let Message { id, key, room_id, text, user_id, client_id, error, .. } = m;
+            for s in [id, key, room_id, text] {
+                *s = String::new();
+            }
+            for s in [user_id, client_id, error] {
+                *s = None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::ts_bits;
 
