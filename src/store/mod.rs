@@ -42,5 +42,6 @@ pub use model::{Direction, Message, Status};
 pub use options::StoreOptions;
 pub use outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
 pub use outgoing_typing::{OutgoingTyping, TypingSignal};
+pub use room::Messages;
 pub use store::MessageStore;
 pub use typing::TypingUser;

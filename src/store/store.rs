@@ -1,6 +1,6 @@
 //! The [`MessageStore`] facade: every entry point the wasm layer calls, built from the per-concept parts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
@@ -12,10 +12,8 @@ use super::model::{parse_message, parse_status_update, Direction, Message, Parse
 use super::optimistic::{Entry, Optimistic, SendState};
 use super::options::StoreOptions;
 use super::outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
-use super::room::Room;
+use super::room::{Messages, Room};
 use super::typing::{parse_typing, Typing, TypingUser};
-
-static NO_MESSAGES: BTreeMap<(u64, String), Message> = BTreeMap::new();
 
 /// The client-side message store of the inbox: rooms of ordered messages, optimistic sends, delivery ticks,
 /// typing indicators, unread counts and change notifications.
@@ -780,11 +778,27 @@ impl MessageStore {
     }
 
     /// The room's messages in display order `(timestamp, id)`, oldest first. Empty for an unknown room.
-    pub fn messages(&self, room_id: &str) -> impl DoubleEndedIterator<Item = &Message> + ExactSizeIterator + '_ {
-        match self.rooms.get(room_id) {
-            Some(r) => r.iter(),
-            None => NO_MESSAGES.values(),
-        }
+    pub fn messages(&self, room_id: &str) -> Messages<'_> {
+        self.rooms.get(room_id).map_or(Messages::empty(), Room::iter)
+    }
+
+    /// The room's messages at display positions `range` (clamped to the room's length).
+    pub fn messages_in(&self, room_id: &str, range: std::ops::Range<usize>) -> Messages<'_> {
+        self.rooms.get(room_id).map_or(Messages::empty(), |r| r.range(range))
+    }
+
+    /// A counter of edits to the room's message list (0 for an unknown room); see
+    /// [`untouched_since`](Self::untouched_since).
+    pub fn edits(&self, room_id: &str) -> u64 {
+        self.rooms.get(room_id).map_or(0, Room::edits)
+    }
+
+    /// How many leading and trailing messages of the room are the same (same message, same revision, same position
+    /// from the start and from the end) as when [`edits`](Self::edits) returned `since`. Conservative (the true
+    /// numbers may be larger); `head + tail` never exceeds the length of the room then or now. Lets a view rebuild
+    /// only the middle of its list.
+    pub fn untouched_since(&self, room_id: &str, since: u64) -> (usize, usize) {
+        self.rooms.get(room_id).map_or((0, 0), |r| r.untouched_since(since))
     }
 
     /// Number of messages in the room.
