@@ -48,6 +48,8 @@ impl Views {
 /// A room's last snapshot: the JS array, and for each position the message revision its object was built from.
 struct RoomView {
     version: u64,
+    /// The room's `edits()` when this snapshot was built.
+    edits: u64,
     array: Array,
     revs: Vec<u64>,
 }
@@ -441,39 +443,53 @@ impl StoreHandle {
             }
         }
         let view = views.snapshots.remove(room_id);
-        if store.message_count(room_id) == 0 {
+        let len = store.message_count(room_id);
+        if len == 0 {
             return views.empty();
         }
-        // One pass over the room (walking the B-tree dominates the cost of a snapshot).
-        let messages: Vec<&Message> = store.messages(room_id).collect();
-        let revs: Vec<u64> = messages.iter().map(|m| m.rev).collect();
-        let old_revs: &[u64] = view.as_ref().map_or(&[], |v| &v.revs);
-        // Revisions are unique store-wide, so equal revisions mean the same object. Diff the old and new lists by
-        // common prefix and suffix: the usual change (a message appended, a status ticked, one inserted) leaves a
-        // small middle, and the new array is the old one's prefix + a few new objects + its suffix — a few native
-        // array copies instead of 10 000 calls across the boundary.
-        let prefix = revs.iter().zip(old_revs).take_while(|(a, b)| a == b).count();
-        let max_suffix = revs.len().min(old_revs.len()) - prefix;
-        let suffix = revs.iter().rev().zip(old_revs.iter().rev()).take(max_suffix).take_while(|(a, b)| a == b).count();
-        let (new_mid, old_mid) = (prefix..revs.len() - suffix, prefix..old_revs.len() - suffix);
-        // Objects of the old middle may reappear in the new one (moved, not changed): reuse them.
-        let old_array = view.as_ref().map(|v| &v.array);
-        let mut reusable: HashMap<u64, JsValue> = HashMap::new();
-        if let Some(old) = old_array {
-            for i in old_mid.clone() {
-                reusable.insert(old_revs[i], old.get(i as u32));
-            }
-        }
-        let middle: Array =
-            messages[new_mid].iter().map(|m| reusable.remove(&m.rev).unwrap_or_else(|| message_to_js(m))).collect();
-        let array = match old_array {
-            Some(old) => old
-                .slice(0, prefix as u32)
-                .concat(&middle)
-                .concat(&old.slice(old_mid.end as u32, old_revs.len() as u32)),
-            None => middle,
+        let edits = store.edits(room_id);
+        let Some(RoomView { array: old, revs: mut old_revs, edits: old_edits, .. }) = view else {
+            let revs: Vec<u64> = store.messages(room_id).map(|m| m.rev).collect();
+            let array: Array = store.messages(room_id).map(message_to_js).collect();
+            views.snapshots.insert(room_id.to_owned(), RoomView { version, edits, array: array.clone(), revs });
+            return array;
         };
-        views.snapshots.insert(room_id.to_owned(), RoomView { version, array: array.clone(), revs });
+        // The room knows which leading and trailing messages its edits since the last snapshot left alone; only the
+        // middle is looked at. Revisions are unique store-wide, so equal revisions mean the same object: the bounds
+        // are widened by comparing revisions (the edit log is conservative after many edits).
+        let (mut head, mut tail) = store.untouched_since(room_id, old_edits);
+        let old_len = old_revs.len();
+        let mut rest = store.messages_in(room_id, head..len - tail);
+        while head + tail < len.min(old_len) && rest.next().is_some_and(|m| m.rev == old_revs[head]) {
+            head += 1;
+        }
+        let mut rest = store.messages_in(room_id, head..len - tail);
+        while head + tail < len.min(old_len) && rest.next_back().is_some_and(|m| m.rev == old_revs[old_len - 1 - tail])
+        {
+            tail += 1;
+        }
+        let (new_mid, old_mid) = (head..len - tail, head..old_len - tail);
+        // Objects of the old middle may reappear in the new one (moved, not changed): reuse them.
+        let mut reusable: HashMap<u64, u32> = old_mid.clone().map(|i| (old_revs[i], i as u32)).collect();
+        let mut middle_revs = Vec::with_capacity(new_mid.len());
+        let middle: Array = store
+            .messages_in(room_id, new_mid)
+            .map(|m| {
+                middle_revs.push(m.rev);
+                reusable.remove(&m.rev).map_or_else(|| message_to_js(m), |i| old.get(i))
+            })
+            .collect();
+        old_revs.splice(old_mid, middle_revs);
+        // The new array: the old one's head + the middle + its tail, in one or a few native array copies.
+        let array = match (head, tail) {
+            (0, 0) => middle,
+            (h, 0) if h == old_len => old.concat(&middle),
+            (0, t) if t == old_len => middle.concat(&old),
+            (h, 0) => old.slice(0, h as u32).concat(&middle),
+            (0, t) => middle.concat(&old.slice((old_len - t) as u32, old_len as u32)),
+            (h, t) => old.slice(0, h as u32).concat(&middle).concat(&old.slice((old_len - t) as u32, old_len as u32)),
+        };
+        views.snapshots.insert(room_id.to_owned(), RoomView { version, edits, array: array.clone(), revs: old_revs });
         array
     }
 
