@@ -55,10 +55,10 @@ struct RoomView {
 }
 
 /// What a listener listens to.
-#[derive(PartialEq)]
 enum Topic {
-    /// Changes of one room, or of every room for `"*"`.
-    Room(String),
+    /// Changes of one room (with the room id as a JS string, made once and passed to every call), or of every room
+    /// for `"*"`.
+    Room(String, Rc<JsValue>),
     SendFailed,
     Error,
 }
@@ -66,19 +66,47 @@ enum Topic {
 #[derive(Default)]
 struct Subscribers {
     next_id: u32,
-    listeners: Vec<(u32, Topic, Function)>,
+    /// `Rc`, so taking a copy of the callbacks to call is a Rust refcount bump, not a JS reference clone.
+    listeners: Vec<(u32, Topic, Rc<Function>)>,
+    /// Room ids as JS strings, for rooms `"*"` listeners were called about (one per room, made once; `Rc` so
+    /// passing one on is not a JS reference clone either).
+    room_names: HashMap<String, Rc<JsValue>>,
 }
 
 impl Subscribers {
     fn add(&mut self, topic: Topic, listener: Function) -> u32 {
         self.next_id += 1;
-        self.listeners.push((self.next_id, topic, listener));
+        self.listeners.push((self.next_id, topic, Rc::new(listener)));
         self.next_id
     }
 
     /// A copy of the matching callbacks: a listener may (un)subscribe while they are called.
-    fn matching(&self, wanted: impl Fn(&Topic) -> bool) -> Vec<Function> {
+    fn matching(&self, wanted: impl Fn(&Topic) -> bool) -> Vec<Rc<Function>> {
         self.listeners.iter().filter(|(_, topic, _)| wanted(topic)).map(|(_, _, f)| f.clone()).collect()
+    }
+
+    /// The listeners of `room` (and of `"*"`), with the room id as a JS string; nothing is made when nobody
+    /// listens.
+    fn for_room(&mut self, room: &str) -> Option<(Vec<Rc<Function>>, Rc<JsValue>)> {
+        let mut name = None;
+        let mut targets = Vec::new();
+        for (_, topic, f) in &self.listeners {
+            if let Topic::Room(r, js) = topic {
+                if r == room {
+                    name = Some(js.clone());
+                    targets.push(f.clone());
+                } else if r == "*" {
+                    targets.push(f.clone());
+                }
+            }
+        }
+        if targets.is_empty() {
+            return None;
+        }
+        let name = name.unwrap_or_else(|| {
+            self.room_names.entry(room.to_owned()).or_insert_with(|| Rc::new(JsValue::from_str(room))).clone()
+        });
+        Some((targets, name))
     }
 }
 
@@ -155,30 +183,28 @@ fn message_to_js(message: &Message) -> JsValue {
 impl Shared {
     /// Runs a mutation, then notifies subscribers and re-arms the timer. Rust never calls JS mid-mutation.
     fn mutate<R>(self: &Rc<Self>, f: impl FnOnce(&mut MessageStore, f64) -> R) -> R {
-        let result = f(&mut self.store.borrow_mut(), now());
-        self.flush();
+        let now = now();
+        let result = f(&mut self.store.borrow_mut(), now);
+        self.flush(now);
         result
     }
 
-    fn flush(self: &Rc<Self>) {
-        let (events, deadline) = {
-            let mut store = self.store.borrow_mut();
-            (store.drain_events(), store.poll_timeout())
-        };
+    /// `now`: the mutation's time (the timer rounds to whole milliseconds; the mutation's microseconds do not
+    /// matter, and reading the clock again is a call into JS).
+    fn flush(self: &Rc<Self>, now: f64) {
+        let deadline = self.store.borrow().poll_timeout();
         let weak = Rc::downgrade(self);
-        self.timer.borrow_mut().arm(deadline, now(), move || {
+        self.timer.borrow_mut().arm(deadline, now, move || {
             if let Some(shared) = weak.upgrade() {
                 shared.timer.borrow_mut().fired();
                 shared.mutate(|store, now| store.handle_timeout(now));
             }
         });
-        if events.is_empty() {
-            return;
-        }
-        self.views.borrow_mut().inbox = None;
         let mut rooms: Vec<String> = Vec::new();
         let mut failures = Vec::new();
-        for event in events {
+        loop {
+            // One event at a time: the store is not borrowed while subscribers run below.
+            let Some(event) = self.store.borrow_mut().poll_event() else { break };
             match event {
                 StoreEvent::RoomChanged { room_id } | StoreEvent::TypingChanged { room_id } => {
                     if !rooms.contains(&room_id) {
@@ -188,16 +214,20 @@ impl Shared {
                 StoreEvent::SendFailed { room_id, client_id, reason } => failures.push((room_id, client_id, reason)),
             }
         }
+        if rooms.is_empty() && failures.is_empty() {
+            return;
+        }
+        self.views.borrow_mut().inbox = None;
         for room in rooms {
-            let targets = self.subscribers.borrow().matching(|t| matches!(t, Topic::Room(r) if *r == room || r == "*"));
-            call_all(&targets, &room.into());
+            let Some((targets, name)) = self.subscribers.borrow_mut().for_room(&room) else { continue };
+            call_all(&targets, &name);
         }
         for (room_id, client_id, reason) in failures {
             let info = Object::new();
             set(&info, "room_id", &room_id.into());
             set(&info, "client_id", &client_id.into());
             set(&info, "reason", &reason.into());
-            let targets = self.subscribers.borrow().matching(|t| *t == Topic::SendFailed);
+            let targets = self.subscribers.borrow().matching(|t| matches!(t, Topic::SendFailed));
             call_all(&targets, &info.into());
         }
     }
@@ -237,7 +267,7 @@ impl Shared {
     }
 
     fn report(&self, error: JsValue) {
-        let targets = self.subscribers.borrow().matching(|t| *t == Topic::Error);
+        let targets = self.subscribers.borrow().matching(|t| matches!(t, Topic::Error));
         call_all(&targets, &error);
     }
 }
@@ -261,7 +291,7 @@ fn resync_start(store: &MessageStore, room: &str) -> f64 {
         .map_or(newest, |oldest| oldest.min(newest))
 }
 
-fn call_all(targets: &[Function], arg: &JsValue) {
+fn call_all(targets: &[Rc<Function>], arg: &JsValue) {
     for f in targets {
         if let Err(e) = f.call1(&JsValue::NULL, arg) {
             web_sys::console::error_2(&"inbox-realtime: store subscriber threw".into(), &e);
@@ -555,7 +585,10 @@ impl StoreHandle {
     /// Calls `listener(roomId)` after every change of `roomId` (or of any room for `"*"`). Returns an id for
     /// `unsubscribe`.
     pub fn subscribe(&self, room_id: &str, listener: Function) -> u32 {
-        self.shared.subscribers.borrow_mut().add(Topic::Room(room_id.to_owned()), listener)
+        self.shared
+            .subscribers
+            .borrow_mut()
+            .add(Topic::Room(room_id.to_owned(), Rc::new(JsValue::from_str(room_id))), listener)
     }
 
     /// Calls `listener({room_id, client_id, reason})` when an optimistic send fails (REST error or no confirmation
