@@ -133,7 +133,7 @@ fn check(store: &MessageStore, seen: &mut Seen, ingested: &HashMap<String, Strin
         for m in &msgs {
             prop_assert!(ids.insert(m.id.clone()), "duplicate id {}", m.id);
             prop_assert!(keys.insert(m.key.clone()), "duplicate key {}", m.key);
-            prop_assert_eq!(&m.room_id, room);
+            prop_assert_eq!(&*m.room_id, room);
             if m.id.starts_with("local-") {
                 prop_assert_eq!(&m.key, &m.id, "unconfirmed optimistic message keyed by its client id");
                 continue;

@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::Arc;
 
 use super::model::{Direction, Message};
 
@@ -28,7 +29,7 @@ fn cmp_key(ts: f64, id: &str, m: &Message) -> Ordering {
 }
 
 /// A fixed-key hash of an id (deterministic; collisions are handled by `Room::overflow`).
-fn id_hash(id: &str) -> u64 {
+pub(crate) fn id_hash(id: &str) -> u64 {
     let mut h = DefaultHasher::new();
     id.hash(&mut h);
     h.finish()
@@ -36,7 +37,7 @@ fn id_hash(id: &str) -> u64 {
 
 /// The index keys are already hashes: use them as they are.
 #[derive(Default)]
-struct PassThrough(u64);
+pub(crate) struct PassThrough(u64);
 
 impl Hasher for PassThrough {
     fn finish(&self) -> u64 {
@@ -52,7 +53,9 @@ impl Hasher for PassThrough {
     }
 }
 
-type HashIndex = HashMap<u64, u32, BuildHasherDefault<PassThrough>>;
+/// A map keyed by `id_hash` values.
+pub(crate) type HashKeyed<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+type HashIndex = HashKeyed<u32>;
 
 /// Edits kept in the log before the oldest half is folded into one (conservative) entry.
 const EDIT_LOG_MAX: usize = 64;
@@ -67,6 +70,9 @@ struct Edit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Room {
+    /// The room's id, shared by its messages' `room_id`, and its number in the store.
+    pub(crate) name: Arc<str>,
+    pub(crate) no: u32,
     /// Message storage; `None` marks a free slot (listed in `free`).
     slots: Vec<Option<Box<Message>>>,
     free: Vec<u32>,
@@ -136,8 +142,10 @@ impl ExactSizeIterator for Messages<'_> {}
 
 impl Room {
     /// An empty room; until a history page says otherwise, the server may hold older messages.
-    pub(crate) fn new() -> Room {
+    pub(crate) fn new(name: Arc<str>, no: u32) -> Room {
         Room {
+            name,
+            no,
             slots: Vec::new(),
             free: Vec::new(),
             order: Vec::new(),
@@ -228,6 +236,11 @@ impl Room {
         self.slot_of(id).map(|s| self.at(s))
     }
 
+    /// The id of the message in `slot`, if any.
+    pub(crate) fn id_at(&self, slot: u32) -> Option<&str> {
+        self.slots.get(slot as usize)?.as_deref().map(|m| m.id.as_str())
+    }
+
     pub(crate) fn contains(&self, id: &str) -> bool {
         self.slot_of(id).is_some()
     }
@@ -258,8 +271,9 @@ impl Room {
         }
     }
 
-    /// Inserts a message; an existing one with the same id is replaced.
-    pub(crate) fn insert(&mut self, m: Message) {
+    /// Inserts a message; an existing one with the same id is replaced. Returns its slot (see
+    /// [`id_at`](Self::id_at)), which does not change until it is removed.
+    pub(crate) fn insert(&mut self, m: Message) -> u32 {
         if self.contains(&m.id) {
             let id = m.id.clone();
             self.remove(&id);
@@ -284,6 +298,7 @@ impl Room {
         let len_before = self.order.len();
         self.order.insert(pos, slot);
         self.log_edit(pos, len_before - pos);
+        slot
     }
 
     /// Takes a slot out of the order and the index; returns its position.
@@ -392,9 +407,10 @@ impl Room {
     pub(crate) fn drop_strings(&mut self) {
         for m in self.slots.iter_mut().flatten() {
             let Message { id, key, room_id, text, user_id, client_id, error, .. } = &mut **m;
-            for s in [id, key, room_id, text] {
+            for s in [id, key, text] {
                 *s = String::new();
             }
+            *room_id = Arc::from("");
             for s in [user_id, client_id, error] {
                 *s = None;
             }
@@ -420,7 +436,7 @@ mod tests {
         Message {
             id: id.into(),
             key: id.into(),
-            room_id: "r".into(),
+            room_id: Arc::from("r"),
             text: String::new(),
             user_id: None,
             direction: Direction::Incoming,
@@ -452,7 +468,7 @@ mod tests {
 
     #[test]
     fn positions_after_middle_insert_retime_and_removal() {
-        let mut r = Room::new();
+        let mut r = Room::new(Arc::from("r"), 0);
         for (id, ts) in [("a", 1.0), ("c", 3.0), ("e", 5.0)] {
             r.insert(msg(id, ts));
         }
@@ -498,7 +514,7 @@ mod tests {
 
     #[test]
     fn history_batch_prepends_and_the_log_folds() {
-        let mut r = Room::new();
+        let mut r = Room::new(Arc::from("r"), 0);
         for i in 0..100 {
             r.insert(msg(&format!("live{i:03}"), 1_000.0 + f64::from(i)));
         }
@@ -530,7 +546,7 @@ mod tests {
 
     #[test]
     fn hash_collisions_fall_back_to_the_overflow_map() {
-        let mut r = Room::new();
+        let mut r = Room::new(Arc::from("r"), 0);
         r.insert(msg("a", 1.0));
         r.insert(msg("b", 2.0));
         // Force "b" into the overflow map as if its hash collided with "a"'s.
