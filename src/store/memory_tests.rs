@@ -108,3 +108,25 @@ fn memory_per_message() {
         println!("  {name:<28} {:>6.0} B/message", per(bytes));
     }
 }
+
+#[test]
+#[ignore = "measurement"]
+fn sizes() {
+    use serde_json::Map;
+    let p: Value = json!({"id": "x", "text": "t", "from": "5511999990000", "type": "text"});
+    let l0 = LIVE.load(Relaxed);
+    let m: Map<String, Value> =
+        p.as_object().unwrap().iter().filter(|(k, _)| k.len() == 4).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let l1 = LIVE.load(Relaxed);
+    let c = m.clone();
+    let l2 = LIVE.load(Relaxed);
+    println!(
+        "Value {} Message {} Map {}; extra with 2 entries: collected {} B, cloned {} B",
+        std::mem::size_of::<Value>(),
+        std::mem::size_of::<super::Message>(),
+        std::mem::size_of::<Map<String, Value>>(),
+        l1 - l0,
+        l2 - l1,
+    );
+    drop((m, c));
+}
