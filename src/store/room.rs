@@ -78,6 +78,9 @@ pub(crate) struct Room {
     free: Vec<u32>,
     /// Slots in display order `(timestamp, id)`.
     order: Vec<u32>,
+    /// While a batch is open: slots inserted but not yet placed in `order` (see [`begin_batch`](Self::begin_batch)).
+    pending: Vec<u32>,
+    batching: bool,
     /// `id_hash(id)` → slot, for every message whose hash is not taken by another id.
     index: HashIndex,
     /// Ids whose hash was taken by another id when inserted (almost always empty).
@@ -149,6 +152,8 @@ impl Room {
             slots: Vec::new(),
             free: Vec::new(),
             order: Vec::new(),
+            pending: Vec::new(),
+            batching: false,
             index: HashIndex::default(),
             overflow: HashMap::new(),
             edits: 0,
@@ -271,6 +276,53 @@ impl Room {
         }
     }
 
+    /// Opens a batch (a history page): until [`end_batch`](Self::end_batch), inserted messages are only indexed,
+    /// and are placed in the order all at once (one sort of the page and one merge, instead of one shift of the
+    /// later messages per insert). Anything else that needs the order places them first.
+    pub(crate) fn begin_batch(&mut self) {
+        self.batching = true;
+    }
+
+    /// Closes the batch and places its messages.
+    pub(crate) fn end_batch(&mut self) {
+        self.batching = false;
+        self.settle();
+    }
+
+    /// Places the pending slots: sorts them, moves the messages after the last one up once, and merges from the
+    /// back. One edit is logged for the whole span.
+    fn settle(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        let slots = &self.slots;
+        let at = |s: u32| slots[s as usize].as_deref().expect("pending slot holds a message");
+        pending.sort_unstable_by(|a, b| {
+            let (ma, mb) = (at(*a), at(*b));
+            cmp_key(ma.timestamp, &ma.id, mb)
+        });
+        let before = |p: &Message, o: u32| cmp_key(p.timestamp, &p.id, at(o)) == Ordering::Less;
+        let (first, last) = (at(pending[0]), at(pending[pending.len() - 1]));
+        let head = self.order.partition_point(|o| !before(first, *o));
+        let tail_start = self.order.partition_point(|o| !before(last, *o));
+        let (old_len, n) = (self.order.len(), pending.len());
+        self.order.resize(old_len + n, 0);
+        self.order.copy_within(tail_start..old_len, tail_start + n);
+        let (mut i, mut j, mut k) = (tail_start, n, tail_start + n);
+        while j > 0 {
+            k -= 1;
+            if i > head && !before(at(self.order[i - 1]), pending[j - 1]) {
+                self.order[k] = self.order[i - 1];
+                i -= 1;
+            } else {
+                self.order[k] = pending[j - 1];
+                j -= 1;
+            }
+        }
+        self.log_edit(head, old_len - tail_start);
+    }
+
     /// Inserts a message; an existing one with the same id is replaced. Returns its slot (see
     /// [`id_at`](Self::id_at)), which does not change until it is removed.
     pub(crate) fn insert(&mut self, m: Message) -> u32 {
@@ -281,8 +333,8 @@ impl Room {
         if self.counts_unread(&m) {
             self.unread = self.unread.saturating_add(1);
         }
-        let pos = self.position(m.timestamp, &m.id);
         let id = m.id.clone();
+        let pos = if self.batching { 0 } else { self.position(m.timestamp, &m.id) };
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = Some(Box::new(m));
@@ -295,6 +347,10 @@ impl Room {
             }
         };
         self.index_insert(&id, slot);
+        if self.batching {
+            self.pending.push(slot);
+            return slot;
+        }
         let len_before = self.order.len();
         self.order.insert(pos, slot);
         self.log_edit(pos, len_before - pos);
@@ -312,6 +368,7 @@ impl Room {
 
     pub(crate) fn remove(&mut self, id: &str) -> Option<Message> {
         let slot = self.slot_of(id)?;
+        self.settle();
         let pos = self.unlink(slot);
         self.index_remove(id, slot);
         let m = *self.slots[slot as usize].take().expect("indexed slot holds a message");
@@ -332,6 +389,7 @@ impl Room {
     /// The closure must not change `id`.
     pub(crate) fn update(&mut self, id: &str, f: impl FnOnce(&mut Message)) -> bool {
         let Some(slot) = self.slot_of(id) else { return false };
+        self.settle();
         let m = self.at(slot);
         let (ts, was_unread) = (m.timestamp, self.counts_unread(m));
         let pos = self.position(ts, id);
@@ -356,21 +414,24 @@ impl Room {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.order.len()
+        self.order.len() + self.pending.len()
     }
 
     pub(crate) fn iter(&self) -> Messages<'_> {
+        debug_assert!(self.pending.is_empty(), "order read inside a batch");
         Messages { slots: &self.slots, order: self.order.iter() }
     }
 
     /// The messages at positions `range` (clamped to the room).
     pub(crate) fn range(&self, range: std::ops::Range<usize>) -> Messages<'_> {
+        debug_assert!(self.pending.is_empty(), "order read inside a batch");
         let end = range.end.min(self.order.len());
         let start = range.start.min(end);
         Messages { slots: &self.slots, order: self.order[start..end].iter() }
     }
 
     pub(crate) fn last(&self) -> Option<&Message> {
+        debug_assert!(self.pending.is_empty(), "order read inside a batch");
         self.order.last().map(|s| self.at(*s))
     }
 
@@ -381,6 +442,7 @@ impl Room {
     /// Moves the read marker to `at` (never backwards) and recounts what is still unread (only messages after
     /// the marker are visited).
     pub(crate) fn mark_read(&mut self, at: f64) {
+        self.settle();
         if at > self.last_read_at {
             self.last_read_at = at;
         }
@@ -391,7 +453,8 @@ impl Room {
     }
 
     /// Id of the oldest message that `protected` does not protect, for cap eviction.
-    pub(crate) fn oldest_evictable(&self, protected: impl Fn(&Message) -> bool) -> Option<String> {
+    pub(crate) fn oldest_evictable(&mut self, protected: impl Fn(&Message) -> bool) -> Option<String> {
+        self.settle();
         self.iter().find(|m| !protected(m)).map(|m| m.id.clone())
     }
 }
@@ -537,6 +600,51 @@ mod tests {
             r.insert(msg(&format!("older{i:03}"), -1.0 - f64::from(i)));
         }
         assert_eq!(r.untouched_since(e), (0, 250));
+        // The same page as a batch, interleaved with what a history merge may do to the room meanwhile.
+        let mut b = Room::new(Arc::from("r"), 0);
+        for i in 0..100 {
+            b.insert(msg(&format!("live{i:03}"), 1_000.0 + f64::from(i)));
+        }
+        let e = b.edits();
+        b.begin_batch();
+        for i in (0..150).rev() {
+            b.insert(msg(&format!("old{i:03}"), f64::from(i)));
+            match i {
+                // A duplicate inside the page, a removal, a re-time and a live-range insert mid-batch.
+                120 => {
+                    b.insert(msg("old130", 130.0));
+                }
+                100 => assert_eq!(b.remove("old140").map(|m| m.id), Some("old140".to_owned())),
+                90 => assert!(b.update("old110", |m| m.timestamp = 110.5)),
+                80 => {
+                    b.insert(msg("live050b", 1_050.0));
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(b.len(), 250);
+        b.end_batch();
+        check(&b);
+        let mut want: Vec<String> = (0..150).filter(|i| *i != 140).map(|i| format!("old{i:03}")).collect();
+        want.extend((0..100).map(|i| format!("live{i:03}")));
+        want.insert(want.iter().position(|x| x == "live051").unwrap(), "live050b".into());
+        assert_eq!(ids(&b), want);
+        assert!(b.pending.is_empty());
+        // The batch's last placement is logged as one edit: only the live messages after the mid-batch insert
+        // are known untouched.
+        let (head, tail) = b.untouched_since(e);
+        assert_eq!(head, 0);
+        assert!(tail <= 49);
+        let e = b.edits();
+        b.begin_batch();
+        for i in 0..10 {
+            b.insert(msg(&format!("older{i}"), -10.0 + f64::from(i)));
+        }
+        b.end_batch();
+        assert_eq!(b.untouched_since(e), (0, 250));
+        assert_eq!(b.untouched_since(b.edits() - 1), (0, 250));
+        check(&b);
+
         // Replacing an id re-sorts it and keeps one copy.
         r.insert(msg("old000", 2_000.0));
         assert_eq!(r.len(), 270);

@@ -257,7 +257,7 @@ impl MessageStore {
     fn evict(&mut self, room: &str) {
         let Some(cap) = self.opts.max_messages_per_room else { return };
         loop {
-            let Some(r) = self.rooms.get(room) else { return };
+            let Some(r) = self.rooms.get_mut(room) else { return };
             if r.len() <= cap {
                 return;
             }
@@ -795,6 +795,8 @@ impl MessageStore {
         if !self.rooms.contains_key(room_id) {
             self.touch(room_id);
         }
+        // One placement of the page's new messages in the room's order, after the loop.
+        self.room_mut(room_id).begin_batch();
         for (i, item) in items.iter().enumerate() {
             let p = match parse_message(item, &self.opts, now) {
                 Ok(p) => p,
@@ -816,6 +818,7 @@ impl MessageStore {
             }
         }
         let r = self.room_mut(room_id);
+        r.end_batch();
         if r.has_more != has_more {
             r.has_more = has_more;
             self.touch(room_id);
