@@ -3,8 +3,9 @@
 //! Messages are boxed in a slab (`slots`, freed slots reused), so a message never moves once stored; `order` lists
 //! the slots in display order (4 bytes per message, binary-searched by `(timestamp, id)`), and `index` maps a hash
 //! of the id to its slot. Appending live messages is an O(log n) search plus a push; an insert or removal in the
-//! middle shifts `order` (a memmove of 4 bytes per later message). A short edit log answers "which positions may
-//! have changed since edit `e`" as an untouched head and tail, so a snapshot can rebuild only the middle.
+//! middle shifts `order` (a memmove of 4 bytes per later message); a history page is placed in one merge (see
+//! [`Room::begin_batch`]). A short edit log answers "which positions may have changed since edit `e`" as an
+//! untouched head and tail, so a snapshot can rebuild only the middle.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -107,12 +108,6 @@ pub(crate) struct Room {
     pub(crate) last_read_at: f64,
     pub(crate) has_more: bool,
     pub(crate) version: u64,
-}
-
-impl std::fmt::Debug for PassThrough {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PassThrough")
-    }
 }
 
 /// The messages of a room (or a range of them) in display order.
