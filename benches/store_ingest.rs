@@ -1,5 +1,6 @@
 //! Ingest throughput of the message store: N messages into one room, 10% of them confirming optimistic sends made
 //! beforehand (half by `client_id`, half by text match). Prints ns/event per N and the 100k/1k ratio.
+//! Then: history pages of 50 older messages merged into a 100k-message room (ns per merged message).
 //! Run: `cargo bench --bench store_ingest`.
 
 use std::hint::black_box;
@@ -78,6 +79,37 @@ fn run(n: usize, reps: usize) -> f64 {
     best
 }
 
+/// Best-of-`reps` nanoseconds per message of `pages` history pages of 50 (newest first, each older than the last)
+/// merged into a room of `n` live messages.
+fn history(n: usize, pages: usize, reps: usize) -> f64 {
+    let mut best = f64::INFINITY;
+    for _ in 0..reps {
+        let mut store = MessageStore::default();
+        for j in 0..n {
+            let m = json!({"id": format!("live.{j}"), "room_id": "room", "text": "hi", "timestamp": T0 + j as f64});
+            store.ingest_message(&m, T0 + n as f64).expect("valid message");
+        }
+        let pages: Vec<Vec<Value>> = (0..pages)
+            .map(|p| {
+                (0..50)
+                    .map(|i| {
+                        let k = p * 50 + i;
+                        json!({"id": format!("old.{k}"), "text": "older", "timestamp": T0 - 1.0 - k as f64})
+                    })
+                    .collect()
+            })
+            .collect();
+        let start = Instant::now();
+        for page in &pages {
+            black_box(store.merge_history("room", page, true, T0 + n as f64).expect("valid page"));
+        }
+        let ns = start.elapsed().as_nanos() as f64 / (pages.len() * 50) as f64;
+        assert_eq!(store.message_count("room"), n + pages.len() * 50);
+        best = best.min(ns);
+    }
+    best
+}
+
 fn main() {
     let sizes = [1_000usize, 10_000, 100_000];
     let mut results = Vec::new();
@@ -103,4 +135,6 @@ fn main() {
             (100_000f64).log2() / (1_000f64).log2()
         );
     }
+    let ns = history(100_000, 20, 3);
+    println!("history: 20 pages of 50 into a 100k room: {ns:>8.0} ns/message (best of 3)");
 }

@@ -69,6 +69,10 @@ struct Seen {
     server: HashMap<String, (String, Status, String)>,
     /// Client id → server ids that ever carried it as key.
     resolved: HashMap<String, HashSet<String>>,
+    /// Per room: `edits()` and the message revisions at some earlier check (refreshed every third check, so the
+    /// edit log is checked across several steps).
+    lists: HashMap<&'static str, (u64, Vec<u64>)>,
+    checks: usize,
 }
 
 fn rank_ok(old: Status, new: Status) -> bool {
@@ -109,8 +113,19 @@ fn foreign_payload(room: usize, n: usize, agent: Option<usize>) -> Value {
 }
 
 fn check(store: &MessageStore, seen: &mut Seen, ingested: &HashMap<String, String>) -> Result<(), TestCaseError> {
+    seen.checks += 1;
     for room in ROOMS {
         let msgs: Vec<_> = store.messages(room).collect();
+        let revs: Vec<u64> = msgs.iter().map(|m| m.rev).collect();
+        if let Some((edits, old)) = seen.lists.get(room) {
+            let (head, tail) = store.untouched_since(room, *edits);
+            prop_assert!(head + tail <= old.len().min(revs.len()), "head {} + tail {} too long", head, tail);
+            prop_assert_eq!(&old[..head], &revs[..head], "head {} of {} changed", head, room);
+            prop_assert_eq!(&old[old.len() - tail..], &revs[revs.len() - tail..], "tail {} of {} changed", tail, room);
+        }
+        if seen.checks % 3 == 0 || !seen.lists.contains_key(room) {
+            seen.lists.insert(room, (store.edits(room), revs));
+        }
         let mut ids = HashSet::new();
         let mut keys = HashSet::new();
         for w in msgs.windows(2) {
@@ -125,7 +140,7 @@ fn check(store: &MessageStore, seen: &mut Seen, ingested: &HashMap<String, Strin
         for m in &msgs {
             prop_assert!(ids.insert(m.id.clone()), "duplicate id {}", m.id);
             prop_assert!(keys.insert(m.key.clone()), "duplicate key {}", m.key);
-            prop_assert_eq!(&m.room_id, room);
+            prop_assert_eq!(&*m.room_id, room);
             if m.id.starts_with("local-") {
                 prop_assert_eq!(&m.key, &m.id, "unconfirmed optimistic message keyed by its client id");
                 continue;

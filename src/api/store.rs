@@ -1,8 +1,6 @@
-use crate::hash::FastMap;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use crate::json::Value;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -10,6 +8,8 @@ use super::client::{Hooks, SocketClient, TapEvent};
 use super::error::js_error;
 use super::json::{from_js, to_js};
 use super::options::{get, number};
+use crate::hash::FastMap;
+use crate::json::Value;
 use crate::store::{Message, MessageStore, StoreError, StoreEvent, StoreOptions};
 use crate::web::{now, DeadlineTimer};
 
@@ -48,15 +48,17 @@ impl Views {
 /// A room's last snapshot: the JS array, and for each position the message revision its object was built from.
 struct RoomView {
     version: u64,
+    /// The room's `edits()` when this snapshot was built.
+    edits: u64,
     array: Array,
     revs: Vec<u64>,
 }
 
 /// What a listener listens to.
-#[derive(PartialEq)]
 enum Topic {
-    /// Changes of one room, or of every room for `"*"`.
-    Room(String),
+    /// Changes of one room (with the room id as a JS string, made once and passed to every call), or of every room
+    /// for `"*"`.
+    Room(String, Rc<JsValue>),
     SendFailed,
     Error,
 }
@@ -64,19 +66,47 @@ enum Topic {
 #[derive(Default)]
 struct Subscribers {
     next_id: u32,
-    listeners: Vec<(u32, Topic, Function)>,
+    /// `Rc`, so taking a copy of the callbacks to call is a Rust refcount bump, not a JS reference clone.
+    listeners: Vec<(u32, Topic, Rc<Function>)>,
+    /// Room ids as JS strings, for rooms `"*"` listeners were called about (one per room, made once; `Rc` so
+    /// passing one on is not a JS reference clone either).
+    room_names: FastMap<String, Rc<JsValue>>,
 }
 
 impl Subscribers {
     fn add(&mut self, topic: Topic, listener: Function) -> u32 {
         self.next_id += 1;
-        self.listeners.push((self.next_id, topic, listener));
+        self.listeners.push((self.next_id, topic, Rc::new(listener)));
         self.next_id
     }
 
     /// A copy of the matching callbacks: a listener may (un)subscribe while they are called.
-    fn matching(&self, wanted: impl Fn(&Topic) -> bool) -> Vec<Function> {
+    fn matching(&self, wanted: impl Fn(&Topic) -> bool) -> Vec<Rc<Function>> {
         self.listeners.iter().filter(|(_, topic, _)| wanted(topic)).map(|(_, _, f)| f.clone()).collect()
+    }
+
+    /// The listeners of `room` (and of `"*"`), with the room id as a JS string; nothing is made when nobody
+    /// listens.
+    fn for_room(&mut self, room: &str) -> Option<(Vec<Rc<Function>>, Rc<JsValue>)> {
+        let mut name = None;
+        let mut targets = Vec::new();
+        for (_, topic, f) in &self.listeners {
+            if let Topic::Room(r, js) = topic {
+                if r == room {
+                    name = Some(js.clone());
+                    targets.push(f.clone());
+                } else if r == "*" {
+                    targets.push(f.clone());
+                }
+            }
+        }
+        if targets.is_empty() {
+            return None;
+        }
+        let name = name.unwrap_or_else(|| {
+            self.room_names.entry(room.to_owned()).or_insert_with(|| Rc::new(JsValue::from_str(room))).clone()
+        });
+        Some((targets, name))
     }
 }
 
@@ -153,30 +183,28 @@ fn message_to_js(message: &Message) -> JsValue {
 impl Shared {
     /// Runs a mutation, then notifies subscribers and re-arms the timer. Rust never calls JS mid-mutation.
     fn mutate<R>(self: &Rc<Self>, f: impl FnOnce(&mut MessageStore, f64) -> R) -> R {
-        let result = f(&mut self.store.borrow_mut(), now());
-        self.flush();
+        let now = now();
+        let result = f(&mut self.store.borrow_mut(), now);
+        self.flush(now);
         result
     }
 
-    fn flush(self: &Rc<Self>) {
-        let (events, deadline) = {
-            let mut store = self.store.borrow_mut();
-            (store.drain_events(), store.poll_timeout())
-        };
+    /// `now`: the mutation's time (the timer rounds to whole milliseconds; the mutation's microseconds do not
+    /// matter, and reading the clock again is a call into JS).
+    fn flush(self: &Rc<Self>, now: f64) {
+        let deadline = self.store.borrow().poll_timeout();
         let weak = Rc::downgrade(self);
-        self.timer.borrow_mut().arm(deadline, now(), move || {
+        self.timer.borrow_mut().arm(deadline, now, move || {
             if let Some(shared) = weak.upgrade() {
                 shared.timer.borrow_mut().fired();
                 shared.mutate(|store, now| store.handle_timeout(now));
             }
         });
-        if events.is_empty() {
-            return;
-        }
-        self.views.borrow_mut().inbox = None;
         let mut rooms: Vec<String> = Vec::new();
         let mut failures = Vec::new();
-        for event in events {
+        loop {
+            // One event at a time: the store is not borrowed while subscribers run below.
+            let Some(event) = self.store.borrow_mut().poll_event() else { break };
             match event {
                 StoreEvent::RoomChanged { room_id } | StoreEvent::TypingChanged { room_id } => {
                     if !rooms.contains(&room_id) {
@@ -186,16 +214,20 @@ impl Shared {
                 StoreEvent::SendFailed { room_id, client_id, reason } => failures.push((room_id, client_id, reason)),
             }
         }
+        if rooms.is_empty() && failures.is_empty() {
+            return;
+        }
+        self.views.borrow_mut().inbox = None;
         for room in rooms {
-            let targets = self.subscribers.borrow().matching(|t| matches!(t, Topic::Room(r) if *r == room || r == "*"));
-            call_all(&targets, &room.into());
+            let Some((targets, name)) = self.subscribers.borrow_mut().for_room(&room) else { continue };
+            call_all(&targets, &name);
         }
         for (room_id, client_id, reason) in failures {
             let info = Object::new();
             set(&info, "room_id", &room_id.into());
             set(&info, "client_id", &client_id.into());
             set(&info, "reason", &reason.into());
-            let targets = self.subscribers.borrow().matching(|t| *t == Topic::SendFailed);
+            let targets = self.subscribers.borrow().matching(|t| matches!(t, Topic::SendFailed));
             call_all(&targets, &info.into());
         }
     }
@@ -235,7 +267,7 @@ impl Shared {
     }
 
     fn report(&self, error: JsValue) {
-        let targets = self.subscribers.borrow().matching(|t| *t == Topic::Error);
+        let targets = self.subscribers.borrow().matching(|t| matches!(t, Topic::Error));
         call_all(&targets, &error);
     }
 }
@@ -259,7 +291,7 @@ fn resync_start(store: &MessageStore, room: &str) -> f64 {
         .map_or(newest, |oldest| oldest.min(newest))
 }
 
-fn call_all(targets: &[Function], arg: &JsValue) {
+fn call_all(targets: &[Rc<Function>], arg: &JsValue) {
     for f in targets {
         if let Err(e) = f.call1(&JsValue::NULL, arg) {
             web_sys::console::error_2(&"inbox-realtime: store subscriber threw".into(), &e);
@@ -441,39 +473,53 @@ impl StoreHandle {
             }
         }
         let view = views.snapshots.remove(room_id);
-        if store.message_count(room_id) == 0 {
+        let len = store.message_count(room_id);
+        if len == 0 {
             return views.empty();
         }
-        // One pass over the room (walking the B-tree dominates the cost of a snapshot).
-        let messages: Vec<&Message> = store.messages(room_id).collect();
-        let revs: Vec<u64> = messages.iter().map(|m| m.rev).collect();
-        let old_revs: &[u64] = view.as_ref().map_or(&[], |v| &v.revs);
-        // Revisions are unique store-wide, so equal revisions mean the same object. Diff the old and new lists by
-        // common prefix and suffix: the usual change (a message appended, a status ticked, one inserted) leaves a
-        // small middle, and the new array is the old one's prefix + a few new objects + its suffix — a few native
-        // array copies instead of 10 000 calls across the boundary.
-        let prefix = revs.iter().zip(old_revs).take_while(|(a, b)| a == b).count();
-        let max_suffix = revs.len().min(old_revs.len()) - prefix;
-        let suffix = revs.iter().rev().zip(old_revs.iter().rev()).take(max_suffix).take_while(|(a, b)| a == b).count();
-        let (new_mid, old_mid) = (prefix..revs.len() - suffix, prefix..old_revs.len() - suffix);
-        // Objects of the old middle may reappear in the new one (moved, not changed): reuse them.
-        let old_array = view.as_ref().map(|v| &v.array);
-        let mut reusable: FastMap<u64, JsValue> = FastMap::default();
-        if let Some(old) = old_array {
-            for i in old_mid.clone() {
-                reusable.insert(old_revs[i], old.get(i as u32));
-            }
-        }
-        let middle: Array =
-            messages[new_mid].iter().map(|m| reusable.remove(&m.rev).unwrap_or_else(|| message_to_js(m))).collect();
-        let array = match old_array {
-            Some(old) => old
-                .slice(0, prefix as u32)
-                .concat(&middle)
-                .concat(&old.slice(old_mid.end as u32, old_revs.len() as u32)),
-            None => middle,
+        let edits = store.edits(room_id);
+        let Some(RoomView { array: old, revs: mut old_revs, edits: old_edits, .. }) = view else {
+            let revs: Vec<u64> = store.messages(room_id).map(|m| m.rev).collect();
+            let array: Array = store.messages(room_id).map(message_to_js).collect();
+            views.snapshots.insert(room_id.to_owned(), RoomView { version, edits, array: array.clone(), revs });
+            return array;
         };
-        views.snapshots.insert(room_id.to_owned(), RoomView { version, array: array.clone(), revs });
+        // The room knows which leading and trailing messages its edits since the last snapshot left alone; only the
+        // middle is looked at. Revisions are unique store-wide, so equal revisions mean the same object: the bounds
+        // are widened by comparing revisions (the edit log is conservative after many edits).
+        let (mut head, mut tail) = store.untouched_since(room_id, old_edits);
+        let old_len = old_revs.len();
+        let mut rest = store.messages_in(room_id, head..len - tail);
+        while head + tail < len.min(old_len) && rest.next().is_some_and(|m| m.rev == old_revs[head]) {
+            head += 1;
+        }
+        let mut rest = store.messages_in(room_id, head..len - tail);
+        while head + tail < len.min(old_len) && rest.next_back().is_some_and(|m| m.rev == old_revs[old_len - 1 - tail])
+        {
+            tail += 1;
+        }
+        let (new_mid, old_mid) = (head..len - tail, head..old_len - tail);
+        // Objects of the old middle may reappear in the new one (moved, not changed): reuse them.
+        let mut reusable: FastMap<u64, u32> = old_mid.clone().map(|i| (old_revs[i], i as u32)).collect();
+        let mut middle_revs = Vec::with_capacity(new_mid.len());
+        let middle: Array = store
+            .messages_in(room_id, new_mid)
+            .map(|m| {
+                middle_revs.push(m.rev);
+                reusable.remove(&m.rev).map_or_else(|| message_to_js(m), |i| old.get(i))
+            })
+            .collect();
+        old_revs.splice(old_mid, middle_revs);
+        // The new array: the old one's head + the middle + its tail, in one or a few native array copies.
+        let array = match (head, tail) {
+            (0, 0) => middle,
+            (h, 0) if h == old_len => old.concat(&middle),
+            (0, t) if t == old_len => middle.concat(&old),
+            (h, 0) => old.slice(0, h as u32).concat(&middle),
+            (0, t) => middle.concat(&old.slice((old_len - t) as u32, old_len as u32)),
+            (h, t) => old.slice(0, h as u32).concat(&middle).concat(&old.slice((old_len - t) as u32, old_len as u32)),
+        };
+        views.snapshots.insert(room_id.to_owned(), RoomView { version, edits, array: array.clone(), revs: old_revs });
         array
     }
 
@@ -539,7 +585,10 @@ impl StoreHandle {
     /// Calls `listener(roomId)` after every change of `roomId` (or of any room for `"*"`). Returns an id for
     /// `unsubscribe`.
     pub fn subscribe(&self, room_id: &str, listener: Function) -> u32 {
-        self.shared.subscribers.borrow_mut().add(Topic::Room(room_id.to_owned()), listener)
+        self.shared
+            .subscribers
+            .borrow_mut()
+            .add(Topic::Room(room_id.to_owned(), Rc::new(JsValue::from_str(room_id))), listener)
     }
 
     /// Calls `listener({room_id, client_id, reason})` when an optimistic send fails (REST error or no confirmation

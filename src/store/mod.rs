@@ -32,6 +32,8 @@ pub mod timestamp;
 mod typing;
 
 #[cfg(test)]
+mod memory_tests;
+#[cfg(test)]
 mod tests;
 
 pub use error::StoreError;
@@ -40,5 +42,6 @@ pub use model::{Direction, Message, Status};
 pub use options::StoreOptions;
 pub use outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
 pub use outgoing_typing::{OutgoingTyping, TypingSignal};
+pub use room::Messages;
 pub use store::MessageStore;
 pub use typing::TypingUser;

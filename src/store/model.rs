@@ -1,5 +1,7 @@
 //! The message model: [`Message`], [`Status`], [`Direction`], and tolerant parsing of server payloads.
 
+use std::sync::Arc;
+
 use crate::json::{Map, Value};
 
 use super::error::{clip, StoreError};
@@ -113,8 +115,8 @@ pub struct Message {
     pub id: String,
     /// Stable UI key (never changes, unique within the room).
     pub key: String,
-    /// Room (conversation) id.
-    pub room_id: String,
+    /// Room (conversation) id (shared with the room and its other messages).
+    pub room_id: Arc<str>,
     /// Text; empty for messages without text (media).
     pub text: String,
     /// The agent who sent it; `None` for the customer.
@@ -154,7 +156,7 @@ impl Message {
         let opt = |o: &Option<String>| o.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
         m.insert("id".into(), Value::String(self.id.clone()));
         m.insert("key".into(), Value::String(self.key.clone()));
-        m.insert("room_id".into(), Value::String(self.room_id.clone()));
+        m.insert("room_id".into(), Value::String(self.room_id.to_string()));
         m.insert("text".into(), Value::String(self.text.clone()));
         m.insert("user_id".into(), opt(&self.user_id));
         m.insert("direction".into(), Value::String(self.direction.as_str().into()));

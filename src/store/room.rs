@@ -1,17 +1,18 @@
 //! One room: messages ordered by `(timestamp, id)` with an id index, plus the room's inbox bookkeeping.
 //!
-//! Messages live in a `BTreeMap` keyed by `(timestamp, id)`, and `index` maps id → timestamp, so a lookup is a hash
-//! probe plus a B-tree descent and an insert or move anywhere is O(log n): live messages at the end, history pages
-//! at the front, and late or re-timed messages in the middle all cost the same.
+//! Messages are boxed in a slab (`slots`, freed slots reused), so a message never moves once stored; `order` lists
+//! the slots in display order (4 bytes per message, binary-searched by `(timestamp, id)`), and `index` maps a hash
+//! of the id to its slot. Appending live messages is an O(log n) search plus a push; an insert or removal in the
+//! middle shifts `order` (a memmove of 4 bytes per later message); a history page is placed in one merge (see
+//! [`Room::begin_batch`]). A short edit log answers "which positions may have changed since edit `e`" as an
+//! untouched head and tail, so a snapshot can rebuild only the middle.
 
-use std::collections::BTreeMap;
-
-use crate::hash::FastMap;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use super::model::{Direction, Message};
-
-/// A `(timestamp, id)` sort key. Timestamps map to `u64` preserving numeric order (`-0.0` counts as `0.0`).
-type SortKey = (u64, String);
 
 fn ts_bits(ts: f64) -> u64 {
     let b = (ts + 0.0).to_bits();
@@ -22,14 +23,86 @@ fn ts_bits(ts: f64) -> u64 {
     }
 }
 
-fn key_of(ts: f64, id: &str) -> SortKey {
-    (ts_bits(ts), id.to_owned())
+/// The `(timestamp, id)` order of two messages (`-0.0` counts as `0.0`).
+fn cmp_key(ts: f64, id: &str, m: &Message) -> Ordering {
+    ts_bits(ts).cmp(&ts_bits(m.timestamp)).then_with(|| id.cmp(&m.id))
+}
+
+/// A fixed, fast hash of an id: 8 bytes per step, then a final mix so high and low bits both vary (the hash map
+/// uses them as they are). Deterministic; collisions only cost a trip to `Room::overflow`, never a wrong answer.
+pub(crate) fn id_hash(id: &str) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes = id.as_bytes();
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8-byte chunk"));
+        h = (h.rotate_left(23) ^ w).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+    }
+    h ^= h >> 32;
+    h = h.wrapping_mul(0xd6e8_feb8_6659_fd93);
+    h ^ (h >> 29)
+}
+
+/// The index keys are already hashes: use them as they are.
+#[derive(Default)]
+pub(crate) struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by `id_hash` values.
+pub(crate) type HashKeyed<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+type HashIndex = HashKeyed<u32>;
+
+/// Edits kept in the log before the oldest half is folded into one (conservative) entry.
+const EDIT_LOG_MAX: usize = 64;
+
+/// One logged edit (or a fold of several): positions `< head` and the last `tail` positions were not touched.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Edit {
+    seq: u64,
+    head: u32,
+    tail: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Room {
-    messages: BTreeMap<SortKey, Message>,
-    index: FastMap<String, f64>,
+    /// The room's id, shared by its messages' `room_id`, and its number in the store.
+    pub(crate) name: Arc<str>,
+    pub(crate) no: u32,
+    /// Message storage; `None` marks a free slot (listed in `free`).
+    slots: Vec<Option<Box<Message>>>,
+    free: Vec<u32>,
+    /// Slots in display order `(timestamp, id)`.
+    order: Vec<u32>,
+    /// While a batch is open: slots inserted but not yet placed in `order` (see [`begin_batch`](Self::begin_batch)).
+    pending: Vec<u32>,
+    batching: bool,
+    /// `id_hash(id)` → slot, for every message whose hash is not taken by another id.
+    index: HashIndex,
+    /// Ids whose hash was taken by another id when inserted (almost always empty).
+    overflow: HashMap<Box<str>, u32>,
+    /// Number of edits of the message list so far, and the most recent ones.
+    edits: u64,
+    log: Vec<Edit>,
     /// Incoming messages with `timestamp > last_read_at`, maintained on every insert/remove.
     unread: u32,
     pub(crate) last_read_at: f64,
@@ -37,12 +110,63 @@ pub(crate) struct Room {
     pub(crate) version: u64,
 }
 
+/// The messages of a room (or a range of them) in display order.
+/// Returned by [`MessageStore::messages`](super::MessageStore::messages).
+#[derive(Debug, Clone)]
+pub struct Messages<'a> {
+    slots: &'a [Option<Box<Message>>],
+    order: std::slice::Iter<'a, u32>,
+}
+
+impl<'a> Messages<'a> {
+    pub(crate) fn empty() -> Messages<'static> {
+        Messages { slots: &[], order: [].iter() }
+    }
+
+    fn get(&self, slot: u32) -> &'a Message {
+        self.slots[slot as usize].as_deref().expect("ordered slot holds a message")
+    }
+}
+
+impl<'a> Iterator for Messages<'a> {
+    type Item = &'a Message;
+
+    fn next(&mut self) -> Option<&'a Message> {
+        self.order.next().map(|s| self.get(*s))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.order.size_hint()
+    }
+
+    fn nth(&mut self, n: usize) -> Option<&'a Message> {
+        self.order.nth(n).map(|s| self.get(*s))
+    }
+}
+
+impl DoubleEndedIterator for Messages<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.order.next_back().map(|s| self.get(*s))
+    }
+}
+
+impl ExactSizeIterator for Messages<'_> {}
+
 impl Room {
     /// An empty room; until a history page says otherwise, the server may hold older messages.
-    pub(crate) fn new() -> Room {
+    pub(crate) fn new(name: Arc<str>, no: u32) -> Room {
         Room {
-            messages: BTreeMap::new(),
-            index: FastMap::default(),
+            name,
+            no,
+            slots: Vec::new(),
+            free: Vec::new(),
+            order: Vec::new(),
+            pending: Vec::new(),
+            batching: false,
+            index: HashIndex::default(),
+            overflow: HashMap::new(),
+            edits: 0,
+            log: Vec::new(),
             unread: 0,
             last_read_at: 0.0,
             has_more: true,
@@ -54,36 +178,218 @@ impl Room {
         m.direction == Direction::Incoming && m.timestamp > self.last_read_at
     }
 
-    fn key(&self, id: &str) -> Option<SortKey> {
-        self.index.get(id).map(|ts| key_of(*ts, id))
+    fn at(&self, slot: u32) -> &Message {
+        self.slots[slot as usize].as_deref().expect("indexed slot holds a message")
+    }
+
+    fn slot_of(&self, id: &str) -> Option<u32> {
+        if let Some(&s) = self.index.get(&id_hash(id)) {
+            if self.at(s).id == id {
+                return Some(s);
+            }
+        }
+        if self.overflow.is_empty() {
+            None
+        } else {
+            self.overflow.get(id).copied()
+        }
+    }
+
+    /// Where a message with this key is, or would go, in `order`.
+    fn position(&self, ts: f64, id: &str) -> usize {
+        self.order.partition_point(|s| cmp_key(ts, id, self.at(*s)) == Ordering::Greater)
+    }
+
+    /// Records an edit that left positions `< head` and the last `tail` positions untouched.
+    fn log_edit(&mut self, head: usize, tail: usize) {
+        self.edits += 1;
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        if self.log.len() >= EDIT_LOG_MAX {
+            // Fold the oldest half into one entry: a query inside the folded span gets a smaller (still true)
+            // head and tail.
+            let half = EDIT_LOG_MAX / 2;
+            let folded = self.log[..half].iter().fold(self.log[half - 1], |acc, e| Edit {
+                seq: acc.seq,
+                head: acc.head.min(e.head),
+                tail: acc.tail.min(e.tail),
+            });
+            self.log.drain(..half - 1);
+            self.log[0] = folded;
+        }
+        self.log.push(Edit { seq: self.edits, head: clamp(head), tail: clamp(tail) });
+    }
+
+    /// A counter of edits to the message list (insert, remove, update): compare with
+    /// [`untouched_since`](Self::untouched_since).
+    pub(crate) fn edits(&self) -> u64 {
+        self.edits
+    }
+
+    /// After the edits made since the list was at edit `seq`: how many leading and trailing messages are the very
+    /// same (same message, same position from the start or the end, not changed). Conservative: the true head and
+    /// tail may be larger, never smaller. `head + tail` never exceeds the length of either list.
+    pub(crate) fn untouched_since(&self, seq: u64) -> (usize, usize) {
+        let len = self.order.len();
+        if seq > self.edits {
+            return (0, 0);
+        }
+        // The log covers every edit since the first (its oldest entries are folded, never dropped), and an entry
+        // folded over edits on both sides of `seq` only makes the answer smaller.
+        let (mut head, mut tail) = (len, len);
+        for e in self.log.iter().rev().take_while(|e| e.seq > seq) {
+            head = head.min(e.head as usize);
+            tail = tail.min(e.tail as usize);
+        }
+        if head == len {
+            tail = 0;
+        }
+        (head, tail.min(len - head))
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<&Message> {
-        self.messages.get(&self.key(id)?)
+        self.slot_of(id).map(|s| self.at(s))
+    }
+
+    /// The id of the message in `slot`, if any.
+    pub(crate) fn id_at(&self, slot: u32) -> Option<&str> {
+        self.slots.get(slot as usize)?.as_deref().map(|m| m.id.as_str())
     }
 
     pub(crate) fn contains(&self, id: &str) -> bool {
-        self.index.contains_key(id)
+        self.slot_of(id).is_some()
     }
 
-    /// Inserts a message; an existing one with the same id is replaced.
-    pub(crate) fn insert(&mut self, m: Message) {
-        if self.index.contains_key(&m.id) {
+    fn index_insert(&mut self, id: &str, slot: u32) {
+        let h = id_hash(id);
+        match self.index.get(&h) {
+            None => {
+                self.index.insert(h, slot);
+            }
+            Some(_) => {
+                self.overflow.insert(id.into(), slot);
+            }
+        }
+    }
+
+    fn index_remove(&mut self, id: &str, slot: u32) {
+        let h = id_hash(id);
+        if self.index.get(&h) == Some(&slot) {
+            self.index.remove(&h);
+            // Promote an overflowed id with the same hash, if any.
+            if let Some(k) = self.overflow.keys().find(|k| id_hash(k) == h).cloned() {
+                let s = self.overflow.remove(&k).expect("key just found");
+                self.index.insert(h, s);
+            }
+        } else {
+            self.overflow.remove(id);
+        }
+    }
+
+    /// Opens a batch (a history page): until [`end_batch`](Self::end_batch), inserted messages are only indexed,
+    /// and are placed in the order all at once (one sort of the page and one merge, instead of one shift of the
+    /// later messages per insert). Anything else that needs the order places them first.
+    pub(crate) fn begin_batch(&mut self) {
+        self.batching = true;
+    }
+
+    /// Closes the batch and places its messages.
+    pub(crate) fn end_batch(&mut self) {
+        self.batching = false;
+        self.settle();
+    }
+
+    /// Places the pending slots: sorts them, moves the messages after the last one up once, and merges from the
+    /// back. One edit is logged for the whole span.
+    fn settle(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        let slots = &self.slots;
+        let at = |s: u32| slots[s as usize].as_deref().expect("pending slot holds a message");
+        pending.sort_unstable_by(|a, b| {
+            let (ma, mb) = (at(*a), at(*b));
+            cmp_key(ma.timestamp, &ma.id, mb)
+        });
+        let before = |p: &Message, o: u32| cmp_key(p.timestamp, &p.id, at(o)) == Ordering::Less;
+        let (first, last) = (at(pending[0]), at(pending[pending.len() - 1]));
+        let head = self.order.partition_point(|o| !before(first, *o));
+        let tail_start = self.order.partition_point(|o| !before(last, *o));
+        let (old_len, n) = (self.order.len(), pending.len());
+        self.order.resize(old_len + n, 0);
+        self.order.copy_within(tail_start..old_len, tail_start + n);
+        let (mut i, mut j, mut k) = (tail_start, n, tail_start + n);
+        while j > 0 {
+            k -= 1;
+            if i > head && !before(at(self.order[i - 1]), pending[j - 1]) {
+                self.order[k] = self.order[i - 1];
+                i -= 1;
+            } else {
+                self.order[k] = pending[j - 1];
+                j -= 1;
+            }
+        }
+        self.log_edit(head, old_len - tail_start);
+    }
+
+    /// Inserts a message; an existing one with the same id is replaced. Returns its slot (see
+    /// [`id_at`](Self::id_at)), which does not change until it is removed.
+    pub(crate) fn insert(&mut self, m: Message) -> u32 {
+        if self.contains(&m.id) {
             let id = m.id.clone();
             self.remove(&id);
         }
         if self.counts_unread(&m) {
             self.unread = self.unread.saturating_add(1);
         }
-        self.index.insert(m.id.clone(), m.timestamp);
-        self.messages.insert(key_of(m.timestamp, &m.id), m);
+        let id = m.id.clone();
+        let pos = if self.batching { 0 } else { self.position(m.timestamp, &m.id) };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Some(Box::new(m));
+                s
+            }
+            None => {
+                let s = u32::try_from(self.slots.len()).expect("fewer than 2^32 messages in a room");
+                self.slots.push(Some(Box::new(m)));
+                s
+            }
+        };
+        self.index_insert(&id, slot);
+        if self.batching {
+            self.pending.push(slot);
+            return slot;
+        }
+        let len_before = self.order.len();
+        self.order.insert(pos, slot);
+        self.log_edit(pos, len_before - pos);
+        slot
+    }
+
+    /// Takes a slot out of the order and the index; returns its position.
+    fn unlink(&mut self, slot: u32) -> usize {
+        let m = self.at(slot);
+        let pos = self.position(m.timestamp, &m.id);
+        debug_assert_eq!(self.order.get(pos), Some(&slot));
+        self.order.remove(pos);
+        pos
     }
 
     pub(crate) fn remove(&mut self, id: &str) -> Option<Message> {
-        let m = self.messages.remove(&self.key(id)?)?;
-        self.index.remove(id);
+        let slot = self.slot_of(id)?;
+        self.settle();
+        let pos = self.unlink(slot);
+        self.index_remove(id, slot);
+        let m = *self.slots[slot as usize].take().expect("indexed slot holds a message");
+        self.free.push(slot);
         if self.counts_unread(&m) {
             self.unread = self.unread.saturating_sub(1);
+        }
+        self.log_edit(pos, self.order.len() - pos);
+        if self.order.is_empty() {
+            // Nothing left to point into: give the slab back.
+            self.slots = Vec::new();
+            self.free = Vec::new();
         }
         Some(m)
     }
@@ -91,24 +397,51 @@ impl Room {
     /// Changes a message in place (re-sorting it if its timestamp changed). Returns `false` if `id` is unknown.
     /// The closure must not change `id`.
     pub(crate) fn update(&mut self, id: &str, f: impl FnOnce(&mut Message)) -> bool {
-        let Some(mut m) = self.remove(id) else { return false };
-        // Remove + insert keeps the order and the unread count right whatever the closure changed; both are
-        // O(log n).
-        f(&mut m);
-        self.insert(m);
+        let Some(slot) = self.slot_of(id) else { return false };
+        self.settle();
+        let m = self.at(slot);
+        let (ts, was_unread) = (m.timestamp, self.counts_unread(m));
+        let pos = self.position(ts, id);
+        let m = self.slots[slot as usize].as_deref_mut().expect("indexed slot holds a message");
+        f(m);
+        debug_assert_eq!(m.id, id, "update must not change the id");
+        let new_ts = m.timestamp;
+        let now_unread = self.counts_unread(self.at(slot));
+        if was_unread != now_unread {
+            self.unread = if now_unread { self.unread.saturating_add(1) } else { self.unread.saturating_sub(1) };
+        }
+        let len = self.order.len();
+        if ts_bits(ts) == ts_bits(new_ts) {
+            self.log_edit(pos, len - pos - 1);
+            return true;
+        }
+        self.order.remove(pos);
+        let to = self.position(new_ts, id);
+        self.order.insert(to, slot);
+        self.log_edit(pos.min(to), len - 1 - pos.max(to));
         true
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.messages.len()
+        self.order.len() + self.pending.len()
     }
 
-    pub(crate) fn iter(&self) -> std::collections::btree_map::Values<'_, SortKey, Message> {
-        self.messages.values()
+    pub(crate) fn iter(&self) -> Messages<'_> {
+        debug_assert!(self.pending.is_empty(), "order read inside a batch");
+        Messages { slots: &self.slots, order: self.order.iter() }
+    }
+
+    /// The messages at positions `range` (clamped to the room).
+    pub(crate) fn range(&self, range: std::ops::Range<usize>) -> Messages<'_> {
+        debug_assert!(self.pending.is_empty(), "order read inside a batch");
+        let end = range.end.min(self.order.len());
+        let start = range.start.min(end);
+        Messages { slots: &self.slots, order: self.order[start..end].iter() }
     }
 
     pub(crate) fn last(&self) -> Option<&Message> {
-        self.messages.last_key_value().map(|(_, m)| m)
+        debug_assert!(self.pending.is_empty(), "order read inside a batch");
+        self.order.last().map(|s| self.at(*s))
     }
 
     pub(crate) fn unread(&self) -> u32 {
@@ -118,24 +451,49 @@ impl Room {
     /// Moves the read marker to `at` (never backwards) and recounts what is still unread (only messages after
     /// the marker are visited).
     pub(crate) fn mark_read(&mut self, at: f64) {
+        self.settle();
         if at > self.last_read_at {
             self.last_read_at = at;
         }
-        // Every key with these timestamp bits or more sorts after all keys at `last_read_at`.
-        let from = (ts_bits(self.last_read_at).saturating_add(1), String::new());
-        let n = self.messages.range(from..).filter(|(_, m)| m.direction == Direction::Incoming).count();
+        let marker = ts_bits(self.last_read_at);
+        let from = self.order.partition_point(|s| ts_bits(self.at(*s).timestamp) <= marker);
+        let n = self.range(from..self.order.len()).filter(|m| m.direction == Direction::Incoming).count();
         self.unread = u32::try_from(n).unwrap_or(u32::MAX);
     }
 
     /// Id of the oldest message that `protected` does not protect, for cap eviction.
-    pub(crate) fn oldest_evictable(&self, protected: impl Fn(&Message) -> bool) -> Option<String> {
-        self.messages.values().find(|m| !protected(m)).map(|m| m.id.clone())
+    pub(crate) fn oldest_evictable(&mut self, protected: impl Fn(&Message) -> bool) -> Option<String> {
+        self.settle();
+        self.iter().find(|m| !protected(m)).map(|m| m.id.clone())
+    }
+}
+
+#[cfg(test)]
+impl Room {
+    pub(crate) fn drop_extras(&mut self) {
+        for m in self.slots.iter_mut().flatten() {
+            m.extra = Default::default();
+        }
+    }
+
+    pub(crate) fn drop_strings(&mut self) {
+        for m in self.slots.iter_mut().flatten() {
+            let Message { id, key, room_id, text, user_id, client_id, error, .. } = &mut **m;
+            for s in [id, key, text] {
+                *s = String::new();
+            }
+            *room_id = Arc::from("");
+            for s in [user_id, client_id, error] {
+                *s = None;
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ts_bits;
+    use super::*;
+    use crate::store::model::Status;
 
     #[test]
     fn timestamp_bits_keep_numeric_order() {
@@ -144,5 +502,196 @@ mod tests {
             assert!(ts_bits(w[0]) <= ts_bits(w[1]), "{} vs {}", w[0], w[1]);
         }
         assert_eq!(ts_bits(-0.0), ts_bits(0.0));
+    }
+
+    fn msg(id: &str, ts: f64) -> Message {
+        Message {
+            id: id.into(),
+            key: id.into(),
+            room_id: Arc::from("r"),
+            text: String::new(),
+            user_id: None,
+            direction: Direction::Incoming,
+            status: Status::Sent,
+            timestamp: ts,
+            client_id: None,
+            error: None,
+            rev: 0,
+            extra: Default::default(),
+        }
+    }
+
+    fn ids(r: &Room) -> Vec<&str> {
+        r.iter().map(|m| m.id.as_str()).collect()
+    }
+
+    /// Every message is findable by id, and `order` is sorted with no stale slot.
+    fn check(r: &Room) {
+        let v: Vec<&Message> = r.iter().collect();
+        for w in v.windows(2) {
+            assert_eq!(cmp_key(w[0].timestamp, &w[0].id, w[1]), Ordering::Less);
+        }
+        for m in &v {
+            assert_eq!(r.get(&m.id).map(|g| &g.id), Some(&m.id));
+        }
+        assert_eq!(r.slots.iter().flatten().count(), v.len());
+        assert_eq!(r.slots.len(), v.len() + r.free.len());
+    }
+
+    #[test]
+    fn positions_after_middle_insert_retime_and_removal() {
+        let mut r = Room::new(Arc::from("r"), 0);
+        for (id, ts) in [("a", 1.0), ("c", 3.0), ("e", 5.0)] {
+            r.insert(msg(id, ts));
+        }
+        let e0 = r.edits();
+        r.insert(msg("b", 2.0));
+        assert_eq!(ids(&r), ["a", "b", "c", "e"]);
+        assert_eq!(r.untouched_since(e0), (1, 2));
+        check(&r);
+
+        // Same timestamp: the id breaks the tie; -0.0 sorts with 0.0.
+        r.insert(msg("0b", -0.0));
+        r.insert(msg("0a", 0.0));
+        assert_eq!(ids(&r), ["0a", "0b", "a", "b", "c", "e"]);
+
+        // Re-time "a" to the end; everything from its old place moved.
+        let e1 = r.edits();
+        assert!(r.update("a", |m| m.timestamp = 9.0));
+        assert_eq!(ids(&r), ["0a", "0b", "b", "c", "e", "a"]);
+        assert_eq!(r.untouched_since(e1), (2, 0));
+        check(&r);
+
+        // An in-place change touches one position.
+        let e2 = r.edits();
+        r.update("c", |m| m.status = Status::Read);
+        assert_eq!(r.untouched_since(e2), (3, 2));
+
+        let e3 = r.edits();
+        assert_eq!(r.remove("b").map(|m| m.id), Some("b".to_owned()));
+        assert_eq!(ids(&r), ["0a", "0b", "c", "e", "a"]);
+        assert_eq!(r.untouched_since(e3), (2, 3));
+        assert_eq!(r.untouched_since(e2), (2, 2));
+        assert_eq!(r.untouched_since(r.edits()), (5, 0));
+        assert!(r.remove("b").is_none());
+        check(&r);
+
+        // A freed slot is reused.
+        let slots = r.slots.len();
+        r.insert(msg("d", 4.0));
+        assert_eq!(r.slots.len(), slots);
+        assert_eq!(ids(&r), ["0a", "0b", "c", "d", "e", "a"]);
+        check(&r);
+    }
+
+    #[test]
+    fn history_batch_prepends_and_the_log_folds() {
+        let mut r = Room::new(Arc::from("r"), 0);
+        for i in 0..100 {
+            r.insert(msg(&format!("live{i:03}"), 1_000.0 + f64::from(i)));
+        }
+        let e = r.edits();
+        // A page of older history, newest first as servers send it.
+        for i in (0..150).rev() {
+            r.insert(msg(&format!("old{i:03}"), f64::from(i)));
+        }
+        check(&r);
+        assert_eq!(r.len(), 250);
+        assert_eq!(r.iter().next().map(|m| m.id.as_str()), Some("old000"));
+        assert_eq!(r.last().map(|m| m.id.as_str()), Some("live099"));
+        // 150 edits: the log folded, so the answer is conservative (never claims too much).
+        assert!(r.log.len() <= EDIT_LOG_MAX);
+        let (head, tail) = r.untouched_since(e);
+        assert!(head == 0 && tail <= 100);
+        // Within the log's reach, a page before the live messages leaves them all untouched.
+        let e = r.edits();
+        for i in 0..20 {
+            r.insert(msg(&format!("older{i:03}"), -1.0 - f64::from(i)));
+        }
+        assert_eq!(r.untouched_since(e), (0, 250));
+        // The same page as a batch, interleaved with what a history merge may do to the room meanwhile.
+        let mut b = Room::new(Arc::from("r"), 0);
+        for i in 0..100 {
+            b.insert(msg(&format!("live{i:03}"), 1_000.0 + f64::from(i)));
+        }
+        let e = b.edits();
+        b.begin_batch();
+        for i in (0..150).rev() {
+            b.insert(msg(&format!("old{i:03}"), f64::from(i)));
+            match i {
+                // A duplicate inside the page, a removal, a re-time and a live-range insert mid-batch.
+                120 => {
+                    b.insert(msg("old130", 130.0));
+                }
+                100 => assert_eq!(b.remove("old140").map(|m| m.id), Some("old140".to_owned())),
+                90 => assert!(b.update("old110", |m| m.timestamp = 110.5)),
+                80 => {
+                    b.insert(msg("live050b", 1_050.0));
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(b.len(), 250);
+        b.end_batch();
+        check(&b);
+        let mut want: Vec<String> = (0..150).filter(|i| *i != 140).map(|i| format!("old{i:03}")).collect();
+        want.extend((0..100).map(|i| format!("live{i:03}")));
+        want.insert(want.iter().position(|x| x == "live051").unwrap(), "live050b".into());
+        assert_eq!(ids(&b), want);
+        assert!(b.pending.is_empty());
+        // The batch's last placement is logged as one edit: only the live messages after the mid-batch insert
+        // are known untouched.
+        let (head, tail) = b.untouched_since(e);
+        assert_eq!(head, 0);
+        assert!(tail <= 49);
+        let e = b.edits();
+        b.begin_batch();
+        for i in 0..10 {
+            b.insert(msg(&format!("older{i}"), -10.0 + f64::from(i)));
+        }
+        b.end_batch();
+        assert_eq!(b.untouched_since(e), (0, 250));
+        assert_eq!(b.untouched_since(b.edits() - 1), (0, 250));
+        check(&b);
+
+        // Replacing an id re-sorts it and keeps one copy.
+        r.insert(msg("old000", 2_000.0));
+        assert_eq!(r.len(), 270);
+        assert_eq!(r.last().map(|m| m.id.as_str()), Some("old000"));
+        check(&r);
+    }
+
+    #[test]
+    fn id_hash_spreads_similar_ids() {
+        let mut seen = std::collections::HashSet::new();
+        let mut low = std::collections::HashSet::new();
+        for j in 0..100_000 {
+            let h = id_hash(&format!("wamid.{j}"));
+            assert!(seen.insert(h));
+            low.insert(h & 0xffff);
+            seen.insert(id_hash(&format!("c1a2b3-{j}")));
+        }
+        // 100 000 ids over 65 536 low-bit buckets: close to the ~51 000 a random hash fills.
+        assert!(low.len() > 48_000, "{}", low.len());
+        assert_ne!(id_hash(""), id_hash("\0"));
+        assert_ne!(id_hash("abcdefgh"), id_hash("abcdefgh\0"));
+    }
+
+    #[test]
+    fn hash_collisions_fall_back_to_the_overflow_map() {
+        let mut r = Room::new(Arc::from("r"), 0);
+        r.insert(msg("a", 1.0));
+        r.insert(msg("b", 2.0));
+        // Force "b" into the overflow map as if its hash collided with "a"'s.
+        let sb = r.slot_of("b").unwrap();
+        r.index.remove(&id_hash("b"));
+        r.overflow.insert("b".into(), sb);
+        assert_eq!(r.get("b").map(|m| m.timestamp), Some(2.0));
+        r.update("b", |m| m.timestamp = 0.5);
+        assert_eq!(ids(&r), ["b", "a"]);
+        assert_eq!(r.remove("b").map(|m| m.id), Some("b".to_owned()));
+        assert!(r.overflow.is_empty());
+        assert_eq!(ids(&r), ["a"]);
+        check(&r);
     }
 }

@@ -1,9 +1,9 @@
 //! The [`MessageStore`] facade: every entry point the wasm layer calls, built from the per-concept parts.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::hash::FastMap;
-
 use crate::json::{Map, Value};
 
 use super::error::StoreError;
@@ -14,10 +14,8 @@ use super::model::{parse_message, parse_status_update, Direction, Message, Parse
 use super::optimistic::{Entry, Optimistic, SendState};
 use super::options::StoreOptions;
 use super::outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
-use super::room::Room;
+use super::room::{id_hash, HashKeyed, Messages, Room};
 use super::typing::{parse_typing, Typing, TypingUser};
-
-static NO_MESSAGES: BTreeMap<(u64, String), Message> = BTreeMap::new();
 
 /// The client-side message store of the inbox: rooms of ordered messages, optimistic sends, delivery ticks,
 /// typing indicators, unread counts and change notifications.
@@ -35,13 +33,30 @@ static NO_MESSAGES: BTreeMap<(u64, String), Message> = BTreeMap::new();
 pub struct MessageStore {
     opts: StoreOptions,
     rooms: FastMap<String, Room>,
+    /// Room ids by room number (`Room::no`).
+    room_names: Vec<Arc<str>>,
     /// Message id → room, for status updates without `room_id`.
-    locator: FastMap<String, String>,
+    locator: Locator,
     optimistic: Optimistic,
     held: HeldUpdates,
     typing: Typing,
     events: EventQueue,
     next_rev: u64,
+}
+
+/// Where a message is: room number and slot in that room.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Loc {
+    room: u32,
+    slot: u32,
+}
+
+/// Message id → where it is, keyed by a hash of the id (no copy of the id); an entry counts only if its slot
+/// still holds that id. Ids whose hash another id took go to `overflow` (almost always empty).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Locator {
+    by_hash: HashKeyed<Loc>,
+    overflow: HashMap<Box<str>, Loc>,
 }
 
 impl Default for MessageStore {
@@ -84,7 +99,8 @@ impl MessageStore {
         MessageStore {
             opts,
             rooms: FastMap::default(),
-            locator: FastMap::default(),
+            room_names: Vec::new(),
+            locator: Locator::default(),
             optimistic: Optimistic::default(),
             held: HeldUpdates::default(),
             typing: Typing::default(),
@@ -106,7 +122,85 @@ impl MessageStore {
     }
 
     fn room_mut(&mut self, room: &str) -> &mut Room {
-        self.rooms.entry(room.to_owned()).or_insert_with(Room::new)
+        // Not `entry(room.to_owned())`: that allocates on every call, and rooms are created once.
+        if !self.rooms.contains_key(room) {
+            let name: Arc<str> = Arc::from(room);
+            let no = u32::try_from(self.room_names.len()).expect("fewer than 2^32 rooms");
+            self.room_names.push(name.clone());
+            self.rooms.insert(room.to_owned(), Room::new(name, no));
+        }
+        self.rooms.get_mut(room).expect("room just ensured")
+    }
+
+    /// The room's shared id string (creating the room), for a message's `room_id`.
+    fn room_name(&mut self, room: &str) -> Arc<str> {
+        self.room_mut(room).name.clone()
+    }
+
+    // ---- the locator: message id → (room number, slot) -----------------------------------------------------------
+
+    fn loc_holds(&self, loc: Loc, id: &str) -> bool {
+        self.room_names
+            .get(loc.room as usize)
+            .and_then(|name| self.rooms.get(&**name))
+            .and_then(|r| r.id_at(loc.slot))
+            .is_some_and(|at| at == id)
+    }
+
+    /// Where the locator says the message with this id is.
+    fn locate(&self, id: &str) -> Option<Loc> {
+        if let Some(&loc) = self.locator.by_hash.get(&id_hash(id)) {
+            if self.loc_holds(loc, id) {
+                return Some(loc);
+            }
+        }
+        if self.locator.overflow.is_empty() {
+            None
+        } else {
+            self.locator.overflow.get(id).copied()
+        }
+    }
+
+    /// Points the locator at `loc` (which holds `id` already).
+    fn locator_set(&mut self, id: &str, loc: Loc) {
+        let h = id_hash(id);
+        match self.locator.by_hash.get(&h) {
+            Some(&old) if self.loc_holds(old, id) => {
+                self.locator.by_hash.insert(h, loc);
+            }
+            _ if self.locator.overflow.contains_key(id) => {
+                self.locator.overflow.insert(id.into(), loc);
+            }
+            None => {
+                self.locator.by_hash.insert(h, loc);
+            }
+            // The hash is another id's.
+            Some(_) => {
+                self.locator.overflow.insert(id.into(), loc);
+            }
+        }
+    }
+
+    /// Forgets `id` if the locator points into room number `room` (call before removing it from the room).
+    fn locator_unset(&mut self, id: &str, room: u32) {
+        let h = id_hash(id);
+        match self.locator.by_hash.get(&h) {
+            Some(&loc) if self.loc_holds(loc, id) => {
+                if loc.room == room {
+                    self.locator.by_hash.remove(&h);
+                    // An id whose hash collided with this one's may now take its place.
+                    if let Some(k) = self.locator.overflow.keys().find(|k| id_hash(k) == h).cloned() {
+                        let moved = self.locator.overflow.remove(&k).expect("key just found");
+                        self.locator.by_hash.insert(h, moved);
+                    }
+                }
+            }
+            _ => {
+                if self.locator.overflow.get(id).is_some_and(|l| l.room == room) {
+                    self.locator.overflow.remove(id);
+                }
+            }
+        }
     }
 
     /// Bumps the room's version and queues `RoomChanged`.
@@ -125,17 +219,21 @@ impl MessageStore {
     fn room_insert(&mut self, mut m: Message) {
         m.rev = self.alloc_rev();
         let room_id = m.room_id.clone();
-        self.locator.insert(m.id.clone(), room_id.clone());
-        self.room_mut(&room_id).insert(m);
+        let id = m.id.clone();
+        let r = self.room_mut(&room_id);
+        let loc = Loc { room: r.no, slot: r.insert(m) };
+        self.locator_set(&id, loc);
         self.evict(&room_id);
     }
 
     fn room_remove(&mut self, room: &str, id: &str) -> Option<Message> {
-        let m = self.rooms.get_mut(room)?.remove(id)?;
-        if self.locator.get(id).is_some_and(|r| r == room) {
-            self.locator.remove(id);
+        let r = self.rooms.get(room)?;
+        if !r.contains(id) {
+            return None;
         }
-        Some(m)
+        let no = r.no;
+        self.locator_unset(id, no);
+        self.rooms.get_mut(room)?.remove(id)
     }
 
     /// Applies `f` to a message; when it reports a change, the message gets a new `rev`.
@@ -160,7 +258,7 @@ impl MessageStore {
     fn evict(&mut self, room: &str) {
         let Some(cap) = self.opts.max_messages_per_room else { return };
         loop {
-            let Some(r) = self.rooms.get(room) else { return };
+            let Some(r) = self.rooms.get_mut(room) else { return };
             if r.len() <= cap {
                 return;
             }
@@ -221,7 +319,7 @@ impl MessageStore {
         let m = Message {
             key: p.id.clone(),
             id: p.id,
-            room_id: room.to_owned(),
+            room_id: self.room_name(room),
             text: p.text.unwrap_or_default(),
             user_id: p.user_id,
             direction,
@@ -281,7 +379,7 @@ impl MessageStore {
         let m = Message {
             id: p.id.clone(),
             key: cid.to_owned(),
-            room_id: room.to_owned(),
+            room_id: self.room_name(room),
             text: p.text.unwrap_or(old_text),
             user_id: p.user_id.or(old_user),
             direction,
@@ -387,8 +485,8 @@ impl MessageStore {
             u.room_id.as_ref().filter(|r| self.rooms.get(r.as_str()).is_some_and(|room| room.contains(&u.id)));
         let target = match in_named_room {
             Some(r) => Some((r.clone(), u.id.clone())),
-            None => match self.locator.get(&u.id) {
-                Some(r) => Some((r.clone(), u.id.clone())),
+            None => match self.locate(&u.id) {
+                Some(loc) => Some((self.room_names[loc.room as usize].to_string(), u.id.clone())),
                 None => self
                     .optimistic
                     .by_server_id(&u.id)
@@ -435,16 +533,17 @@ impl MessageStore {
         let cid = loop {
             self.optimistic.counter += 1;
             let c = format!("{}-{}", self.opts.client_id_prefix, self.optimistic.counter);
-            if !self.optimistic.contains(&c) && !self.locator.contains_key(&c) {
+            if !self.optimistic.contains(&c) && self.locate(&c).is_none() {
                 break c;
             }
         };
         let entry = Entry::new(room_id.to_owned(), user_id.map(str::to_owned), text.to_owned(), now);
         self.optimistic.insert(cid.clone(), entry, now + self.opts.pending_timeout_ms);
+        let room_name = self.room_name(room_id);
         self.room_insert(Message {
             id: cid.clone(),
             key: cid.clone(),
-            room_id: room_id.to_owned(),
+            room_id: room_name,
             text: text.to_owned(),
             user_id: user_id.map(str::to_owned),
             direction: Direction::Outgoing,
@@ -697,6 +796,8 @@ impl MessageStore {
         if !self.rooms.contains_key(room_id) {
             self.touch(room_id);
         }
+        // One placement of the page's new messages in the room's order, after the loop.
+        self.room_mut(room_id).begin_batch();
         for (i, item) in items.iter().enumerate() {
             let p = match parse_message(item, &self.opts, now) {
                 Ok(p) => p,
@@ -718,6 +819,7 @@ impl MessageStore {
             }
         }
         let r = self.room_mut(room_id);
+        r.end_batch();
         if r.has_more != has_more {
             r.has_more = has_more;
             self.touch(room_id);
@@ -782,11 +884,27 @@ impl MessageStore {
     }
 
     /// The room's messages in display order `(timestamp, id)`, oldest first. Empty for an unknown room.
-    pub fn messages(&self, room_id: &str) -> impl DoubleEndedIterator<Item = &Message> + ExactSizeIterator + '_ {
-        match self.rooms.get(room_id) {
-            Some(r) => r.iter(),
-            None => NO_MESSAGES.values(),
-        }
+    pub fn messages(&self, room_id: &str) -> Messages<'_> {
+        self.rooms.get(room_id).map_or(Messages::empty(), Room::iter)
+    }
+
+    /// The room's messages at display positions `range` (clamped to the room's length).
+    pub fn messages_in(&self, room_id: &str, range: std::ops::Range<usize>) -> Messages<'_> {
+        self.rooms.get(room_id).map_or(Messages::empty(), |r| r.range(range))
+    }
+
+    /// A counter of edits to the room's message list (0 for an unknown room); see
+    /// [`untouched_since`](Self::untouched_since).
+    pub fn edits(&self, room_id: &str) -> u64 {
+        self.rooms.get(room_id).map_or(0, Room::edits)
+    }
+
+    /// How many leading and trailing messages of the room are the same (same message, same revision, same position
+    /// from the start and from the end) as when [`edits`](Self::edits) returned `since`. Conservative (the true
+    /// numbers may be larger); `head + tail` never exceeds the length of the room then or now. Lets a view rebuild
+    /// only the middle of its list.
+    pub fn untouched_since(&self, room_id: &str, since: u64) -> (usize, usize) {
+        self.rooms.get(room_id).map_or((0, 0), |r| r.untouched_since(since))
     }
 
     /// Number of messages in the room.
@@ -819,5 +937,55 @@ impl MessageStore {
     /// Number of queued events (diagnostics).
     pub fn queued_event_count(&self) -> usize {
         self.events.len()
+    }
+
+    /// Bytes freed by dropping each part of the store in turn (`measure` runs a closure and returns the bytes it
+    /// freed); the store is left empty. For the memory measurement in `memory_tests`.
+    #[cfg(test)]
+    pub(crate) fn memory_breakdown(
+        &mut self,
+        measure: &dyn Fn(&mut dyn FnMut()) -> usize,
+    ) -> Vec<(&'static str, usize)> {
+        let mut out = vec![
+            ("locator", measure(&mut || drop(std::mem::take(&mut self.locator)))),
+            ("optimistic", measure(&mut || drop(std::mem::take(&mut self.optimistic)))),
+            ("held", measure(&mut || drop(std::mem::take(&mut self.held)))),
+            ("events", measure(&mut || drop(std::mem::take(&mut self.events)))),
+            ("typing", measure(&mut || drop(std::mem::take(&mut self.typing)))),
+        ];
+        let rooms = &mut self.rooms;
+        out.push(("messages: extra", measure(&mut || rooms.values_mut().for_each(Room::drop_extras))));
+        out.push(("messages: strings", measure(&mut || rooms.values_mut().for_each(Room::drop_strings))));
+        out.push(("rooms (order, index, structs)", measure(&mut || drop(std::mem::take(rooms)))));
+        out
+    }
+}
+
+#[cfg(test)]
+mod locator_tests {
+
+    use super::*;
+
+    #[test]
+    fn an_id_in_the_overflow_map_is_found_and_forgotten() {
+        let mut s = MessageStore::default();
+        s.ingest_message(&json!({"id": "a", "room_id": "r1", "text": "x", "timestamp": 1.0}), 1.0).unwrap();
+        s.ingest_message(&json!({"id": "b", "room_id": "r2", "text": "y", "timestamp": 2.0}), 2.0).unwrap();
+        // As if "b"'s hash had been taken by another id.
+        let loc = s.locator.by_hash.remove(&id_hash("b")).unwrap();
+        s.locator.overflow.insert("b".into(), loc);
+        let outcome = s.apply_status_update(&json!({"id": "b", "status": "read"}), 3.0).unwrap();
+        assert_eq!(outcome, StatusOutcome::Applied);
+        assert_eq!(s.message("r2", "b").map(|m| m.status), Some(Status::Read));
+        // Re-inserting it keeps one entry, in the overflow map.
+        s.ingest_message(&json!({"id": "b", "room_id": "r2", "text": "z", "timestamp": 2.0}), 3.0).unwrap();
+        assert_eq!(s.locator.overflow.len(), 1);
+        assert!(s.room_remove("r2", "b").is_some());
+        assert!(s.locator.overflow.is_empty());
+        assert_eq!(s.locate("b"), None);
+        assert_eq!(s.locate("a").map(|l| &*s.room_names[l.room as usize]), Some("r1"));
+        // A status update for an id the locator forgot is held.
+        let outcome = s.apply_status_update(&json!({"id": "b", "status": "read"}), 4.0).unwrap();
+        assert_eq!(outcome, StatusOutcome::Held);
     }
 }
