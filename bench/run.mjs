@@ -110,9 +110,12 @@ async function buildProfiling() {
 
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
-function html(script) {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>bench</title></head><body><script type="module" src="${script}"></script></body></html>`;
+function html(script, head = '') {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>bench</title>${head}</head><body><script type="module" src="${script}"></script></body></html>`;
 }
+
+/** What the README recommends to an app: fetch the wasm in parallel with the scripts instead of after them. */
+const WASM_PRELOAD = '<link rel="preload" href="/build/inbox_realtime_bg.wasm" as="fetch" type="application/wasm" crossorigin>';
 
 function startStatic() {
   const server = http.createServer((req, res) => {
@@ -130,7 +133,9 @@ function startStatic() {
       return;
     }
     if ((m = /^\/cold\/(\w+)\.html$/.exec(url.pathname))) {
-      res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(html(`/build/cold-${m[1]}.js`));
+      // ourspreload: ours' page with the wasm preload hint in its <head>.
+      const page = m[1] === 'ourspreload' ? html('/build/cold-ours.js', WASM_PRELOAD) : html(`/build/cold-${m[1]}.js`);
+      res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(page);
       return;
     }
     let file = null;
@@ -291,7 +296,7 @@ function measureSize() {
 }
 
 async function measureCold(browser, base, ports) {
-  const variants = ['ours', 'b2', 'b0', 'floor'];
+  const variants = ['ours', 'ourspreload', 'b2', 'b0', 'floor'];
   const res = await paired('cold start', variants, TRIALS + 1, async (v) => {
     await new Promise((r) => setTimeout(r, 100)); // let the previous context's teardown settle
     const context = await browser.newContext();
@@ -319,6 +324,8 @@ async function measureCold(browser, base, ports) {
   for (const v of variants) res[v].shift(); // the first round warms the browser itself (discarded)
   addSection('Cold start, ms: new browser context per trial, no cache (floor = bare WebSocket open)');
   addRow('navigation start → first `connect`', pick(res, 'ms'), { notes: { b1: '≈ B2 (same client)' } });
+  const preloaded = { ...pick(res, 'ms'), ours: pick(res, 'ms').ourspreload };
+  addRow('  same, ours\' page with `<link rel="preload">` of the wasm (README)', preloaded, { notes: { b1: '≈ B2 (same client)' } });
   addRow('HTML received → first `connect` (scripts, wasm, handshake)', pick(res, 'afterHtml'), { notes: { b1: '≈ B2 (same client)' } });
   addRow('  of which HTML received → script running', pick(res, 'toScript'), { notes: { b1: '≈ B2 (same client)' } });
   addRow('  of which script running → wasm ready (ours: `init()`; others: 0)', pick(res, 'toReady'), { notes: { b1: '≈ B2 (same client)' } });
