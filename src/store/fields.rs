@@ -53,12 +53,3 @@ pub(crate) fn check_len(s: &str, field: &'static str, max: usize) -> Result<(), 
     }
     Ok(())
 }
-
-/// Looks up a string under any of `names`; other JSON types are rejected.
-pub(crate) fn str_field<'a>(obj: &'a Map, names: &[&str], field: &'static str) -> Result<Option<&'a str>, StoreError> {
-    match lookup(obj, names) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(StoreError::WrongType { field, expected: "string" }),
-    }
-}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::json::{Map, Value};
 
 use super::error::{clip, StoreError};
-use super::fields::{check_len, id_field, lookup, object, str_field};
+use super::fields::{check_len, id_field, id_value, lookup, object};
 use super::options::StoreOptions;
 use super::timestamp::parse_timestamp;
 
@@ -140,12 +140,79 @@ pub struct Message {
 /// Canonical field names and aliases the parser consumes; everything else goes to `extra`.
 pub(crate) const ID_NAMES: &[&str] = &["id", "message_id", "messageId", "wamid"];
 pub(crate) const ROOM_NAMES: &[&str] = &["room_id", "roomId"];
-const TEXT_NAMES: &[&str] = &["text", "content", "body"];
-const USER_NAMES: &[&str] = &["user_id", "userId", "sender_id", "senderId"];
 const TS_NAMES: &[&str] = &["timestamp", "created_at", "createdAt"];
-const CLIENT_NAMES: &[&str] = &["client_id", "clientId"];
-const KNOWN: &[&[&str]] =
-    &[ID_NAMES, ROOM_NAMES, TEXT_NAMES, USER_NAMES, TS_NAMES, CLIENT_NAMES, &["direction", "status"]];
+
+/// The canonical fields of a message payload, as slots of [`Fields`].
+#[derive(Clone, Copy)]
+enum Field {
+    Id,
+    Room,
+    Text,
+    User,
+    Timestamp,
+    Client,
+    Direction,
+    Status,
+}
+
+/// Which canonical field `key` names, and its rank among that field's aliases (the lowest present wins).
+/// A `match` instead of scanning alias lists: every key of every incoming message goes through here.
+fn classify(key: &str) -> Option<(Field, u8)> {
+    use Field::*;
+    Some(match key {
+        "id" => (Id, 0),
+        "message_id" => (Id, 1),
+        "messageId" => (Id, 2),
+        "wamid" => (Id, 3),
+        "room_id" => (Room, 0),
+        "roomId" => (Room, 1),
+        "text" => (Text, 0),
+        "content" => (Text, 1),
+        "body" => (Text, 2),
+        "user_id" => (User, 0),
+        "userId" => (User, 1),
+        "sender_id" => (User, 2),
+        "senderId" => (User, 3),
+        "timestamp" => (Timestamp, 0),
+        "created_at" => (Timestamp, 1),
+        "createdAt" => (Timestamp, 2),
+        "client_id" => (Client, 0),
+        "clientId" => (Client, 1),
+        "direction" => (Direction, 0),
+        "status" => (Status, 0),
+        _ => return None,
+    })
+}
+
+/// The value chosen for each canonical field in one pass over a payload: per field, the present non-`null` value
+/// of the lowest-ranked alias (what looking the aliases up in order would find).
+#[derive(Default)]
+struct Fields<'a>([Option<(u8, &'a Value)>; 8]);
+
+impl<'a> Fields<'a> {
+    fn offer(&mut self, field: Field, rank: u8, v: &'a Value) {
+        let slot = &mut self.0[field as usize];
+        if !v.is_null() && slot.is_none_or(|(r, _)| rank < r) {
+            *slot = Some((rank, v));
+        }
+    }
+
+    fn get(&self, field: Field) -> Option<&'a Value> {
+        self.0[field as usize].map(|(_, v)| v)
+    }
+
+    fn id(&self, field: Field, name: &'static str, max: usize) -> Result<Option<String>, StoreError> {
+        self.get(field).map(|v| id_value(v, name, max)).transpose()
+    }
+
+    fn str(&self, field: Field, name: &'static str) -> Result<Option<&'a str>, StoreError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(StoreError::WrongType { field: name, expected: "string" }),
+        }
+    }
+}
 
 impl Message {
     /// The message as a JSON object: every field the server sent (`extra`), then the canonical fields on top:
@@ -199,25 +266,31 @@ pub(crate) fn parse_status(v: &Value) -> Result<Status, StoreError> {
 /// Validates a message payload. Nothing is defaulted here except `extra`; see [`ParsedMessage`].
 pub(crate) fn parse_message(v: &Value, opts: &StoreOptions, now: f64) -> Result<ParsedMessage, StoreError> {
     let obj = object(v)?;
+    let mut fields = Fields::default();
+    let mut extra = Map::new();
+    for (k, v) in obj.iter() {
+        match classify(k) {
+            Some((field, rank)) => fields.offer(field, rank, v),
+            None => {
+                extra.insert(k.clone(), v.clone());
+            }
+        }
+    }
     let max_id = opts.max_id_chars;
-    let id = id_field(obj, ID_NAMES, "id", max_id)?.ok_or(StoreError::MissingField("id"))?;
-    let room_id = id_field(obj, ROOM_NAMES, "room_id", max_id)?;
-    let text = str_field(obj, TEXT_NAMES, "text")?;
+    let id = fields.id(Field::Id, "id", max_id)?.ok_or(StoreError::MissingField("id"))?;
+    let room_id = fields.id(Field::Room, "room_id", max_id)?;
+    let text = fields.str(Field::Text, "text")?;
     if let Some(t) = text {
         check_len(t, "text", opts.max_text_chars)?;
     }
-    let user_id = id_field(obj, USER_NAMES, "user_id", max_id)?;
-    let client_id = id_field(obj, CLIENT_NAMES, "client_id", max_id)?;
-    let direction = str_field(obj, &["direction"], "direction")?
+    let user_id = fields.id(Field::User, "user_id", max_id)?;
+    let client_id = fields.id(Field::Client, "client_id", max_id)?;
+    let direction = fields
+        .str(Field::Direction, "direction")?
         .map(|s| Direction::parse(s).ok_or_else(|| StoreError::UnknownDirection(clip(s))))
         .transpose()?;
-    let status = lookup(obj, &["status"]).map(parse_status).transpose()?;
-    let timestamp = lookup(obj, TS_NAMES).map(|t| parse_timestamp(t, now, opts.max_future_ms)).transpose()?;
-    let extra = obj
-        .iter()
-        .filter(|(k, _)| !KNOWN.iter().any(|names| names.contains(&k.as_str())))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let status = fields.get(Field::Status).map(parse_status).transpose()?;
+    let timestamp = fields.get(Field::Timestamp).map(|t| parse_timestamp(t, now, opts.max_future_ms)).transpose()?;
     Ok(ParsedMessage {
         id,
         room_id,
