@@ -6,7 +6,7 @@
 //! hash collision only costs a comparison.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use crate::hash::FastMap;
 use std::hash::{Hash, Hasher};
@@ -58,14 +58,21 @@ fn match_hash(room: &str, user: Option<&str>, text: &str) -> u64 {
     h.finish()
 }
 
+/// Where (`bits`, `cid`) is (`Ok`) or would go (`Err`) in the sorted `deadlines`.
+fn deadline_slot(deadlines: &[(u64, String)], bits: u64, cid: &str) -> Result<usize, usize> {
+    deadlines.binary_search_by(|(b, c)| (*b, c.as_str()).cmp(&(bits, cid)))
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Optimistic {
     entries: FastMap<String, Entry>,
     fifo: FastMap<u64, VecDeque<String>>,
     /// Server id (from `mark_sent`) → client id, while the echo is awaited.
     server_ids: FastMap<String, String>,
-    /// (deadline bits, client id); deadlines are finite and non-negative, so bit order is numeric order.
-    deadlines: BTreeSet<(u64, String)>,
+    /// (deadline bits, client id), sorted; deadlines are finite and non-negative, so bit order is numeric order.
+    /// A sorted Vec, not a B-tree (smaller code): it holds only the agent's sends of the last `pending_timeout_ms`,
+    /// and deadlines are `now` + a fixed timeout, so inserts land at the end.
+    deadlines: Vec<(u64, String)>,
     pub(crate) counter: u64,
 }
 
@@ -139,12 +146,16 @@ impl Optimistic {
     fn set_deadline(&mut self, cid: &str, deadline: Option<f64>) {
         let Some(e) = self.entries.get_mut(cid) else { return };
         if let Some(old) = e.deadline.take() {
-            self.deadlines.remove(&(old.to_bits(), cid.to_owned()));
+            if let Ok(i) = deadline_slot(&self.deadlines, old.to_bits(), cid) {
+                self.deadlines.remove(i);
+            }
         }
         // A NaN/negative deadline (bad options) never fires instead of corrupting the order.
         if let Some(d) = deadline.filter(|d| d.is_finite() && *d >= 0.0) {
             e.deadline = Some(d);
-            self.deadlines.insert((d.to_bits(), cid.to_owned()));
+            if let Err(i) = deadline_slot(&self.deadlines, d.to_bits(), cid) {
+                self.deadlines.insert(i, (d.to_bits(), cid.to_owned()));
+            }
         }
     }
 
@@ -219,7 +230,9 @@ impl Optimistic {
             }
             self.set_deadline(&cid, None);
             // Defensive: an orphan deadline (no entry) must not loop forever.
-            self.deadlines.remove(&(bits, cid.clone()));
+            if self.deadlines.first().is_some_and(|first| first.0 == bits && first.1 == cid) {
+                self.deadlines.remove(0);
+            }
             due.push(cid);
         }
         due
