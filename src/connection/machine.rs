@@ -1,5 +1,4 @@
-use std::collections::VecDeque;
-
+use crate::fifo::Fifo;
 use crate::json::{Map, Value};
 
 use super::backoff::{Backoff, Jitter};
@@ -98,9 +97,9 @@ pub struct Connection {
     /// Acks awaited, in id order (ids only grow and removal keeps order). A Vec: only a few are in flight, and a
     /// linear scan of them is smaller than a B-tree and as fast.
     acks: Vec<PendingAck>,
-    buffer: VecDeque<Buffered>,
-    actions: VecDeque<Action>,
-    events: VecDeque<Event>,
+    buffer: Fifo<Buffered>,
+    actions: Fifo<Action>,
+    events: Fifo<Event>,
 }
 
 impl Connection {
@@ -136,9 +135,9 @@ impl Connection {
             transport,
             next_ack_id: 0,
             acks: Vec::new(),
-            buffer: VecDeque::new(),
-            actions: VecDeque::new(),
-            events: VecDeque::new(),
+            buffer: Fifo::new(),
+            actions: Fifo::new(),
+            events: Fifo::new(),
         }
     }
 
@@ -483,8 +482,9 @@ impl Connection {
                 self.sid = Some(sid.clone());
                 self.phase = Phase::Connected;
                 self.events.push_back(Event::Connect { sid, recovered });
-                let early = std::mem::take(&mut self.early_events);
-                self.events.extend(early);
+                for event in std::mem::take(&mut self.early_events) {
+                    self.events.push_back(event);
+                }
                 if self.attempts > 0 {
                     self.events.push_back(Event::Reconnect { attempts: self.attempts });
                 }

@@ -6,7 +6,6 @@
 //! hash collision only costs a comparison.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::VecDeque;
 
 use crate::hash::FastMap;
 use std::hash::{Hash, Hasher};
@@ -66,7 +65,8 @@ fn deadline_slot(deadlines: &[(u64, String)], bits: u64, cid: &str) -> Result<us
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Optimistic {
     entries: FastMap<String, Entry>,
-    fifo: FastMap<u64, VecDeque<String>>,
+    /// Text-match queues, oldest first (a Vec: sends are appended and leave from anywhere, never popped in order).
+    fifo: FastMap<u64, Vec<String>>,
     /// Server id (from `mark_sent`) → client id, while the echo is awaited.
     server_ids: FastMap<String, String>,
     /// (deadline bits, client id), sorted; deadlines are finite and non-negative, so bit order is numeric order.
@@ -134,7 +134,7 @@ impl Optimistic {
         let h = match_hash(&e.room_id, e.user_id.as_deref(), &e.text);
         if on {
             // Queues stay in timestamp order as long as `now` does not go backwards; retries re-enter at the back.
-            self.fifo.entry(h).or_default().push_back(cid.to_owned());
+            self.fifo.entry(h).or_default().push(cid.to_owned());
         } else if let Some(q) = self.fifo.get_mut(&h) {
             q.retain(|c| c != cid);
             if q.is_empty() {
