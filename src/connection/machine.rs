@@ -332,6 +332,15 @@ impl Connection {
         if !self.transport_active() {
             return;
         }
+        // Nearly every frame is a MESSAGE: decode its Socket.IO packet straight from the frame, without copying the
+        // text into an `EnginePacket::Message` first. Anything else (or an oversized frame) takes the general path.
+        if let Some(text) = frame.strip_prefix('4').filter(|_| frame.len() <= self.max_payload) {
+            match SocketPacket::decode(text) {
+                Ok(packet) => self.handle_packet(packet, now),
+                Err(e) => self.report(ConnectionError::Decode(e)),
+            }
+            return self.sync_status();
+        }
         let packet = match EnginePacket::decode(frame, self.max_payload) {
             Ok(packet) => packet,
             Err(e) => return self.report(ConnectionError::Decode(e)),
@@ -433,7 +442,9 @@ impl Connection {
             return;
         }
         let Some(sid) = &self.engine_sid else { return };
-        let url = format!("{}&sid={sid}", self.config.websocket_url());
+        let mut url = self.config.websocket_url();
+        url.push_str("&sid=");
+        url.push_str(sid);
         self.probe_deadline = Some(now + PROBE_TIMEOUT_MS);
         self.actions.push_back(Action::OpenProbe { url });
     }
