@@ -5,9 +5,7 @@
 //! echoes, in order. Queues are keyed by a hash of (room, user, text); candidates are compared field by field, so a
 //! hash collision only costs a comparison.
 
-use std::collections::hash_map::DefaultHasher;
-
-use crate::hash::FastMap;
+use crate::hash::{FastMap, FxHasher};
 use std::hash::{Hash, Hasher};
 
 /// Lifecycle of one optimistic send.
@@ -49,8 +47,8 @@ impl Entry {
 }
 
 fn match_hash(room: &str, user: Option<&str>, text: &str) -> u64 {
-    // DefaultHasher::new() has fixed keys: deterministic, no randomness source needed.
-    let mut h = DefaultHasher::new();
+    // The maps' Fx hasher: deterministic, and SipHash (`DefaultHasher`) would be linked in for this one use.
+    let mut h = FxHasher::default();
     room.hash(&mut h);
     user.hash(&mut h);
     text.hash(&mut h);
