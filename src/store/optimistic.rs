@@ -6,6 +6,8 @@
 //! hash collision only costs a comparison.
 
 use crate::hash::{FastMap, FxHasher};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::hash::{Hash, Hasher};
 
 /// Lifecycle of one optimistic send.
@@ -55,22 +57,17 @@ fn match_hash(room: &str, user: Option<&str>, text: &str) -> u64 {
     h.finish()
 }
 
-/// Where (`bits`, `cid`) is (`Ok`) or would go (`Err`) in the sorted `deadlines`.
-fn deadline_slot(deadlines: &[(u64, String)], bits: u64, cid: &str) -> Result<usize, usize> {
-    deadlines.binary_search_by(|(b, c)| (*b, c.as_str()).cmp(&(bits, cid)))
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Optimistic {
     entries: FastMap<String, Entry>,
     /// Text-match queues, oldest first (a Vec: sends are appended and leave from anywhere, never popped in order).
     fifo: FastMap<u64, Vec<String>>,
     /// Server id (from `mark_sent`) → client id, while the echo is awaited.
     server_ids: FastMap<String, String>,
-    /// (deadline bits, client id), sorted; deadlines are finite and non-negative, so bit order is numeric order.
-    /// A sorted Vec, not a B-tree (smaller code): it holds only the agent's sends of the last `pending_timeout_ms`,
-    /// and deadlines are `now` + a fixed timeout, so inserts land at the end.
-    deadlines: Vec<(u64, String)>,
+    /// (deadline bits, client id), earliest on top; deadlines are finite and non-negative, so bit order is numeric
+    /// order. A min-heap, not a B-tree (~7 KB less wasm), with lazy removal: an item whose entry no longer has
+    /// that deadline is stale and dropped when it reaches the top, so the top is always live (see `purge`).
+    deadlines: BinaryHeap<Reverse<(u64, String)>>,
     pub(crate) counter: u64,
 }
 
@@ -143,17 +140,32 @@ impl Optimistic {
 
     fn set_deadline(&mut self, cid: &str, deadline: Option<f64>) {
         let Some(e) = self.entries.get_mut(cid) else { return };
-        if let Some(old) = e.deadline.take() {
-            if let Ok(i) = deadline_slot(&self.deadlines, old.to_bits(), cid) {
-                self.deadlines.remove(i);
-            }
-        }
+        // The old deadline's heap item (if any) goes stale here.
+        let old = e.deadline.take();
         // A NaN/negative deadline (bad options) never fires instead of corrupting the order.
         if let Some(d) = deadline.filter(|d| d.is_finite() && *d >= 0.0) {
             e.deadline = Some(d);
-            if let Err(i) = deadline_slot(&self.deadlines, d.to_bits(), cid) {
-                self.deadlines.insert(i, (d.to_bits(), cid.to_owned()));
+            if old.map(f64::to_bits) != Some(d.to_bits()) {
+                self.deadlines.push(Reverse((d.to_bits(), cid.to_owned())));
             }
+        }
+        self.purge();
+    }
+
+    /// Pops stale deadlines off the top, so the top is the earliest live one; rebuilds the heap when stale items
+    /// outnumber the entries (they pile up below the top when deadlines move).
+    fn purge(&mut self) {
+        let entries = &self.entries;
+        let live =
+            |bits: u64, cid: &str| entries.get(cid).and_then(|e| e.deadline).is_some_and(|d| d.to_bits() == bits);
+        while let Some(Reverse((bits, cid))) = self.deadlines.peek() {
+            if live(*bits, cid) {
+                break;
+            }
+            self.deadlines.pop();
+        }
+        if self.deadlines.len() > 2 * entries.len() + 16 {
+            self.deadlines.retain(|Reverse((bits, cid))| live(*bits, cid));
         }
     }
 
@@ -216,21 +228,19 @@ impl Optimistic {
     }
 
     pub(crate) fn next_deadline(&self) -> Option<f64> {
-        self.deadlines.first().map(|(bits, _)| f64::from_bits(*bits))
+        self.deadlines.peek().map(|Reverse((bits, _))| f64::from_bits(*bits))
     }
 
     /// Client ids whose deadline is `<= now`, earliest first (their deadlines are cleared).
     pub(crate) fn take_due(&mut self, now: f64) -> Vec<String> {
         let mut due = Vec::new();
-        while let Some((bits, cid)) = self.deadlines.first().cloned() {
-            if f64::from_bits(bits) > now {
+        // The top is live (see `purge`): take it and clear its entry's deadline (duplicates then go stale).
+        while let Some(Reverse((bits, _))) = self.deadlines.peek() {
+            if f64::from_bits(*bits) > now {
                 break;
             }
+            let Some(Reverse((_, cid))) = self.deadlines.pop() else { break };
             self.set_deadline(&cid, None);
-            // Defensive: an orphan deadline (no entry) must not loop forever.
-            if self.deadlines.first().is_some_and(|first| first.0 == bits && first.1 == cid) {
-                self.deadlines.remove(0);
-            }
             due.push(cid);
         }
         due
@@ -238,5 +248,55 @@ impl Optimistic {
 
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+}
+
+/// Equal when the sends are: `deadlines` is an index of the entries' deadlines, whose stale items depend on history.
+impl PartialEq for Optimistic {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+            && self.fifo == other.fifo
+            && self.server_ids == other.server_ids
+            && self.counter == other.counter
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Entry, Optimistic};
+
+    fn add(o: &mut Optimistic, cid: &str, deadline: f64) {
+        o.insert(cid.into(), Entry::new("r".into(), None, cid.into(), 0.0), deadline);
+    }
+
+    #[test]
+    fn deadlines_fire_earliest_first_after_moves_and_removals() {
+        let mut o = Optimistic::default();
+        for (cid, d) in [("c", 30.0), ("a", 10.0), ("b", 10.0), ("d", 40.0), ("e", 50.0)] {
+            add(&mut o, cid, d);
+        }
+        o.mark_sent("a", None); // cleared
+        o.confirm("c", "s-c".into(), 5.0); // moved earlier
+        o.retry("d", 1.0, 60.0); // moved later
+        assert!(o.remove("e").is_some());
+        assert_eq!(o.next_deadline(), Some(5.0));
+        assert_eq!(o.take_due(30.0), ["c", "b"]);
+        assert_eq!(o.next_deadline(), Some(60.0));
+        o.retry("a", 2.0, 60.0); // same deadline as "d": ties by client id
+        o.retry("a", 3.0, 60.0); // unchanged deadline: still fires once
+        assert_eq!(o.take_due(100.0), ["a", "d"]);
+        assert_eq!(o.next_deadline(), None);
+        assert!(o.take_due(1e9).is_empty());
+    }
+
+    #[test]
+    fn stale_deadlines_do_not_pile_up() {
+        let mut o = Optimistic::default();
+        add(&mut o, "x", 1.0);
+        for i in 0..1000 {
+            o.retry("x", 0.0, 2.0 + f64::from(i));
+        }
+        assert!(o.deadlines.len() <= 2 * o.len() + 17);
+        assert_eq!(o.take_due(1e9), ["x"]);
     }
 }
