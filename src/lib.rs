@@ -19,6 +19,7 @@ macro_rules! json {
 }
 
 pub mod connection;
+mod fifo;
 mod hash;
 pub mod json;
 pub mod protocol;

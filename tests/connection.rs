@@ -126,6 +126,12 @@ fn builds_engine_io_urls() {
         Config::new("localhost:8080").websocket_url(),
         "ws://localhost:8080/socket.io/?EIO=4&transport=websocket"
     );
+    // Scheme case-insensitive; a path without slashes gets both, an empty one just one.
+    let mut c = Config::new(" WSS://h:1/x ");
+    c.path = "rt".into();
+    assert_eq!(c.polling_url(), "https://h:1/rt/?EIO=4&transport=polling");
+    c.path = String::new();
+    assert_eq!(c.websocket_url(), "wss://h:1/?EIO=4&transport=websocket");
 }
 
 #[test]

@@ -1,4 +1,3 @@
-use crate::hash::FastMap;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -14,17 +13,23 @@ use crate::connection::{AckError, Connection, ConnectionError, Event};
 use crate::web::{Driver, Output};
 
 /// Listeners by event name. Ids let the TS face hand out unsubscribe functions without Rust closures that leak.
+/// A Vec of (event, listeners), not a hash map (less code): an app listens to a handful of event names.
 #[derive(Default)]
 struct Listeners {
     next_id: u32,
-    by_event: FastMap<String, Vec<(u32, Function)>>,
+    by_event: Vec<(String, Vec<(u32, Function)>)>,
 }
 
 impl Listeners {
+    /// The listeners of `event`, if it has any.
+    fn of(&self, event: &str) -> Option<&[(u32, Function)]> {
+        self.by_event.iter().find(|(name, _)| name == event).map(|(_, list)| list.as_slice())
+    }
+
     fn dispatch(this: &RefCell<Self>, event: &str, args: &Array) {
         // Copy first: a listener may subscribe or unsubscribe while we iterate.
         let targets: Vec<Function> =
-            this.borrow().by_event.get(event).map(|v| v.iter().map(|(_, f)| f.clone()).collect()).unwrap_or_default();
+            this.borrow().of(event).map(|v| v.iter().map(|(_, f)| f.clone()).collect()).unwrap_or_default();
         for f in targets {
             if let Err(e) = f.apply(&JsValue::NULL, args) {
                 // A throwing listener must not break the others or the connection.
@@ -34,8 +39,9 @@ impl Listeners {
     }
 }
 
-/// Promises of `emitWithAck` waiting for their ack.
-type PendingAcks = FastMap<u64, (Function, Function)>;
+/// Promises of `emitWithAck` waiting for their ack: (ack id, resolve, reject). A Vec, not a hash map (less code):
+/// a few acks are in flight at a time.
+type PendingAcks = Vec<(u64, Function, Function)>;
 
 /// Rust-side observers of server events (the attached message store): they see events without a JS hop.
 pub(crate) type Tap = Rc<dyn Fn(TapEvent<'_>)>;
@@ -85,7 +91,7 @@ impl SocketClient {
         let hooks = Rc::new(Hooks {
             listeners: RefCell::new(Listeners::default()),
             taps: RefCell::new(Vec::new()),
-            pending: RefCell::new(FastMap::default()),
+            pending: RefCell::new(Vec::new()),
             auth: RefCell::new(auth_from_js(&options)),
         });
         let sink_hooks = hooks.clone();
@@ -121,7 +127,10 @@ impl SocketClient {
         let mut listeners = self.hooks.listeners.borrow_mut();
         listeners.next_id += 1;
         let id = listeners.next_id;
-        listeners.by_event.entry(event.to_owned()).or_default().push((id, listener));
+        match listeners.by_event.iter_mut().find(|(name, _)| name == event) {
+            Some((_, list)) => list.push((id, listener)),
+            None => listeners.by_event.push((event.to_owned(), vec![(id, listener)])),
+        }
         id
     }
 
@@ -129,7 +138,7 @@ impl SocketClient {
     pub fn off(&self, id: u32) -> bool {
         let mut listeners = self.hooks.listeners.borrow_mut();
         let mut found = false;
-        listeners.by_event.retain(|_, list| {
+        listeners.by_event.retain_mut(|(_, list)| {
             let before = list.len();
             list.retain(|(i, _)| *i != id);
             found |= list.len() != before;
@@ -141,7 +150,7 @@ impl SocketClient {
     /// Number of registered listeners (leak checks in tests).
     #[wasm_bindgen(getter, js_name = listenerCount)]
     pub fn listener_count(&self) -> usize {
-        self.hooks.listeners.borrow().by_event.values().map(Vec::len).sum()
+        self.hooks.listeners.borrow().by_event.iter().map(|(_, list)| list.len()).sum()
     }
 
     /// Emits `event` with `args`. Buffered while disconnected. Throws on a reserved name or an oversized packet.
@@ -166,7 +175,7 @@ impl SocketClient {
             let result = driver.with(|conn, now| {
                 let id = conn.emit_with_ack(&event, args.clone(), timeout_ms, now);
                 if let Ok(id) = id {
-                    hooks.pending.borrow_mut().insert(id, (resolve.clone(), reject.clone()));
+                    hooks.pending.borrow_mut().push((id, resolve.clone(), reject.clone()));
                 }
                 id
             });
@@ -288,13 +297,17 @@ fn deliver(hooks: &Hooks, event: Event) {
                 tap(TapEvent::Message { name: &name, args: &args });
             }
             // Converting to JS is most of an event's cost: skip it when only the store (a tap) listens.
-            if listeners.borrow().by_event.contains_key(&name) {
+            if listeners.borrow().of(&name).is_some() {
                 let array: Array = args.iter().map(to_js).collect();
                 Listeners::dispatch(listeners, &name, &array)
             }
         }
         Event::AckResult { id, result } => {
-            let Some((resolve, reject)) = hooks.pending.borrow_mut().remove(&id) else { return };
+            let taken = {
+                let mut pending = hooks.pending.borrow_mut();
+                pending.iter().position(|(i, ..)| *i == id).map(|index| pending.swap_remove(index))
+            };
+            let Some((_, resolve, reject)) = taken else { return };
             let _ = match result {
                 Ok(args) => resolve.call1(&JsValue::NULL, &args.first().map(to_js).unwrap_or(JsValue::UNDEFINED)),
                 Err(e) => {

@@ -95,11 +95,12 @@ impl Config {
 
     fn endpoint_url(&self, websocket: bool, transport: &str) -> String {
         let url = self.url.trim();
-        let (scheme, rest) = match url.split_once("://") {
-            Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
-            None => ("http".to_owned(), url),
+        // A byte search for "://", not `split_once("://")`: a `&str` pattern pulls in the two-way string searcher.
+        let (scheme, rest) = match url.as_bytes().windows(3).position(|w| w == b"://") {
+            Some(at) => (&url[..at], &url[at + 3..]),
+            None => ("http", url),
         };
-        let secure = matches!(scheme.as_str(), "https" | "wss");
+        let secure = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("wss");
         let scheme = match (websocket, secure) {
             (true, true) => "wss",
             (true, false) => "ws",
@@ -108,13 +109,20 @@ impl Config {
         };
         // Keep only the authority: a path in `url` is not a namespace here (that is `namespace`).
         let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-        let mut path = self.path.clone();
-        if !path.starts_with('/') {
-            path.insert(0, '/');
+        // Pushed piece by piece rather than with `format!` (less code).
+        let mut out = String::with_capacity(url.len() + self.path.len() + 32);
+        for part in [scheme, "://", authority] {
+            out.push_str(part);
         }
-        if !path.ends_with('/') {
-            path.push('/');
+        if !self.path.starts_with('/') {
+            out.push('/');
         }
-        format!("{scheme}://{authority}{path}?EIO=4&transport={transport}")
+        out.push_str(&self.path);
+        if !out.ends_with('/') {
+            out.push('/');
+        }
+        out.push_str("?EIO=4&transport=");
+        out.push_str(transport);
+        out
     }
 }

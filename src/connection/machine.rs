@@ -1,5 +1,4 @@
-use std::collections::{BTreeMap, VecDeque};
-
+use crate::fifo::Fifo;
 use crate::json::{Map, Value};
 
 use super::backoff::{Backoff, Jitter};
@@ -41,6 +40,7 @@ enum Phase {
 
 #[derive(Debug, Clone)]
 struct PendingAck {
+    id: u64,
     deadline: f64,
     sent: bool,
 }
@@ -86,18 +86,20 @@ pub struct Connection {
     last_offset: Option<String>,
     recovery_requested: bool,
     rooms: Vec<String>,
-    /// Ack ids of the `join_room`s sent on (re)connect, with their rooms: `RoomsRejoined` waits for all of them.
-    rejoining: BTreeMap<u64, String>,
+    /// Ack ids of the `join_room`s sent on (re)connect: `RoomsRejoined` waits for all of them. A Vec: one per room.
+    rejoining: Vec<u64>,
     /// Events that arrived between our CONNECT and the server's reply (a recovered session replays missed events
     /// first); delivered right after `Connect`.
     early_events: Vec<Event>,
     /// The transport of the current or next attempt.
     transport: TransportKind,
     next_ack_id: u64,
-    acks: BTreeMap<u64, PendingAck>,
-    buffer: VecDeque<Buffered>,
-    actions: VecDeque<Action>,
-    events: VecDeque<Event>,
+    /// Acks awaited, in id order (ids only grow and removal keeps order). A Vec: only a few are in flight, and a
+    /// linear scan of them is smaller than a B-tree and as fast.
+    acks: Vec<PendingAck>,
+    buffer: Fifo<Buffered>,
+    actions: Fifo<Action>,
+    events: Fifo<Event>,
 }
 
 impl Connection {
@@ -128,14 +130,14 @@ impl Connection {
             last_offset: None,
             recovery_requested: false,
             rooms: Vec::new(),
-            rejoining: BTreeMap::new(),
+            rejoining: Vec::new(),
             early_events: Vec::new(),
             transport,
             next_ack_id: 0,
-            acks: BTreeMap::new(),
-            buffer: VecDeque::new(),
-            actions: VecDeque::new(),
-            events: VecDeque::new(),
+            acks: Vec::new(),
+            buffer: Fifo::new(),
+            actions: Fifo::new(),
+            events: Fifo::new(),
         }
     }
 
@@ -187,7 +189,7 @@ impl Connection {
             }
             Phase::Idle | Phase::Failed | Phase::Connected => None,
         };
-        let acks = self.acks.values().map(|a| a.deadline).reduce(f64::min);
+        let acks = self.acks.iter().map(|a| a.deadline).reduce(f64::min);
         [phase, self.heartbeat_deadline, acks, self.probe_deadline].into_iter().flatten().reduce(f64::min)
     }
 
@@ -330,6 +332,15 @@ impl Connection {
         if !self.transport_active() {
             return;
         }
+        // Nearly every frame is a MESSAGE: decode its Socket.IO packet straight from the frame, without copying the
+        // text into an `EnginePacket::Message` first. Anything else (or an oversized frame) takes the general path.
+        if let Some(text) = frame.strip_prefix('4').filter(|_| frame.len() <= self.max_payload) {
+            match SocketPacket::decode(text) {
+                Ok(packet) => self.handle_packet(packet, now),
+                Err(e) => self.report(ConnectionError::Decode(e)),
+            }
+            return self.sync_status();
+        }
         let packet = match EnginePacket::decode(frame, self.max_payload) {
             Ok(packet) => packet,
             Err(e) => return self.report(ConnectionError::Decode(e)),
@@ -377,10 +388,10 @@ impl Connection {
             self.fail_probe();
         }
         self.check_heartbeat(now);
-        let expired: Vec<u64> = self.acks.iter().filter(|(_, a)| now >= a.deadline).map(|(id, _)| *id).collect();
+        let expired: Vec<u64> = self.acks.iter().filter(|a| now >= a.deadline).map(|a| a.id).collect();
         for id in expired {
-            self.acks.remove(&id);
-            if self.rejoining.contains_key(&id) {
+            self.take_ack(id);
+            if self.rejoining.contains(&id) {
                 self.rejoined(id);
                 continue;
             }
@@ -431,7 +442,9 @@ impl Connection {
             return;
         }
         let Some(sid) = &self.engine_sid else { return };
-        let url = format!("{}&sid={sid}", self.config.websocket_url());
+        let mut url = self.config.websocket_url();
+        url.push_str("&sid=");
+        url.push_str(sid);
         self.probe_deadline = Some(now + PROBE_TIMEOUT_MS);
         self.actions.push_back(Action::OpenProbe { url });
     }
@@ -480,8 +493,9 @@ impl Connection {
                 self.sid = Some(sid.clone());
                 self.phase = Phase::Connected;
                 self.events.push_back(Event::Connect { sid, recovered });
-                let early = std::mem::take(&mut self.early_events);
-                self.events.extend(early);
+                for event in std::mem::take(&mut self.early_events) {
+                    self.events.push_back(event);
+                }
                 if self.attempts > 0 {
                     self.events.push_back(Event::Reconnect { attempts: self.attempts });
                 }
@@ -525,8 +539,8 @@ impl Connection {
                     self.events.push_back(event);
                 }
             }
-            SocketPacket::Ack { id, args, .. } => match self.acks.remove(&id) {
-                Some(_) if self.rejoining.contains_key(&id) => self.rejoined(id),
+            SocketPacket::Ack { id, args, .. } => match self.take_ack(id) {
+                Some(_) if self.rejoining.contains(&id) => self.rejoined(id),
                 Some(_) => self.events.push_back(Event::AckResult { id, result: Ok(args) }),
                 None => self.report(ConnectionError::UnknownAck(id)),
             },
@@ -548,7 +562,7 @@ impl Connection {
         self.sync_status();
         if self.phase == Phase::Connected {
             if let Some((id, deadline)) = ack {
-                self.acks.insert(id, PendingAck { deadline, sent: true });
+                self.acks.push(PendingAck { id, deadline, sent: true });
             }
             self.actions.push_back(Action::Send(frame));
             return Ok(());
@@ -557,14 +571,14 @@ impl Connection {
             return Err(EmitError::NotConnected);
         }
         if let Some((id, deadline)) = ack {
-            self.acks.insert(id, PendingAck { deadline, sent: false });
+            self.acks.push(PendingAck { id, deadline, sent: false });
         }
         self.buffer.push_back(Buffered { frame, ack_id: id });
         if self.buffer.len() > self.config.max_buffered.max(1) {
             if let Some(dropped) = self.buffer.pop_front() {
                 self.report(ConnectionError::BufferOverflow);
                 if let Some(id) = dropped.ack_id {
-                    self.acks.remove(&id);
+                    self.take_ack(id);
                     self.events.push_back(Event::AckResult { id, result: Err(AckError::Dropped) });
                 }
             }
@@ -578,21 +592,34 @@ impl Connection {
         for room in self.rooms.clone() {
             let joined = vec![Value::String(room.clone())];
             if let Ok(id) = self.emit_with_ack("join_room", joined, Some(REJOIN_ACK_TIMEOUT_MS), now) {
-                self.rejoining.insert(id, room);
+                self.rejoining.push(id);
             }
         }
     }
 
     /// One re-join was acked (or its ack timed out); after the last one, report the rooms re-joined.
     fn rejoined(&mut self, id: u64) {
-        if self.rejoining.remove(&id).is_some() && self.rejoining.is_empty() {
+        if self.take_rejoin(id) && self.rejoining.is_empty() {
             self.events.push_back(Event::RoomsRejoined { rooms: self.rooms.clone() });
         }
     }
 
+    /// Removes the pending ack `id`, keeping the others in id order.
+    fn take_ack(&mut self, id: u64) -> Option<PendingAck> {
+        let index = self.acks.iter().position(|a| a.id == id)?;
+        Some(self.acks.remove(index))
+    }
+
+    /// Removes `id` from the re-joins awaited; `false` if it was not one.
+    fn take_rejoin(&mut self, id: u64) -> bool {
+        let Some(index) = self.rejoining.iter().position(|&r| r == id) else { return false };
+        self.rejoining.remove(index);
+        true
+    }
+
     fn flush_buffer(&mut self) {
         while let Some(buffered) = self.buffer.pop_front() {
-            if let Some(ack) = buffered.ack_id.and_then(|id| self.acks.get_mut(&id)) {
+            if let Some(ack) = buffered.ack_id.and_then(|id| self.acks.iter_mut().find(|a| a.id == id)) {
                 ack.sent = true;
             }
             self.actions.push_back(Action::Send(buffered.frame));
@@ -629,10 +656,10 @@ impl Connection {
         self.heartbeat_deadline = None;
         self.sid = None;
         self.early_events.clear();
-        let failed: Vec<u64> = self.acks.iter().filter(|(_, a)| a.sent).map(|(id, _)| *id).collect();
+        let failed: Vec<u64> = self.acks.iter().filter(|a| a.sent).map(|a| a.id).collect();
         for id in failed {
-            self.acks.remove(&id);
-            if self.rejoining.remove(&id).is_none() {
+            self.take_ack(id);
+            if !self.take_rejoin(id) {
                 self.events.push_back(Event::AckResult { id, result: Err(AckError::Disconnected) });
             }
         }

@@ -95,18 +95,21 @@ impl EnginePacket {
         match self {
             EnginePacket::Open(_) => "0".to_owned(), // clients never send OPEN; kept total for round-trip tests
             EnginePacket::Close => "1".to_owned(),
-            EnginePacket::Ping(data) => format!("2{data}"),
-            EnginePacket::Pong(data) => format!("3{data}"),
-            EnginePacket::Message(data) => {
-                let mut out = String::with_capacity(data.len() + 1);
-                out.push('4');
-                out.push_str(data);
-                out
-            }
+            EnginePacket::Ping(data) => prefixed('2', data),
+            EnginePacket::Pong(data) => prefixed('3', data),
+            EnginePacket::Message(data) => prefixed('4', data),
             EnginePacket::Upgrade => "5".to_owned(),
             EnginePacket::Noop => "6".to_owned(),
         }
     }
+}
+
+/// `kind` followed by `data` (no `format!`: less code).
+fn prefixed(kind: char, data: &str) -> String {
+    let mut out = String::with_capacity(data.len() + 1);
+    out.push(kind);
+    out.push_str(data);
+    out
 }
 
 /// Splits a polling payload into its packets' frames.

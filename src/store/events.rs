@@ -1,7 +1,6 @@
 //! Change notifications, queued during a mutation and drained afterwards (Rust never calls JS mid-mutation).
 
-use std::collections::VecDeque;
-
+use crate::fifo::Fifo;
 use crate::hash::FastSet;
 
 /// Something a subscriber may want to react to. Drain with
@@ -33,7 +32,7 @@ pub enum StoreEvent {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct EventQueue {
-    queue: VecDeque<StoreEvent>,
+    queue: Fifo<StoreEvent>,
     /// Coalescable events currently queued.
     queued: FastSet<StoreEvent>,
 }

@@ -1,7 +1,6 @@
 //! Status updates that arrived before their message: held (bounded in count and age) and applied on arrival.
 
-use std::collections::VecDeque;
-
+use crate::fifo::Fifo;
 use crate::hash::FastMap;
 
 use super::model::Status;
@@ -18,7 +17,7 @@ struct Held {
 pub(crate) struct HeldUpdates {
     by_id: FastMap<String, Held>,
     /// Arrival order (`seq`, id); entries whose `seq` no longer matches `by_id` are stale and skipped.
-    order: VecDeque<(u64, String)>,
+    order: Fifo<(u64, String)>,
     next_seq: u64,
 }
 

@@ -5,10 +5,9 @@
 //! echoes, in order. Queues are keyed by a hash of (room, user, text); candidates are compared field by field, so a
 //! hash collision only costs a comparison.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, VecDeque};
-
-use crate::hash::FastMap;
+use crate::hash::{FastMap, FxHasher};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::hash::{Hash, Hasher};
 
 /// Lifecycle of one optimistic send.
@@ -50,22 +49,25 @@ impl Entry {
 }
 
 fn match_hash(room: &str, user: Option<&str>, text: &str) -> u64 {
-    // DefaultHasher::new() has fixed keys: deterministic, no randomness source needed.
-    let mut h = DefaultHasher::new();
+    // The maps' Fx hasher: deterministic, and SipHash (`DefaultHasher`) would be linked in for this one use.
+    let mut h = FxHasher::default();
     room.hash(&mut h);
     user.hash(&mut h);
     text.hash(&mut h);
     h.finish()
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Optimistic {
     entries: FastMap<String, Entry>,
-    fifo: FastMap<u64, VecDeque<String>>,
+    /// Text-match queues, oldest first (a Vec: sends are appended and leave from anywhere, never popped in order).
+    fifo: FastMap<u64, Vec<String>>,
     /// Server id (from `mark_sent`) → client id, while the echo is awaited.
     server_ids: FastMap<String, String>,
-    /// (deadline bits, client id); deadlines are finite and non-negative, so bit order is numeric order.
-    deadlines: BTreeSet<(u64, String)>,
+    /// (deadline bits, client id), earliest on top; deadlines are finite and non-negative, so bit order is numeric
+    /// order. A min-heap, not a B-tree (~7 KB less wasm), with lazy removal: an item whose entry no longer has
+    /// that deadline is stale and dropped when it reaches the top, so the top is always live (see `purge`).
+    deadlines: BinaryHeap<Reverse<(u64, String)>>,
     pub(crate) counter: u64,
 }
 
@@ -127,7 +129,7 @@ impl Optimistic {
         let h = match_hash(&e.room_id, e.user_id.as_deref(), &e.text);
         if on {
             // Queues stay in timestamp order as long as `now` does not go backwards; retries re-enter at the back.
-            self.fifo.entry(h).or_default().push_back(cid.to_owned());
+            self.fifo.entry(h).or_default().push(cid.to_owned());
         } else if let Some(q) = self.fifo.get_mut(&h) {
             q.retain(|c| c != cid);
             if q.is_empty() {
@@ -138,13 +140,32 @@ impl Optimistic {
 
     fn set_deadline(&mut self, cid: &str, deadline: Option<f64>) {
         let Some(e) = self.entries.get_mut(cid) else { return };
-        if let Some(old) = e.deadline.take() {
-            self.deadlines.remove(&(old.to_bits(), cid.to_owned()));
-        }
+        // The old deadline's heap item (if any) goes stale here.
+        let old = e.deadline.take();
         // A NaN/negative deadline (bad options) never fires instead of corrupting the order.
         if let Some(d) = deadline.filter(|d| d.is_finite() && *d >= 0.0) {
             e.deadline = Some(d);
-            self.deadlines.insert((d.to_bits(), cid.to_owned()));
+            if old.map(f64::to_bits) != Some(d.to_bits()) {
+                self.deadlines.push(Reverse((d.to_bits(), cid.to_owned())));
+            }
+        }
+        self.purge();
+    }
+
+    /// Pops stale deadlines off the top, so the top is the earliest live one; rebuilds the heap when stale items
+    /// outnumber the entries (they pile up below the top when deadlines move).
+    fn purge(&mut self) {
+        let entries = &self.entries;
+        let live =
+            |bits: u64, cid: &str| entries.get(cid).and_then(|e| e.deadline).is_some_and(|d| d.to_bits() == bits);
+        while let Some(Reverse((bits, cid))) = self.deadlines.peek() {
+            if live(*bits, cid) {
+                break;
+            }
+            self.deadlines.pop();
+        }
+        if self.deadlines.len() > 2 * entries.len() + 16 {
+            self.deadlines.retain(|Reverse((bits, cid))| live(*bits, cid));
         }
     }
 
@@ -207,19 +228,19 @@ impl Optimistic {
     }
 
     pub(crate) fn next_deadline(&self) -> Option<f64> {
-        self.deadlines.first().map(|(bits, _)| f64::from_bits(*bits))
+        self.deadlines.peek().map(|Reverse((bits, _))| f64::from_bits(*bits))
     }
 
     /// Client ids whose deadline is `<= now`, earliest first (their deadlines are cleared).
     pub(crate) fn take_due(&mut self, now: f64) -> Vec<String> {
         let mut due = Vec::new();
-        while let Some((bits, cid)) = self.deadlines.first().cloned() {
-            if f64::from_bits(bits) > now {
+        // The top is live (see `purge`): take it and clear its entry's deadline (duplicates then go stale).
+        while let Some(Reverse((bits, _))) = self.deadlines.peek() {
+            if f64::from_bits(*bits) > now {
                 break;
             }
+            let Some(Reverse((_, cid))) = self.deadlines.pop() else { break };
             self.set_deadline(&cid, None);
-            // Defensive: an orphan deadline (no entry) must not loop forever.
-            self.deadlines.remove(&(bits, cid.clone()));
             due.push(cid);
         }
         due
@@ -227,5 +248,55 @@ impl Optimistic {
 
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+}
+
+/// Equal when the sends are: `deadlines` is an index of the entries' deadlines, whose stale items depend on history.
+impl PartialEq for Optimistic {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+            && self.fifo == other.fifo
+            && self.server_ids == other.server_ids
+            && self.counter == other.counter
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Entry, Optimistic};
+
+    fn add(o: &mut Optimistic, cid: &str, deadline: f64) {
+        o.insert(cid.into(), Entry::new("r".into(), None, cid.into(), 0.0), deadline);
+    }
+
+    #[test]
+    fn deadlines_fire_earliest_first_after_moves_and_removals() {
+        let mut o = Optimistic::default();
+        for (cid, d) in [("c", 30.0), ("a", 10.0), ("b", 10.0), ("d", 40.0), ("e", 50.0)] {
+            add(&mut o, cid, d);
+        }
+        o.mark_sent("a", None); // cleared
+        o.confirm("c", "s-c".into(), 5.0); // moved earlier
+        o.retry("d", 1.0, 60.0); // moved later
+        assert!(o.remove("e").is_some());
+        assert_eq!(o.next_deadline(), Some(5.0));
+        assert_eq!(o.take_due(30.0), ["c", "b"]);
+        assert_eq!(o.next_deadline(), Some(60.0));
+        o.retry("a", 2.0, 60.0); // same deadline as "d": ties by client id
+        o.retry("a", 3.0, 60.0); // unchanged deadline: still fires once
+        assert_eq!(o.take_due(100.0), ["a", "d"]);
+        assert_eq!(o.next_deadline(), None);
+        assert!(o.take_due(1e9).is_empty());
+    }
+
+    #[test]
+    fn stale_deadlines_do_not_pile_up() {
+        let mut o = Optimistic::default();
+        add(&mut o, "x", 1.0);
+        for i in 0..1000 {
+            o.retry("x", 0.0, 2.0 + f64::from(i));
+        }
+        assert!(o.deadlines.len() <= 2 * o.len() + 17);
+        assert_eq!(o.take_due(1e9), ["x"]);
     }
 }

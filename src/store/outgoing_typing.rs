@@ -1,8 +1,6 @@
 //! Throttle for the agent's own typing indicator: keystrokes in, at most one "start" per interval and one "stop"
 //! after an idle period out. Time is an input, like everywhere in the store.
 
-use std::collections::BTreeMap;
-
 use crate::json::{Map, Value};
 
 /// A typing signal to send to the server for one room.
@@ -41,7 +39,8 @@ struct Active {
 pub struct OutgoingTyping {
     start_interval_ms: f64,
     idle_ms: f64,
-    rooms: BTreeMap<String, Active>,
+    /// (room, state) sorted by room. A sorted Vec, not a B-tree (smaller code): the agent types in a room or two.
+    rooms: Vec<(String, Active)>,
 }
 
 impl Default for OutgoingTyping {
@@ -54,7 +53,7 @@ impl Default for OutgoingTyping {
 impl OutgoingTyping {
     /// A throttle with the given start interval and idle delay (milliseconds).
     pub fn new(start_interval_ms: f64, idle_ms: f64) -> Self {
-        OutgoingTyping { start_interval_ms, idle_ms, rooms: BTreeMap::new() }
+        OutgoingTyping { start_interval_ms, idle_ms, rooms: Vec::new() }
     }
 
     /// A keystroke in `room` at `now`. Returns a "start" signal to send, or `None` when one was sent less than
@@ -64,8 +63,9 @@ impl OutgoingTyping {
             a.last_start = now;
             Some(TypingSignal { room_id: room.to_owned(), is_typing: true })
         };
-        match self.rooms.get_mut(room) {
-            Some(a) => {
+        match self.slot(room) {
+            Ok(i) => {
+                let a = &mut self.rooms[i].1;
                 a.last_key = now;
                 if now - a.last_start >= self.start_interval_ms {
                     start(a)
@@ -73,23 +73,30 @@ impl OutgoingTyping {
                     None
                 }
             }
-            None => {
+            Err(i) => {
                 let mut a = Active { last_start: now, last_key: now };
                 let sig = start(&mut a);
-                self.rooms.insert(room.to_owned(), a);
+                self.rooms.insert(i, (room.to_owned(), a));
                 sig
             }
         }
     }
 
+    /// Where `room` is (`Ok`) or would go (`Err`) in `rooms`.
+    fn slot(&self, room: &str) -> Result<usize, usize> {
+        self.rooms.binary_search_by(|(r, _)| r.as_str().cmp(room))
+    }
+
     /// Typing in `room` ended (message sent, input cleared, room left). Returns a "stop" if a "start" was sent.
     pub fn stop(&mut self, room: &str) -> Option<TypingSignal> {
-        self.rooms.remove(room).map(|_| TypingSignal { room_id: room.to_owned(), is_typing: false })
+        let i = self.slot(room).ok()?;
+        self.rooms.remove(i);
+        Some(TypingSignal { room_id: room.to_owned(), is_typing: false })
     }
 
     /// The earliest time a "stop" is due, if any room is typing.
     pub fn poll_timeout(&self) -> Option<f64> {
-        self.rooms.values().map(|a| a.last_key + self.idle_ms).filter(|d| !d.is_nan()).min_by(f64::total_cmp)
+        self.rooms.iter().map(|(_, a)| a.last_key + self.idle_ms).filter(|d| !d.is_nan()).min_by(f64::total_cmp)
     }
 
     /// Emits a "stop" for every room idle for `idle_ms` at `now`, in room order.

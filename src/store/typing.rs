@@ -1,9 +1,5 @@
 //! Incoming typing indicators: who is typing in which room, each entry expiring on its own deadline.
 
-use std::collections::BTreeMap;
-
-use crate::hash::FastMap;
-
 use crate::json::{Map, Value};
 
 use super::error::StoreError;
@@ -55,33 +51,42 @@ fn user_object(u: &Map, max_id: usize) -> Result<TypingUser, StoreError> {
     }
 }
 
+/// One user typing in one room, until `expires_at`.
 #[derive(Debug, Clone, PartialEq)]
-struct Entry {
+struct Typer {
+    room: String,
+    user: String,
     name: Option<String>,
     expires_at: f64,
 }
 
-/// Room → user id → entry. Only rooms with someone typing have a map, so scans are over active typers only.
+/// Everyone typing, sorted by (room, user id), so a room's typers are adjacent and in user order. One sorted Vec
+/// rather than a map of maps (less code): only users typing right now are in it, a handful across the inbox.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Typing {
-    rooms: FastMap<String, BTreeMap<String, Entry>>,
+    typers: Vec<Typer>,
 }
 
 impl Typing {
+    /// Where (`room`, `user`) is (`Ok`) or would go (`Err`).
+    fn slot(&self, room: &str, user: &str) -> Result<usize, usize> {
+        self.typers.binary_search_by(|t| (t.room.as_str(), t.user.as_str()).cmp(&(room, user)))
+    }
+
     /// Shows (or keeps showing) `user` until `expires_at`. Returns `true` if the visible set changed.
     pub(crate) fn start(&mut self, room: &str, user: TypingUser, expires_at: f64) -> bool {
-        let users = self.rooms.entry(room.to_owned()).or_default();
-        match users.get_mut(&user.id) {
-            Some(e) => {
-                e.expires_at = expires_at;
-                let changed = user.name.is_some() && e.name != user.name;
+        match self.slot(room, &user.id) {
+            Ok(i) => {
+                let t = &mut self.typers[i];
+                t.expires_at = expires_at;
+                let changed = user.name.is_some() && t.name != user.name;
                 if changed {
-                    e.name = user.name;
+                    t.name = user.name;
                 }
                 changed
             }
-            None => {
-                users.insert(user.id, Entry { name: user.name, expires_at });
+            Err(i) => {
+                self.typers.insert(i, Typer { room: room.to_owned(), user: user.id, name: user.name, expires_at });
                 true
             }
         }
@@ -89,40 +94,61 @@ impl Typing {
 
     /// Hides `user` in `room`. Returns `true` if it was shown.
     pub(crate) fn stop(&mut self, room: &str, user: &str) -> bool {
-        let Some(users) = self.rooms.get_mut(room) else { return false };
-        let removed = users.remove(user).is_some();
-        if users.is_empty() {
-            self.rooms.remove(room);
-        }
-        removed
+        self.slot(room, user).map(|i| self.typers.remove(i)).is_ok()
     }
 
     pub(crate) fn users(&self, room: &str) -> Vec<TypingUser> {
-        self.rooms.get(room).map_or_else(Vec::new, |users| {
-            users.iter().map(|(id, e)| TypingUser { id: id.clone(), name: e.name.clone() }).collect()
-        })
+        let first = self.typers.partition_point(|t| t.room.as_str() < room);
+        self.typers[first..]
+            .iter()
+            .take_while(|t| t.room == room)
+            .map(|t| TypingUser { id: t.user.clone(), name: t.name.clone() })
+            .collect()
     }
 
     pub(crate) fn next_deadline(&self) -> Option<f64> {
-        self.rooms
-            .values()
-            .flat_map(|u| u.values().map(|e| e.expires_at))
-            .filter(|d| !d.is_nan())
-            .min_by(f64::total_cmp)
+        self.typers.iter().map(|t| t.expires_at).filter(|d| !d.is_nan()).min_by(f64::total_cmp)
     }
 
     /// Removes every entry due at `now`; returns the rooms whose typing set changed, sorted.
     pub(crate) fn expire(&mut self, now: f64) -> Vec<String> {
-        let mut changed = Vec::new();
-        self.rooms.retain(|room, users| {
-            let before = users.len();
-            users.retain(|_, e| e.expires_at > now);
-            if users.len() != before {
-                changed.push(room.clone());
+        // Typers are sorted by room, so the changed rooms come out sorted, each once after its last predecessor.
+        let mut changed: Vec<String> = Vec::new();
+        self.typers.retain(|t| {
+            let keep = t.expires_at > now;
+            if !keep && changed.last() != Some(&t.room) {
+                changed.push(t.room.clone());
             }
-            !users.is_empty()
+            keep
         });
-        changed.sort();
         changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Typing, TypingUser};
+
+    fn user(id: &str) -> TypingUser {
+        TypingUser { id: id.into(), name: None }
+    }
+
+    #[test]
+    fn users_in_id_order_and_expired_rooms_sorted_once() {
+        let mut t = Typing::default();
+        for (room, id, until) in
+            [("r2", "b", 5.0), ("r1", "z", 5.0), ("r2", "a", 9.0), ("r1", "y", 5.0), ("r3", "c", 9.0)]
+        {
+            assert!(t.start(room, user(id), until));
+        }
+        assert!(!t.start("r2", user("a"), 5.0));
+        let ids = |t: &Typing, room| t.users(room).into_iter().map(|u| u.id).collect::<Vec<_>>();
+        assert_eq!(ids(&t, "r1"), ["y", "z"]);
+        assert_eq!(ids(&t, "r2"), ["a", "b"]);
+        assert_eq!(t.next_deadline(), Some(5.0));
+        assert_eq!(t.expire(5.0), ["r1", "r2"]);
+        assert!(ids(&t, "r1").is_empty() && ids(&t, "r2").is_empty());
+        assert!(t.stop("r3", "c") && !t.stop("r3", "c"));
+        assert_eq!(t.next_deadline(), None);
     }
 }

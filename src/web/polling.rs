@@ -92,10 +92,15 @@ impl PollState {
     fn url(&self) -> String {
         let n = self.requests.get().wrapping_add(1);
         self.requests.set(n);
-        match &*self.sid.borrow() {
-            Some(sid) => format!("{}&sid={sid}&t={n}", self.base_url),
-            None => format!("{}&t={n}", self.base_url),
+        // Pushed piece by piece rather than with `format!` (less code).
+        let mut url = self.base_url.clone();
+        if let Some(sid) = &*self.sid.borrow() {
+            url.push_str("&sid=");
+            url.push_str(sid);
         }
+        url.push_str("&t=");
+        crate::json::write_u64(&mut url, n.into());
+        url
     }
 
     fn check_paused(&self) {
