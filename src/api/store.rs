@@ -555,11 +555,8 @@ impl StoreHandle {
         if let Some(inbox) = &self.shared.views.borrow().inbox {
             return inbox.clone();
         }
-        let mut summaries = self.shared.store.borrow().rooms();
-        summaries.sort_by(|a, b| {
-            let ts = |s: &crate::store::RoomSummary| s.last_message.as_ref().map_or(f64::MIN, |m| m.timestamp);
-            ts(b).total_cmp(&ts(a)).then_with(|| a.room_id.cmp(&b.room_id))
-        });
+        // Already newest activity first (see `MessageStore::rooms`).
+        let summaries = self.shared.store.borrow().rooms();
         let array: Array = summaries
             .into_iter()
             .map(|s| {
