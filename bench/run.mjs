@@ -337,13 +337,17 @@ const pick = (res, key) => Object.fromEntries(Object.entries(res).map(([v, rs]) 
 async function measureRtt(page) {
   addSection(`Round trip, µs (${RTT_COUNT} sequential round trips per trial; p50/p99 per trial, median over trials)`);
   for (const kind of ['ack', 'event']) {
-    const variants = ['ours', 'b0', 'floor'];
+    // siofloor: a bare WebSocket speaking minimal Socket.IO to the same socket.io server (the protocol floor: the
+    // server's own work per round trip included, no client library at all).
+    const variants = ['ours', 'b0', 'floor', 'siofloor'];
     const res = await paired(`rtt ${kind}`, variants, TRIALS, (v) =>
       page.evaluate(([v, kind, n]) => window.bench.rtt(v, kind, n), [v, kind, RTT_COUNT]),
     );
     const what = kind === 'ack' ? 'emit → ack → callback' : 'emit → server event → listener';
     const notes = { b1: '= B0 (same client)', b2: '= B0 (same client)' };
     addRow(`${what}, p50 (floor: bare WS echo)`, pick(res, 'p50'), { notes });
+    const p50 = pick(res, 'p50');
+    addRow(`  p50, floor column = bare WebSocket speaking minimal Socket.IO to the same socket.io server`, { ...p50, floor: p50.siofloor }, { notes });
     addRow(`${what}, p99`, pick(res, 'p99'), { notes });
   }
 }

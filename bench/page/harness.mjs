@@ -235,6 +235,29 @@ async function rtt(variant, kind, count, warmup = 100) {
         ws.send(JSON.stringify(payload(i)));
       });
     close = () => ws.close();
+  } else if (variant === 'siofloor') {
+    // The protocol floor: the least any Socket.IO client can do against the same socket.io server — a bare
+    // WebSocket speaking just enough Engine.IO/Socket.IO (handshake, pong, one event or ack at a time).
+    const ws = new WebSocket(`${IO_URL.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    let resolve;
+    let connected;
+    const ready = new Promise((r) => (connected = r));
+    ws.onmessage = (e) => {
+      const d = e.data;
+      if (d === '2') ws.send('3');
+      else if (d.startsWith('0{')) ws.send('40');
+      else if (d.startsWith('40')) connected();
+      else if (kind === 'ack' ? d.startsWith('43') : d.startsWith('42["echo_event"')) resolve();
+    };
+    await withTimeout(ready, 10_000, 'siofloor connect');
+    let ackId = 0;
+    once = (i) =>
+      new Promise((r) => {
+        resolve = r;
+        const body = JSON.stringify([kind === 'ack' ? 'echo' : 'echo_event', payload(i)]);
+        ws.send(kind === 'ack' ? `42${ackId++}${body}` : `42${body}`);
+      });
+    close = () => ws.close();
   } else if (variant === 'ours') {
     const client = await connectOurs();
     if (kind === 'ack') once = (i) => client.emitWithAck('echo', payload(i));
