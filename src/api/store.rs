@@ -193,13 +193,16 @@ impl Shared {
     /// matter, and reading the clock again is a call into JS).
     fn flush(self: &Rc<Self>, now: f64) {
         let deadline = self.store.borrow().poll_timeout();
-        let weak = Rc::downgrade(self);
-        self.timer.borrow_mut().arm(deadline, now, move || {
-            if let Some(shared) = weak.upgrade() {
-                shared.timer.borrow_mut().fired();
-                shared.mutate(|store, now| store.handle_timeout(now));
-            }
-        });
+        // Usually an earlier deadline is armed already: skip building the callback.
+        if self.timer.borrow().would_change(deadline) {
+            let weak = Rc::downgrade(self);
+            self.timer.borrow_mut().arm(deadline, now, move || {
+                if let Some(shared) = weak.upgrade() {
+                    shared.timer.borrow_mut().fired();
+                    shared.mutate(|store, now| store.handle_timeout(now));
+                }
+            });
+        }
         let mut rooms: Vec<String> = Vec::new();
         let mut failures = Vec::new();
         loop {

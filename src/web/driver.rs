@@ -212,6 +212,9 @@ impl Driver {
 
     fn arm_timer(&self, inner: &mut Inner) {
         let deadline = inner.conn.poll_timeout();
+        if !inner.timer.would_change(deadline) {
+            return;
+        }
         let weak = self.weak();
         inner.timer.arm(deadline, now(), move || {
             if let Some(shared) = weak.upgrade() {

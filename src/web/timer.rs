@@ -17,14 +17,23 @@ impl DeadlineTimer {
     /// early is harmless (the state machine finds nothing due and gives its next deadline), and it spares a
     /// `clearTimeout` + `setTimeout` pair on every ack-awaiting emit.
     pub(crate) fn arm(&mut self, deadline: Option<f64>, now: f64, on_fire: impl FnOnce() + 'static) {
-        let armed = self.armed.as_ref().map(|(at, _)| *at);
-        if armed.is_some_and(|at| deadline.is_none_or(|d| d >= at)) {
+        if !self.would_change(deadline) {
             return;
         }
         self.armed = deadline.map(|at| {
             let delay = (at - now).clamp(0.0, i32::MAX as f64).ceil() as u32;
             (at, Timeout::new(delay, on_fire))
         });
+    }
+
+    /// Whether [`arm`](Self::arm) with this deadline would do anything: lets a caller skip reading the clock and
+    /// building the callback on every input (the usual case: an earlier or no deadline is already in place).
+    pub(crate) fn would_change(&self, deadline: Option<f64>) -> bool {
+        match (self.armed.as_ref().map(|(at, _)| *at), deadline) {
+            (None, None) => false,
+            (Some(at), d) => d.is_some_and(|d| d < at),
+            (None, Some(_)) => true,
+        }
     }
 
     /// Forgets the fired timer so the next `arm` schedules anew.
