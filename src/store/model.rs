@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::json::{Map, Value};
+use crate::json::Value;
 
 use super::error::{clip, StoreError};
+use super::extra::{Extra, ExtraBuilder};
 use super::fields::{check_len, id_field, id_value, lookup, object};
 use super::options::StoreOptions;
 use super::timestamp::parse_timestamp;
@@ -133,8 +134,8 @@ pub struct Message {
     pub error: Option<String>,
     /// Revision: a store-wide counter value, changed on every change to this message.
     pub rev: u64,
-    /// Every field the server sent that the store does not interpret, kept verbatim.
-    pub extra: Map,
+    /// Every field the server sent that the store does not interpret, kept verbatim (see [`Extra::to_map`]).
+    pub extra: Extra,
 }
 
 /// Canonical field names and aliases the parser consumes; everything else goes to `extra`.
@@ -219,7 +220,7 @@ impl Message {
     /// `id, key, room_id, text, user_id (string|null), direction, status, timestamp (ms), client_id (string|null),
     /// error (string|null)`. A server field with a canonical name is shadowed by the canonical value.
     pub fn to_json(&self) -> Value {
-        let mut m = self.extra.clone();
+        let mut m = self.extra.to_map();
         let opt = |o: &Option<String>| o.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
         m.insert("id".into(), Value::String(self.id.clone()));
         m.insert("key".into(), Value::String(self.key.clone()));
@@ -247,7 +248,7 @@ pub(crate) struct ParsedMessage {
     pub(crate) status: Option<Status>,
     pub(crate) timestamp: Option<f64>,
     pub(crate) client_id: Option<String>,
-    pub(crate) extra: Map,
+    pub(crate) extra: Extra,
 }
 
 impl ParsedMessage {
@@ -267,15 +268,15 @@ pub(crate) fn parse_status(v: &Value) -> Result<Status, StoreError> {
 pub(crate) fn parse_message(v: &Value, opts: &StoreOptions, now: f64) -> Result<ParsedMessage, StoreError> {
     let obj = object(v)?;
     let mut fields = Fields::default();
-    let mut extra = Map::new();
+    let mut extra = ExtraBuilder::default();
     for (k, v) in obj.iter() {
         match classify(k) {
             Some((field, rank)) => fields.offer(field, rank, v),
-            None => {
-                extra.insert(k.clone(), v.clone());
-            }
+            // The keys of `obj` are unique, as the builder needs.
+            None => extra.push(k, v),
         }
     }
+    let extra = extra.finish();
     let max_id = opts.max_id_chars;
     let id = fields.id(Field::Id, "id", max_id)?.ok_or(StoreError::MissingField("id"))?;
     let room_id = fields.id(Field::Room, "room_id", max_id)?;

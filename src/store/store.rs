@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::hash::FastMap;
-use crate::json::{Map, Value};
+use crate::json::Value;
 
 use super::error::StoreError;
 use super::events::{EventQueue, StoreEvent};
+use super::extra::Extra;
 use super::fields::{check_id, check_len, id_value};
 use super::held::HeldUpdates;
 use super::model::{parse_message, parse_status_update, Direction, Message, ParsedMessage, Status};
@@ -77,8 +78,10 @@ fn check_now(now: f64) -> Result<(), StoreError> {
 /// `sender` fields (string, integer, or object with `id`/`name`), which is how customer messages name the customer.
 fn sender_ids(m: &Message) -> Vec<String> {
     let mut ids: Vec<String> = m.user_id.iter().cloned().collect();
+    // Parsed once for both fields.
+    let extra = m.extra.to_map();
     for k in ["from", "sender"] {
-        match m.extra.get(k) {
+        match extra.get(k) {
             Some(Value::Object(o)) => {
                 for f in ["id", "name"] {
                     if let Some(s) = o.get(f).and_then(|v| id_value(v, "user", usize::MAX).ok()) {
@@ -271,6 +274,10 @@ impl MessageStore {
 
     /// Hides the typing indicator of whoever sent `m`.
     fn hide_typing_of_sender(&mut self, room: &str, m: &Message) {
+        // Nobody typing (the common case): no need to work out who the sender is.
+        if self.typing.is_empty() {
+            return;
+        }
         let mut changed = false;
         for id in sender_ids(m) {
             changed |= self.typing.stop(room, &id);
@@ -372,10 +379,10 @@ impl MessageStore {
         }
         let (old_text, old_user, old_ts, mut extra) = match old {
             Some(o) => (o.text, o.user_id, o.timestamp, o.extra),
-            None => (String::new(), None, now, Map::new()),
+            None => (String::new(), None, now, Extra::new()),
         };
         let direction = p.direction.unwrap_or(Direction::Outgoing);
-        extra.extend(p.extra);
+        extra.merge(p.extra);
         let m = Message {
             id: p.id.clone(),
             key: cid.to_owned(),
@@ -448,12 +455,7 @@ impl MessageStore {
                 m.client_id = p.client_id;
                 changed = true;
             }
-            for (k, v) in p.extra {
-                if m.extra.get(&k) != Some(&v) {
-                    m.extra.insert(k, v);
-                    changed = true;
-                }
-            }
+            changed |= m.extra.merge(p.extra);
             changed
         });
         if let Some(cid) = resolves {
@@ -552,7 +554,7 @@ impl MessageStore {
             client_id: Some(cid.clone()),
             error: None,
             rev: 0,
-            extra: Map::new(),
+            extra: Extra::new(),
         });
         self.touch(room_id);
         Ok(cid)

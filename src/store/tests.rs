@@ -266,7 +266,7 @@ fn duplicate_delivery_keeps_one_message() {
     assert_eq!(s.ingest_message(&e2, T0 + S), Ok(Ingested::Updated));
     let m = s.message("r", "m1").unwrap();
     assert_eq!(m.text, "hi (edited)");
-    assert_eq!(m.extra.get("edited"), Some(&json!(true)));
+    assert_eq!(m.extra.get("edited"), Some(json!(true)));
     assert_ne!(m.rev, rev);
     assert!(s.version("r") > v);
     assert_eq!(s.message_count("r"), 1);
@@ -568,6 +568,17 @@ fn unknown_fields_are_kept_in_to_json() {
     assert_eq!(j["timestamp"], json!(T0));
     assert!(j.get("content").is_none(), "aliases are consumed");
     assert!(j.get("rev").is_none(), "rev is internal");
+    // The JS-visible shape: server fields in their order, canonical ones on top (a shadowed one keeps its place);
+    // a redelivery overwrites in place and appends new fields.
+    let keys = |j: &Value| j.as_object().unwrap().keys().cloned().collect::<Vec<_>>().join(",");
+    let canonical = "id,room_id,text,user_id,direction,status,timestamp,client_id,error";
+    assert_eq!(keys(&j), format!("media,from,key,{canonical}"));
+    let again = json!({"id": "m1", "room_id": "r", "edited": true, "from": "5511000"});
+    assert_eq!(s.ingest_message(&again, T0).unwrap(), Ingested::Updated);
+    let j = s.message("r", "m1").unwrap().to_json();
+    assert_eq!(keys(&j), format!("media,from,key,edited,{canonical}"));
+    assert_eq!((&j["from"], &j["edited"]), (&json!("5511000"), &json!(true)));
+    assert_eq!(s.ingest_message(&again, T0).unwrap(), Ingested::Duplicate);
 }
 
 #[test]
