@@ -107,15 +107,16 @@ impl Status {
 
 /// One chat message as the store holds it.
 ///
-/// Ordering inside a room is by `(timestamp, id)`. `key` is stable for the whole life of the message (use it as the
+/// Ordering inside a room is by `(timestamp, id)`. [`key`](Message::key) is stable for the whole life of the message (use it as the
 /// React key): the client id for a message that started optimistic, the server id otherwise. `rev` changes whenever
 /// anything about the message changes, so a JS layer can reuse its converted object while `rev` is the same.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     /// Server id, or the client id while an optimistic message is unconfirmed.
     pub id: String,
-    /// Stable UI key (never changes, unique within the room).
-    pub key: String,
+    /// The stable UI key when it is not `id` (a confirmed message that started optimistic: its client id). `None`
+    /// in the common case, where the key is the id: no second copy of it. Read through [`Message::key`].
+    pub(crate) other_key: Option<String>,
     /// Room (conversation) id (shared with the room and its other messages).
     pub room_id: Arc<str>,
     /// Text; empty for messages without text (media).
@@ -216,6 +217,12 @@ impl<'a> Fields<'a> {
 }
 
 impl Message {
+    /// Stable UI key (never changes, unique within the room): the client id for a message that started
+    /// optimistic, the server id otherwise.
+    pub fn key(&self) -> &str {
+        self.other_key.as_deref().unwrap_or(&self.id)
+    }
+
     /// The message as a JSON object: every field the server sent (`extra`), then the canonical fields on top:
     /// `id, key, room_id, text, user_id (string|null), direction, status, timestamp (ms), client_id (string|null),
     /// error (string|null)`. A server field with a canonical name is shadowed by the canonical value.
@@ -223,7 +230,7 @@ impl Message {
         let mut m = self.extra.to_map();
         let opt = |o: &Option<String>| o.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
         m.insert("id".into(), Value::String(self.id.clone()));
-        m.insert("key".into(), Value::String(self.key.clone()));
+        m.insert("key".into(), Value::String(self.key().to_owned()));
         m.insert("room_id".into(), Value::String(self.room_id.to_string()));
         m.insert("text".into(), Value::String(self.text.clone()));
         m.insert("user_id".into(), opt(&self.user_id));

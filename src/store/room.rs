@@ -485,12 +485,12 @@ impl Room {
 
     pub(crate) fn drop_strings(&mut self) {
         for m in self.slots.iter_mut().flatten() {
-            let Message { id, key, room_id, text, user_id, client_id, error, .. } = &mut **m;
-            for s in [id, key, text] {
+            let Message { id, other_key, room_id, text, user_id, client_id, error, .. } = &mut **m;
+            for s in [id, text] {
                 *s = String::new();
             }
             *room_id = Arc::from("");
-            for s in [user_id, client_id, error] {
+            for s in [other_key, user_id, client_id, error] {
                 *s = None;
             }
         }
@@ -514,7 +514,7 @@ mod tests {
     fn msg(id: &str, ts: f64) -> Message {
         Message {
             id: id.into(),
-            key: id.into(),
+            other_key: None,
             room_id: Arc::from("r"),
             text: String::new(),
             user_id: None,

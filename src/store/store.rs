@@ -309,7 +309,7 @@ impl MessageStore {
 
     fn ingest_parsed(&mut self, room: &str, p: ParsedMessage, now: f64, live: bool) -> Ingested {
         if let Some(existing) = self.rooms.get(room).and_then(|r| r.get(&p.id)) {
-            if existing.key == p.id && self.optimistic.is_unconfirmed(&p.id) {
+            if existing.key() == p.id && self.optimistic.is_unconfirmed(&p.id) {
                 // The server uses our client id as its id.
                 let cid = p.id.clone();
                 return self.replace_optimistic(room, &cid, p, now, live);
@@ -324,7 +324,7 @@ impl MessageStore {
         let status = self.held.take(&p.id).map_or(status, |h| status.advanced_by(h));
         let direction = p.direction();
         let m = Message {
-            key: p.id.clone(),
+            other_key: None,
             id: p.id,
             room_id: self.room_name(room),
             text: p.text.unwrap_or_default(),
@@ -385,7 +385,8 @@ impl MessageStore {
         extra.merge(p.extra);
         let m = Message {
             id: p.id.clone(),
-            key: cid.to_owned(),
+            // The server may use our client id as its id.
+            other_key: (p.id != cid).then(|| cid.to_owned()),
             room_id: self.room_name(room),
             text: p.text.unwrap_or(old_text),
             user_id: p.user_id.or(old_user),
@@ -544,7 +545,7 @@ impl MessageStore {
         let room_name = self.room_name(room_id);
         self.room_insert(Message {
             id: cid.clone(),
-            key: cid.clone(),
+            other_key: None,
             room_id: room_name,
             text: text.to_owned(),
             user_id: user_id.map(str::to_owned),
@@ -585,7 +586,7 @@ impl MessageStore {
         if let Some(s) = sid.clone() {
             if let Some(existing) = self.rooms.get(&room).and_then(|r| r.get(&s)) {
                 sid = None;
-                if existing.key == s {
+                if existing.key() == s {
                     // The echo arrived before the REST result and did not match: it is this message.
                     self.room_remove(&room, client_id);
                     self.optimistic.confirm(client_id, s.clone(), now + self.opts.pending_timeout_ms);

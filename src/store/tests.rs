@@ -31,7 +31,7 @@ fn ids(s: &MessageStore, room: &str) -> Vec<String> {
 }
 
 fn keys(s: &MessageStore, room: &str) -> Vec<String> {
-    s.messages(room).map(|m| m.key.clone()).collect()
+    s.messages(room).map(|m| m.key().to_owned()).collect()
 }
 
 fn statuses(s: &MessageStore, room: &str) -> Vec<Status> {
@@ -169,7 +169,7 @@ fn client_id_exact_match_beats_text_match() {
     let e = json!({"id": "m3", "roomId": "r", "body": "edited", "userId": "u1", "clientId": c, "timestamp": T0 + 3600.0 * S});
     assert_eq!(s.ingest_message(&e, T0 + 3600.0 * S), Ok(Ingested::ReplacedOptimistic { client_id: c.clone() }));
     assert_eq!(s.message("r", "m3").unwrap().text, "edited");
-    assert_eq!(s.message("r", "m3").unwrap().key, c);
+    assert_eq!(s.message("r", "m3").unwrap().key(), c);
 }
 
 #[test]
@@ -417,7 +417,7 @@ fn mark_sent_stops_the_timeout_and_stays_sent_without_echo() {
     assert_eq!(s.poll_timeout(), None);
     s.handle_timeout(T0 + 3600.0 * S);
     let m = s.message("r", &c).unwrap();
-    assert_eq!((m.status, m.key.as_str()), (Status::Sent, c.as_str()));
+    assert_eq!((m.status, m.key()), (Status::Sent, c.as_str()));
     assert_eq!(s.mark_sent("nope", None, T0), Err(StoreError::UnknownClientId("nope".into())));
 }
 
@@ -679,7 +679,7 @@ fn keys_are_unique_and_stable_across_confirmation() {
     let rev = s.message("r", &c).unwrap().rev;
     s.ingest_message(&echo("m1", "x", T0 + 5.0 * S), T0 + S).unwrap();
     let m = s.message("r", "m1").unwrap();
-    assert_eq!(m.key, c);
+    assert_eq!(m.key(), c);
     assert_ne!(m.rev, rev);
     assert_eq!(m.timestamp, T0 + 5.0 * S, "server time wins");
     assert!(s.message("r", &c).is_none());
