@@ -384,9 +384,9 @@ impl MessageStore {
         let direction = p.direction.unwrap_or(Direction::Outgoing);
         extra.merge(p.extra);
         let m = Message {
-            id: p.id.clone(),
             // The server may use our client id as its id.
             other_key: (p.id != cid).then(|| cid.to_owned()),
+            id: p.id,
             room_id: self.room_name(room),
             text: p.text.unwrap_or(old_text),
             user_id: p.user_id.or(old_user),
@@ -399,7 +399,7 @@ impl MessageStore {
             rev: 0,
             extra,
         };
-        self.optimistic.confirm(cid, p.id, now + self.opts.pending_timeout_ms);
+        self.optimistic.confirm(cid, now + self.opts.pending_timeout_ms);
         if live {
             self.hide_typing_of_sender(room, &m);
         }
@@ -461,7 +461,7 @@ impl MessageStore {
         });
         if let Some(cid) = resolves {
             self.room_remove(room, &cid);
-            self.optimistic.confirm(&cid, id, now + self.opts.pending_timeout_ms);
+            self.optimistic.confirm(&cid, now + self.opts.pending_timeout_ms);
             self.touch(room);
             return Ingested::ReplacedOptimistic { client_id: cid };
         }
@@ -589,7 +589,7 @@ impl MessageStore {
                 if existing.key() == s {
                     // The echo arrived before the REST result and did not match: it is this message.
                     self.room_remove(&room, client_id);
-                    self.optimistic.confirm(client_id, s.clone(), now + self.opts.pending_timeout_ms);
+                    self.optimistic.confirm(client_id, now + self.opts.pending_timeout_ms);
                     let cid = client_id.to_owned();
                     self.room_update(&room, &s, |m| {
                         m.status = m.status.advanced_by(Status::Sent);
@@ -632,7 +632,7 @@ impl MessageStore {
         let entry =
             self.optimistic.get(client_id).ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
         match entry.state {
-            SendState::Confirmed { .. } => {
+            SendState::Confirmed => {
                 self.optimistic.remove(client_id);
             }
             SendState::Failed => {}
@@ -771,7 +771,7 @@ impl MessageStore {
         for cid in self.optimistic.take_due(now) {
             match self.optimistic.get(&cid).map(|e| e.state.clone()) {
                 Some(SendState::Pending) => self.fail(&cid, "timeout"),
-                Some(SendState::Confirmed { .. }) => {
+                Some(SendState::Confirmed) => {
                     self.optimistic.remove(&cid);
                 }
                 _ => {}
