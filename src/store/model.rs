@@ -113,16 +113,16 @@ impl Status {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     /// Server id, or the client id while an optimistic message is unconfirmed.
-    pub id: String,
+    pub id: Box<str>,
     /// The stable UI key when it is not `id` (a confirmed message that started optimistic: its client id). `None`
     /// in the common case, where the key is the id: no second copy of it. Read through [`Message::key`].
-    pub(crate) other_key: Option<String>,
+    pub(crate) other_key: Option<Box<str>>,
     /// Room (conversation) id (shared with the room and its other messages).
     pub room_id: Arc<str>,
     /// Text; empty for messages without text (media).
-    pub text: String,
+    pub text: Box<str>,
     /// The agent who sent it; `None` for the customer.
-    pub user_id: Option<String>,
+    pub user_id: Option<Box<str>>,
     /// Incoming (customer) or outgoing (agent).
     pub direction: Direction,
     /// Delivery status.
@@ -130,9 +130,9 @@ pub struct Message {
     /// Milliseconds since the Unix epoch.
     pub timestamp: f64,
     /// The client id of the optimistic send this message is (or confirms), if any.
-    pub client_id: Option<String>,
+    pub client_id: Option<Box<str>>,
     /// Failure reason of a failed optimistic send kept with `keep_failed`.
-    pub error: Option<String>,
+    pub error: Option<Box<str>>,
     /// Revision: a store-wide counter value, changed on every change to this message.
     pub rev: u64,
     /// Every field the server sent that the store does not interpret, kept verbatim (see [`Extra::to_map`]).
@@ -228,11 +228,11 @@ impl Message {
     /// error (string|null)`. A server field with a canonical name is shadowed by the canonical value.
     pub fn to_json(&self) -> Value {
         let mut m = self.extra.to_map();
-        let opt = |o: &Option<String>| o.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
-        m.insert("id".into(), Value::String(self.id.clone()));
+        let opt = |o: &Option<Box<str>>| o.as_deref().map_or(Value::Null, Value::from);
+        m.insert("id".into(), Value::String(self.id.to_string()));
         m.insert("key".into(), Value::String(self.key().to_owned()));
         m.insert("room_id".into(), Value::String(self.room_id.to_string()));
-        m.insert("text".into(), Value::String(self.text.clone()));
+        m.insert("text".into(), Value::String(self.text.to_string()));
         m.insert("user_id".into(), opt(&self.user_id));
         m.insert("direction".into(), Value::String(self.direction.as_str().into()));
         m.insert("status".into(), Value::String(self.status.as_str().into()));

@@ -77,7 +77,7 @@ fn check_now(now: f64) -> Result<(), StoreError> {
 /// Identities a message's sender may have in a typing indicator: `user_id` (agents), or the server's `from` /
 /// `sender` fields (string, integer, or object with `id`/`name`), which is how customer messages name the customer.
 fn sender_ids(m: &Message) -> Vec<String> {
-    let mut ids: Vec<String> = m.user_id.iter().cloned().collect();
+    let mut ids: Vec<String> = m.user_id.iter().map(|u| u.to_string()).collect();
     // Parsed once for both fields.
     let extra = m.extra.to_map();
     for k in ["from", "sender"] {
@@ -325,14 +325,14 @@ impl MessageStore {
         let direction = p.direction();
         let m = Message {
             other_key: None,
-            id: p.id,
+            id: p.id.into(),
             room_id: self.room_name(room),
-            text: p.text.unwrap_or_default(),
-            user_id: p.user_id,
+            text: p.text.unwrap_or_default().into(),
+            user_id: p.user_id.map(Into::into),
             direction,
             status,
             timestamp: p.timestamp.unwrap_or(now),
-            client_id: p.client_id,
+            client_id: p.client_id.map(Into::into),
             error: None,
             rev: 0,
             extra: p.extra,
@@ -379,22 +379,22 @@ impl MessageStore {
         }
         let (old_text, old_user, old_ts, mut extra) = match old {
             Some(o) => (o.text, o.user_id, o.timestamp, o.extra),
-            None => (String::new(), None, now, Extra::new()),
+            None => (Box::default(), None, now, Extra::new()),
         };
         let direction = p.direction.unwrap_or(Direction::Outgoing);
         extra.merge(p.extra);
         let m = Message {
             // The server may use our client id as its id.
-            other_key: (p.id != cid).then(|| cid.to_owned()),
-            id: p.id,
+            other_key: (p.id != cid).then(|| cid.into()),
+            id: p.id.into(),
             room_id: self.room_name(room),
-            text: p.text.unwrap_or(old_text),
-            user_id: p.user_id.or(old_user),
+            text: p.text.map_or(old_text, Into::into),
+            user_id: p.user_id.map(Into::into).or(old_user),
             direction,
             status,
             // Server time wins; without one, keep the optimistic position.
             timestamp: p.timestamp.unwrap_or(old_ts),
-            client_id: Some(cid.to_owned()),
+            client_id: Some(cid.into()),
             error: None,
             rev: 0,
             extra,
@@ -420,13 +420,13 @@ impl MessageStore {
         let changed = self.room_update(room, &id, |m| {
             let mut changed = false;
             if let Some(t) = p.text {
-                if m.text != t {
-                    m.text = t;
+                if *m.text != *t {
+                    m.text = t.into();
                     changed = true;
                 }
             }
-            if p.user_id.is_some() && m.user_id != p.user_id {
-                m.user_id = p.user_id;
+            if let Some(u) = p.user_id.filter(|u| m.user_id.as_deref() != Some(u)) {
+                m.user_id = Some(u.into());
                 changed = true;
             }
             if let Some(d) = p.direction {
@@ -453,7 +453,7 @@ impl MessageStore {
                 }
             }
             if p.client_id.is_some() && m.client_id.is_none() {
-                m.client_id = p.client_id;
+                m.client_id = p.client_id.map(Into::into);
                 changed = true;
             }
             changed |= m.extra.merge(p.extra);
@@ -544,15 +544,15 @@ impl MessageStore {
         self.optimistic.insert(cid.clone(), entry, now + self.opts.pending_timeout_ms);
         let room_name = self.room_name(room_id);
         self.room_insert(Message {
-            id: cid.clone(),
+            id: cid.as_str().into(),
             other_key: None,
             room_id: room_name,
-            text: text.to_owned(),
-            user_id: user_id.map(str::to_owned),
+            text: text.into(),
+            user_id: user_id.map(Into::into),
             direction: Direction::Outgoing,
             status: Status::Pending,
             timestamp: now,
-            client_id: Some(cid.clone()),
+            client_id: Some(cid.as_str().into()),
             error: None,
             rev: 0,
             extra: Extra::new(),
@@ -594,7 +594,7 @@ impl MessageStore {
                     self.room_update(&room, &s, |m| {
                         m.status = m.status.advanced_by(Status::Sent);
                         if m.client_id.is_none() {
-                            m.client_id = Some(cid);
+                            m.client_id = Some(cid.into());
                         }
                         true
                     });
@@ -647,7 +647,7 @@ impl MessageStore {
             self.optimistic.mark_failed(cid);
             self.room_update(&room, cid, |m| {
                 m.status = Status::Failed;
-                m.error = Some(reason.to_owned());
+                m.error = Some(reason.into());
                 true
             });
         } else {

@@ -27,7 +27,7 @@ fn incoming(id: &str, ts: f64) -> Value {
 }
 
 fn ids(s: &MessageStore, room: &str) -> Vec<String> {
-    s.messages(room).map(|m| m.id.clone()).collect()
+    s.messages(room).map(|m| m.id.to_string()).collect()
 }
 
 fn keys(s: &MessageStore, room: &str) -> Vec<String> {
@@ -168,7 +168,7 @@ fn client_id_exact_match_beats_text_match() {
     let c = s.add_optimistic("r", "draft", Some("u1"), T0 + 4.0 * S).unwrap();
     let e = json!({"id": "m3", "roomId": "r", "body": "edited", "userId": "u1", "clientId": c, "timestamp": T0 + 3600.0 * S});
     assert_eq!(s.ingest_message(&e, T0 + 3600.0 * S), Ok(Ingested::ReplacedOptimistic { client_id: c.clone() }));
-    assert_eq!(s.message("r", "m3").unwrap().text, "edited");
+    assert_eq!(&*s.message("r", "m3").unwrap().text, "edited");
     assert_eq!(s.message("r", "m3").unwrap().key(), c);
 }
 
@@ -265,7 +265,7 @@ fn duplicate_delivery_keeps_one_message() {
     e2["edited"] = json!(true);
     assert_eq!(s.ingest_message(&e2, T0 + S), Ok(Ingested::Updated));
     let m = s.message("r", "m1").unwrap();
-    assert_eq!(m.text, "hi (edited)");
+    assert_eq!(&*m.text, "hi (edited)");
     assert_eq!(m.extra.get("edited"), Some(json!(true)));
     assert_ne!(m.rev, rev);
     assert!(s.version("r") > v);
@@ -485,7 +485,7 @@ fn unread_counts_and_mark_read() {
     assert_eq!(s.unread("r"), 0);
     let summary = &s.rooms()[0];
     assert_eq!((summary.room_id.as_str(), summary.unread), ("r", 0));
-    assert_eq!(summary.last_message.as_ref().map(|m| m.id.as_str()), Some("m5"));
+    assert_eq!(summary.last_message.as_ref().map(|m| &*m.id), Some("m5"));
     assert_eq!(s.unread("nowhere"), 0);
 }
 
@@ -529,7 +529,7 @@ fn aliases_and_whatsapp_string_timestamp() {
     s.ingest_message(&wa, T0).unwrap();
     let m = s.message("r", "wamid.HBgM").unwrap();
     assert_eq!(m.timestamp, 1_698_048_000_000.0);
-    assert_eq!((m.text.as_str(), m.direction, m.status), ("Olá", Direction::Incoming, Status::Sent));
+    assert_eq!((&*m.text, m.direction, m.status), ("Olá", Direction::Incoming, Status::Sent));
     assert_eq!(m.user_id, None);
     let agent = json!({
         "message_id": 42, "room_id": 7, "content": "hi", "sender_id": "agent-1",
