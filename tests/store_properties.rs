@@ -139,22 +139,22 @@ fn check(store: &MessageStore, seen: &mut Seen, ingested: &HashMap<String, Strin
         }
         for m in &msgs {
             prop_assert!(ids.insert(m.id.clone()), "duplicate id {}", m.id);
-            prop_assert!(keys.insert(m.key.clone()), "duplicate key {}", m.key);
+            prop_assert!(keys.insert(m.key().to_owned()), "duplicate key {}", m.key());
             prop_assert_eq!(&*m.room_id, room);
             if m.id.starts_with("local-") {
-                prop_assert_eq!(&m.key, &m.id, "unconfirmed optimistic message keyed by its client id");
+                prop_assert_eq!(m.key(), &*m.id, "unconfirmed optimistic message keyed by its client id");
                 continue;
             }
-            if let Some((r, old_status, old_key)) = seen.server.get(&m.id) {
+            if let Some((r, old_status, old_key)) = seen.server.get(&*m.id) {
                 prop_assert_eq!(r, room);
                 prop_assert!(rank_ok(*old_status, m.status), "{} regressed {:?} -> {:?}", m.id, old_status, m.status);
-                prop_assert_eq!(old_key, &m.key, "key of {} changed", m.id);
+                prop_assert_eq!(old_key.as_str(), m.key(), "key of {} changed", m.id);
             }
-            seen.server.insert(m.id.clone(), (room.to_owned(), m.status, m.key.clone()));
-            if m.key.starts_with("local-") {
-                let set = seen.resolved.entry(m.key.clone()).or_default();
-                set.insert(m.id.clone());
-                prop_assert!(set.len() <= 1, "optimistic {} resolved twice: {:?}", m.key, set);
+            seen.server.insert(m.id.to_string(), (room.to_owned(), m.status, m.key().to_owned()));
+            if m.key().starts_with("local-") {
+                let set = seen.resolved.entry(m.key().to_owned()).or_default();
+                set.insert(m.id.to_string());
+                prop_assert!(set.len() <= 1, "optimistic {} resolved twice: {:?}", m.key(), set);
             }
         }
     }

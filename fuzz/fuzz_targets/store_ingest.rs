@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         now += f64::from(*kind) * 100.0;
         store.handle_timeout(now);
         for room in store.room_ids() {
-            let keys: Vec<(f64, &str)> = store.messages(room).map(|m| (m.timestamp, m.id.as_str())).collect();
+            let keys: Vec<(f64, &str)> = store.messages(room).map(|m| (m.timestamp, &*m.id)).collect();
             assert!(keys.windows(2).all(|w| w[0] < w[1]), "room {room} out of order or duplicated: {keys:?}");
         }
     }

@@ -18,6 +18,7 @@
 
 mod error;
 mod events;
+mod extra;
 mod fields;
 mod held;
 mod model;
@@ -38,6 +39,7 @@ mod tests;
 
 pub use error::StoreError;
 pub use events::StoreEvent;
+pub use extra::Extra;
 pub use model::{Direction, Message, Status};
 pub use options::StoreOptions;
 pub use outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};

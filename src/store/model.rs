@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::json::{Map, Value};
+use crate::json::Value;
 
 use super::error::{clip, StoreError};
+use super::extra::{Extra, ExtraBuilder};
 use super::fields::{check_len, id_field, id_value, lookup, object};
 use super::options::StoreOptions;
 use super::timestamp::parse_timestamp;
@@ -106,21 +107,22 @@ impl Status {
 
 /// One chat message as the store holds it.
 ///
-/// Ordering inside a room is by `(timestamp, id)`. `key` is stable for the whole life of the message (use it as the
+/// Ordering inside a room is by `(timestamp, id)`. [`key`](Message::key) is stable for the whole life of the message (use it as the
 /// React key): the client id for a message that started optimistic, the server id otherwise. `rev` changes whenever
 /// anything about the message changes, so a JS layer can reuse its converted object while `rev` is the same.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     /// Server id, or the client id while an optimistic message is unconfirmed.
-    pub id: String,
-    /// Stable UI key (never changes, unique within the room).
-    pub key: String,
+    pub id: Box<str>,
+    /// The stable UI key when it is not `id` (a confirmed message that started optimistic: its client id). `None`
+    /// in the common case, where the key is the id: no second copy of it. Read through [`Message::key`].
+    pub(crate) other_key: Option<Box<str>>,
     /// Room (conversation) id (shared with the room and its other messages).
     pub room_id: Arc<str>,
     /// Text; empty for messages without text (media).
-    pub text: String,
+    pub text: Box<str>,
     /// The agent who sent it; `None` for the customer.
-    pub user_id: Option<String>,
+    pub user_id: Option<Box<str>>,
     /// Incoming (customer) or outgoing (agent).
     pub direction: Direction,
     /// Delivery status.
@@ -128,13 +130,13 @@ pub struct Message {
     /// Milliseconds since the Unix epoch.
     pub timestamp: f64,
     /// The client id of the optimistic send this message is (or confirms), if any.
-    pub client_id: Option<String>,
+    pub client_id: Option<Box<str>>,
     /// Failure reason of a failed optimistic send kept with `keep_failed`.
-    pub error: Option<String>,
+    pub error: Option<Box<str>>,
     /// Revision: a store-wide counter value, changed on every change to this message.
     pub rev: u64,
-    /// Every field the server sent that the store does not interpret, kept verbatim.
-    pub extra: Map,
+    /// Every field the server sent that the store does not interpret, kept verbatim (see [`Extra::to_map`]).
+    pub extra: Extra,
 }
 
 /// Canonical field names and aliases the parser consumes; everything else goes to `extra`.
@@ -215,16 +217,22 @@ impl<'a> Fields<'a> {
 }
 
 impl Message {
+    /// Stable UI key (never changes, unique within the room): the client id for a message that started
+    /// optimistic, the server id otherwise.
+    pub fn key(&self) -> &str {
+        self.other_key.as_deref().unwrap_or(&self.id)
+    }
+
     /// The message as a JSON object: every field the server sent (`extra`), then the canonical fields on top:
     /// `id, key, room_id, text, user_id (string|null), direction, status, timestamp (ms), client_id (string|null),
     /// error (string|null)`. A server field with a canonical name is shadowed by the canonical value.
     pub fn to_json(&self) -> Value {
-        let mut m = self.extra.clone();
-        let opt = |o: &Option<String>| o.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
-        m.insert("id".into(), Value::String(self.id.clone()));
-        m.insert("key".into(), Value::String(self.key.clone()));
+        let mut m = self.extra.to_map();
+        let opt = |o: &Option<Box<str>>| o.as_deref().map_or(Value::Null, Value::from);
+        m.insert("id".into(), Value::String(self.id.to_string()));
+        m.insert("key".into(), Value::String(self.key().to_owned()));
         m.insert("room_id".into(), Value::String(self.room_id.to_string()));
-        m.insert("text".into(), Value::String(self.text.clone()));
+        m.insert("text".into(), Value::String(self.text.to_string()));
         m.insert("user_id".into(), opt(&self.user_id));
         m.insert("direction".into(), Value::String(self.direction.as_str().into()));
         m.insert("status".into(), Value::String(self.status.as_str().into()));
@@ -247,7 +255,7 @@ pub(crate) struct ParsedMessage {
     pub(crate) status: Option<Status>,
     pub(crate) timestamp: Option<f64>,
     pub(crate) client_id: Option<String>,
-    pub(crate) extra: Map,
+    pub(crate) extra: Extra,
 }
 
 impl ParsedMessage {
@@ -267,15 +275,15 @@ pub(crate) fn parse_status(v: &Value) -> Result<Status, StoreError> {
 pub(crate) fn parse_message(v: &Value, opts: &StoreOptions, now: f64) -> Result<ParsedMessage, StoreError> {
     let obj = object(v)?;
     let mut fields = Fields::default();
-    let mut extra = Map::new();
+    let mut extra = ExtraBuilder::default();
     for (k, v) in obj.iter() {
         match classify(k) {
             Some((field, rank)) => fields.offer(field, rank, v),
-            None => {
-                extra.insert(k.clone(), v.clone());
-            }
+            // The keys of `obj` are unique, as the builder needs.
+            None => extra.push(k, v),
         }
     }
+    let extra = extra.finish();
     let max_id = opts.max_id_chars;
     let id = fields.id(Field::Id, "id", max_id)?.ok_or(StoreError::MissingField("id"))?;
     let room_id = fields.id(Field::Room, "room_id", max_id)?;

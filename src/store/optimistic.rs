@@ -19,8 +19,8 @@ pub(crate) enum SendState {
     Sent,
     /// Failed and kept in the room (`keep_failed`); waits for `retry`.
     Failed,
-    /// Replaced by the confirmed message `id`; remembered until the deadline so a late `mark_sent` is a no-op.
-    Confirmed { id: String },
+    /// Replaced by its confirmed message; remembered until the deadline so a late `mark_sent` is a no-op.
+    Confirmed,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +44,7 @@ impl Entry {
 
     /// Not yet replaced by a confirmed message: its message (id = client id) is in the room.
     pub(crate) fn unconfirmed(&self) -> bool {
-        !matches!(self.state, SendState::Confirmed { .. })
+        !matches!(self.state, SendState::Confirmed)
     }
 }
 
@@ -211,13 +211,19 @@ impl Optimistic {
         self.set_deadline(cid, Some(deadline));
     }
 
-    /// Replaced by confirmed message `id`; remembered until `forget_at`.
-    pub(crate) fn confirm(&mut self, cid: &str, id: String, forget_at: f64) {
+    /// Replaced by its confirmed message; remembered until `forget_at`.
+    pub(crate) fn confirm(&mut self, cid: &str, forget_at: f64) {
         let Some(e) = self.entries.get_mut(cid) else { return };
-        e.state = SendState::Confirmed { id };
+        e.state = SendState::Confirmed;
         self.set_fifo(cid, false);
         self.set_server_id(cid, None);
         self.set_deadline(cid, Some(forget_at));
+        // Text and user served text matching only (left just above); the entry now only answers "known, confirmed"
+        // for about `pending_timeout_ms`, so it should not hold the message's text all that time.
+        if let Some(e) = self.entries.get_mut(cid) {
+            e.text = String::new();
+            e.user_id = None;
+        }
     }
 
     pub(crate) fn remove(&mut self, cid: &str) -> Option<Entry> {
@@ -276,7 +282,7 @@ mod tests {
             add(&mut o, cid, d);
         }
         o.mark_sent("a", None); // cleared
-        o.confirm("c", "s-c".into(), 5.0); // moved earlier
+        o.confirm("c", 5.0); // moved earlier
         o.retry("d", 1.0, 60.0); // moved later
         assert!(o.remove("e").is_some());
         assert_eq!(o.next_deadline(), Some(5.0));

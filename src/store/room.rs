@@ -184,7 +184,7 @@ impl Room {
 
     fn slot_of(&self, id: &str) -> Option<u32> {
         if let Some(&s) = self.index.get(&id_hash(id)) {
-            if self.at(s).id == id {
+            if *self.at(s).id == *id {
                 return Some(s);
             }
         }
@@ -259,7 +259,7 @@ impl Room {
 
     /// The id of the message in `slot`, if any.
     pub(crate) fn id_at(&self, slot: u32) -> Option<&str> {
-        self.slots.get(slot as usize)?.as_deref().map(|m| m.id.as_str())
+        self.slots.get(slot as usize)?.as_deref().map(|m| &*m.id)
     }
 
     pub(crate) fn contains(&self, id: &str) -> bool {
@@ -411,7 +411,7 @@ impl Room {
         let pos = self.position(ts, id);
         let m = self.slots[slot as usize].as_deref_mut().expect("indexed slot holds a message");
         f(m);
-        debug_assert_eq!(m.id, id, "update must not change the id");
+        debug_assert_eq!(&*m.id, id, "update must not change the id");
         let new_ts = m.timestamp;
         let now_unread = self.counts_unread(self.at(slot));
         if was_unread != now_unread {
@@ -471,7 +471,7 @@ impl Room {
     /// Id of the oldest message that `protected` does not protect, for cap eviction.
     pub(crate) fn oldest_evictable(&mut self, protected: impl Fn(&Message) -> bool) -> Option<String> {
         self.settle();
-        self.iter().find(|m| !protected(m)).map(|m| m.id.clone())
+        self.iter().find(|m| !protected(m)).map(|m| m.id.to_string())
     }
 }
 
@@ -485,12 +485,12 @@ impl Room {
 
     pub(crate) fn drop_strings(&mut self) {
         for m in self.slots.iter_mut().flatten() {
-            let Message { id, key, room_id, text, user_id, client_id, error, .. } = &mut **m;
-            for s in [id, key, text] {
-                *s = String::new();
+            let Message { id, other_key, room_id, text, user_id, client_id, error, .. } = &mut **m;
+            for s in [id, text] {
+                *s = Box::default();
             }
             *room_id = Arc::from("");
-            for s in [user_id, client_id, error] {
+            for s in [other_key, user_id, client_id, error] {
                 *s = None;
             }
         }
@@ -514,9 +514,9 @@ mod tests {
     fn msg(id: &str, ts: f64) -> Message {
         Message {
             id: id.into(),
-            key: id.into(),
+            other_key: None,
             room_id: Arc::from("r"),
-            text: String::new(),
+            text: Box::default(),
             user_id: None,
             direction: Direction::Incoming,
             status: Status::Sent,
@@ -529,7 +529,7 @@ mod tests {
     }
 
     fn ids(r: &Room) -> Vec<&str> {
-        r.iter().map(|m| m.id.as_str()).collect()
+        r.iter().map(|m| &*m.id).collect()
     }
 
     /// Every message is findable by id, and `order` is sorted with no stale slot.
@@ -575,7 +575,7 @@ mod tests {
         assert_eq!(r.untouched_since(e2), (3, 2));
 
         let e3 = r.edits();
-        assert_eq!(r.remove("b").map(|m| m.id), Some("b".to_owned()));
+        assert_eq!(r.remove("b").map(|m| m.id), Some("b".into()));
         assert_eq!(ids(&r), ["0a", "0b", "c", "e", "a"]);
         assert_eq!(r.untouched_since(e3), (2, 3));
         assert_eq!(r.untouched_since(e2), (2, 2));
@@ -604,8 +604,8 @@ mod tests {
         }
         check(&r);
         assert_eq!(r.len(), 250);
-        assert_eq!(r.iter().next().map(|m| m.id.as_str()), Some("old000"));
-        assert_eq!(r.last().map(|m| m.id.as_str()), Some("live099"));
+        assert_eq!(r.iter().next().map(|m| &*m.id), Some("old000"));
+        assert_eq!(r.last().map(|m| &*m.id), Some("live099"));
         // 150 edits: the log folded, so the answer is conservative (never claims too much).
         assert!(r.log.len() <= EDIT_LOG_MAX);
         let (head, tail) = r.untouched_since(e);
@@ -630,7 +630,7 @@ mod tests {
                 120 => {
                     b.insert(msg("old130", 130.0));
                 }
-                100 => assert_eq!(b.remove("old140").map(|m| m.id), Some("old140".to_owned())),
+                100 => assert_eq!(b.remove("old140").map(|m| m.id), Some("old140".into())),
                 90 => assert!(b.update("old110", |m| m.timestamp = 110.5)),
                 80 => {
                     b.insert(msg("live050b", 1_050.0));
@@ -664,7 +664,7 @@ mod tests {
         // Replacing an id re-sorts it and keeps one copy.
         r.insert(msg("old000", 2_000.0));
         assert_eq!(r.len(), 270);
-        assert_eq!(r.last().map(|m| m.id.as_str()), Some("old000"));
+        assert_eq!(r.last().map(|m| &*m.id), Some("old000"));
         check(&r);
     }
 
@@ -696,7 +696,7 @@ mod tests {
         assert_eq!(r.get("b").map(|m| m.timestamp), Some(2.0));
         r.update("b", |m| m.timestamp = 0.5);
         assert_eq!(ids(&r), ["b", "a"]);
-        assert_eq!(r.remove("b").map(|m| m.id), Some("b".to_owned()));
+        assert_eq!(r.remove("b").map(|m| m.id), Some("b".into()));
         assert!(r.overflow.is_empty());
         assert_eq!(ids(&r), ["a"]);
         check(&r);

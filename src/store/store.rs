@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::hash::FastMap;
-use crate::json::{Map, Value};
+use crate::json::Value;
 
 use super::error::StoreError;
 use super::events::{EventQueue, StoreEvent};
+use super::extra::Extra;
 use super::fields::{check_id, check_len, id_value};
 use super::held::HeldUpdates;
 use super::model::{parse_message, parse_status_update, Direction, Message, ParsedMessage, Status};
@@ -76,9 +77,11 @@ fn check_now(now: f64) -> Result<(), StoreError> {
 /// Identities a message's sender may have in a typing indicator: `user_id` (agents), or the server's `from` /
 /// `sender` fields (string, integer, or object with `id`/`name`), which is how customer messages name the customer.
 fn sender_ids(m: &Message) -> Vec<String> {
-    let mut ids: Vec<String> = m.user_id.iter().cloned().collect();
+    let mut ids: Vec<String> = m.user_id.iter().map(|u| u.to_string()).collect();
+    // Parsed once for both fields.
+    let extra = m.extra.to_map();
     for k in ["from", "sender"] {
-        match m.extra.get(k) {
+        match extra.get(k) {
             Some(Value::Object(o)) => {
                 for f in ["id", "name"] {
                     if let Some(s) = o.get(f).and_then(|v| id_value(v, "user", usize::MAX).ok()) {
@@ -271,6 +274,10 @@ impl MessageStore {
 
     /// Hides the typing indicator of whoever sent `m`.
     fn hide_typing_of_sender(&mut self, room: &str, m: &Message) {
+        // Nobody typing (the common case): no need to work out who the sender is.
+        if self.typing.is_empty() {
+            return;
+        }
         let mut changed = false;
         for id in sender_ids(m) {
             changed |= self.typing.stop(room, &id);
@@ -302,7 +309,7 @@ impl MessageStore {
 
     fn ingest_parsed(&mut self, room: &str, p: ParsedMessage, now: f64, live: bool) -> Ingested {
         if let Some(existing) = self.rooms.get(room).and_then(|r| r.get(&p.id)) {
-            if existing.key == p.id && self.optimistic.is_unconfirmed(&p.id) {
+            if existing.key() == p.id && self.optimistic.is_unconfirmed(&p.id) {
                 // The server uses our client id as its id.
                 let cid = p.id.clone();
                 return self.replace_optimistic(room, &cid, p, now, live);
@@ -317,15 +324,15 @@ impl MessageStore {
         let status = self.held.take(&p.id).map_or(status, |h| status.advanced_by(h));
         let direction = p.direction();
         let m = Message {
-            key: p.id.clone(),
-            id: p.id,
+            other_key: None,
+            id: p.id.into(),
             room_id: self.room_name(room),
-            text: p.text.unwrap_or_default(),
-            user_id: p.user_id,
+            text: p.text.unwrap_or_default().into(),
+            user_id: p.user_id.map(Into::into),
             direction,
             status,
             timestamp: p.timestamp.unwrap_or(now),
-            client_id: p.client_id,
+            client_id: p.client_id.map(Into::into),
             error: None,
             rev: 0,
             extra: p.extra,
@@ -372,26 +379,27 @@ impl MessageStore {
         }
         let (old_text, old_user, old_ts, mut extra) = match old {
             Some(o) => (o.text, o.user_id, o.timestamp, o.extra),
-            None => (String::new(), None, now, Map::new()),
+            None => (Box::default(), None, now, Extra::new()),
         };
         let direction = p.direction.unwrap_or(Direction::Outgoing);
-        extra.extend(p.extra);
+        extra.merge(p.extra);
         let m = Message {
-            id: p.id.clone(),
-            key: cid.to_owned(),
+            // The server may use our client id as its id.
+            other_key: (p.id != cid).then(|| cid.into()),
+            id: p.id.into(),
             room_id: self.room_name(room),
-            text: p.text.unwrap_or(old_text),
-            user_id: p.user_id.or(old_user),
+            text: p.text.map_or(old_text, Into::into),
+            user_id: p.user_id.map(Into::into).or(old_user),
             direction,
             status,
             // Server time wins; without one, keep the optimistic position.
             timestamp: p.timestamp.unwrap_or(old_ts),
-            client_id: Some(cid.to_owned()),
+            client_id: Some(cid.into()),
             error: None,
             rev: 0,
             extra,
         };
-        self.optimistic.confirm(cid, p.id, now + self.opts.pending_timeout_ms);
+        self.optimistic.confirm(cid, now + self.opts.pending_timeout_ms);
         if live {
             self.hide_typing_of_sender(room, &m);
         }
@@ -412,13 +420,13 @@ impl MessageStore {
         let changed = self.room_update(room, &id, |m| {
             let mut changed = false;
             if let Some(t) = p.text {
-                if m.text != t {
-                    m.text = t;
+                if *m.text != *t {
+                    m.text = t.into();
                     changed = true;
                 }
             }
-            if p.user_id.is_some() && m.user_id != p.user_id {
-                m.user_id = p.user_id;
+            if let Some(u) = p.user_id.filter(|u| m.user_id.as_deref() != Some(u)) {
+                m.user_id = Some(u.into());
                 changed = true;
             }
             if let Some(d) = p.direction {
@@ -445,20 +453,15 @@ impl MessageStore {
                 }
             }
             if p.client_id.is_some() && m.client_id.is_none() {
-                m.client_id = p.client_id;
+                m.client_id = p.client_id.map(Into::into);
                 changed = true;
             }
-            for (k, v) in p.extra {
-                if m.extra.get(&k) != Some(&v) {
-                    m.extra.insert(k, v);
-                    changed = true;
-                }
-            }
+            changed |= m.extra.merge(p.extra);
             changed
         });
         if let Some(cid) = resolves {
             self.room_remove(room, &cid);
-            self.optimistic.confirm(&cid, id, now + self.opts.pending_timeout_ms);
+            self.optimistic.confirm(&cid, now + self.opts.pending_timeout_ms);
             self.touch(room);
             return Ingested::ReplacedOptimistic { client_id: cid };
         }
@@ -541,18 +544,18 @@ impl MessageStore {
         self.optimistic.insert(cid.clone(), entry, now + self.opts.pending_timeout_ms);
         let room_name = self.room_name(room_id);
         self.room_insert(Message {
-            id: cid.clone(),
-            key: cid.clone(),
+            id: cid.as_str().into(),
+            other_key: None,
             room_id: room_name,
-            text: text.to_owned(),
-            user_id: user_id.map(str::to_owned),
+            text: text.into(),
+            user_id: user_id.map(Into::into),
             direction: Direction::Outgoing,
             status: Status::Pending,
             timestamp: now,
-            client_id: Some(cid.clone()),
+            client_id: Some(cid.as_str().into()),
             error: None,
             rev: 0,
-            extra: Map::new(),
+            extra: Extra::new(),
         });
         self.touch(room_id);
         Ok(cid)
@@ -583,15 +586,15 @@ impl MessageStore {
         if let Some(s) = sid.clone() {
             if let Some(existing) = self.rooms.get(&room).and_then(|r| r.get(&s)) {
                 sid = None;
-                if existing.key == s {
+                if existing.key() == s {
                     // The echo arrived before the REST result and did not match: it is this message.
                     self.room_remove(&room, client_id);
-                    self.optimistic.confirm(client_id, s.clone(), now + self.opts.pending_timeout_ms);
+                    self.optimistic.confirm(client_id, now + self.opts.pending_timeout_ms);
                     let cid = client_id.to_owned();
                     self.room_update(&room, &s, |m| {
                         m.status = m.status.advanced_by(Status::Sent);
                         if m.client_id.is_none() {
-                            m.client_id = Some(cid);
+                            m.client_id = Some(cid.into());
                         }
                         true
                     });
@@ -629,7 +632,7 @@ impl MessageStore {
         let entry =
             self.optimistic.get(client_id).ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
         match entry.state {
-            SendState::Confirmed { .. } => {
+            SendState::Confirmed => {
                 self.optimistic.remove(client_id);
             }
             SendState::Failed => {}
@@ -644,7 +647,7 @@ impl MessageStore {
             self.optimistic.mark_failed(cid);
             self.room_update(&room, cid, |m| {
                 m.status = Status::Failed;
-                m.error = Some(reason.to_owned());
+                m.error = Some(reason.into());
                 true
             });
         } else {
@@ -768,7 +771,7 @@ impl MessageStore {
         for cid in self.optimistic.take_due(now) {
             match self.optimistic.get(&cid).map(|e| e.state.clone()) {
                 Some(SendState::Pending) => self.fail(&cid, "timeout"),
-                Some(SendState::Confirmed { .. }) => {
+                Some(SendState::Confirmed) => {
                     self.optimistic.remove(&cid);
                 }
                 _ => {}

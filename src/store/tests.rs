@@ -27,11 +27,11 @@ fn incoming(id: &str, ts: f64) -> Value {
 }
 
 fn ids(s: &MessageStore, room: &str) -> Vec<String> {
-    s.messages(room).map(|m| m.id.clone()).collect()
+    s.messages(room).map(|m| m.id.to_string()).collect()
 }
 
 fn keys(s: &MessageStore, room: &str) -> Vec<String> {
-    s.messages(room).map(|m| m.key.clone()).collect()
+    s.messages(room).map(|m| m.key().to_owned()).collect()
 }
 
 fn statuses(s: &MessageStore, room: &str) -> Vec<Status> {
@@ -168,8 +168,8 @@ fn client_id_exact_match_beats_text_match() {
     let c = s.add_optimistic("r", "draft", Some("u1"), T0 + 4.0 * S).unwrap();
     let e = json!({"id": "m3", "roomId": "r", "body": "edited", "userId": "u1", "clientId": c, "timestamp": T0 + 3600.0 * S});
     assert_eq!(s.ingest_message(&e, T0 + 3600.0 * S), Ok(Ingested::ReplacedOptimistic { client_id: c.clone() }));
-    assert_eq!(s.message("r", "m3").unwrap().text, "edited");
-    assert_eq!(s.message("r", "m3").unwrap().key, c);
+    assert_eq!(&*s.message("r", "m3").unwrap().text, "edited");
+    assert_eq!(s.message("r", "m3").unwrap().key(), c);
 }
 
 #[test]
@@ -265,8 +265,8 @@ fn duplicate_delivery_keeps_one_message() {
     e2["edited"] = json!(true);
     assert_eq!(s.ingest_message(&e2, T0 + S), Ok(Ingested::Updated));
     let m = s.message("r", "m1").unwrap();
-    assert_eq!(m.text, "hi (edited)");
-    assert_eq!(m.extra.get("edited"), Some(&json!(true)));
+    assert_eq!(&*m.text, "hi (edited)");
+    assert_eq!(m.extra.get("edited"), Some(json!(true)));
     assert_ne!(m.rev, rev);
     assert!(s.version("r") > v);
     assert_eq!(s.message_count("r"), 1);
@@ -417,7 +417,7 @@ fn mark_sent_stops_the_timeout_and_stays_sent_without_echo() {
     assert_eq!(s.poll_timeout(), None);
     s.handle_timeout(T0 + 3600.0 * S);
     let m = s.message("r", &c).unwrap();
-    assert_eq!((m.status, m.key.as_str()), (Status::Sent, c.as_str()));
+    assert_eq!((m.status, m.key()), (Status::Sent, c.as_str()));
     assert_eq!(s.mark_sent("nope", None, T0), Err(StoreError::UnknownClientId("nope".into())));
 }
 
@@ -485,7 +485,7 @@ fn unread_counts_and_mark_read() {
     assert_eq!(s.unread("r"), 0);
     let summary = &s.rooms()[0];
     assert_eq!((summary.room_id.as_str(), summary.unread), ("r", 0));
-    assert_eq!(summary.last_message.as_ref().map(|m| m.id.as_str()), Some("m5"));
+    assert_eq!(summary.last_message.as_ref().map(|m| &*m.id), Some("m5"));
     assert_eq!(s.unread("nowhere"), 0);
 }
 
@@ -529,7 +529,7 @@ fn aliases_and_whatsapp_string_timestamp() {
     s.ingest_message(&wa, T0).unwrap();
     let m = s.message("r", "wamid.HBgM").unwrap();
     assert_eq!(m.timestamp, 1_698_048_000_000.0);
-    assert_eq!((m.text.as_str(), m.direction, m.status), ("Olá", Direction::Incoming, Status::Sent));
+    assert_eq!((&*m.text, m.direction, m.status), ("Olá", Direction::Incoming, Status::Sent));
     assert_eq!(m.user_id, None);
     let agent = json!({
         "message_id": 42, "room_id": 7, "content": "hi", "sender_id": "agent-1",
@@ -568,6 +568,17 @@ fn unknown_fields_are_kept_in_to_json() {
     assert_eq!(j["timestamp"], json!(T0));
     assert!(j.get("content").is_none(), "aliases are consumed");
     assert!(j.get("rev").is_none(), "rev is internal");
+    // The JS-visible shape: server fields in their order, canonical ones on top (a shadowed one keeps its place);
+    // a redelivery overwrites in place and appends new fields.
+    let keys = |j: &Value| j.as_object().unwrap().keys().cloned().collect::<Vec<_>>().join(",");
+    let canonical = "id,room_id,text,user_id,direction,status,timestamp,client_id,error";
+    assert_eq!(keys(&j), format!("media,from,key,{canonical}"));
+    let again = json!({"id": "m1", "room_id": "r", "edited": true, "from": "5511000"});
+    assert_eq!(s.ingest_message(&again, T0).unwrap(), Ingested::Updated);
+    let j = s.message("r", "m1").unwrap().to_json();
+    assert_eq!(keys(&j), format!("media,from,key,edited,{canonical}"));
+    assert_eq!((&j["from"], &j["edited"]), (&json!("5511000"), &json!(true)));
+    assert_eq!(s.ingest_message(&again, T0).unwrap(), Ingested::Duplicate);
 }
 
 #[test]
@@ -668,7 +679,7 @@ fn keys_are_unique_and_stable_across_confirmation() {
     let rev = s.message("r", &c).unwrap().rev;
     s.ingest_message(&echo("m1", "x", T0 + 5.0 * S), T0 + S).unwrap();
     let m = s.message("r", "m1").unwrap();
-    assert_eq!(m.key, c);
+    assert_eq!(m.key(), c);
     assert_ne!(m.rev, rev);
     assert_eq!(m.timestamp, T0 + 5.0 * S, "server time wins");
     assert!(s.message("r", &c).is_none());

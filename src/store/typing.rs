@@ -93,6 +93,11 @@ impl Typing {
     }
 
     /// Hides `user` in `room`. Returns `true` if it was shown.
+    /// Whether nobody is typing in any room.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.typers.is_empty()
+    }
+
     pub(crate) fn stop(&mut self, room: &str, user: &str) -> bool {
         self.slot(room, user).map(|i| self.typers.remove(i)).is_ok()
     }
