@@ -6,6 +6,7 @@
 
 mod number;
 mod parse;
+mod scan;
 mod value;
 mod write;
 
@@ -14,10 +15,13 @@ mod tests;
 
 pub use number::Number;
 pub use parse::{from_str, ParseError, ParseErrorKind, MAX_DEPTH};
+pub use scan::{array_elements, validate};
 pub use value::{Map, Value};
 pub use write::to_string;
 
 pub(crate) use number::{parse_decimal, write_u64};
+#[allow(unused_imports)] // used by the store scanner (next step)
+pub(crate) use scan::Scanner;
 pub(crate) use write::{write_str, write_value};
 
 /// Test helper: a `serde_json` value as ours, through its text.

@@ -290,3 +290,76 @@ proptest! {
         }
     }
 }
+
+/// The scanner against the parser: same verdict (and error) on any input, element ranges that re-parse to the
+/// array's elements.
+fn scan_agrees(s: &str) -> Result<(), TestCaseError> {
+    let parsed = from_str(s);
+    prop_assert_eq!(validate(s), parsed.as_ref().map(|_| ()).map_err(|e| *e), "{:?}", s);
+    match (array_elements(s), parsed) {
+        (Ok(Some(ranges)), Ok(Value::Array(items))) => {
+            let again: Vec<Value> = ranges.into_iter().map(|r| from_str(&s[r]).unwrap()).collect();
+            prop_assert_eq!(again, items, "{:?}", s);
+        }
+        (Ok(None), Ok(v)) => prop_assert!(!v.is_array(), "{:?}", s),
+        (Err(a), Err(b)) => prop_assert_eq!(a, b, "{:?}", s),
+        (a, b) => prop_assert!(false, "{:?}: scan {:?}, parse {:?}", s, a, b),
+    }
+    Ok(())
+}
+
+#[test]
+fn scanner_agrees_on_the_tables() {
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    for s in [
+        "",
+        " ",
+        "[",
+        "[1,",
+        "[1,]",
+        "[]",
+        " [ ] ",
+        "[1, \"a\" ,{\"b\":[null]} ]x",
+        "[1] ",
+        "{\"a\":1,\"a\":2}",
+        "\"\\ud800\"",
+        "\"\\udc00\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\\ud83d\\u0041\"",
+        "\"\\x\"",
+        "\"\\u12g4\"",
+        "\"a\u{1}\"",
+        "1e400",
+        "-",
+        "01",
+        "1.",
+        "1e",
+        "[1e400]",
+        "tru",
+        "nul",
+        "[true,false,null]",
+        "{\"a\" 1}",
+        "{1:2}",
+        "[1 2]",
+    ] {
+        scan_agrees(s).unwrap();
+    }
+    for n in [126, 127, 128, 200] {
+        scan_agrees(&deep(n)).unwrap();
+        scan_agrees(&format!("[1,{}]", deep(n))).unwrap();
+    }
+}
+
+proptest! {
+    #[test]
+    fn scanner_agrees_with_parser_on_json(v in arb_serde()) {
+        scan_agrees(&v.to_string())?;
+        scan_agrees(&serde_json::to_string_pretty(&v).unwrap())?;
+        scan_agrees(&format!(" [ {v} , {v}]"))?;
+    }
+
+    #[test]
+    fn scanner_agrees_with_parser_on_junk(s in "[\\[\\]{}\",:0-9eE.+\\-a-z\\\\ \u{1}]{0,24}") {
+        scan_agrees(&s)?;
+    }
+}

@@ -1,0 +1,303 @@
+//! Validating JSON without building it: the hot ingest path only needs to know that a frame is valid JSON and
+//! where its pieces are, not a [`Value`](super::Value) tree (one allocation per key and string, freed again).
+//!
+//! [`Scanner`] mirrors the parser in `parse.rs` step by step, so it accepts and rejects exactly the same texts, with
+//! the same [`ParseError`] (kind and offset). The property tests in `tests.rs` hold the two together.
+
+use std::ops::Range;
+
+use super::number;
+use super::parse::{ParseError, ParseErrorKind, MAX_DEPTH};
+
+/// Checks one JSON text like [`from_str`](super::from_str) does, building nothing.
+pub fn validate(s: &str) -> Result<(), ParseError> {
+    let mut sc = Scanner::new(s);
+    sc.value()?;
+    sc.end()
+}
+
+/// Validates a JSON text and, when it is an array, returns the byte ranges of its top-level elements (`None`
+/// for any other valid value).
+pub fn array_elements(s: &str) -> Result<Option<Vec<Range<usize>>>, ParseError> {
+    let mut sc = Scanner::new(s);
+    sc.ws();
+    if sc.peek()? != b'[' {
+        sc.value()?;
+        sc.end()?;
+        return Ok(None);
+    }
+    let mut items = Vec::new();
+    sc.enter()?;
+    sc.ws();
+    if sc.peek()? == b']' {
+        sc.leave();
+    } else {
+        loop {
+            sc.ws();
+            let start = sc.i;
+            sc.value()?;
+            items.push(start..sc.i);
+            sc.ws();
+            match sc.peek()? {
+                b',' => sc.i += 1,
+                b']' => {
+                    sc.leave();
+                    break;
+                }
+                _ => return Err(sc.err(ParseErrorKind::UnexpectedChar)),
+            }
+        }
+    }
+    sc.end()?;
+    Ok(Some(items))
+}
+
+/// A cursor over JSON text that validates as it skips. Crate-visible so other scanners (the store's message
+/// scanner) can walk an object's members themselves and skip the values.
+pub(crate) struct Scanner<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    /// Current byte offset.
+    pub(crate) i: usize,
+    depth: usize,
+}
+
+impl<'a> Scanner<'a> {
+    pub(crate) fn new(s: &'a str) -> Scanner<'a> {
+        Scanner { s, b: s.as_bytes(), i: 0, depth: 0 }
+    }
+
+    pub(crate) fn err(&self, kind: ParseErrorKind) -> ParseError {
+        ParseError { kind, offset: self.i }
+    }
+
+    pub(crate) fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    pub(crate) fn peek(&self) -> Result<u8, ParseError> {
+        self.b.get(self.i).copied().ok_or(self.err(ParseErrorKind::UnexpectedEnd))
+    }
+
+    /// After the top-level value: only whitespace may follow.
+    pub(crate) fn end(&mut self) -> Result<(), ParseError> {
+        self.ws();
+        if self.i != self.b.len() {
+            return Err(self.err(ParseErrorKind::TrailingCharacters));
+        }
+        Ok(())
+    }
+
+    /// Skips one value (leading whitespace included).
+    pub(crate) fn value(&mut self) -> Result<(), ParseError> {
+        self.ws();
+        match self.peek()? {
+            b'{' => self.object(),
+            b'[' => self.array(),
+            b'"' => self.string().map(|_| ()),
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => Err(self.err(ParseErrorKind::UnexpectedChar)),
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Result<(), ParseError> {
+        for &c in word.as_bytes() {
+            if self.peek()? != c {
+                return Err(self.err(ParseErrorKind::UnexpectedChar));
+            }
+            self.i += 1;
+        }
+        Ok(())
+    }
+
+    /// Consumes an opening bracket, one level deeper.
+    pub(crate) fn enter(&mut self) -> Result<(), ParseError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.err(ParseErrorKind::TooDeep));
+        }
+        self.depth += 1;
+        self.i += 1;
+        Ok(())
+    }
+
+    /// Consumes a closing bracket.
+    pub(crate) fn leave(&mut self) {
+        self.i += 1;
+        self.depth -= 1;
+    }
+
+    fn array(&mut self) -> Result<(), ParseError> {
+        self.enter()?;
+        self.ws();
+        if self.peek()? == b']' {
+            self.leave();
+            return Ok(());
+        }
+        loop {
+            self.value()?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.leave();
+                    return Ok(());
+                }
+                _ => return Err(self.err(ParseErrorKind::UnexpectedChar)),
+            }
+        }
+    }
+
+    fn object(&mut self) -> Result<(), ParseError> {
+        self.enter()?;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.leave();
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek()? != b'"' {
+                return Err(self.err(ParseErrorKind::UnexpectedChar));
+            }
+            self.string()?;
+            self.ws();
+            if self.peek()? != b':' {
+                return Err(self.err(ParseErrorKind::UnexpectedChar));
+            }
+            self.i += 1;
+            self.value()?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.leave();
+                    return Ok(());
+                }
+                _ => return Err(self.err(ParseErrorKind::UnexpectedChar)),
+            }
+        }
+    }
+
+    /// Skips a string starting at the opening quote; returns whether it holds an escape (when it does not, its
+    /// text between the quotes is its value).
+    pub(crate) fn string(&mut self) -> Result<bool, ParseError> {
+        self.i += 1;
+        let mut escaped = false;
+        loop {
+            // Plain bytes first: most strings have no escape.
+            while let Some(&c) = self.b.get(self.i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            match self.peek()? {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(escaped);
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.i += 1;
+                    let e = self.peek()?;
+                    self.i += 1;
+                    match e {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => self.unicode_escape()?,
+                        _ => {
+                            self.i -= 1;
+                            return Err(self.err(ParseErrorKind::InvalidEscape));
+                        }
+                    }
+                }
+                _ => return Err(self.err(ParseErrorKind::ControlCharacter)),
+            }
+        }
+    }
+
+    /// After `\u`: four hex digits, and a second `\uXXXX` when the first is a high surrogate.
+    fn unicode_escape(&mut self) -> Result<(), ParseError> {
+        let at = self.i - 2;
+        let lone = ParseError { kind: ParseErrorKind::LoneSurrogate, offset: at };
+        match self.hex4()? {
+            0xD800..=0xDBFF => {
+                if self.b.get(self.i) != Some(&b'\\') || self.b.get(self.i + 1) != Some(&b'u') {
+                    return Err(lone);
+                }
+                self.i += 2;
+                if !(0xDC00..=0xDFFF).contains(&self.hex4()?) {
+                    return Err(lone);
+                }
+                Ok(())
+            }
+            0xDC00..=0xDFFF => Err(lone),
+            _ => Ok(()),
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, ParseError> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let c = self.peek()?;
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return Err(self.err(ParseErrorKind::InvalidEscape)),
+            };
+            v = v * 16 + u32::from(d);
+            self.i += 1;
+        }
+        Ok(v)
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<(), ParseError> {
+        let start = self.i;
+        if self.b[self.i] == b'-' {
+            self.i += 1;
+        }
+        match self.b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.err(ParseErrorKind::InvalidNumber)),
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(self.err(ParseErrorKind::InvalidNumber));
+            }
+        }
+        let mut exponent = false;
+        if let Some(b'e' | b'E') = self.b.get(self.i) {
+            exponent = true;
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.b.get(self.i) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err(ParseErrorKind::InvalidNumber));
+            }
+        }
+        let text = &self.s[start..self.i];
+        // Same range rule as the parser: only an exponent or 300+ digits can exceed f64's range.
+        if (exponent || text.len() > 300) && number::parse_decimal(text).is_some_and(f64::is_infinite) {
+            return Err(ParseError { kind: ParseErrorKind::NumberOutOfRange, offset: start });
+        }
+        Ok(())
+    }
+}
