@@ -60,8 +60,8 @@ fn run(n: usize, reps: usize) -> f64 {
             }
             while let Some(event) = conn.poll_event() {
                 if let Event::Message { name, args, .. } = event {
-                    if let Some(payload) = args.first() {
-                        let _ = black_box(store.handle_event(&name, payload, now));
+                    if let Some(payload) = args.value(0) {
+                        let _ = black_box(store.handle_event(&name, &payload, now));
                     }
                 }
             }

@@ -3,7 +3,7 @@
 
 use inbox_realtime::json::Value;
 use inbox_realtime::protocol::{
-    encode_frame, join_payload, split_payload, DecodeError, EnginePacket, OpenInfo, SocketPacket,
+    encode_frame, join_payload, split_payload, DecodeError, EnginePacket, OpenInfo, RawArgs, SocketPacket,
 };
 use proptest::prelude::*;
 
@@ -70,7 +70,7 @@ fn decodes_socket_packets_as_the_reference_parser_writes_them() {
                 namespace: "/".into(),
                 id: None,
                 name: "hello".into(),
-                args: vec![json!(1), json!({"a":true})],
+                args: vec![json!(1), json!({"a":true})].into(),
             },
         ),
         (
@@ -79,11 +79,11 @@ fn decodes_socket_packets_as_the_reference_parser_writes_them() {
                 namespace: "/admin".into(),
                 id: Some(456),
                 name: "project:delete".into(),
-                args: vec![json!(123)],
+                args: vec![json!(123)].into(),
             },
         ),
-        (r#"312["ok"]"#, SocketPacket::Ack { namespace: "/".into(), id: 12, args: vec![json!("ok")] }),
-        (r#"3/admin,0[]"#, SocketPacket::Ack { namespace: "/admin".into(), id: 0, args: vec![] }),
+        (r#"312["ok"]"#, SocketPacket::Ack { namespace: "/".into(), id: 12, args: vec![json!("ok")].into() }),
+        (r#"3/admin,0[]"#, SocketPacket::Ack { namespace: "/admin".into(), id: 0, args: RawArgs::new() }),
         (
             r#"4{"message":"invalid token","data":{"code":"AUTH"}}"#,
             SocketPacket::ConnectError {
@@ -106,8 +106,12 @@ fn decodes_socket_packets_as_the_reference_parser_writes_them() {
 
 #[test]
 fn encodes_what_a_stock_server_expects() {
-    let event =
-        SocketPacket::Event { namespace: "/".into(), id: Some(7), name: "join_room".into(), args: vec![json!("r1")] };
+    let event = SocketPacket::Event {
+        namespace: "/".into(),
+        id: Some(7),
+        name: "join_room".into(),
+        args: vec![json!("r1")].into(),
+    };
     assert_eq!(encode_frame(&event), r#"427["join_room","r1"]"#);
     let connect = SocketPacket::Connect { namespace: "/admin".into(), payload: Some(json!({"token":"x"})) };
     assert_eq!(encode_frame(&connect), r#"40/admin,{"token":"x"}"#);
@@ -122,7 +126,8 @@ fn the_ack_id_is_read_exactly() {
         match SocketPacket::decode(&text).unwrap() {
             SocketPacket::Ack { id: got, args, .. } => {
                 assert_eq!(got, id);
-                assert_eq!(args, vec![json!("x")]);
+                assert_eq!(args.values(), vec![json!("x")]);
+                assert_eq!(args.get(0), Some(r#""x""#));
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -210,9 +215,9 @@ fn arb_packet() -> impl Strategy<Value = SocketPacket> {
             .prop_map(|(namespace, payload)| SocketPacket::Connect { namespace, payload }),
         arb_namespace().prop_map(|namespace| SocketPacket::Disconnect { namespace }),
         (arb_namespace(), prop::option::of(0u64..(1 << 53)), ".{0,10}", prop::collection::vec(arb_json(), 0..4))
-            .prop_map(|(namespace, id, name, args)| SocketPacket::Event { namespace, id, name, args }),
+            .prop_map(|(namespace, id, name, args)| SocketPacket::Event { namespace, id, name, args: args.into() }),
         (arb_namespace(), 0u64..(1 << 53), prop::collection::vec(arb_json(), 0..4))
-            .prop_map(|(namespace, id, args)| SocketPacket::Ack { namespace, id, args }),
+            .prop_map(|(namespace, id, args)| SocketPacket::Ack { namespace, id, args: args.into() }),
         (arb_namespace(), ".{0,20}", prop::option::of(arb_json()))
             .prop_map(|(namespace, message, data)| SocketPacket::ConnectError { namespace, message, data }),
     ]
@@ -239,4 +244,20 @@ proptest! {
         let _ = EnginePacket::decode(&text, MAX);
         let _ = SocketPacket::decode(&text);
     }
+}
+
+#[test]
+fn event_arguments_are_raw_json_text() {
+    let text = "2[ \"n\\u00e9\" , 1 ,{\"a\": [true, \"x\"]} ]";
+    let SocketPacket::Event { name, args, .. } = SocketPacket::decode(text).unwrap() else { panic!("not an event") };
+    assert_eq!(name, "né");
+    assert_eq!(args.len(), 2);
+    assert_eq!(args.get(0), Some("1"));
+    assert_eq!(args.get(1), Some(r#"{"a": [true, "x"]}"#));
+    assert_eq!(args.array_json(), r#"[1 ,{"a": [true, "x"]}]"#);
+    assert_eq!(args.values(), vec![json!(1), json!({"a": [true, "x"]})]);
+    // Malformed JSON is still refused at decode, with the parser's own message.
+    let bad = r#"2["n",{"a":01}]"#;
+    let expected = inbox_realtime::json::from_str(&bad[1..]).unwrap_err().to_string();
+    assert_eq!(SocketPacket::decode(bad), Err(DecodeError::InvalidJson(expected)));
 }

@@ -9,7 +9,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use super::error::js_error;
 use super::json::{from_js, object_from_js, to_js};
 use super::options::{auth_from_js, config_from_js};
-use crate::connection::{AckError, Connection, ConnectionError, Event};
+use crate::connection::{AckError, Connection, ConnectionError, Event, RawArgs};
 use crate::web::{Driver, Output};
 
 /// Listeners by event name. Ids let the TS face hand out unsubscribe functions without Rust closures that leak.
@@ -50,7 +50,7 @@ pub(crate) type Tap = Rc<dyn Fn(TapEvent<'_>)>;
 #[derive(Debug)]
 pub(crate) enum TapEvent<'a> {
     /// A server event.
-    Message { name: &'a str, args: &'a [Value] },
+    Message { name: &'a str, args: &'a RawArgs },
     /// (Re)connected; `recovered` tells whether the server replayed what was missed.
     Connected { recovered: bool },
     /// The server acked the re-joins after a (re)connect.
@@ -298,8 +298,11 @@ fn deliver(hooks: &Hooks, event: Event) {
             }
             // Converting to JS is most of an event's cost: skip it when only the store (a tap) listens.
             if listeners.borrow().of(&name).is_some() {
-                let array: Array = args.iter().map(to_js).collect();
-                Listeners::dispatch(listeners, &name, &array)
+                // One native JSON.parse of the whole argument array: the listener's arguments, ready to spread.
+                match js_sys::JSON::parse(args.array_json()) {
+                    Ok(array) => Listeners::dispatch(listeners, &name, array.unchecked_ref()),
+                    Err(e) => web_sys::console::error_2(&"inbox-realtime: unparsable event arguments".into(), &e),
+                }
             }
         }
         Event::AckResult { id, result } => {

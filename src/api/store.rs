@@ -331,14 +331,16 @@ impl StoreHandle {
             let Some(shared) = weak.upgrade() else { return };
             match event {
                 TapEvent::Message { name, args } if STORE_EVENTS.contains(&name) => {
-                    let payload = args.first().unwrap_or(&Value::Null);
-                    if let Err(e) = shared.mutate(|store, now| store.handle_event(name, payload, now)) {
+                    let payload = args.value(0).unwrap_or(Value::Null);
+                    if let Err(e) = shared.mutate(|store, now| store.handle_event(name, &payload, now)) {
                         shared.report(store_error(e));
                     }
                 }
                 TapEvent::Message { name: INBOX_EVENT, args } => {
-                    let Some(message) = args.first().and_then(|p| p.get("message")) else { return };
-                    if let Err(e) = shared.mutate(|store, now| store.ingest_message(message, now)) {
+                    let Some(message) = args.value(0).and_then(|mut p| p.as_object_mut()?.remove("message")) else {
+                        return;
+                    };
+                    if let Err(e) = shared.mutate(|store, now| store.ingest_message(&message, now)) {
                         shared.report(store_error(e));
                     }
                 }

@@ -2,7 +2,7 @@ use crate::json::Value;
 use thiserror::Error;
 
 use super::TransportKind;
-use crate::protocol::DecodeError;
+use crate::protocol::{DecodeError, RawArgs};
 
 /// What the driver must do with the transport. Drained with [`Connection::poll_action`](super::Connection::poll_action).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,8 +185,8 @@ pub enum Event {
     Message {
         /// Event name.
         name: String,
-        /// Arguments.
-        args: Vec<Value>,
+        /// Arguments, as validated JSON text (parse what you need: see [`RawArgs`]).
+        args: RawArgs,
         /// Set when the server asked for an ack; answer with [`Connection::ack`](super::Connection::ack).
         ack_id: Option<u64>,
     },

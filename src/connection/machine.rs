@@ -1,10 +1,10 @@
 use crate::fifo::Fifo;
-use crate::json::{Map, Value};
+use crate::json::{self, Map, Value};
 
 use super::backoff::{Backoff, Jitter};
 use super::event::{AckError, Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
 use super::{Config, TransportKind};
-use crate::protocol::{encode_frame, EnginePacket, SocketPacket};
+use crate::protocol::{encode_frame, EnginePacket, RawArgs, SocketPacket};
 
 /// Names the Socket.IO client API reserves for its own events.
 const RESERVED: [&str; 6] =
@@ -248,7 +248,7 @@ impl Connection {
     pub fn ack(&mut self, id: u64, args: Vec<Value>) {
         if self.phase == Phase::Connected {
             let namespace = self.config.namespace.clone();
-            self.actions.push_back(Action::Send(encode_frame(&SocketPacket::Ack { namespace, id, args })));
+            self.actions.push_back(Action::Send(encode_frame(&SocketPacket::Ack { namespace, id, args: args.into() })));
         }
     }
 
@@ -528,8 +528,8 @@ impl Connection {
                 }
                 if self.pid.is_some() {
                     // With state recovery on, the server appends the event's offset as the last argument.
-                    if let Some(Value::String(offset)) = args.last() {
-                        self.last_offset = Some(offset.clone());
+                    if let Some(offset) = last_string(&args) {
+                        self.last_offset = Some(offset);
                     }
                 }
                 let event = Event::Message { name, args, ack_id: id };
@@ -541,7 +541,7 @@ impl Connection {
             }
             SocketPacket::Ack { id, args, .. } => match self.take_ack(id) {
                 Some(_) if self.rejoining.contains(&id) => self.rejoined(id),
-                Some(_) => self.events.push_back(Event::AckResult { id, result: Ok(args) }),
+                Some(_) => self.events.push_back(Event::AckResult { id, result: Ok(args.values()) }),
                 None => self.report(ConnectionError::UnknownAck(id)),
             },
         }
@@ -553,7 +553,7 @@ impl Connection {
         }
         let namespace = self.config.namespace.clone();
         let id = ack.map(|(id, _)| id);
-        let frame = encode_frame(&SocketPacket::Event { namespace, id, name: name.to_owned(), args });
+        let frame = encode_frame(&SocketPacket::Event { namespace, id, name: name.to_owned(), args: args.into() });
         if frame.len() > self.max_payload {
             return Err(EmitError::TooLarge { len: frame.len(), max: self.max_payload });
         }
@@ -722,5 +722,17 @@ impl Connection {
             self.status = status;
             self.events.push_back(Event::Status(status));
         }
+    }
+}
+
+/// The last argument when it is a string (parsed alone: the other arguments stay text).
+fn last_string(args: &RawArgs) -> Option<String> {
+    let last = args.get(args.len().checked_sub(1)?)?.trim_start();
+    if !last.starts_with('"') {
+        return None; // not a string: don't parse a whole payload to find out
+    }
+    match json::from_str(last) {
+        Ok(Value::String(s)) => Some(s),
+        _ => None,
     }
 }

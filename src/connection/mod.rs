@@ -6,6 +6,7 @@ mod config;
 mod event;
 mod machine;
 
+pub use crate::protocol::RawArgs;
 pub use backoff::Backoff;
 pub use config::{Config, TransportKind};
 pub use event::{AckError, Action, ConnectionError, DisconnectReason, EmitError, Event, Status};

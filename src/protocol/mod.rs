@@ -5,10 +5,12 @@
 
 mod engine;
 mod error;
+mod raw_args;
 mod socket;
 
 pub use engine::{join_payload, split_payload, EnginePacket, OpenInfo, RECORD_SEPARATOR};
 pub use error::DecodeError;
+pub use raw_args::RawArgs;
 pub use socket::SocketPacket;
 
 /// Encodes a Socket.IO packet as a complete WebSocket text frame (Engine.IO MESSAGE + Socket.IO packet).

@@ -2,9 +2,11 @@
 //!
 //! Wire form: `<type>[<namespace>,][<ack id>][<JSON>]`; the namespace is written only when it is not `/`.
 
+use std::ops::Range;
+
 use crate::json::{self, Map, Value};
 
-use super::DecodeError;
+use super::{DecodeError, RawArgs};
 
 /// Largest ack id we accept: ids cross into JS as numbers, so they must stay exact there.
 const MAX_ACK_ID: u64 = (1 << 53) - 1;
@@ -32,8 +34,8 @@ pub enum SocketPacket {
         id: Option<u64>,
         /// The event name (first array element).
         name: String,
-        /// The remaining array elements.
-        args: Vec<Value>,
+        /// The remaining array elements, as JSON text.
+        args: RawArgs,
     },
     /// `3`: the answer to an event that carried an ack id.
     Ack {
@@ -41,8 +43,8 @@ pub enum SocketPacket {
         namespace: String,
         /// The ack id being answered.
         id: u64,
-        /// The ack arguments.
-        args: Vec<Value>,
+        /// The ack arguments, as JSON text.
+        args: RawArgs,
     },
     /// `4`: the server refused the namespace connection (e.g. auth middleware rejected the token).
     ConnectError {
@@ -80,33 +82,16 @@ impl SocketPacket {
         }
         let (namespace, rest) = split_namespace(rest)?;
         let (id, json) = split_ack_id(rest)?;
-        let data = if json.is_empty() {
-            None
-        } else {
-            Some(json::from_str(json).map_err(|e| DecodeError::InvalidJson(e.to_string()))?)
-        };
+        let invalid = |e: json::ParseError| DecodeError::InvalidJson(e.to_string());
+        if matches!(kind, '2' | '3') {
+            // The hot path: validate and locate the arguments, build no Value tree.
+            let items = if json.is_empty() { None } else { json::array_elements(json).map_err(invalid)? };
+            return decode_args(kind, namespace, id, json, items);
+        }
+        let data = if json.is_empty() { None } else { Some(json::from_str(json).map_err(invalid)?) };
         match kind {
             '0' => Ok(SocketPacket::Connect { namespace, payload: data }),
             '1' => Ok(SocketPacket::Disconnect { namespace }),
-            '2' => {
-                let Some(Value::Array(mut items)) = data else {
-                    return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "payload must be an array" });
-                };
-                if items.is_empty() {
-                    return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "missing event name" });
-                }
-                let Value::String(name) = items.remove(0) else {
-                    return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "event name must be a string" });
-                };
-                Ok(SocketPacket::Event { namespace, id, name, args: items })
-            }
-            '3' => {
-                let id = id.ok_or(DecodeError::InvalidShape { packet: "ACK", reason: "missing ack id" })?;
-                let Some(Value::Array(args)) = data else {
-                    return Err(DecodeError::InvalidShape { packet: "ACK", reason: "payload must be an array" });
-                };
-                Ok(SocketPacket::Ack { namespace, id, args })
-            }
             _ => {
                 // v5 sends `{message, data?}`; older servers sent a bare string.
                 let (message, data) = match data {
@@ -163,12 +148,17 @@ impl SocketPacket {
                 }
                 out.push('[');
                 json::write_str(&mut out, name);
-                push_rest(&mut out, true, args);
+                if args.is_empty() {
+                    out.push(']');
+                } else {
+                    // `[a,b]` without its `[`: the arguments follow the name in the same array.
+                    out.push(',');
+                    out.push_str(&args.array_json()[1..]);
+                }
             }
             SocketPacket::Ack { id, args, .. } => {
                 json::write_u64(&mut out, *id);
-                out.push('[');
-                push_rest(&mut out, false, args);
+                out.push_str(args.array_json());
             }
             SocketPacket::ConnectError { message, data, .. } => {
                 let mut obj = Map::new();
@@ -183,15 +173,33 @@ impl SocketPacket {
     }
 }
 
-/// Writes `,a,b]` (or `a,b]` when nothing precedes them) without cloning the arguments into a temporary array.
-fn push_rest(out: &mut String, after_head: bool, rest: &[Value]) {
-    for (i, value) in rest.iter().enumerate() {
-        if after_head || i > 0 {
-            out.push(',');
-        }
-        json::write_value(out, value);
+/// EVENT (`[name, ...args]`) or ACK (`[...args]`) from the scanned array: `items` are its element ranges, `None`
+/// when the payload is absent or not an array.
+fn decode_args(
+    kind: char,
+    namespace: String,
+    id: Option<u64>,
+    json: &str,
+    items: Option<Vec<Range<usize>>>,
+) -> Result<SocketPacket, DecodeError> {
+    if kind == '3' {
+        let id = id.ok_or(DecodeError::InvalidShape { packet: "ACK", reason: "missing ack id" })?;
+        let Some(items) = items else {
+            return Err(DecodeError::InvalidShape { packet: "ACK", reason: "payload must be an array" });
+        };
+        return Ok(SocketPacket::Ack { namespace, id, args: RawArgs::from_elements(json, items, 0) });
     }
-    out.push(']');
+    let Some(items) = items else {
+        return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "payload must be an array" });
+    };
+    let Some(first) = items.first() else {
+        return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "missing event name" });
+    };
+    // The name is small: parsing just it is cheap (and decodes its escapes).
+    let Ok(Value::String(name)) = json::from_str(&json[first.clone()]) else {
+        return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "event name must be a string" });
+    };
+    Ok(SocketPacket::Event { namespace, id, name, args: RawArgs::from_elements(json, items, 1) })
 }
 
 fn split_namespace(rest: &str) -> Result<(String, &str), DecodeError> {
