@@ -20,7 +20,6 @@ pub use value::{Map, Value};
 pub use write::to_string;
 
 pub(crate) use number::{parse_decimal, write_u64};
-#[allow(unused_imports)] // used by the store scanner (next step)
 pub(crate) use scan::Scanner;
 pub(crate) use write::{write_str, write_value};
 

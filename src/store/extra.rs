@@ -83,6 +83,28 @@ pub(crate) struct ExtraBuilder(String);
 impl ExtraBuilder {
     /// Appends a field; the caller keeps keys unique.
     pub(crate) fn push(&mut self, k: &str, v: &Value) {
+        self.open();
+        let out = &mut self.0;
+        write_str(out, k);
+        out.push(':');
+        write_value(out, v);
+    }
+
+    /// Appends a field from a payload's own text: `key` is a JSON string without escapes (so it is already how
+    /// [`write_str`] writes it), `value` valid JSON text, copied through without a parse/write round trip. The
+    /// caller keeps keys unique.
+    pub(crate) fn push_raw(&mut self, key: &str, value: &str) {
+        self.open();
+        self.0.push_str(key);
+        self.0.push(':');
+        if value.starts_with(['{', '[']) {
+            push_compact(&mut self.0, value);
+        } else {
+            self.0.push_str(value);
+        }
+    }
+
+    fn open(&mut self) {
         let out = &mut self.0;
         if out.is_empty() {
             // Typical extras are a few short fields: one allocation, trimmed by `finish`.
@@ -91,9 +113,6 @@ impl ExtraBuilder {
         } else {
             out.push(',');
         }
-        write_str(out, k);
-        out.push(':');
-        write_value(out, v);
     }
 
     pub(crate) fn finish(mut self) -> Extra {
@@ -103,6 +122,29 @@ impl ExtraBuilder {
         self.0.push('}');
         Extra(self.0.into_boxed_str())
     }
+}
+
+/// Appends valid JSON text without the whitespace between tokens, so a copied container stays compact like the
+/// rest of the text.
+fn push_compact(out: &mut String, json: &str) {
+    let (mut in_string, mut escaped) = (false, false);
+    let mut start = 0;
+    for (i, b) in json.bytes().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            out.push_str(&json[start..i]);
+            start = i + 1;
+        }
+    }
+    out.push_str(&json[start..]);
 }
 
 impl From<&Map> for Extra {
@@ -154,6 +196,16 @@ mod tests {
         let mut empty = Extra::new();
         assert!(empty.merge(extra(json!({"x": 1}))));
         assert_eq!(empty.get("x"), Some(json!(1)));
+    }
+
+    #[test]
+    fn raw_fields_are_copied_compact() {
+        let mut b = ExtraBuilder::default();
+        b.push_raw(r#""m""#, r#"{ "a" : [1, "x y\" ,"] }"#);
+        b.push_raw(r#""s""#, r#""a b""#);
+        let e = b.finish();
+        assert_eq!(&*e.0, r#"{"m":{"a":[1,"x y\" ,"]},"s":"a b"}"#);
+        assert_eq!(e.get("m"), Some(json!({"a": [1, "x y\" ,"]})));
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod events;
 mod extra;
 mod fields;
 mod held;
+mod message_json;
 mod model;
 mod optimistic;
 mod options;

@@ -146,7 +146,7 @@ const TS_NAMES: &[&str] = &["timestamp", "created_at", "createdAt"];
 
 /// The canonical fields of a message payload, as slots of [`Fields`].
 #[derive(Clone, Copy)]
-enum Field {
+pub(super) enum Field {
     Id,
     Room,
     Text,
@@ -159,7 +159,7 @@ enum Field {
 
 /// Which canonical field `key` names, and its rank among that field's aliases (the lowest present wins).
 /// A `match` instead of scanning alias lists: every key of every incoming message goes through here.
-fn classify(key: &str) -> Option<(Field, u8)> {
+pub(super) fn classify(key: &str) -> Option<(Field, u8)> {
     use Field::*;
     Some(match key {
         "id" => (Id, 0),

@@ -11,6 +11,7 @@ use super::events::{EventQueue, StoreEvent};
 use super::extra::Extra;
 use super::fields::{check_id, check_len, id_value};
 use super::held::HeldUpdates;
+use super::message_json::parse_message_json;
 use super::model::{parse_message, parse_status_update, Direction, Message, ParsedMessage, Status};
 use super::optimistic::{Entry, Optimistic, SendState};
 use super::options::StoreOptions;
@@ -303,6 +304,15 @@ impl MessageStore {
     pub fn ingest_message(&mut self, payload: &Value, now: f64) -> Result<Ingested, StoreError> {
         check_now(now)?;
         let p = parse_message(payload, &self.opts, now)?;
+        let room = p.room_id.clone().ok_or(StoreError::MissingField("room_id"))?;
+        Ok(self.ingest_parsed(&room, p, now, true))
+    }
+
+    /// [`ingest_message`](Self::ingest_message) of a payload given as JSON text, without building a [`Value`] of
+    /// it: the per-message path. Text that is not valid JSON is [`StoreError::NotAnObject`].
+    pub fn ingest_message_json(&mut self, payload_json: &str, now: f64) -> Result<Ingested, StoreError> {
+        check_now(now)?;
+        let p = parse_message_json(payload_json, &self.opts, now)?;
         let room = p.room_id.clone().ok_or(StoreError::MissingField("room_id"))?;
         Ok(self.ingest_parsed(&room, p, now, true))
     }
@@ -733,6 +743,20 @@ impl MessageStore {
             "new_message" => self.ingest_message(payload, now).map(Handled::Message),
             "message_status_update" => self.apply_status_update(payload, now).map(Handled::Status),
             "typing_indicator" => self.apply_typing(payload, now).map(|changed| Handled::Typing { changed }),
+            other => Err(StoreError::UnknownEvent(super::error::clip(other))),
+        }
+    }
+
+    /// [`handle_event`](Self::handle_event) of a payload given as JSON text (as it came off the wire):
+    /// `new_message` goes through [`ingest_message_json`](Self::ingest_message_json); the rarer events are parsed.
+    /// Text that is not valid JSON is [`StoreError::NotAnObject`].
+    pub fn handle_event_json(&mut self, name: &str, payload_json: &str, now: f64) -> Result<Handled, StoreError> {
+        match name {
+            "new_message" => self.ingest_message_json(payload_json, now).map(Handled::Message),
+            "message_status_update" | "typing_indicator" => {
+                let payload = crate::json::from_str(payload_json).map_err(|_| StoreError::NotAnObject)?;
+                self.handle_event(name, &payload, now)
+            }
             other => Err(StoreError::UnknownEvent(super::error::clip(other))),
         }
     }

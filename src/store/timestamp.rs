@@ -24,6 +24,15 @@ pub fn parse_timestamp(v: &Value, now: f64, max_future_ms: f64) -> Result<f64, S
         Value::String(s) => parse_str(s)?,
         _ => return Err(StoreError::WrongType { field: "timestamp", expected: "number or string" }),
     };
+    not_in_future(ms, now, max_future_ms)
+}
+
+/// [`parse_timestamp`] of a string value, without making a [`Value`] of it (the JSON ingest path).
+pub(crate) fn parse_timestamp_str(s: &str, now: f64, max_future_ms: f64) -> Result<f64, StoreError> {
+    not_in_future(parse_str(s)?, now, max_future_ms)
+}
+
+fn not_in_future(ms: f64, now: f64, max_future_ms: f64) -> Result<f64, StoreError> {
     if ms > now + max_future_ms {
         return Err(StoreError::InvalidTimestamp("too far in the future"));
     }
