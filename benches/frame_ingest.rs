@@ -60,8 +60,9 @@ fn run(n: usize, reps: usize) -> f64 {
             }
             while let Some(event) = conn.poll_event() {
                 if let Event::Message { name, args, .. } = event {
-                    if let Some(payload) = args.value(0) {
-                        let _ = black_box(store.handle_event(&name, &payload, now));
+                    // As the browser's store tap does: the payload's text straight into the store.
+                    if let Some(payload) = args.get(0) {
+                        let _ = black_box(store.handle_event_json(&name, payload, now));
                     }
                 }
             }

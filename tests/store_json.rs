@@ -134,6 +134,7 @@ proptest! {
             let expected = by_value.handle_event(name, &value, now);
             let got = by_text.handle_event_json(name, text, now);
             prop_assert_eq!(&got, &expected, "{} {}", name, text);
+            prop_assert!(by_text == by_value, "stores differ after {} {}", name, text);
             prop_assert_eq!(by_text.drain_events(), by_value.drain_events(), "{} {}", name, text);
         }
         prop_assert_eq!(by_text.rooms(), by_value.rooms());

@@ -41,9 +41,28 @@ pub(crate) fn from_js(value: &JsValue) -> Result<Value, JsonError> {
     if let Some(s) = value.as_string() {
         return Ok(Value::String(s));
     }
+    json::from_str(&stringify(value)?).map_err(|e| JsonError(e.to_string()))
+}
+
+/// JS value → JSON text, accepted and refused exactly like [`from_js`]: for the store's text path, which reads the
+/// text itself instead of a [`Value`].
+pub(crate) fn json_text_from_js(value: &JsValue) -> Result<String, JsonError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok("null".into());
+    }
+    if let Some(s) = value.as_string() {
+        let mut out = String::with_capacity(s.len() + 2);
+        json::write_str(&mut out, &s);
+        return Ok(out);
+    }
+    let text = stringify(value)?;
+    json::validate(&text).map_err(|e| JsonError(e.to_string()))?;
+    Ok(text)
+}
+
+fn stringify(value: &JsValue) -> Result<String, JsonError> {
     let text = js_sys::JSON::stringify(value).map_err(|_| JsonError("value cannot be converted to JSON".into()))?;
-    let text = text.as_string().unwrap_or_else(|| "null".into());
-    json::from_str(&text).map_err(|e| JsonError(e.to_string()))
+    Ok(text.as_string().unwrap_or_else(|| "null".into()))
 }
 
 /// A JS object as a JSON map; anything else is `None`.

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use super::client::{Hooks, SocketClient, TapEvent};
 use super::error::js_error;
-use super::json::{from_js, to_js};
+use super::json::{from_js, json_text_from_js, to_js};
 use super::options::{get, number};
 use crate::hash::FastMap;
 use crate::json::Value;
@@ -331,8 +331,9 @@ impl StoreHandle {
             let Some(shared) = weak.upgrade() else { return };
             match event {
                 TapEvent::Message { name, args } if STORE_EVENTS.contains(&name) => {
-                    let payload = args.value(0).unwrap_or(Value::Null);
-                    if let Err(e) = shared.mutate(|store, now| store.handle_event(name, &payload, now)) {
+                    // The payload's own text, scanned by the store: no Value tree per message.
+                    let payload = args.get(0).unwrap_or("null");
+                    if let Err(e) = shared.mutate(|store, now| store.handle_event_json(name, payload, now)) {
                         shared.report(store_error(e));
                     }
                 }
@@ -394,8 +395,8 @@ impl StoreHandle {
     /// `InboxRealtimeError` (code `invalid_event`, `unknown_event`, `too_large`) and changes nothing on bad input.
     #[wasm_bindgen(js_name = handleEvent)]
     pub fn handle_event(&self, name: &str, payload: JsValue) -> Result<(), JsValue> {
-        let payload = from_js(&payload).map_err(|e| js_error("invalid_event", e))?;
-        self.shared.mutate(|store, now| store.handle_event(name, &payload, now)).map(|_| ()).map_err(store_error)
+        let payload = json_text_from_js(&payload).map_err(|e| js_error("invalid_event", e))?;
+        self.shared.mutate(|store, now| store.handle_event_json(name, &payload, now)).map(|_| ()).map_err(store_error)
     }
 
     /// Inserts a `pending` outgoing message at once and returns its client id (send it with the REST call).
