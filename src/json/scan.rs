@@ -71,12 +71,14 @@ impl<'a> Scanner<'a> {
         ParseError { kind, offset: self.i }
     }
 
+    #[inline(always)] // called between every two tokens, and tiny: `opt-level = "z"` would not inline it
     pub(crate) fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
             self.i += 1;
         }
     }
 
+    #[inline(always)]
     pub(crate) fn peek(&self) -> Result<u8, ParseError> {
         self.b.get(self.i).copied().ok_or(self.err(ParseErrorKind::UnexpectedEnd))
     }
@@ -189,13 +191,7 @@ impl<'a> Scanner<'a> {
         self.i += 1;
         let mut escaped = false;
         loop {
-            // Plain bytes first: most strings have no escape.
-            while let Some(&c) = self.b.get(self.i) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.i += 1;
-            }
+            self.i = plain_run(self.b, self.i);
             match self.peek()? {
                 b'"' => {
                     self.i += 1;
@@ -300,4 +296,26 @@ impl<'a> Scanner<'a> {
         }
         Ok(())
     }
+}
+
+/// Where the run of string bytes that need no attention (not `"`, `\` or a control character) starting at `i`
+/// ends. Eight bytes per step: most of a message is string text.
+#[inline]
+fn plain_run(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Marks bytes below `n` (n <= 0x80); the lowest mark is exact, which is all we read.
+    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w & HIGH;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let hits = below(w ^ (ONES * u64::from(b'"')), 1) | below(w ^ (ONES * u64::from(b'\\')), 1) | below(w, 0x20);
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20) {
+        i += 1;
+    }
+    i
 }

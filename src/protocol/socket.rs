@@ -195,9 +195,14 @@ fn decode_args(
     let Some(first) = items.first() else {
         return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "missing event name" });
     };
-    // The name is small: parsing just it is cheap (and decodes its escapes).
-    let Ok(Value::String(name)) = json::from_str(&json[first.clone()]) else {
-        return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "event name must be a string" });
+    let raw = &json[first.clone()];
+    let name = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        // A validated string without escapes is its own value.
+        Some(plain) if !plain.contains('\\') => plain.to_owned(),
+        _ => match json::from_str(raw) {
+            Ok(Value::String(name)) => name,
+            _ => return Err(DecodeError::InvalidShape { packet: "EVENT", reason: "event name must be a string" }),
+        },
     };
     Ok(SocketPacket::Event { namespace, id, name, args: RawArgs::from_elements(json, items, 1) })
 }

@@ -24,10 +24,11 @@ const MAX_EXTRA: usize = 16;
 
 /// Validates a `new_message` payload given as JSON text. Text that is not valid JSON is [`StoreError::NotAnObject`].
 pub(crate) fn parse_message_json(text: &str, opts: &StoreOptions, now: f64) -> Result<ParsedMessage, StoreError> {
-    match scan(text) {
-        Ok(Some(scanned)) => scanned.finish(opts, now),
+    let mut scanned = Scanned { slots: [None; 8 * ALIASES], extra: ExtraBuilder::default() };
+    match scanned.scan(text) {
+        Ok(true) => scanned.finish(opts, now),
         // Not an object, or a shape left to the tree path.
-        Ok(None) => parse_message(&from_str(text).map_err(|_| StoreError::NotAnObject)?, opts, now),
+        Ok(false) => parse_message(&from_str(text).map_err(|_| StoreError::NotAnObject)?, opts, now),
         Err(_) => Err(StoreError::NotAnObject),
     }
 }
@@ -39,67 +40,68 @@ struct Scanned<'a> {
     extra: ExtraBuilder,
 }
 
-/// `Ok(None)`: valid or not, the text is for the tree path to judge.
-fn scan(text: &str) -> Result<Option<Scanned<'_>>, ParseError> {
-    let mut sc = Scanner::new(text);
-    sc.ws();
-    if sc.peek()? != b'{' {
-        return Ok(None);
-    }
-    let mut out = Scanned { slots: [None; 8 * ALIASES], extra: ExtraBuilder::default() };
-    let mut extra_keys: [&str; MAX_EXTRA] = [""; MAX_EXTRA];
-    let mut n_extra = 0;
-    sc.enter()?;
-    sc.ws();
-    if sc.peek()? == b'}' {
-        sc.leave();
-        sc.end()?;
-        return Ok(Some(out));
-    }
-    loop {
+impl<'a> Scanned<'a> {
+    /// Fills `self` in from `text`; `Ok(false)`: valid or not, the text is for the tree path to judge.
+    fn scan(&mut self, text: &'a str) -> Result<bool, ParseError> {
+        let mut sc = Scanner::new(text);
         sc.ws();
-        if sc.peek()? != b'"' {
-            return Err(sc.err(ParseErrorKind::UnexpectedChar));
+        if sc.peek()? != b'{' {
+            return Ok(false);
         }
-        let key_start = sc.i;
-        let key_escaped = sc.string()?;
-        let key = &text[key_start..sc.i];
+        let mut extra_keys: [&str; MAX_EXTRA] = [""; MAX_EXTRA];
+        let mut n_extra = 0;
+        sc.enter()?;
         sc.ws();
-        if sc.peek()? != b':' {
-            return Err(sc.err(ParseErrorKind::UnexpectedChar));
+        if sc.peek()? == b'}' {
+            sc.leave();
+            sc.end()?;
+            return Ok(true);
         }
-        sc.i += 1;
-        sc.ws();
-        let value_start = sc.i;
-        sc.value()?;
-        let value = &text[value_start..sc.i];
-        if key_escaped {
-            // Its decoded name may be canonical or repeat another key: the tree path compares decoded keys.
-            return Ok(None);
-        }
-        match classify(&key[1..key.len() - 1]) {
-            Some((field, rank)) => out.slots[field as usize * ALIASES + usize::from(rank)] = Some(value),
-            None => {
-                if n_extra == MAX_EXTRA || extra_keys[..n_extra].contains(&key) {
-                    return Ok(None); // a repeated unknown key keeps its first position: the tree path does that
+        loop {
+            sc.ws();
+            if sc.peek()? != b'"' {
+                return Err(sc.err(ParseErrorKind::UnexpectedChar));
+            }
+            let key_start = sc.i;
+            let key_escaped = sc.string()?;
+            let key = &text[key_start..sc.i];
+            sc.ws();
+            if sc.peek()? != b':' {
+                return Err(sc.err(ParseErrorKind::UnexpectedChar));
+            }
+            sc.i += 1;
+            sc.ws();
+            let value_start = sc.i;
+            sc.value()?;
+            let value = &text[value_start..sc.i];
+            if key_escaped {
+                // Its decoded name may be canonical or repeat another key: the tree path compares decoded keys.
+                return Ok(false);
+            }
+            match classify(&key[1..key.len() - 1]) {
+                Some((field, rank)) => self.slots[field as usize * ALIASES + usize::from(rank)] = Some(value),
+                None => {
+                    if n_extra == MAX_EXTRA || extra_keys[..n_extra].contains(&key) {
+                        return Ok(false); // a repeated unknown key keeps its first position: the tree path does that
+                    }
+                    extra_keys[n_extra] = key;
+                    n_extra += 1;
+                    self.extra.push_raw(key, value);
                 }
-                extra_keys[n_extra] = key;
-                n_extra += 1;
-                out.extra.push_raw(key, value);
+            }
+            sc.ws();
+            match sc.peek()? {
+                b',' => sc.i += 1,
+                b'}' => {
+                    sc.leave();
+                    break;
+                }
+                _ => return Err(sc.err(ParseErrorKind::UnexpectedChar)),
             }
         }
-        sc.ws();
-        match sc.peek()? {
-            b',' => sc.i += 1,
-            b'}' => {
-                sc.leave();
-                break;
-            }
-            _ => return Err(sc.err(ParseErrorKind::UnexpectedChar)),
-        }
+        sc.end()?;
+        Ok(true)
     }
-    sc.end()?;
-    Ok(Some(out))
 }
 
 /// The contents of a JSON string text without escapes (then its value is exactly the text between the quotes).
@@ -139,7 +141,7 @@ impl<'a> Scanned<'a> {
     }
 
     /// The checks and errors of [`parse_message`], in its order.
-    fn finish(self, opts: &StoreOptions, now: f64) -> Result<ParsedMessage, StoreError> {
+    fn finish(&mut self, opts: &StoreOptions, now: f64) -> Result<ParsedMessage, StoreError> {
         let max_id = opts.max_id_chars;
         let id_of = |field, name| self.get(field).map(|v| id(v, name, max_id)).transpose();
         let id = id_of(Field::Id, "id")?.ok_or(StoreError::MissingField("id"))?;
@@ -177,7 +179,7 @@ impl<'a> Scanned<'a> {
             status,
             timestamp,
             client_id,
-            extra: self.extra.finish(),
+            extra: std::mem::take(&mut self.extra).finish(),
         })
     }
 }
