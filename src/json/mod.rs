@@ -4,6 +4,7 @@
 //! machinery in the wasm. Numbers keep their source text ([`Number`]), so re-serialising a parsed payload never
 //! formats a float; integers are read exactly without going through float parsing.
 
+mod lex;
 mod number;
 mod parse;
 mod scan;

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use super::number::{self, Number};
+use super::lex;
+use super::number::Number;
 use super::value::{Map, Value};
 
 /// How deep arrays and objects may nest. Deeper input is refused with [`ParseErrorKind::TooDeep`] instead of
@@ -272,48 +273,9 @@ impl Parser<'_> {
         Ok(v)
     }
 
-    fn digits(&mut self) -> usize {
-        let start = self.i;
-        while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
-            self.i += 1;
-        }
-        self.i - start
-    }
-
     fn number(&mut self) -> Result<Value, ParseError> {
         let start = self.i;
-        if self.b[self.i] == b'-' {
-            self.i += 1;
-        }
-        match self.b.get(self.i) {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            _ => return Err(self.err(ParseErrorKind::InvalidNumber)),
-        }
-        if self.b.get(self.i) == Some(&b'.') {
-            self.i += 1;
-            if self.digits() == 0 {
-                return Err(self.err(ParseErrorKind::InvalidNumber));
-            }
-        }
-        let mut exponent = false;
-        if let Some(b'e' | b'E') = self.b.get(self.i) {
-            exponent = true;
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.b.get(self.i) {
-                self.i += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.err(ParseErrorKind::InvalidNumber));
-            }
-        }
-        let text = &self.s[start..self.i];
-        // Only an exponent or 300+ digits can exceed f64's range (1.8e308).
-        if (exponent || text.len() > 300) && number::parse_decimal(text).is_some_and(f64::is_infinite) {
-            return Err(ParseError { kind: ParseErrorKind::NumberOutOfRange, offset: start });
-        }
-        Ok(Value::Number(Number::from_json_text(text)))
+        self.i = lex::scan_number(self.s, start)?;
+        Ok(Value::Number(Number::from_json_text(&self.s[start..self.i])))
     }
 }

@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use super::number;
+use super::lex;
 use super::parse::{ParseError, ParseErrorKind, MAX_DEPTH};
 
 /// Checks one JSON text like [`from_str`](super::from_str) does, building nothing.
@@ -252,48 +252,8 @@ impl<'a> Scanner<'a> {
         Ok(v)
     }
 
-    fn digits(&mut self) -> usize {
-        let start = self.i;
-        while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
-            self.i += 1;
-        }
-        self.i - start
-    }
-
     fn number(&mut self) -> Result<(), ParseError> {
-        let start = self.i;
-        if self.b[self.i] == b'-' {
-            self.i += 1;
-        }
-        match self.b.get(self.i) {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            _ => return Err(self.err(ParseErrorKind::InvalidNumber)),
-        }
-        if self.b.get(self.i) == Some(&b'.') {
-            self.i += 1;
-            if self.digits() == 0 {
-                return Err(self.err(ParseErrorKind::InvalidNumber));
-            }
-        }
-        let mut exponent = false;
-        if let Some(b'e' | b'E') = self.b.get(self.i) {
-            exponent = true;
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.b.get(self.i) {
-                self.i += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.err(ParseErrorKind::InvalidNumber));
-            }
-        }
-        let text = &self.s[start..self.i];
-        // Same range rule as the parser: only an exponent or 300+ digits can exceed f64's range.
-        if (exponent || text.len() > 300) && number::parse_decimal(text).is_some_and(f64::is_infinite) {
-            return Err(ParseError { kind: ParseErrorKind::NumberOutOfRange, offset: start });
-        }
+        self.i = lex::scan_number(self.s, self.i)?;
         Ok(())
     }
 }
