@@ -377,9 +377,7 @@ async function measureIngest(page, kind) {
     const { wasmfloor, ...shown } = perEvent;
     addRow(`${(n / 1000).toFixed(0)}k events${trials !== TRIALS ? ` (${trials} trial${trials > 1 ? 's' : ''})` : ''}`, shown, { notes });
     if (wasmfloor) {
-      addRow(`  ${(n / 1000).toFixed(0)}k, floor column = bare WebSocket + each frame's text into wasm (no work)`, { ours: perEvent.ours, floor: wasmfloor }, {
-        notes: { b1: '', b2: '', b0: '' },
-      });
+      addRow(`  ${(n / 1000).toFixed(0)}k, floor column = bare WebSocket + each frame's text into wasm (no work)`, { ours: perEvent.ours, floor: wasmfloor });
     }
     if (n === 10_000 && res.b1) {
       // B1 is quadratic (array copy + scans per event): predict 100k from 10k and skip it if over the limit.

@@ -1,5 +1,5 @@
-//! The JSON number grammar (RFC 8259), shared by the parser and the validating scanner so both accept exactly the
-//! same numbers and report the same errors.
+//! Token rules shared by the parser and the validating scanner (numbers, `\u` escapes), so both accept exactly
+//! the same texts and report the same errors.
 
 use super::number;
 use super::parse::{ParseError, ParseErrorKind};
@@ -50,4 +50,43 @@ pub(crate) fn scan_number(s: &str, start: usize) -> Result<usize, ParseError> {
         return Err(ParseError { kind: ParseErrorKind::NumberOutOfRange, offset: start });
     }
     Ok(i)
+}
+
+/// Reads the escape after `\u` at byte `*i` of `b` (four hex digits, and a second `\uXXXX` when the first is a high
+/// surrogate), leaving `*i` after it. Lone surrogates are errors at the escape's backslash.
+pub(crate) fn unicode_escape(b: &[u8], i: &mut usize) -> Result<char, ParseError> {
+    let lone = ParseError { kind: ParseErrorKind::LoneSurrogate, offset: *i - 2 };
+    let hi = hex4(b, i)?;
+    let code = match hi {
+        0xD800..=0xDBFF => {
+            if b.get(*i) != Some(&b'\\') || b.get(*i + 1) != Some(&b'u') {
+                return Err(lone);
+            }
+            *i += 2;
+            let lo = hex4(b, i)?;
+            if !(0xDC00..=0xDFFF).contains(&lo) {
+                return Err(lone);
+            }
+            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+        }
+        0xDC00..=0xDFFF => return Err(lone),
+        _ => hi,
+    };
+    char::from_u32(code).ok_or(lone)
+}
+
+fn hex4(b: &[u8], i: &mut usize) -> Result<u32, ParseError> {
+    let mut v = 0u32;
+    for _ in 0..4 {
+        let c = *b.get(*i).ok_or(ParseError { kind: ParseErrorKind::UnexpectedEnd, offset: *i })?;
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return Err(ParseError { kind: ParseErrorKind::InvalidEscape, offset: *i }),
+        };
+        v = v * 16 + u32::from(d);
+        *i += 1;
+    }
+    Ok(v)
 }

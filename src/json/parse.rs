@@ -235,42 +235,8 @@ impl Parser<'_> {
         }
     }
 
-    /// After `\u`: four hex digits, and a second `\uXXXX` when the first is a high surrogate.
     fn unicode_escape(&mut self) -> Result<char, ParseError> {
-        let at = self.i - 2;
-        let hi = self.hex4()?;
-        let code = match hi {
-            0xD800..=0xDBFF => {
-                if self.b.get(self.i) != Some(&b'\\') || self.b.get(self.i + 1) != Some(&b'u') {
-                    return Err(ParseError { kind: ParseErrorKind::LoneSurrogate, offset: at });
-                }
-                self.i += 2;
-                let lo = self.hex4()?;
-                if !(0xDC00..=0xDFFF).contains(&lo) {
-                    return Err(ParseError { kind: ParseErrorKind::LoneSurrogate, offset: at });
-                }
-                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-            }
-            0xDC00..=0xDFFF => return Err(ParseError { kind: ParseErrorKind::LoneSurrogate, offset: at }),
-            _ => hi,
-        };
-        char::from_u32(code).ok_or(ParseError { kind: ParseErrorKind::LoneSurrogate, offset: at })
-    }
-
-    fn hex4(&mut self) -> Result<u32, ParseError> {
-        let mut v = 0u32;
-        for _ in 0..4 {
-            let c = self.peek()?;
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => return Err(self.err(ParseErrorKind::InvalidEscape)),
-            };
-            v = v * 16 + u32::from(d);
-            self.i += 1;
-        }
-        Ok(v)
+        lex::unicode_escape(self.b, &mut self.i)
     }
 
     fn number(&mut self) -> Result<Value, ParseError> {

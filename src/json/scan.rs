@@ -27,29 +27,19 @@ pub fn array_elements(s: &str) -> Result<Option<Vec<Range<usize>>>, ParseError> 
         return Ok(None);
     }
     let mut items = Vec::new();
-    sc.enter()?;
-    sc.ws();
-    if sc.peek()? == b']' {
-        sc.leave();
-    } else {
-        loop {
-            sc.ws();
-            let start = sc.i;
-            sc.value()?;
-            items.push(start..sc.i);
-            sc.ws();
-            match sc.peek()? {
-                b',' => sc.i += 1,
-                b']' => {
-                    sc.leave();
-                    break;
-                }
-                _ => return Err(sc.err(ParseErrorKind::UnexpectedChar)),
-            }
-        }
-    }
+    sc.array_with(|range| items.push(range))?;
     sc.end()?;
     Ok(Some(items))
+}
+
+/// One object member as [`Scanner::object_with`] sees it: texts borrowed from the input.
+pub(crate) struct Member<'a> {
+    /// The key's JSON string text, quotes included.
+    pub(crate) key: &'a str,
+    /// Whether the key holds an escape (otherwise its name is the text between the quotes).
+    pub(crate) key_escaped: bool,
+    /// The value's JSON text.
+    pub(crate) value: &'a str,
 }
 
 /// A cursor over JSON text that validates as it skips. Crate-visible so other scanners (the store's message
@@ -134,6 +124,11 @@ impl<'a> Scanner<'a> {
     }
 
     fn array(&mut self) -> Result<(), ParseError> {
+        self.array_with(|_| ())
+    }
+
+    /// Skips an array starting at its `[`, telling `element` the byte range of each element.
+    pub(crate) fn array_with(&mut self, mut element: impl FnMut(Range<usize>)) -> Result<(), ParseError> {
         self.enter()?;
         self.ws();
         if self.peek()? == b']' {
@@ -141,7 +136,10 @@ impl<'a> Scanner<'a> {
             return Ok(());
         }
         loop {
+            self.ws();
+            let start = self.i;
             self.value()?;
+            element(start..self.i);
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,
@@ -155,30 +153,43 @@ impl<'a> Scanner<'a> {
     }
 
     fn object(&mut self) -> Result<(), ParseError> {
+        self.object_with(|_| true).map(|_| ())
+    }
+
+    /// Skips an object starting at its `{`, handing each member to `member`; when it returns `false` the walk stops
+    /// there and this returns `Ok(false)` (the rest is left unread and unchecked).
+    pub(crate) fn object_with(&mut self, mut member: impl FnMut(Member<'a>) -> bool) -> Result<bool, ParseError> {
         self.enter()?;
         self.ws();
         if self.peek()? == b'}' {
             self.leave();
-            return Ok(());
+            return Ok(true);
         }
         loop {
             self.ws();
             if self.peek()? != b'"' {
                 return Err(self.err(ParseErrorKind::UnexpectedChar));
             }
-            self.string()?;
+            let key_start = self.i;
+            let key_escaped = self.string()?;
+            let key = &self.s[key_start..self.i];
             self.ws();
             if self.peek()? != b':' {
                 return Err(self.err(ParseErrorKind::UnexpectedChar));
             }
             self.i += 1;
+            self.ws();
+            let value_start = self.i;
             self.value()?;
+            if !member(Member { key, key_escaped, value: &self.s[value_start..self.i] }) {
+                return Ok(false);
+            }
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,
                 b'}' => {
                     self.leave();
-                    return Ok(());
+                    return Ok(true);
                 }
                 _ => return Err(self.err(ParseErrorKind::UnexpectedChar)),
             }
@@ -216,40 +227,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// After `\u`: four hex digits, and a second `\uXXXX` when the first is a high surrogate.
     fn unicode_escape(&mut self) -> Result<(), ParseError> {
-        let at = self.i - 2;
-        let lone = ParseError { kind: ParseErrorKind::LoneSurrogate, offset: at };
-        match self.hex4()? {
-            0xD800..=0xDBFF => {
-                if self.b.get(self.i) != Some(&b'\\') || self.b.get(self.i + 1) != Some(&b'u') {
-                    return Err(lone);
-                }
-                self.i += 2;
-                if !(0xDC00..=0xDFFF).contains(&self.hex4()?) {
-                    return Err(lone);
-                }
-                Ok(())
-            }
-            0xDC00..=0xDFFF => Err(lone),
-            _ => Ok(()),
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u32, ParseError> {
-        let mut v = 0u32;
-        for _ in 0..4 {
-            let c = self.peek()?;
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => return Err(self.err(ParseErrorKind::InvalidEscape)),
-            };
-            v = v * 16 + u32::from(d);
-            self.i += 1;
-        }
-        Ok(v)
+        lex::unicode_escape(self.b, &mut self.i).map(|_| ())
     }
 
     fn number(&mut self) -> Result<(), ParseError> {

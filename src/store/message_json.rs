@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::json::{from_str, ParseError, ParseErrorKind, Scanner, Value};
+use crate::json::{from_str, ParseError, Scanner, Value};
 
 use super::error::{clip, StoreError};
 use super::extra::ExtraBuilder;
@@ -50,57 +50,28 @@ impl<'a> Scanned<'a> {
         }
         let mut extra_keys: [&str; MAX_EXTRA] = [""; MAX_EXTRA];
         let mut n_extra = 0;
-        sc.enter()?;
-        sc.ws();
-        if sc.peek()? == b'}' {
-            sc.leave();
-            sc.end()?;
-            return Ok(true);
-        }
-        loop {
-            sc.ws();
-            if sc.peek()? != b'"' {
-                return Err(sc.err(ParseErrorKind::UnexpectedChar));
-            }
-            let key_start = sc.i;
-            let key_escaped = sc.string()?;
-            let key = &text[key_start..sc.i];
-            sc.ws();
-            if sc.peek()? != b':' {
-                return Err(sc.err(ParseErrorKind::UnexpectedChar));
-            }
-            sc.i += 1;
-            sc.ws();
-            let value_start = sc.i;
-            sc.value()?;
-            let value = &text[value_start..sc.i];
-            if key_escaped {
+        let complete = sc.object_with(|m| {
+            if m.key_escaped {
                 // Its decoded name may be canonical or repeat another key: the tree path compares decoded keys.
-                return Ok(false);
+                return false;
             }
-            match classify(&key[1..key.len() - 1]) {
-                Some((field, rank)) => self.slots[field as usize * ALIASES + usize::from(rank)] = Some(value),
+            match classify(&m.key[1..m.key.len() - 1]) {
+                Some((field, rank)) => self.slots[field as usize * ALIASES + usize::from(rank)] = Some(m.value),
                 None => {
-                    if n_extra == MAX_EXTRA || extra_keys[..n_extra].contains(&key) {
-                        return Ok(false); // a repeated unknown key keeps its first position: the tree path does that
+                    if n_extra == MAX_EXTRA || extra_keys[..n_extra].contains(&m.key) {
+                        return false; // a repeated unknown key keeps its first position: the tree path does that
                     }
-                    extra_keys[n_extra] = key;
+                    extra_keys[n_extra] = m.key;
                     n_extra += 1;
-                    self.extra.push_raw(key, value);
+                    self.extra.push_raw(m.key, m.value);
                 }
             }
-            sc.ws();
-            match sc.peek()? {
-                b',' => sc.i += 1,
-                b'}' => {
-                    sc.leave();
-                    break;
-                }
-                _ => return Err(sc.err(ParseErrorKind::UnexpectedChar)),
-            }
+            true
+        })?;
+        if complete {
+            sc.end()?;
         }
-        sc.end()?;
-        Ok(true)
+        Ok(complete)
     }
 }
 
