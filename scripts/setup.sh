@@ -19,18 +19,15 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver
 fi
 
-# wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly, or wasm-pack tries GitHub.
+# wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly, or it refuses the module.
 WB_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WB_VERSION\$"; then
   log "installing wasm-bindgen-cli $WB_VERSION"
   # no --locked: the registry here lacks one of its locked dependency versions
   cargo install wasm-bindgen-cli --version "$WB_VERSION"
 fi
-WP_VERSION=0.15.1
-if ! wasm-pack --version 2>/dev/null | grep -q " $WP_VERSION\$"; then
-  log "installing wasm-pack $WP_VERSION"
-  cargo install --locked wasm-pack --version "$WP_VERSION"
-fi
+# The shipped wasm is built with nightly's build-std when the machine has nightly (scripts/nightly-wasm.sh).
+bash scripts/nightly-wasm.sh install
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   log "installing cargo-fuzz"

@@ -8,9 +8,15 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v twiggy >/dev/null || { echo "wasm-size: twiggy not found: cargo install twiggy --locked" >&2; exit 1; }
 OUT=target/wasm-size
-cargo build --quiet --release --lib --target wasm32-unknown-unknown
+if bash scripts/nightly-wasm.sh available; then   # the build the package ships (see build-package.sh)
+  bash scripts/nightly-wasm.sh build
+  RAW=target/wasm-nightly/wasm32-unknown-unknown/release/inbox_realtime.wasm
+else
+  cargo build --quiet --release --lib --target wasm32-unknown-unknown
+  RAW=target/wasm32-unknown-unknown/release/inbox_realtime.wasm
+fi
 rm -rf "$OUT" && mkdir -p "$OUT"
-wasm-bindgen --target web --out-dir "$OUT" target/wasm32-unknown-unknown/release/inbox_realtime.wasm
+wasm-bindgen --target web --out-dir "$OUT" "$RAW"
 twiggy top -n 1000000 -f csv "$OUT/inbox_realtime_bg.wasm" > "$OUT/top.csv"
 node - "$OUT/top.csv" "${1:-25}" <<'JS'
 const fs = require('fs');
