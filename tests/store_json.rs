@@ -164,6 +164,6 @@ fn unknown_fields_are_kept_as_sent() {
     let text = r#"{"id":"m1","room_id":"r","text":"hi","from":"551199","meta":{ "a" : [1, "x y"] },"type":"text"}"#;
     store.handle_event_json("new_message", text, T0).unwrap();
     let m = store.message("r", "m1").unwrap();
-    assert_eq!(m.extra.get("meta"), Some(from_str(r#"{"a":[1,"x y"]}"#).unwrap()));
-    assert_eq!(m.extra.to_map().keys().collect::<Vec<_>>(), ["from", "meta", "type"]);
+    assert_eq!(m.extra().get("meta"), Some(from_str(r#"{"a":[1,"x y"]}"#).unwrap()));
+    assert_eq!(m.extra().to_map().keys().collect::<Vec<_>>(), ["from", "meta", "type"]);
 }

@@ -131,29 +131,29 @@ fn check(store: &MessageStore, seen: &mut Seen, ingested: &HashMap<String, Strin
         for w in msgs.windows(2) {
             let (a, b) = (w[0], w[1]);
             prop_assert!(
-                (a.timestamp, &a.id) < (b.timestamp, &b.id),
+                (a.timestamp, &a.id()) < (b.timestamp, &b.id()),
                 "not sorted: {:?} then {:?}",
-                (a.timestamp, &a.id),
-                (b.timestamp, &b.id)
+                (a.timestamp, &a.id()),
+                (b.timestamp, &b.id())
             );
         }
         for m in &msgs {
-            prop_assert!(ids.insert(m.id.clone()), "duplicate id {}", m.id);
+            prop_assert!(ids.insert(m.id().to_owned()), "duplicate id {}", m.id());
             prop_assert!(keys.insert(m.key().to_owned()), "duplicate key {}", m.key());
             prop_assert_eq!(&*m.room_id, room);
-            if m.id.starts_with("local-") {
-                prop_assert_eq!(m.key(), &*m.id, "unconfirmed optimistic message keyed by its client id");
+            if m.id().starts_with("local-") {
+                prop_assert_eq!(m.key(), m.id(), "unconfirmed optimistic message keyed by its client id");
                 continue;
             }
-            if let Some((r, old_status, old_key)) = seen.server.get(&*m.id) {
+            if let Some((r, old_status, old_key)) = seen.server.get(m.id()) {
                 prop_assert_eq!(r, room);
-                prop_assert!(rank_ok(*old_status, m.status), "{} regressed {:?} -> {:?}", m.id, old_status, m.status);
-                prop_assert_eq!(old_key.as_str(), m.key(), "key of {} changed", m.id);
+                prop_assert!(rank_ok(*old_status, m.status), "{} regressed {:?} -> {:?}", m.id(), old_status, m.status);
+                prop_assert_eq!(old_key.as_str(), m.key(), "key of {} changed", m.id());
             }
-            seen.server.insert(m.id.to_string(), (room.to_owned(), m.status, m.key().to_owned()));
+            seen.server.insert(m.id().to_string(), (room.to_owned(), m.status, m.key().to_owned()));
             if m.key().starts_with("local-") {
                 let set = seen.resolved.entry(m.key().to_owned()).or_default();
-                set.insert(m.id.to_string());
+                set.insert(m.id().to_string());
                 prop_assert!(set.len() <= 1, "optimistic {} resolved twice: {:?}", m.key(), set);
             }
         }
@@ -255,7 +255,7 @@ proptest! {
         now += 120_000.0;
         store.handle_timeout(now);
         for room in ROOMS {
-            prop_assert!(store.messages(room).all(|m| m.status != Status::Pending || !m.id.starts_with("local-")));
+            prop_assert!(store.messages(room).all(|m| m.status != Status::Pending || !m.id().starts_with("local-")));
         }
         check(&store, &mut seen, &ingested)?;
     }

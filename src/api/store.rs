@@ -283,7 +283,7 @@ const UNSETTLED_LOOKBACK_MS: f64 = 24.0 * 3_600_000.0;
 /// `read`, so that delivered/read ticks emitted while we were away come back with the history page.
 fn resync_start(store: &MessageStore, room: &str) -> f64 {
     use crate::store::{Direction, Status};
-    let from_server = |m: &&Message| m.client_id.as_deref() != Some(&*m.id);
+    let from_server = |m: &&Message| m.client_id() != Some(m.id());
     let newest = store.messages(room).rev().find(from_server).map_or(0.0, |m| m.timestamp);
     store
         .messages(room)

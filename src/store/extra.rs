@@ -26,6 +26,16 @@ impl Extra {
         b.finish()
     }
 
+    /// Fields from their text as [`as_text`](Self::as_text) gave it.
+    pub(crate) fn from_text(text: &str) -> Extra {
+        Extra(text.into())
+    }
+
+    /// The fields' compact JSON object text, `""` for none.
+    pub(crate) fn as_text(&self) -> &str {
+        &self.0
+    }
+
     /// Whether there are no fields.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -30,6 +30,7 @@ mod outgoing_typing;
 mod room;
 #[allow(clippy::module_inception)]
 mod store;
+mod strings;
 pub mod timestamp;
 mod typing;
 

@@ -8,6 +8,7 @@ use super::error::{clip, StoreError};
 use super::extra::{Extra, ExtraBuilder};
 use super::fields::{check_len, id_field, id_value, lookup, object};
 use super::options::StoreOptions;
+use super::strings::{Part, Strings};
 use super::timestamp::parse_timestamp;
 
 /// Who wrote a message, seen from the inbox: the customer (`incoming`) or an agent/the business (`outgoing`).
@@ -110,33 +111,21 @@ impl Status {
 /// Ordering inside a room is by `(timestamp, id)`. [`key`](Message::key) is stable for the whole life of the message (use it as the
 /// React key): the client id for a message that started optimistic, the server id otherwise. `rev` changes whenever
 /// anything about the message changes, so a JS layer can reuse its converted object while `rev` is the same.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Message {
-    /// Server id, or the client id while an optimistic message is unconfirmed.
-    pub id: Box<str>,
-    /// The stable UI key when it is not `id` (a confirmed message that started optimistic: its client id). `None`
-    /// in the common case, where the key is the id: no second copy of it. Read through [`Message::key`].
-    pub(crate) other_key: Option<Box<str>>,
+    /// Id, text, sender, client id, failure reason, UI key and unknown fields, in one allocation (read through
+    /// the accessors: [`id`](Message::id), [`text`](Message::text), …).
+    strings: Strings,
     /// Room (conversation) id (shared with the room and its other messages).
     pub room_id: Arc<str>,
-    /// Text; empty for messages without text (media).
-    pub text: Box<str>,
-    /// The agent who sent it; `None` for the customer.
-    pub user_id: Option<Box<str>>,
     /// Incoming (customer) or outgoing (agent).
     pub direction: Direction,
     /// Delivery status.
     pub status: Status,
     /// Milliseconds since the Unix epoch.
     pub timestamp: f64,
-    /// The client id of the optimistic send this message is (or confirms), if any.
-    pub client_id: Option<Box<str>>,
-    /// Failure reason of a failed optimistic send kept with `keep_failed`.
-    pub error: Option<Box<str>>,
     /// Revision: a store-wide counter value, changed on every change to this message.
     pub rev: u64,
-    /// Every field the server sent that the store does not interpret, kept verbatim (see [`Extra::to_map`]).
-    pub extra: Extra,
 }
 
 /// Canonical field names and aliases the parser consumes; everything else goes to `extra`.
@@ -216,29 +205,143 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Equal when every field is; the unknown fields compare as fields ([`Extra`]'s equality), not as text.
+impl PartialEq for Message {
+    fn eq(&self, other: &Message) -> bool {
+        let (a, b) = (self.strings.parts(), other.strings.parts());
+        let extra = Part::Extra as usize;
+        a[..extra] == b[..extra]
+            && (a[extra] == b[extra] || self.extra() == other.extra())
+            && (&self.room_id, self.direction, self.status, self.timestamp, self.rev)
+                == (&other.room_id, other.direction, other.status, other.timestamp, other.rev)
+    }
+}
+
+/// What a [`Message`] is built from (borrowed: the message copies it into one allocation).
+#[derive(Debug)]
+pub(crate) struct NewMessage<'a> {
+    pub(crate) id: &'a str,
+    /// The UI key when it is not `id` (a message that started optimistic: its client id).
+    pub(crate) key: Option<&'a str>,
+    pub(crate) room_id: Arc<str>,
+    pub(crate) text: &'a str,
+    pub(crate) user_id: Option<&'a str>,
+    pub(crate) direction: Direction,
+    pub(crate) status: Status,
+    pub(crate) timestamp: f64,
+    pub(crate) client_id: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+    pub(crate) extra: &'a Extra,
+}
+
+impl NewMessage<'_> {
+    pub(crate) fn build(self) -> Message {
+        let extra = Some(self.extra.as_text()).filter(|e| !e.is_empty());
+        Message {
+            strings: Strings::new([
+                Some(self.id),
+                Some(self.text),
+                self.user_id,
+                self.client_id,
+                self.error,
+                self.key.filter(|k| *k != self.id),
+                extra,
+            ]),
+            room_id: self.room_id,
+            direction: self.direction,
+            status: self.status,
+            timestamp: self.timestamp,
+            rev: 0,
+        }
+    }
+}
+
 impl Message {
+    /// Server id, or the client id while an optimistic message is unconfirmed.
+    pub fn id(&self) -> &str {
+        self.strings.get(Part::Id).unwrap_or_default()
+    }
+
+    /// Text; empty for messages without text (media).
+    pub fn text(&self) -> &str {
+        self.strings.get(Part::Text).unwrap_or_default()
+    }
+
+    /// The agent who sent it; `None` for the customer.
+    pub fn user_id(&self) -> Option<&str> {
+        self.strings.get(Part::User)
+    }
+
+    /// The client id of the optimistic send this message is (or confirms), if any.
+    pub fn client_id(&self) -> Option<&str> {
+        self.strings.get(Part::Client)
+    }
+
+    /// Failure reason of a failed optimistic send kept with `keep_failed`.
+    pub fn error(&self) -> Option<&str> {
+        self.strings.get(Part::Error)
+    }
+
     /// Stable UI key (never changes, unique within the room): the client id for a message that started
     /// optimistic, the server id otherwise.
     pub fn key(&self) -> &str {
-        self.other_key.as_deref().unwrap_or(&self.id)
+        self.strings.get(Part::Key).unwrap_or_else(|| self.id())
+    }
+
+    /// Every field the server sent that the store does not interpret, kept verbatim (see [`Extra::to_map`]).
+    pub fn extra(&self) -> Extra {
+        Extra::from_text(self.strings.get(Part::Extra).unwrap_or_default())
+    }
+
+    /// Setters return whether anything changed.
+    pub(crate) fn set_text(&mut self, text: &str) -> bool {
+        self.strings.set(Part::Text, Some(text))
+    }
+
+    pub(crate) fn set_user_id(&mut self, user_id: Option<&str>) -> bool {
+        self.strings.set(Part::User, user_id)
+    }
+
+    pub(crate) fn set_client_id(&mut self, client_id: Option<&str>) -> bool {
+        self.strings.set(Part::Client, client_id)
+    }
+
+    pub(crate) fn set_error(&mut self, error: Option<&str>) -> bool {
+        self.strings.set(Part::Error, error)
+    }
+
+    /// Merges `other` into the unknown fields (see [`Extra::merge`]).
+    pub(crate) fn merge_extra(&mut self, other: Extra) -> bool {
+        let mut extra = self.extra();
+        extra.merge(other) && self.strings.set(Part::Extra, Some(extra.as_text()).filter(|e| !e.is_empty()))
+    }
+
+    /// Memory accounting (tests): drops the unknown fields, or every string.
+    #[cfg(test)]
+    pub(crate) fn drop_strings(&mut self, all: bool) {
+        if all {
+            self.strings = Strings::default();
+        } else {
+            self.strings.set(Part::Extra, None);
+        }
     }
 
     /// The message as a JSON object: every field the server sent (`extra`), then the canonical fields on top:
     /// `id, key, room_id, text, user_id (string|null), direction, status, timestamp (ms), client_id (string|null),
     /// error (string|null)`. A server field with a canonical name is shadowed by the canonical value.
     pub fn to_json(&self) -> Value {
-        let mut m = self.extra.to_map();
-        let opt = |o: &Option<Box<str>>| o.as_deref().map_or(Value::Null, Value::from);
-        m.insert("id".into(), Value::String(self.id.to_string()));
-        m.insert("key".into(), Value::String(self.key().to_owned()));
+        let mut m = self.extra().to_map();
+        let opt = |o: Option<&str>| o.map_or(Value::Null, Value::from);
+        m.insert("id".into(), Value::from(self.id()));
+        m.insert("key".into(), Value::from(self.key()));
         m.insert("room_id".into(), Value::String(self.room_id.to_string()));
-        m.insert("text".into(), Value::String(self.text.to_string()));
-        m.insert("user_id".into(), opt(&self.user_id));
+        m.insert("text".into(), Value::from(self.text()));
+        m.insert("user_id".into(), opt(self.user_id()));
         m.insert("direction".into(), Value::String(self.direction.as_str().into()));
         m.insert("status".into(), Value::String(self.status.as_str().into()));
         m.insert("timestamp".into(), Value::from(self.timestamp));
-        m.insert("client_id".into(), opt(&self.client_id));
-        m.insert("error".into(), opt(&self.error));
+        m.insert("client_id".into(), opt(self.client_id()));
+        m.insert("error".into(), opt(self.error()));
         Value::Object(m)
     }
 }

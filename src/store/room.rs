@@ -25,7 +25,7 @@ fn ts_bits(ts: f64) -> u64 {
 
 /// The `(timestamp, id)` order of two messages (`-0.0` counts as `0.0`).
 fn cmp_key(ts: f64, id: &str, m: &Message) -> Ordering {
-    ts_bits(ts).cmp(&ts_bits(m.timestamp)).then_with(|| id.cmp(&m.id))
+    ts_bits(ts).cmp(&ts_bits(m.timestamp)).then_with(|| id.cmp(m.id()))
 }
 
 /// A fixed, fast hash of an id: 8 bytes per step, then a final mix so high and low bits both vary (the hash map
@@ -184,7 +184,7 @@ impl Room {
 
     fn slot_of(&self, id: &str) -> Option<u32> {
         if let Some(&s) = self.index.get(&id_hash(id)) {
-            if *self.at(s).id == *id {
+            if self.at(s).id() == id {
                 return Some(s);
             }
         }
@@ -259,7 +259,7 @@ impl Room {
 
     /// The id of the message in `slot`, if any.
     pub(crate) fn id_at(&self, slot: u32) -> Option<&str> {
-        self.slots.get(slot as usize)?.as_deref().map(|m| &*m.id)
+        self.slots.get(slot as usize)?.as_deref().map(|m| m.id())
     }
 
     pub(crate) fn contains(&self, id: &str) -> bool {
@@ -316,9 +316,9 @@ impl Room {
         let at = |s: u32| slots[s as usize].as_deref().expect("pending slot holds a message");
         pending.sort_unstable_by(|a, b| {
             let (ma, mb) = (at(*a), at(*b));
-            cmp_key(ma.timestamp, &ma.id, mb)
+            cmp_key(ma.timestamp, ma.id(), mb)
         });
-        let before = |p: &Message, o: u32| cmp_key(p.timestamp, &p.id, at(o)) == Ordering::Less;
+        let before = |p: &Message, o: u32| cmp_key(p.timestamp, p.id(), at(o)) == Ordering::Less;
         let (first, last) = (at(pending[0]), at(pending[pending.len() - 1]));
         let head = self.order.partition_point(|o| !before(first, *o));
         let tail_start = self.order.partition_point(|o| !before(last, *o));
@@ -342,27 +342,25 @@ impl Room {
     /// Inserts a message; an existing one with the same id is replaced. Returns its slot (see
     /// [`id_at`](Self::id_at)), which does not change until it is removed.
     pub(crate) fn insert(&mut self, m: Message) -> u32 {
-        if self.contains(&m.id) {
-            let id = m.id.clone();
+        if self.contains(m.id()) {
+            // A replacement (rare): the id is copied because `m` still holds it.
+            let id: Box<str> = m.id().into();
             self.remove(&id);
         }
         if self.counts_unread(&m) {
             self.unread = self.unread.saturating_add(1);
         }
-        let id = m.id.clone();
-        let pos = if self.batching { 0 } else { self.position(m.timestamp, &m.id) };
+        let pos = if self.batching { 0 } else { self.position(m.timestamp, m.id()) };
         let slot = match self.free.pop() {
-            Some(s) => {
-                self.slots[s as usize] = Some(Box::new(m));
-                s
-            }
-            None => {
-                let s = u32::try_from(self.slots.len()).expect("fewer than 2^32 messages in a room");
-                self.slots.push(Some(Box::new(m)));
-                s
-            }
+            Some(s) => s,
+            None => u32::try_from(self.slots.len()).expect("fewer than 2^32 messages in a room"),
         };
-        self.index_insert(&id, slot);
+        self.index_insert(m.id(), slot);
+        let m = Some(Box::new(m));
+        match self.slots.get_mut(slot as usize) {
+            Some(free) => *free = m,
+            None => self.slots.push(m),
+        }
         if self.batching {
             self.pending.push(slot);
             return slot;
@@ -376,7 +374,7 @@ impl Room {
     /// Takes a slot out of the order and the index; returns its position.
     fn unlink(&mut self, slot: u32) -> usize {
         let m = self.at(slot);
-        let pos = self.position(m.timestamp, &m.id);
+        let pos = self.position(m.timestamp, m.id());
         debug_assert_eq!(self.order.get(pos), Some(&slot));
         self.order.remove(pos);
         pos
@@ -411,7 +409,7 @@ impl Room {
         let pos = self.position(ts, id);
         let m = self.slots[slot as usize].as_deref_mut().expect("indexed slot holds a message");
         f(m);
-        debug_assert_eq!(&*m.id, id, "update must not change the id");
+        debug_assert_eq!(m.id(), id, "update must not change the id");
         let new_ts = m.timestamp;
         let now_unread = self.counts_unread(self.at(slot));
         if was_unread != now_unread {
@@ -471,7 +469,7 @@ impl Room {
     /// Id of the oldest message that `protected` does not protect, for cap eviction.
     pub(crate) fn oldest_evictable(&mut self, protected: impl Fn(&Message) -> bool) -> Option<String> {
         self.settle();
-        self.iter().find(|m| !protected(m)).map(|m| m.id.to_string())
+        self.iter().find(|m| !protected(m)).map(|m| m.id().to_owned())
     }
 }
 
@@ -479,20 +477,14 @@ impl Room {
 impl Room {
     pub(crate) fn drop_extras(&mut self) {
         for m in self.slots.iter_mut().flatten() {
-            m.extra = Default::default();
+            m.drop_strings(false);
         }
     }
 
     pub(crate) fn drop_strings(&mut self) {
         for m in self.slots.iter_mut().flatten() {
-            let Message { id, other_key, room_id, text, user_id, client_id, error, .. } = &mut **m;
-            for s in [id, text] {
-                *s = Box::default();
-            }
-            *room_id = Arc::from("");
-            for s in [other_key, user_id, client_id, error] {
-                *s = None;
-            }
+            m.drop_strings(true);
+            m.room_id = Arc::from("");
         }
     }
 }
@@ -500,7 +492,7 @@ impl Room {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::model::Status;
+    use crate::store::model::{NewMessage, Status};
 
     #[test]
     fn timestamp_bits_keep_numeric_order() {
@@ -512,34 +504,34 @@ mod tests {
     }
 
     fn msg(id: &str, ts: f64) -> Message {
-        Message {
-            id: id.into(),
-            other_key: None,
+        NewMessage {
+            id,
+            key: None,
             room_id: Arc::from("r"),
-            text: Box::default(),
+            text: "",
             user_id: None,
             direction: Direction::Incoming,
             status: Status::Sent,
             timestamp: ts,
             client_id: None,
             error: None,
-            rev: 0,
-            extra: Default::default(),
+            extra: &Default::default(),
         }
+        .build()
     }
 
     fn ids(r: &Room) -> Vec<&str> {
-        r.iter().map(|m| &*m.id).collect()
+        r.iter().map(|m| m.id()).collect()
     }
 
     /// Every message is findable by id, and `order` is sorted with no stale slot.
     fn check(r: &Room) {
         let v: Vec<&Message> = r.iter().collect();
         for w in v.windows(2) {
-            assert_eq!(cmp_key(w[0].timestamp, &w[0].id, w[1]), Ordering::Less);
+            assert_eq!(cmp_key(w[0].timestamp, w[0].id(), w[1]), Ordering::Less);
         }
         for m in &v {
-            assert_eq!(r.get(&m.id).map(|g| &g.id), Some(&m.id));
+            assert_eq!(r.get(m.id()).map(|g| g.id()), Some(m.id()));
         }
         assert_eq!(r.slots.iter().flatten().count(), v.len());
         assert_eq!(r.slots.len(), v.len() + r.free.len());
@@ -575,7 +567,7 @@ mod tests {
         assert_eq!(r.untouched_since(e2), (3, 2));
 
         let e3 = r.edits();
-        assert_eq!(r.remove("b").map(|m| m.id), Some("b".into()));
+        assert_eq!(r.remove("b").map(|m| m.id().to_owned()), Some("b".into()));
         assert_eq!(ids(&r), ["0a", "0b", "c", "e", "a"]);
         assert_eq!(r.untouched_since(e3), (2, 3));
         assert_eq!(r.untouched_since(e2), (2, 2));
@@ -604,8 +596,8 @@ mod tests {
         }
         check(&r);
         assert_eq!(r.len(), 250);
-        assert_eq!(r.iter().next().map(|m| &*m.id), Some("old000"));
-        assert_eq!(r.last().map(|m| &*m.id), Some("live099"));
+        assert_eq!(r.iter().next().map(|m| m.id()), Some("old000"));
+        assert_eq!(r.last().map(|m| m.id()), Some("live099"));
         // 150 edits: the log folded, so the answer is conservative (never claims too much).
         assert!(r.log.len() <= EDIT_LOG_MAX);
         let (head, tail) = r.untouched_since(e);
@@ -630,7 +622,7 @@ mod tests {
                 120 => {
                     b.insert(msg("old130", 130.0));
                 }
-                100 => assert_eq!(b.remove("old140").map(|m| m.id), Some("old140".into())),
+                100 => assert_eq!(b.remove("old140").map(|m| m.id().to_owned()), Some("old140".into())),
                 90 => assert!(b.update("old110", |m| m.timestamp = 110.5)),
                 80 => {
                     b.insert(msg("live050b", 1_050.0));
@@ -664,7 +656,7 @@ mod tests {
         // Replacing an id re-sorts it and keeps one copy.
         r.insert(msg("old000", 2_000.0));
         assert_eq!(r.len(), 270);
-        assert_eq!(r.last().map(|m| &*m.id), Some("old000"));
+        assert_eq!(r.last().map(|m| m.id()), Some("old000"));
         check(&r);
     }
 
@@ -696,7 +688,7 @@ mod tests {
         assert_eq!(r.get("b").map(|m| m.timestamp), Some(2.0));
         r.update("b", |m| m.timestamp = 0.5);
         assert_eq!(ids(&r), ["b", "a"]);
-        assert_eq!(r.remove("b").map(|m| m.id), Some("b".into()));
+        assert_eq!(r.remove("b").map(|m| m.id().to_owned()), Some("b".into()));
         assert!(r.overflow.is_empty());
         assert_eq!(ids(&r), ["a"]);
         check(&r);

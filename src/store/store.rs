@@ -12,7 +12,7 @@ use super::extra::Extra;
 use super::fields::{check_id, check_len, id_value};
 use super::held::HeldUpdates;
 use super::message_json::parse_message_json;
-use super::model::{parse_message, parse_status_update, Direction, Message, ParsedMessage, Status};
+use super::model::{parse_message, parse_status_update, Direction, Message, NewMessage, ParsedMessage, Status};
 use super::optimistic::{Entry, Optimistic, SendState};
 use super::options::StoreOptions;
 use super::outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
@@ -78,9 +78,9 @@ fn check_now(now: f64) -> Result<(), StoreError> {
 /// Identities a message's sender may have in a typing indicator: `user_id` (agents), or the server's `from` /
 /// `sender` fields (string, integer, or object with `id`/`name`), which is how customer messages name the customer.
 fn sender_ids(m: &Message) -> Vec<String> {
-    let mut ids: Vec<String> = m.user_id.iter().map(|u| u.to_string()).collect();
+    let mut ids: Vec<String> = m.user_id().iter().map(|u| u.to_string()).collect();
     // Parsed once for both fields.
-    let extra = m.extra.to_map();
+    let extra = m.extra().to_map();
     for k in ["from", "sender"] {
         match extra.get(k) {
             Some(Value::Object(o)) => {
@@ -223,7 +223,7 @@ impl MessageStore {
     fn room_insert(&mut self, mut m: Message) {
         m.rev = self.alloc_rev();
         let room_id = m.room_id.clone();
-        let id = m.id.clone();
+        let id: Box<str> = m.id().into();
         let r = self.room_mut(&room_id);
         let loc = Loc { room: r.no, slot: r.insert(m) };
         self.locator_set(&id, loc);
@@ -267,7 +267,7 @@ impl MessageStore {
                 return;
             }
             let opt = &self.optimistic;
-            let Some(id) = r.oldest_evictable(|m| opt.is_unconfirmed(&m.id)) else { return };
+            let Some(id) = r.oldest_evictable(|m| opt.is_unconfirmed(m.id())) else { return };
             self.room_remove(room, &id);
             self.room_mut(room).has_more = true;
         }
@@ -333,20 +333,20 @@ impl MessageStore {
         let status = p.status.unwrap_or(Status::Sent);
         let status = self.held.take(&p.id).map_or(status, |h| status.advanced_by(h));
         let direction = p.direction();
-        let m = Message {
-            other_key: None,
-            id: p.id.into(),
+        let m = NewMessage {
+            id: &p.id,
+            key: None,
             room_id: self.room_name(room),
-            text: p.text.unwrap_or_default().into(),
-            user_id: p.user_id.map(Into::into),
+            text: p.text.as_deref().unwrap_or_default(),
+            user_id: p.user_id.as_deref(),
             direction,
             status,
             timestamp: p.timestamp.unwrap_or(now),
-            client_id: p.client_id.map(Into::into),
+            client_id: p.client_id.as_deref(),
             error: None,
-            rev: 0,
-            extra: p.extra,
-        };
+            extra: &p.extra,
+        }
+        .build();
         if live {
             self.hide_typing_of_sender(room, &m);
         }
@@ -387,28 +387,28 @@ impl MessageStore {
         if let Some(h) = self.held.take(&p.id) {
             status = status.advanced_by(h);
         }
-        let (old_text, old_user, old_ts, mut extra) = match old {
-            Some(o) => (o.text, o.user_id, o.timestamp, o.extra),
-            None => (Box::default(), None, now, Extra::new()),
+        let (old_text, old_user, old_ts, mut extra) = match &old {
+            Some(o) => (o.text(), o.user_id(), o.timestamp, o.extra()),
+            None => ("", None, now, Extra::new()),
         };
         let direction = p.direction.unwrap_or(Direction::Outgoing);
         extra.merge(p.extra);
-        let m = Message {
+        let m = NewMessage {
             // The server may use our client id as its id.
-            other_key: (p.id != cid).then(|| cid.into()),
-            id: p.id.into(),
+            id: &p.id,
+            key: Some(cid),
             room_id: self.room_name(room),
-            text: p.text.map_or(old_text, Into::into),
-            user_id: p.user_id.map(Into::into).or(old_user),
+            text: p.text.as_deref().unwrap_or(old_text),
+            user_id: p.user_id.as_deref().or(old_user),
             direction,
             status,
             // Server time wins; without one, keep the optimistic position.
             timestamp: p.timestamp.unwrap_or(old_ts),
-            client_id: Some(cid.into()),
+            client_id: Some(cid),
             error: None,
-            rev: 0,
-            extra,
-        };
+            extra: &extra,
+        }
+        .build();
         self.optimistic.confirm(cid, now + self.opts.pending_timeout_ms);
         if live {
             self.hide_typing_of_sender(room, &m);
@@ -430,14 +430,10 @@ impl MessageStore {
         let changed = self.room_update(room, &id, |m| {
             let mut changed = false;
             if let Some(t) = p.text {
-                if *m.text != *t {
-                    m.text = t.into();
-                    changed = true;
-                }
+                changed |= m.set_text(&t);
             }
-            if let Some(u) = p.user_id.filter(|u| m.user_id.as_deref() != Some(u)) {
-                m.user_id = Some(u.into());
-                changed = true;
+            if let Some(u) = p.user_id {
+                changed |= m.set_user_id(Some(&u));
             }
             if let Some(d) = p.direction {
                 if m.direction != d {
@@ -462,11 +458,10 @@ impl MessageStore {
                     changed = true;
                 }
             }
-            if p.client_id.is_some() && m.client_id.is_none() {
-                m.client_id = p.client_id.map(Into::into);
-                changed = true;
+            if p.client_id.is_some() && m.client_id().is_none() {
+                changed |= m.set_client_id(p.client_id.as_deref());
             }
-            changed |= m.extra.merge(p.extra);
+            changed |= m.merge_extra(p.extra);
             changed
         });
         if let Some(cid) = resolves {
@@ -553,20 +548,22 @@ impl MessageStore {
         let entry = Entry::new(room_id.to_owned(), user_id.map(str::to_owned), text.to_owned(), now);
         self.optimistic.insert(cid.clone(), entry, now + self.opts.pending_timeout_ms);
         let room_name = self.room_name(room_id);
-        self.room_insert(Message {
-            id: cid.as_str().into(),
-            other_key: None,
-            room_id: room_name,
-            text: text.into(),
-            user_id: user_id.map(Into::into),
-            direction: Direction::Outgoing,
-            status: Status::Pending,
-            timestamp: now,
-            client_id: Some(cid.as_str().into()),
-            error: None,
-            rev: 0,
-            extra: Extra::new(),
-        });
+        self.room_insert(
+            NewMessage {
+                id: &cid,
+                key: None,
+                room_id: room_name,
+                text,
+                user_id,
+                direction: Direction::Outgoing,
+                status: Status::Pending,
+                timestamp: now,
+                client_id: Some(&cid),
+                error: None,
+                extra: &Extra::new(),
+            }
+            .build(),
+        );
         self.touch(room_id);
         Ok(cid)
     }
@@ -603,8 +600,8 @@ impl MessageStore {
                     let cid = client_id.to_owned();
                     self.room_update(&room, &s, |m| {
                         m.status = m.status.advanced_by(Status::Sent);
-                        if m.client_id.is_none() {
-                            m.client_id = Some(cid.into());
+                        if m.client_id().is_none() {
+                            m.set_client_id(Some(&cid));
                         }
                         true
                     });
@@ -623,9 +620,9 @@ impl MessageStore {
             if let Some(h) = held {
                 s = s.advanced_by(h);
             }
-            let changed = s != m.status || m.error.is_some();
+            let changed = s != m.status || m.error().is_some();
             m.status = s;
-            m.error = None;
+            m.set_error(None);
             changed
         });
         if changed {
@@ -657,7 +654,7 @@ impl MessageStore {
             self.optimistic.mark_failed(cid);
             self.room_update(&room, cid, |m| {
                 m.status = Status::Failed;
-                m.error = Some(reason.into());
+                m.set_error(Some(reason));
                 true
             });
         } else {
@@ -692,7 +689,7 @@ impl MessageStore {
         self.optimistic.retry(client_id, now, now + self.opts.pending_timeout_ms);
         self.room_update(&info.room_id, client_id, |m| {
             m.status = Status::Pending;
-            m.error = None;
+            m.set_error(None);
             m.timestamp = now;
             true
         });

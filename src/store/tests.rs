@@ -27,7 +27,7 @@ fn incoming(id: &str, ts: f64) -> Value {
 }
 
 fn ids(s: &MessageStore, room: &str) -> Vec<String> {
-    s.messages(room).map(|m| m.id.to_string()).collect()
+    s.messages(room).map(|m| m.id().to_string()).collect()
 }
 
 fn keys(s: &MessageStore, room: &str) -> Vec<String> {
@@ -92,7 +92,7 @@ fn unmatched_echo_then_mark_sent_with_its_id_removes_the_optimistic_copy() {
     assert_eq!(s.message_count("r"), 2);
     s.mark_sent(&c, Some("m1"), T0 + 400.0).unwrap();
     assert_eq!(ids(&s, "r"), ["m1"]);
-    assert_eq!(s.message("r", "m1").unwrap().client_id.as_deref(), Some(c.as_str()));
+    assert_eq!(s.message("r", "m1").unwrap().client_id(), Some(c.as_str()));
     // No pending timeout fires for it any more.
     s.handle_timeout(T0 + 120.0 * S);
     assert!(!s.drain_events().iter().any(|e| matches!(e, StoreEvent::SendFailed { .. })));
@@ -168,7 +168,7 @@ fn client_id_exact_match_beats_text_match() {
     let c = s.add_optimistic("r", "draft", Some("u1"), T0 + 4.0 * S).unwrap();
     let e = json!({"id": "m3", "roomId": "r", "body": "edited", "userId": "u1", "clientId": c, "timestamp": T0 + 3600.0 * S});
     assert_eq!(s.ingest_message(&e, T0 + 3600.0 * S), Ok(Ingested::ReplacedOptimistic { client_id: c.clone() }));
-    assert_eq!(&*s.message("r", "m3").unwrap().text, "edited");
+    assert_eq!(s.message("r", "m3").unwrap().text(), "edited");
     assert_eq!(s.message("r", "m3").unwrap().key(), c);
 }
 
@@ -265,8 +265,8 @@ fn duplicate_delivery_keeps_one_message() {
     e2["edited"] = json!(true);
     assert_eq!(s.ingest_message(&e2, T0 + S), Ok(Ingested::Updated));
     let m = s.message("r", "m1").unwrap();
-    assert_eq!(&*m.text, "hi (edited)");
-    assert_eq!(m.extra.get("edited"), Some(json!(true)));
+    assert_eq!(m.text(), "hi (edited)");
+    assert_eq!(m.extra().get("edited"), Some(json!(true)));
     assert_ne!(m.rev, rev);
     assert!(s.version("r") > v);
     assert_eq!(s.message_count("r"), 1);
@@ -364,7 +364,7 @@ fn pending_timeout_keeps_failed_with_option_and_retry_revives() {
     let c = s.add_optimistic("r", "hello", Some("u1"), T0).unwrap();
     s.handle_timeout(T0 + 60.0 * S);
     let m = s.message("r", &c).unwrap();
-    assert_eq!((m.status, m.error.as_deref()), (Status::Failed, Some("timeout")));
+    assert_eq!((m.status, m.error()), (Status::Failed, Some("timeout")));
     assert!(s.drain_events().iter().any(|e| matches!(e, StoreEvent::SendFailed { client_id, .. } if *client_id == c)));
     // No more deadlines: a failed message waits for the user.
     assert_eq!(s.poll_timeout(), None);
@@ -374,7 +374,7 @@ fn pending_timeout_keeps_failed_with_option_and_retry_revives() {
         RetryInfo { room_id: "r".into(), text: "hello".into(), user_id: Some("u1".into()), client_id: c.clone() }
     );
     let m = s.message("r", &c).unwrap();
-    assert_eq!((m.status, m.error.as_deref(), m.timestamp), (Status::Pending, None, T0 + 100.0 * S));
+    assert_eq!((m.status, m.error(), m.timestamp), (Status::Pending, None, T0 + 100.0 * S));
     assert_eq!(s.retry(&c, T0 + 100.0 * S), Err(StoreError::NotFailed(c.clone())));
     assert_eq!(s.poll_timeout(), Some(T0 + 160.0 * S));
     // The retried send is matched by its new timestamp.
@@ -397,7 +397,7 @@ fn mark_failed_removes_or_keeps_and_is_a_noop_after_echo() {
     let mut s = store_with(|o| o.keep_failed = true);
     let c = s.add_optimistic("r", "a", Some("u1"), T0).unwrap();
     s.mark_failed(&c, "HTTP 500", T0 + 1.0).unwrap();
-    assert_eq!(s.message("r", &c).unwrap().error.as_deref(), Some("HTTP 500"));
+    assert_eq!(s.message("r", &c).unwrap().error(), Some("HTTP 500"));
     assert!(s.discard(&c));
     assert_eq!(s.message_count("r"), 0);
 
@@ -485,7 +485,7 @@ fn unread_counts_and_mark_read() {
     assert_eq!(s.unread("r"), 0);
     let summary = &s.rooms()[0];
     assert_eq!((summary.room_id.as_str(), summary.unread), ("r", 0));
-    assert_eq!(summary.last_message.as_ref().map(|m| &*m.id), Some("m5"));
+    assert_eq!(summary.last_message.as_ref().map(|m| m.id()), Some("m5"));
     assert_eq!(s.unread("nowhere"), 0);
 }
 
@@ -529,8 +529,8 @@ fn aliases_and_whatsapp_string_timestamp() {
     s.ingest_message(&wa, T0).unwrap();
     let m = s.message("r", "wamid.HBgM").unwrap();
     assert_eq!(m.timestamp, 1_698_048_000_000.0);
-    assert_eq!((&*m.text, m.direction, m.status), ("Olá", Direction::Incoming, Status::Sent));
-    assert_eq!(m.user_id, None);
+    assert_eq!((m.text(), m.direction, m.status), ("Olá", Direction::Incoming, Status::Sent));
+    assert_eq!(m.user_id(), None);
     let agent = json!({
         "message_id": 42, "room_id": 7, "content": "hi", "sender_id": "agent-1",
         "created_at": "2023-10-23T08:00:01.500Z", "status": "DELIVERED"
@@ -538,10 +538,7 @@ fn aliases_and_whatsapp_string_timestamp() {
     s.ingest_message(&agent, T0).unwrap();
     let m = s.message("7", "42").unwrap();
     assert_eq!(m.timestamp, 1_698_048_001_500.0);
-    assert_eq!(
-        (m.direction, m.status, m.user_id.as_deref()),
-        (Direction::Outgoing, Status::Delivered, Some("agent-1"))
-    );
+    assert_eq!((m.direction, m.status, m.user_id()), (Direction::Outgoing, Status::Delivered, Some("agent-1")));
     // An explicit direction wins over the inference.
     let e = json!({"id": "x", "room_id": "r", "text": "t", "userId": "bot", "direction": "incoming", "timestamp": 1_698_048_000});
     s.ingest_message(&e, T0).unwrap();
