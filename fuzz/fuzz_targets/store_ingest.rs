@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         twin.handle_timeout(now);
         assert!(twin == store, "the text path diverged after {name} {text}");
         for room in store.room_ids() {
-            let keys: Vec<(f64, &str)> = store.messages(room).map(|m| (m.timestamp, &*m.id)).collect();
+            let keys: Vec<(f64, &str)> = store.messages(room).map(|m| (m.timestamp, m.id())).collect();
             assert!(keys.windows(2).all(|w| w[0] < w[1]), "room {room} out of order or duplicated: {keys:?}");
         }
     }
