@@ -13,9 +13,11 @@
 //! - [`HashKeyed`]: keys that are already well-mixed hashes (`id_hash` values, Fx hashes) are their own hash,
 //!   stored once in the core's hash list.
 //!
-//! Measured when introduced (`scripts/wasm-size.sh`): the wasm went from 288.5 KB to 264.1 KB before wasm-opt
-//! (this module 7.2 KB in place of hashbrown's 30.5 KB; std's SipHash went too: two maps used `RandomState`),
-//! and from 112.1 KB to 103.5 KB after `wasm-opt -Os` and gzip -9.
+//! Measured when introduced (`scripts/wasm-size.sh`): the wasm went from 288.5 KB to 264.4 KB before wasm-opt
+//! (this module 7.5 KB in place of hashbrown's 30.5 KB; std's SipHash went too: two maps used `RandomState`),
+//! and from 112.1 KB to 103.6 KB after `wasm-opt -Os` and gzip -9. The price is speed: the probe loop is a
+//! call, not inlined, and compares keys through a dyn call; ingest ran ~4 % more instructions (callgrind,
+//! `frame_ingest`).
 //!
 //! Iteration is in insertion order, except that a removal moves the last entry into the removed one's place.
 
@@ -45,24 +47,28 @@ impl RawIndex {
         self.hashes.len()
     }
 
-    /// The slot where a probe for `hash` starts: its top bits (Fx hashes end with a multiply, whose high bits
-    /// depend on all the input bits).
-    fn home(&self, hash: u64) -> usize {
-        (hash >> (64 - self.slots.len().trailing_zeros())) as usize
+    /// The slot where a probe for `hash` starts in a table of `n` slots: the hash's top bits (Fx hashes end with a
+    /// multiply, whose high bits depend on all the input bits).
+    fn home(hash: u64, n: usize) -> usize {
+        (hash >> (64 - n.trailing_zeros())) as usize
     }
 
-    /// `Ok(slot)` of the entry whose hash is `hash` and for which `eq(entry)` holds, or `Err(slot)` of the empty
-    /// slot where such an entry would go. The table must have slots.
-    fn probe(&self, hash: u64, eq: &mut dyn FnMut(usize) -> bool) -> Result<usize, usize> {
-        let mask = self.slots.len() - 1;
-        let mut p = self.home(hash);
+    // The loops index slices, not the `Vec`s: slice indexing is a built-in operation, while `Vec`'s `Index` is a
+    // call that opt-level "z" leaves out of line.
+
+    /// `Ok((slot, entry))` of the entry whose hash is `hash` and for which `eq(entry)` holds, or `Err(slot)` of
+    /// the empty slot where such an entry would go. The table must have slots.
+    fn probe(&self, hash: u64, eq: &mut dyn FnMut(usize) -> bool) -> Result<(usize, usize), usize> {
+        let (slots, hashes) = (self.slots.as_slice(), self.hashes.as_slice());
+        let mask = slots.len() - 1;
+        let mut p = Self::home(hash, slots.len());
         loop {
-            let e = self.slots[p];
+            let e = slots[p];
             if e == EMPTY {
                 return Err(p);
             }
-            if self.hashes[e as usize] == hash && eq(e as usize) {
-                return Ok(p);
+            if hashes[e as usize] == hash && eq(e as usize) {
+                return Ok((p, e as usize));
             }
             p = (p + 1) & mask;
         }
@@ -72,7 +78,7 @@ impl RawIndex {
         if self.slots.is_empty() {
             return None;
         }
-        self.probe(hash, eq).ok().map(|p| self.slots[p] as usize)
+        self.probe(hash, eq).ok().map(|(_, e)| e)
     }
 
     /// The existing entry (`Ok`), or a new entry number `len` (`Err`) that the caller must push.
@@ -81,10 +87,10 @@ impl RawIndex {
             self.grow();
         }
         match self.probe(hash, eq) {
-            Ok(p) => Ok(self.slots[p] as usize),
+            Ok((_, e)) => Ok(e),
             Err(p) => {
                 let e = self.len();
-                self.slots[p] = e as u32;
+                self.slots.as_mut_slice()[p] = e as u32;
                 self.hashes.push(hash);
                 Err(e)
             }
@@ -97,39 +103,40 @@ impl RawIndex {
         if self.slots.is_empty() {
             return None;
         }
-        let p = self.probe(hash, eq).ok()?;
-        let e = self.slots[p] as usize;
-        self.clear_slot(p);
-        let last = self.len() - 1;
+        let (p, e) = self.probe(hash, eq).ok()?;
+        let (slots, hashes) = (self.slots.as_mut_slice(), self.hashes.as_slice());
+        Self::clear_slot(slots, hashes, p);
+        let last = hashes.len() - 1;
         if e != last {
-            let mut q = self.home(self.hashes[last]);
-            while self.slots[q] as usize != last {
-                q = (q + 1) & (self.slots.len() - 1);
+            let mask = slots.len() - 1;
+            let mut q = Self::home(hashes[last], slots.len());
+            while slots[q] as usize != last {
+                q = (q + 1) & mask;
             }
-            self.slots[q] = e as u32;
+            slots[q] = e as u32;
         }
         self.hashes.swap_remove(e);
         Some(e)
     }
 
     /// Empties slot `hole`, moving later entries of its probe run back so that no run has a gap (no tombstones).
-    fn clear_slot(&mut self, mut hole: usize) {
-        let mask = self.slots.len() - 1;
+    fn clear_slot(slots: &mut [u32], hashes: &[u64], mut hole: usize) {
+        let mask = slots.len() - 1;
         let mut j = hole;
         loop {
             j = (j + 1) & mask;
-            let e = self.slots[j];
+            let e = slots[j];
             if e == EMPTY {
                 break;
             }
             // The entry at `j` may move to `hole` if `hole` lies on its probe path, i.e. between its home and `j`.
-            let home = self.home(self.hashes[e as usize]);
+            let home = Self::home(hashes[e as usize], slots.len());
             if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(hole) & mask) {
-                self.slots[hole] = e;
+                slots[hole] = e;
                 hole = j;
             }
         }
-        self.slots[hole] = EMPTY;
+        slots[hole] = EMPTY;
     }
 
     fn grow(&mut self) {
@@ -141,13 +148,14 @@ impl RawIndex {
     fn rebuild(&mut self, n: usize) {
         self.slots.clear();
         self.slots.resize(n, EMPTY);
+        let slots = self.slots.as_mut_slice();
         let mask = n - 1;
         for (e, &h) in self.hashes.iter().enumerate() {
-            let mut p = (h >> (64 - n.trailing_zeros())) as usize;
-            while self.slots[p] != EMPTY {
+            let mut p = Self::home(h, n);
+            while slots[p] != EMPTY {
                 p = (p + 1) & mask;
             }
-            self.slots[p] = e as u32;
+            slots[p] = e as u32;
         }
     }
 }
@@ -177,6 +185,11 @@ impl<K: Hash + Eq> Keys<K> {
     where
         K: Borrow<Q>,
     {
+        // Not even hashing the key when there is nothing to find (as std): maps are often empty (queued events,
+        // held updates), and hashing a string is the larger part of a lookup.
+        if self.keys.is_empty() {
+            return None;
+        }
         let keys = &self.keys;
         self.index.find(fx_hash(key), &mut |e| keys[e].borrow() == key)
     }
@@ -196,6 +209,9 @@ impl<K: Hash + Eq> Keys<K> {
     where
         K: Borrow<Q>,
     {
+        if self.keys.is_empty() {
+            return None;
+        }
         let keys = &self.keys;
         let e = self.index.remove(fx_hash(key), &mut |e| keys[e].borrow() == key)?;
         self.keys.swap_remove(e);
@@ -471,7 +487,7 @@ mod tests {
                 continue;
             }
             assert!(!std::mem::replace(&mut seen[e as usize], true), "entry {e} in two slots");
-            let mut q = ix.home(ix.hashes[e as usize]);
+            let mut q = RawIndex::home(ix.hashes[e as usize], ix.slots.len());
             while q != p {
                 assert_ne!(ix.slots[q], EMPTY, "gap before entry {e}");
                 q = (q + 1) & mask;
