@@ -7,13 +7,7 @@
 //! and the worst case would only slow that one tab. SipHash showed up among the top functions of ingest profiles,
 //! so the cheaper hash is the better trade.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// A `HashMap` with [`FxHasher`].
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-/// A `HashSet` with [`FxHasher`].
-pub(crate) type FastSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
+use std::hash::Hasher;
 
 /// Fx-style hasher: for each word, `hash = (hash.rotl(5) ^ word) * K`.
 #[derive(Debug, Default, Clone, Copy)]
@@ -75,6 +69,8 @@ impl Hasher for FxHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index_map::FastMap;
+    use std::collections::HashSet;
     use std::hash::{BuildHasher, BuildHasherDefault};
 
     fn h(s: &str) -> u64 {
@@ -84,12 +80,12 @@ mod tests {
     #[test]
     fn distinguishes_close_keys() {
         let keys = ["", "a", "b", "a\0", "ab", "ba", "room-1", "room-2", "12345678", "123456789"];
-        let hashes: FastSet<u64> = keys.iter().map(|k| h(k)).collect();
+        let hashes: HashSet<u64> = keys.iter().map(|k| h(k)).collect();
         assert_eq!(hashes.len(), keys.len());
         let mut m: FastMap<String, usize> = FastMap::default();
         for i in 0..1000 {
             m.insert(format!("m{i}"), i);
         }
-        assert!((0..1000).all(|i| m[&format!("m{i}")] == i));
+        assert!((0..1000).all(|i| m.get(&format!("m{i}")) == Some(&i)));
     }
 }

@@ -21,6 +21,7 @@ macro_rules! json {
 pub mod connection;
 mod fifo;
 mod hash;
+mod index_map;
 pub mod json;
 pub mod protocol;
 pub mod store;

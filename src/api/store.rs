@@ -8,7 +8,7 @@ use super::client::{Hooks, SocketClient, TapEvent};
 use super::error::js_error;
 use super::json::{from_js, json_text_from_js, to_js};
 use super::options::{get, number};
-use crate::hash::FastMap;
+use crate::index_map::FastMap;
 use crate::json::Value;
 use crate::store::{Message, MessageStore, StoreError, StoreEvent, StoreOptions};
 use crate::web::{now, DeadlineTimer};
@@ -104,7 +104,7 @@ impl Subscribers {
             return None;
         }
         let name = name.unwrap_or_else(|| {
-            self.room_names.entry(room.to_owned()).or_insert_with(|| Rc::new(JsValue::from_str(room))).clone()
+            self.room_names.get_or_insert_with(room.to_owned(), || Rc::new(JsValue::from_str(room))).clone()
         });
         Some((targets, name))
     }

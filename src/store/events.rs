@@ -1,7 +1,7 @@
 //! Change notifications, queued during a mutation and drained afterwards (Rust never calls JS mid-mutation).
 
 use crate::fifo::Fifo;
-use crate::hash::FastSet;
+use crate::index_map::FastSet;
 
 /// Something a subscriber may want to react to. Drain with
 /// [`MessageStore::poll_event`](super::MessageStore::poll_event) after each call into the store.

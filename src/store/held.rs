@@ -1,7 +1,7 @@
 //! Status updates that arrived before their message: held (bounded in count and age) and applied on arrival.
 
 use crate::fifo::Fifo;
-use crate::hash::FastMap;
+use crate::index_map::FastMap;
 
 use super::model::Status;
 

@@ -5,7 +5,8 @@
 //! echoes, in order. Queues are keyed by a hash of (room, user, text); candidates are compared field by field, so a
 //! hash collision only costs a comparison.
 
-use crate::hash::{FastMap, FxHasher};
+use crate::hash::FxHasher;
+use crate::index_map::{FastMap, HashKeyed};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hash::{Hash, Hasher};
@@ -61,7 +62,7 @@ fn match_hash(room: &str, user: Option<&str>, text: &str) -> u64 {
 pub(crate) struct Optimistic {
     entries: FastMap<String, Entry>,
     /// Text-match queues, oldest first (a Vec: sends are appended and leave from anywhere, never popped in order).
-    fifo: FastMap<u64, Vec<String>>,
+    fifo: HashKeyed<Vec<String>>,
     /// Server id (from `mark_sent`) → client id, while the echo is awaited.
     server_ids: FastMap<String, String>,
     /// (deadline bits, client id), earliest on top; deadlines are finite and non-negative, so bit order is numeric
@@ -129,7 +130,7 @@ impl Optimistic {
         let h = match_hash(&e.room_id, e.user_id.as_deref(), &e.text);
         if on {
             // Queues stay in timestamp order as long as `now` does not go backwards; retries re-enter at the back.
-            self.fifo.entry(h).or_default().push(cid.to_owned());
+            self.fifo.get_or_insert_with(h, Vec::new).push(cid.to_owned());
         } else if let Some(q) = self.fifo.get_mut(&h) {
             q.retain(|c| c != cid);
             if q.is_empty() {

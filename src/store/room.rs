@@ -8,9 +8,9 @@
 //! untouched head and tail, so a snapshot can rebuild only the middle.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+
+use crate::index_map::{FastMap, HashKeyed};
 
 use super::model::{Direction, Message};
 
@@ -50,28 +50,6 @@ pub(crate) fn id_hash(id: &str) -> u64 {
     h ^ (h >> 29)
 }
 
-/// The index keys are already hashes: use them as they are.
-#[derive(Default)]
-pub(crate) struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// A map keyed by `id_hash` values.
-pub(crate) type HashKeyed<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
-type HashIndex = HashKeyed<u32>;
-
 /// Edits kept in the log before the oldest half is folded into one (conservative) entry.
 const EDIT_LOG_MAX: usize = 64;
 
@@ -97,9 +75,9 @@ pub(crate) struct Room {
     pending: Vec<u32>,
     batching: bool,
     /// `id_hash(id)` → slot, for every message whose hash is not taken by another id.
-    index: HashIndex,
+    index: HashKeyed<u32>,
     /// Ids whose hash was taken by another id when inserted (almost always empty).
-    overflow: HashMap<Box<str>, u32>,
+    overflow: FastMap<Box<str>, u32>,
     /// Number of edits of the message list so far, and the most recent ones.
     edits: u64,
     log: Vec<Edit>,
@@ -163,8 +141,8 @@ impl Room {
             order: Vec::new(),
             pending: Vec::new(),
             batching: false,
-            index: HashIndex::default(),
-            overflow: HashMap::new(),
+            index: HashKeyed::default(),
+            overflow: FastMap::default(),
             edits: 0,
             log: Vec::new(),
             unread: 0,

@@ -1,9 +1,8 @@
 //! The [`MessageStore`] facade: every entry point the wasm layer calls, built from the per-concept parts.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::hash::FastMap;
+use crate::index_map::{FastMap, HashKeyed};
 use crate::json::Value;
 
 use super::error::StoreError;
@@ -16,7 +15,7 @@ use super::model::{parse_message, parse_status_update, Direction, Message, NewMe
 use super::optimistic::{Entry, Optimistic, SendState};
 use super::options::StoreOptions;
 use super::outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
-use super::room::{id_hash, HashKeyed, Messages, Room};
+use super::room::{id_hash, Messages, Room};
 use super::typing::{parse_typing, Typing, TypingUser};
 
 /// The client-side message store of the inbox: rooms of ordered messages, optimistic sends, delivery ticks,
@@ -58,7 +57,7 @@ struct Loc {
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Locator {
     by_hash: HashKeyed<Loc>,
-    overflow: HashMap<Box<str>, Loc>,
+    overflow: FastMap<Box<str>, Loc>,
 }
 
 impl Default for MessageStore {
