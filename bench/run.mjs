@@ -404,26 +404,33 @@ async function measureReact(page) {
 
 async function measureMemory(browser, base, ports) {
   const variants = ['ours', 'b1', 'b2'];
-  const res = await paired('memory', variants, TRIALS, async (v) => {
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      await page.goto(`${base}/harness.html?io=${ports.io}&echo=${ports.echo}`);
-      await page.waitForFunction(() => window.benchReady === true);
-      const info = await page.evaluate(() => window.bench.setup());
-      if (info.error) return info;
-      if (!info.gc || !info.preciseMemory) return { error: 'gc() or precise memory info unavailable' };
-      return await page.evaluate((v) => window.bench.memory(v, 10_000), v);
-    } finally {
-      await context.close();
-    }
-  });
-  const kib = (key) => Object.fromEntries(Object.entries(pick(res, key)).map(([v, xs]) => [v, xs.map((x) => x / 1024)]));
-  addSection('Memory retained by a 10 000-message room after forced GC, KiB (JS heap + wasm memory growth)');
   const notes = { b0: 'n/a', floor: 'n/a' };
-  addRow('store alone', kib('storeBytes'), { notes, digits: 0 });
-  addRow('  of which wasm linear memory growth', kib('wasmBytes'), { notes: { ...notes, b1: '0', b2: '0' }, digits: 0 });
-  addRow('store + one snapshot held (what a mounted view keeps)', kib('withSnapshotBytes'), { notes, digits: 0 });
+  const kib = (res, key) =>
+    Object.fromEntries(Object.entries(pick(res, key)).map(([v, xs]) => [v, xs.map((x) => x / 1024)]));
+  for (const delivery of ['shared', 'network']) {
+    const res = await paired(`memory (${delivery})`, variants, TRIALS, async (v) => {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`${base}/harness.html?io=${ports.io}&echo=${ports.echo}`);
+        await page.waitForFunction(() => window.benchReady === true);
+        const info = await page.evaluate(() => window.bench.setup());
+        if (info.error) return info;
+        if (!info.gc || !info.preciseMemory) return { error: 'gc() or precise memory info unavailable' };
+        return await page.evaluate(([v, d]) => window.bench.memory(v, 10_000, d), [v, delivery]);
+      } finally {
+        await context.close();
+      }
+    });
+    addSection(
+      delivery === 'shared'
+        ? 'Memory retained by a 10 000-message room after forced GC, KiB (JS heap + wasm memory growth); events fed as built (customer messages share one text string)'
+        : 'Memory, KiB, events fed as the network delivers them (each a fresh JSON.parse of its frame, own strings)',
+    );
+    addRow('store alone', kib(res, 'storeBytes'), { notes, digits: 0 });
+    addRow('  of which wasm linear memory growth', kib(res, 'wasmBytes'), { notes: { ...notes, b1: '0', b2: '0' }, digits: 0 });
+    addRow('store + one snapshot held (what a mounted view keeps)', kib(res, 'withSnapshotBytes'), { notes, digits: 0 });
+  }
 }
 
 async function measureReconnect(page, server) {

@@ -3,7 +3,7 @@
 #   pkg/wasm/   the release wasm through wasm-bindgen --target web (glue + .wasm + .d.ts) and wasm-opt -Os
 #   pkg/dist/   js/src/*.ts compiled by tsc (ESM + .d.ts)
 #   pkg/package.json from js/package.json, version from Cargo.toml; README.md
-# Idempotent; skips the wasm build / tsc when their inputs are older than their outputs (FORCE=1 rebuilds everything).
+# WASM_TOOLCHAIN=stable forces the stable build. Idempotent; skips the wasm build / tsc when their inputs are older than their outputs (FORCE=1 rebuilds everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -31,7 +31,7 @@ if newer_than "$WASM" src Cargo.toml Cargo.lock; then
   # string code) and panics as a bare trap (immediate-abort: no panic message formatting, no location strings).
   # Measured on the .wasm after wasm-opt, gzip -9: 112 058 B stable -> 99 165 B. Stable is the fallback; the
   # module behaves the same except that a panic (a bug) shows as `RuntimeError: unreachable` without its message.
-  if bash scripts/nightly-wasm.sh available; then
+  if [ "${WASM_TOOLCHAIN:-}" != stable ] && bash scripts/nightly-wasm.sh available; then
     echo "build-package: cargo +nightly build --release (build-std, immediate-abort)"
     bash scripts/nightly-wasm.sh build
     RAW=target/wasm-nightly/wasm32-unknown-unknown/release/inbox_realtime.wasm

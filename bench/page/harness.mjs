@@ -363,8 +363,13 @@ async function reactCost(variant, size, reps) {
   return { snapUs: mean(snapUs), totalUs: mean(totalUs), newObjects: med(newObjects), error: null };
 }
 
-/** Bytes retained by a `n`-message room after forced GC (fresh page per call; JS heap + wasm memory growth). */
-async function memory(variant, n) {
+/**
+ * Bytes retained by a `n`-message room after forced GC (fresh page per call; JS heap + wasm memory growth).
+ * `delivery`: 'shared' feeds the workload's objects as built (the 9 000 customer messages share one text string,
+ * which a JS store then keeps once); 'network' feeds each event as socket.io-client hands it over — a fresh
+ * `JSON.parse` of its frame, so every message has its own strings, as in a real inbox.
+ */
+async function memory(variant, n, delivery = 'shared') {
   const room = freshRoom(`mem-${variant}`);
   const memoryBytes = () => (wasmExports ? wasmExports.memory.buffer.byteLength : 0);
   await sleep(50);
@@ -377,7 +382,8 @@ async function memory(variant, n) {
   {
     const ingest = ingestOne(variant, store);
     let events = makeEvents(room, n, base, cids);
-    for (const e of events) ingest(e);
+    const network = delivery === 'network';
+    for (const e of events) ingest(network ? JSON.parse(JSON.stringify(e)) : e);
     events = null;
   }
   window.__keep = store;
