@@ -241,6 +241,14 @@ impl<K: Hash + Eq, V> FastMap<K, V> {
         self.keys.find(key).map(|e| &self.values[e])
     }
 
+    /// The stored key (e.g. a shared `Arc<str>` to clone) and its value.
+    pub(crate) fn get_key_value<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        self.keys.find(key).map(|e| (&self.keys.keys[e], &self.values[e]))
+    }
+
     pub(crate) fn get_mut<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,

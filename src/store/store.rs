@@ -356,7 +356,7 @@ impl MessageStore {
 
     /// The unconfirmed optimistic send `p` confirms, if any (client id, then server id, then FIFO text match).
     fn find_optimistic(&self, room: &str, p: &ParsedMessage, now: f64) -> Option<String> {
-        let usable = |cid: &str| self.optimistic.get(cid).is_some_and(|e| e.unconfirmed() && e.room_id == room);
+        let usable = |cid: &str| self.optimistic.get(cid).is_some_and(|e| &*e.room_id == room);
         if let Some(cid) = &p.client_id {
             return usable(cid).then(|| cid.clone());
         }
@@ -421,10 +421,8 @@ impl MessageStore {
         let held = self.held.take(&p.id);
         // A redelivery that carries the client id of a still-unconfirmed send (its first delivery did not match):
         // the optimistic copy is a duplicate and goes.
-        let resolves = p
-            .client_id
-            .clone()
-            .filter(|c| *c != p.id && self.optimistic.get(c).is_some_and(|e| e.unconfirmed() && e.room_id == room));
+        let resolves =
+            p.client_id.clone().filter(|c| *c != p.id && self.optimistic.get(c).is_some_and(|e| &*e.room_id == room));
         let id = p.id.clone();
         let changed = self.room_update(room, &id, |m| {
             let mut changed = false;
@@ -497,7 +495,7 @@ impl MessageStore {
                 None => self
                     .optimistic
                     .by_server_id(&u.id)
-                    .and_then(|cid| self.optimistic.get(cid).map(|e| (e.room_id.clone(), cid.to_owned()))),
+                    .and_then(|cid| self.optimistic.get(cid).map(|e| (e.room_id.to_string(), cid.to_owned()))),
             },
         };
         let Some((room, id)) = target else {
@@ -544,9 +542,9 @@ impl MessageStore {
                 break c;
             }
         };
-        let entry = Entry::new(room_id.to_owned(), user_id.map(str::to_owned), text.to_owned(), now);
-        self.optimistic.insert(cid.clone(), entry, now + self.opts.pending_timeout_ms);
         let room_name = self.room_name(room_id);
+        let entry = Entry::new(room_name.clone(), user_id, text, now);
+        self.optimistic.insert(cid.as_str().into(), entry, now + self.opts.pending_timeout_ms);
         self.room_insert(
             NewMessage {
                 id: &cid,
@@ -580,14 +578,13 @@ impl MessageStore {
         if let Some(s) = server_id {
             check_id(s, "id", self.opts.max_id_chars)?;
         }
-        let entry =
-            self.optimistic.get(client_id).ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
-        if !entry.unconfirmed() {
+        if self.optimistic.forget_confirmed(client_id) {
             // The echo came first; REST is done, nothing more is expected.
-            self.optimistic.remove(client_id);
             return Ok(());
         }
-        let room = entry.room_id.clone();
+        let entry =
+            self.optimistic.get(client_id).ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
+        let room = entry.room_id.to_string();
         let mut sid = server_id.map(str::to_owned);
         if let Some(s) = sid.clone() {
             if let Some(existing) = self.rooms.get(&room).and_then(|r| r.get(&s)) {
@@ -613,7 +610,7 @@ impl MessageStore {
             }
         }
         let held = sid.as_deref().and_then(|s| self.held.take(s));
-        self.optimistic.mark_sent(client_id, sid);
+        self.optimistic.mark_sent(client_id, sid.as_deref());
         let changed = self.room_update(&room, client_id, |m| {
             let mut s = if m.status == Status::Failed { Status::Sent } else { m.status.advanced_by(Status::Sent) };
             if let Some(h) = held {
@@ -635,12 +632,12 @@ impl MessageStore {
     /// (the server has the message, whatever the REST call said). `Err(UnknownClientId)` if unknown.
     pub fn mark_failed(&mut self, client_id: &str, reason: &str, now: f64) -> Result<(), StoreError> {
         check_now(now)?;
+        if self.optimistic.forget_confirmed(client_id) {
+            return Ok(());
+        }
         let entry =
             self.optimistic.get(client_id).ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
         match entry.state {
-            SendState::Confirmed => {
-                self.optimistic.remove(client_id);
-            }
             SendState::Failed => {}
             SendState::Pending | SendState::Sent => self.fail(client_id, reason),
         }
@@ -648,7 +645,7 @@ impl MessageStore {
     }
 
     fn fail(&mut self, cid: &str, reason: &str) {
-        let Some(room) = self.optimistic.get(cid).map(|e| e.room_id.clone()) else { return };
+        let Some(room) = self.optimistic.get(cid).map(|e| e.room_id.to_string()) else { return };
         if self.opts.keep_failed {
             self.optimistic.mark_failed(cid);
             self.room_update(&room, cid, |m| {
@@ -674,15 +671,18 @@ impl MessageStore {
     /// `Err(NotFailed)` if it is not failed.
     pub fn retry(&mut self, client_id: &str, now: f64) -> Result<RetryInfo, StoreError> {
         check_now(now)?;
+        if self.optimistic.is_confirmed(client_id) {
+            return Err(StoreError::NotFailed(super::error::clip(client_id)));
+        }
         let entry =
             self.optimistic.get(client_id).ok_or_else(|| StoreError::UnknownClientId(super::error::clip(client_id)))?;
         if entry.state != SendState::Failed {
             return Err(StoreError::NotFailed(super::error::clip(client_id)));
         }
         let info = RetryInfo {
-            room_id: entry.room_id.clone(),
-            text: entry.text.clone(),
-            user_id: entry.user_id.clone(),
+            room_id: entry.room_id.to_string(),
+            text: entry.text.to_string(),
+            user_id: entry.user_id.as_deref().map(str::to_owned),
             client_id: client_id.to_owned(),
         };
         self.optimistic.retry(client_id, now, now + self.opts.pending_timeout_ms);
@@ -698,8 +698,8 @@ impl MessageStore {
 
     /// Removes an unconfirmed optimistic message (e.g. the user dismissed a failed one). Returns whether it existed.
     pub fn discard(&mut self, client_id: &str) -> bool {
-        let Some(e) = self.optimistic.get(client_id).filter(|e| e.unconfirmed()) else { return false };
-        let room = e.room_id.clone();
+        let Some(e) = self.optimistic.get(client_id) else { return false };
+        let room = e.room_id.to_string();
         self.optimistic.remove(client_id);
         self.room_remove(&room, client_id);
         self.touch(&room);
@@ -789,12 +789,8 @@ impl MessageStore {
             self.touch_typing(&room);
         }
         for cid in self.optimistic.take_due(now) {
-            match self.optimistic.get(&cid).map(|e| e.state.clone()) {
-                Some(SendState::Pending) => self.fail(&cid, "timeout"),
-                Some(SendState::Confirmed) => {
-                    self.optimistic.remove(&cid);
-                }
-                _ => {}
+            if self.optimistic.get(&cid).is_some_and(|e| e.state == SendState::Pending) {
+                self.fail(&cid, "timeout");
             }
         }
         self.held.expire(now, self.opts.held_max_age_ms);

@@ -410,6 +410,28 @@ fn mark_failed_removes_or_keeps_and_is_a_noop_after_echo() {
 }
 
 #[test]
+fn a_confirmed_send_answers_late_rest_results_until_forgotten() {
+    let mut s = store();
+    let a = s.add_optimistic("r", "a", Some("u1"), T0).unwrap();
+    let b = s.add_optimistic("r", "b", Some("u1"), T0).unwrap();
+    s.ingest_message(&echo("m1", "a", T0), T0 + 1.0).unwrap();
+    s.ingest_message(&echo("m2", "b", T0), T0 + 1.0).unwrap();
+    assert_eq!(s.tracked_send_count(), 2);
+    assert_eq!(s.retry(&a, T0 + 2.0), Err(StoreError::NotFailed(a.clone())));
+    // REST results after the echo: no-ops, and the first one settles the send.
+    s.mark_sent(&a, Some("m1"), T0 + 2.0).unwrap();
+    assert_eq!(s.mark_sent(&a, None, T0 + 3.0), Err(StoreError::UnknownClientId(a.clone())));
+    assert_eq!(s.tracked_send_count(), 1);
+    // Unreported, `b` is remembered for `pending_timeout_ms`, then forgotten.
+    assert_eq!(s.poll_timeout(), Some(T0 + 1.0 + 60.0 * S));
+    s.handle_timeout(T0 + 61.0 * S);
+    assert_eq!((s.tracked_send_count(), s.poll_timeout()), (0, None));
+    assert_eq!(s.mark_failed(&b, "x", T0 + 62.0 * S), Err(StoreError::UnknownClientId(b.clone())));
+    assert_eq!(ids(&s, "r"), ["m1", "m2"]);
+    assert_eq!(statuses(&s, "r"), [Status::Sent, Status::Sent]);
+}
+
+#[test]
 fn mark_sent_stops_the_timeout_and_stays_sent_without_echo() {
     let mut s = store();
     let c = s.add_optimistic("r", "a", Some("u1"), T0).unwrap();
