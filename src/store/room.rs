@@ -63,9 +63,8 @@ struct Edit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Room {
-    /// The room's id, shared by its messages' `room_id`, and its number in the store.
+    /// The room's id, shared by its messages' `room_id`.
     pub(crate) name: Arc<str>,
-    pub(crate) no: u32,
     /// Message storage; `None` marks a free slot (listed in `free`).
     slots: Vec<Option<Box<Message>>>,
     free: Vec<u32>,
@@ -132,10 +131,9 @@ impl ExactSizeIterator for Messages<'_> {}
 
 impl Room {
     /// An empty room; until a history page says otherwise, the server may hold older messages.
-    pub(crate) fn new(name: Arc<str>, no: u32) -> Room {
+    pub(crate) fn new(name: Arc<str>) -> Room {
         Room {
             name,
-            no,
             slots: Vec::new(),
             free: Vec::new(),
             order: Vec::new(),
@@ -161,7 +159,11 @@ impl Room {
     }
 
     fn slot_of(&self, id: &str) -> Option<u32> {
-        if let Some(&s) = self.index.get(&id_hash(id)) {
+        self.slot_of_hashed(id_hash(id), id)
+    }
+
+    fn slot_of_hashed(&self, h: u64, id: &str) -> Option<u32> {
+        if let Some(&s) = self.index.get(&h) {
             if self.at(s).id() == id {
                 return Some(s);
             }
@@ -235,13 +237,13 @@ impl Room {
         self.slot_of(id).map(|s| self.at(s))
     }
 
-    /// The id of the message in `slot`, if any.
-    pub(crate) fn id_at(&self, slot: u32) -> Option<&str> {
-        self.slots.get(slot as usize)?.as_deref().map(|m| m.id())
-    }
-
     pub(crate) fn contains(&self, id: &str) -> bool {
         self.slot_of(id).is_some()
+    }
+
+    /// [`contains`](Self::contains) with `id_hash(id)` already computed (asking many rooms about one id).
+    pub(crate) fn contains_hashed(&self, h: u64, id: &str) -> bool {
+        self.slot_of_hashed(h, id).is_some()
     }
 
     fn index_insert(&mut self, id: &str, slot: u32) {
@@ -317,9 +319,8 @@ impl Room {
         self.log_edit(head, old_len - tail_start);
     }
 
-    /// Inserts a message; an existing one with the same id is replaced. Returns its slot (see
-    /// [`id_at`](Self::id_at)), which does not change until it is removed.
-    pub(crate) fn insert(&mut self, m: Message) -> u32 {
+    /// Inserts a message; an existing one with the same id is replaced.
+    pub(crate) fn insert(&mut self, m: Message) {
         if self.contains(m.id()) {
             // A replacement (rare): the id is copied because `m` still holds it.
             let id: Box<str> = m.id().into();
@@ -341,12 +342,11 @@ impl Room {
         }
         if self.batching {
             self.pending.push(slot);
-            return slot;
+            return;
         }
         let len_before = self.order.len();
         self.order.insert(pos, slot);
         self.log_edit(pos, len_before - pos);
-        slot
     }
 
     /// Takes a slot out of the order and the index; returns its position.
@@ -517,7 +517,7 @@ mod tests {
 
     #[test]
     fn positions_after_middle_insert_retime_and_removal() {
-        let mut r = Room::new(Arc::from("r"), 0);
+        let mut r = Room::new(Arc::from("r"));
         for (id, ts) in [("a", 1.0), ("c", 3.0), ("e", 5.0)] {
             r.insert(msg(id, ts));
         }
@@ -563,7 +563,7 @@ mod tests {
 
     #[test]
     fn history_batch_prepends_and_the_log_folds() {
-        let mut r = Room::new(Arc::from("r"), 0);
+        let mut r = Room::new(Arc::from("r"));
         for i in 0..100 {
             r.insert(msg(&format!("live{i:03}"), 1_000.0 + f64::from(i)));
         }
@@ -587,7 +587,7 @@ mod tests {
         }
         assert_eq!(r.untouched_since(e), (0, 250));
         // The same page as a batch, interleaved with what a history merge may do to the room meanwhile.
-        let mut b = Room::new(Arc::from("r"), 0);
+        let mut b = Room::new(Arc::from("r"));
         for i in 0..100 {
             b.insert(msg(&format!("live{i:03}"), 1_000.0 + f64::from(i)));
         }
@@ -656,7 +656,7 @@ mod tests {
 
     #[test]
     fn hash_collisions_fall_back_to_the_overflow_map() {
-        let mut r = Room::new(Arc::from("r"), 0);
+        let mut r = Room::new(Arc::from("r"));
         r.insert(msg("a", 1.0));
         r.insert(msg("b", 2.0));
         // Force "b" into the overflow map as if its hash collided with "a"'s.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::index_map::{FastMap, HashKeyed};
+use crate::index_map::FastMap;
 use crate::json::Value;
 
 use super::error::StoreError;
@@ -28,36 +28,18 @@ use super::typing::{parse_typing, Typing, TypingUser};
 /// Contracts shared by all entry points:
 /// - a method returning `Err` leaves the store exactly as it was (no partial change, no event);
 /// - an event for a room never seen creates that room (the server decides what this client receives);
-/// - message ids are unique per room; a status update without `room_id` finds its message through a store-wide
-///   id → room map, which assumes ids are globally unique (true of WhatsApp `wamid`s and database keys).
+/// - message ids are unique per room; a status update without `room_id` is applied in the first room holding
+///   its id (each room's index is asked), which assumes ids are globally unique (true of WhatsApp `wamid`s and
+///   database keys).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageStore {
     opts: StoreOptions,
     rooms: FastMap<String, Room>,
-    /// Room ids by room number (`Room::no`).
-    room_names: Vec<Arc<str>>,
-    /// Message id → room, for status updates without `room_id`.
-    locator: Locator,
     optimistic: Optimistic,
     held: HeldUpdates,
     typing: Typing,
     events: EventQueue,
     next_rev: u64,
-}
-
-/// Where a message is: room number and slot in that room.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Loc {
-    room: u32,
-    slot: u32,
-}
-
-/// Message id → where it is, keyed by a hash of the id (no copy of the id); an entry counts only if its slot
-/// still holds that id. Ids whose hash another id took go to `overflow` (almost always empty).
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Locator {
-    by_hash: HashKeyed<Loc>,
-    overflow: FastMap<Box<str>, Loc>,
 }
 
 impl Default for MessageStore {
@@ -102,8 +84,6 @@ impl MessageStore {
         MessageStore {
             opts,
             rooms: FastMap::default(),
-            room_names: Vec::new(),
-            locator: Locator::default(),
             optimistic: Optimistic::default(),
             held: HeldUpdates::default(),
             typing: Typing::default(),
@@ -127,10 +107,7 @@ impl MessageStore {
     fn room_mut(&mut self, room: &str) -> &mut Room {
         // Not `entry(room.to_owned())`: that allocates on every call, and rooms are created once.
         if !self.rooms.contains_key(room) {
-            let name: Arc<str> = Arc::from(room);
-            let no = u32::try_from(self.room_names.len()).expect("fewer than 2^32 rooms");
-            self.room_names.push(name.clone());
-            self.rooms.insert(room.to_owned(), Room::new(name, no));
+            self.rooms.insert(room.to_owned(), Room::new(Arc::from(room)));
         }
         self.rooms.get_mut(room).expect("room just ensured")
     }
@@ -140,70 +117,13 @@ impl MessageStore {
         self.room_mut(room).name.clone()
     }
 
-    // ---- the locator: message id → (room number, slot) -----------------------------------------------------------
-
-    fn loc_holds(&self, loc: Loc, id: &str) -> bool {
-        self.room_names
-            .get(loc.room as usize)
-            .and_then(|name| self.rooms.get(&**name))
-            .and_then(|r| r.id_at(loc.slot))
-            .is_some_and(|at| at == id)
-    }
-
-    /// Where the locator says the message with this id is.
-    fn locate(&self, id: &str) -> Option<Loc> {
-        if let Some(&loc) = self.locator.by_hash.get(&id_hash(id)) {
-            if self.loc_holds(loc, id) {
-                return Some(loc);
-            }
-        }
-        if self.locator.overflow.is_empty() {
-            None
-        } else {
-            self.locator.overflow.get(id).copied()
-        }
-    }
-
-    /// Points the locator at `loc` (which holds `id` already).
-    fn locator_set(&mut self, id: &str, loc: Loc) {
+    /// The room holding a message with this id (the first found if several do), for the rare status update that
+    /// does not name its room: one probe of each room's index. No store-wide id index is kept for it; that index
+    /// cost 39 bytes per message (a third of a message's own size) to speed up a case the server avoids by
+    /// sending `room_id`.
+    fn room_of(&self, id: &str) -> Option<&Arc<str>> {
         let h = id_hash(id);
-        match self.locator.by_hash.get(&h) {
-            Some(&old) if self.loc_holds(old, id) => {
-                self.locator.by_hash.insert(h, loc);
-            }
-            _ if self.locator.overflow.contains_key(id) => {
-                self.locator.overflow.insert(id.into(), loc);
-            }
-            None => {
-                self.locator.by_hash.insert(h, loc);
-            }
-            // The hash is another id's.
-            Some(_) => {
-                self.locator.overflow.insert(id.into(), loc);
-            }
-        }
-    }
-
-    /// Forgets `id` if the locator points into room number `room` (call before removing it from the room).
-    fn locator_unset(&mut self, id: &str, room: u32) {
-        let h = id_hash(id);
-        match self.locator.by_hash.get(&h) {
-            Some(&loc) if self.loc_holds(loc, id) => {
-                if loc.room == room {
-                    self.locator.by_hash.remove(&h);
-                    // An id whose hash collided with this one's may now take its place.
-                    if let Some(k) = self.locator.overflow.keys().find(|k| id_hash(k) == h).cloned() {
-                        let moved = self.locator.overflow.remove(&k).expect("key just found");
-                        self.locator.by_hash.insert(h, moved);
-                    }
-                }
-            }
-            _ => {
-                if self.locator.overflow.get(id).is_some_and(|l| l.room == room) {
-                    self.locator.overflow.remove(id);
-                }
-            }
-        }
+        self.rooms.iter().find(|(_, r)| r.contains_hashed(h, id)).map(|(_, r)| &r.name)
     }
 
     /// Bumps the room's version and queues `RoomChanged`.
@@ -222,20 +142,11 @@ impl MessageStore {
     fn room_insert(&mut self, mut m: Message) {
         m.rev = self.alloc_rev();
         let room_id = m.room_id.clone();
-        let id: Box<str> = m.id().into();
-        let r = self.room_mut(&room_id);
-        let loc = Loc { room: r.no, slot: r.insert(m) };
-        self.locator_set(&id, loc);
+        self.room_mut(&room_id).insert(m);
         self.evict(&room_id);
     }
 
     fn room_remove(&mut self, room: &str, id: &str) -> Option<Message> {
-        let r = self.rooms.get(room)?;
-        if !r.contains(id) {
-            return None;
-        }
-        let no = r.no;
-        self.locator_unset(id, no);
         self.rooms.get_mut(room)?.remove(id)
     }
 
@@ -490,8 +401,8 @@ impl MessageStore {
             u.room_id.as_ref().filter(|r| self.rooms.get(r.as_str()).is_some_and(|room| room.contains(&u.id)));
         let target = match in_named_room {
             Some(r) => Some((r.clone(), u.id.clone())),
-            None => match self.locate(&u.id) {
-                Some(loc) => Some((self.room_names[loc.room as usize].to_string(), u.id.clone())),
+            None => match self.room_of(&u.id) {
+                Some(room) => Some((room.to_string(), u.id.clone())),
                 None => self
                     .optimistic
                     .by_server_id(&u.id)
@@ -538,7 +449,7 @@ impl MessageStore {
         let cid = loop {
             self.optimistic.counter += 1;
             let c = format!("{}-{}", self.opts.client_id_prefix, self.optimistic.counter);
-            if !self.optimistic.contains(&c) && self.locate(&c).is_none() {
+            if !self.optimistic.contains(&c) && self.room_of(&c).is_none() {
                 break c;
             }
         };
@@ -967,7 +878,6 @@ impl MessageStore {
         measure: &dyn Fn(&mut dyn FnMut()) -> usize,
     ) -> Vec<(&'static str, usize)> {
         let mut out = vec![
-            ("locator", measure(&mut || drop(std::mem::take(&mut self.locator)))),
             ("optimistic", measure(&mut || drop(std::mem::take(&mut self.optimistic)))),
             ("held", measure(&mut || drop(std::mem::take(&mut self.held)))),
             ("events", measure(&mut || drop(std::mem::take(&mut self.events)))),
@@ -982,30 +892,25 @@ impl MessageStore {
 }
 
 #[cfg(test)]
-mod locator_tests {
-
+mod room_of_tests {
     use super::*;
 
     #[test]
-    fn an_id_in_the_overflow_map_is_found_and_forgotten() {
+    fn a_status_update_without_its_room_finds_it_among_many() {
         let mut s = MessageStore::default();
-        s.ingest_message(&json!({"id": "a", "room_id": "r1", "text": "x", "timestamp": 1.0}), 1.0).unwrap();
-        s.ingest_message(&json!({"id": "b", "room_id": "r2", "text": "y", "timestamp": 2.0}), 2.0).unwrap();
-        // As if "b"'s hash had been taken by another id.
-        let loc = s.locator.by_hash.remove(&id_hash("b")).unwrap();
-        s.locator.overflow.insert("b".into(), loc);
-        let outcome = s.apply_status_update(&json!({"id": "b", "status": "read"}), 3.0).unwrap();
+        for r in 0..50 {
+            let room = format!("r{r}");
+            s.ingest_message(&json!({"id": format!("m{r}"), "room_id": room, "text": "x", "timestamp": 1.0}), 1.0)
+                .unwrap();
+        }
+        let outcome = s.apply_status_update(&json!({"id": "m37", "status": "read"}), 2.0).unwrap();
         assert_eq!(outcome, StatusOutcome::Applied);
-        assert_eq!(s.message("r2", "b").map(|m| m.status), Some(Status::Read));
-        // Re-inserting it keeps one entry, in the overflow map.
-        s.ingest_message(&json!({"id": "b", "room_id": "r2", "text": "z", "timestamp": 2.0}), 3.0).unwrap();
-        assert_eq!(s.locator.overflow.len(), 1);
-        assert!(s.room_remove("r2", "b").is_some());
-        assert!(s.locator.overflow.is_empty());
-        assert_eq!(s.locate("b"), None);
-        assert_eq!(s.locate("a").map(|l| &*s.room_names[l.room as usize]), Some("r1"));
-        // A status update for an id the locator forgot is held.
-        let outcome = s.apply_status_update(&json!({"id": "b", "status": "read"}), 4.0).unwrap();
+        assert_eq!(s.message("r37", "m37").map(|m| m.status), Some(Status::Read));
+        assert_eq!(s.room_of("m0").map(|r| &**r), Some("r0"));
+        // Gone from its room: held, not applied elsewhere.
+        assert!(s.room_remove("r37", "m37").is_some());
+        assert_eq!(s.room_of("m37"), None);
+        let outcome = s.apply_status_update(&json!({"id": "m37", "status": "read"}), 3.0).unwrap();
         assert_eq!(outcome, StatusOutcome::Held);
     }
 }
