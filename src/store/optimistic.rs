@@ -7,7 +7,9 @@
 //!
 //! Memory: a send's client id is allocated once (`Arc<str>`) and shared by the map key, its queue and its deadline.
 //! A confirmed send leaves the map: all that is left of it is the id's hash (so a late `mark_sent` is recognised
-//! as a no-op) and its forget time, ≈ 30 bytes instead of the whole entry, kept for `pending_timeout_ms`.
+//! as a no-op) and its forget time, kept for `pending_timeout_ms`, instead of the whole entry (native, the bench's
+//! workload: 31 → 3 bytes per message of optimistic bookkeeping). A forgotten send's `forget` item stays until
+//! due, so `next_deadline` may name a time with nothing left to do (one idle timer wake-up).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
