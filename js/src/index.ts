@@ -94,7 +94,8 @@ export type ResyncResult = readonly unknown[] | { readonly messages: readonly un
 
 /**
  * Called by the store after a reconnect the server did not recover, once per joined room: load what the room got
- * since `sinceMs` (the newest confirmed message's timestamp, 0 if none; an overlap is fine, the merge dedups).
+ * since `sinceMs`: the newest server message's timestamp minus `resyncOverlapMs` (0 if none; earlier while a sent
+ * message is not yet read, for its ticks). Return everything with `timestamp >= sinceMs`; the merge drops what it has.
  */
 export type ResyncFunction = (roomId: string, sinceMs: number) => ResyncResult | Promise<ResyncResult>;
 
@@ -157,6 +158,11 @@ export interface StoreOptions {
   maxMessagesPerRoom?: number;
   /** Prefix of generated client ids. Default random per store. */
   clientIdPrefix?: string;
+  /**
+   * A resync after an outage asks for history from this long before the newest server message held, because
+   * timestamps are not arrival order (whole-second WhatsApp stamps, late webhooks). Default 60000.
+   */
+  resyncOverlapMs?: number;
 }
 
 /** Codes carried by {@link InboxRealtimeError}. */

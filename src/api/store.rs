@@ -161,6 +161,9 @@ fn options_from_js(options: &JsValue) -> StoreOptions {
     if let Some(ms) = number(options, "typingTimeoutMs") {
         opts.typing_timeout_ms = ms;
     }
+    if let Some(ms) = number(options, "resyncOverlapMs") {
+        opts.resync_overlap_ms = ms;
+    }
     if let Some(keep) = get(options, "keepFailed").and_then(|v| v.as_bool()) {
         opts.keep_failed = keep;
     }
@@ -236,7 +239,7 @@ impl Shared {
     }
 
     /// Calls the app's `resync(roomId, sinceMs)` and merges what it returns (an array of messages, or
-    /// `{messages, has_more}`) with dedup. `sinceMs` (see [`resync_start`]) is taken when the connection came back;
+    /// `{messages, has_more}`) with dedup. `sinceMs` (see [`MessageStore::resync_since`]) is taken when the connection came back;
     /// an overlap is possible and harmless.
     fn resync(self: &Rc<Self>, room: &str) {
         let Some(resync) = self.resync.borrow().clone() else { return };
@@ -275,25 +278,6 @@ impl Shared {
     }
 }
 
-/// How far back a resync reaches for status ticks missed during an outage.
-const UNSETTLED_LOOKBACK_MS: f64 = 24.0 * 3_600_000.0;
-
-/// Where a resync of `room` starts: the newest message the server sent (0 if none) — an unechoed optimistic send
-/// does not count, it carries our local clock — or earlier, at the oldest of our recent sent messages not yet
-/// `read`, so that delivered/read ticks emitted while we were away come back with the history page.
-fn resync_start(store: &MessageStore, room: &str) -> f64 {
-    use crate::store::{Direction, Status};
-    let from_server = |m: &&Message| m.client_id() != Some(m.id());
-    let newest = store.messages(room).rev().find(from_server).map_or(0.0, |m| m.timestamp);
-    store
-        .messages(room)
-        .filter(from_server)
-        .filter(|m| m.direction == Direction::Outgoing && matches!(m.status, Status::Sent | Status::Delivered))
-        .map(|m| m.timestamp)
-        .find(|ts| *ts >= newest - UNSETTLED_LOOKBACK_MS)
-        .map_or(newest, |oldest| oldest.min(newest))
-}
-
 fn call_all(targets: &[Rc<Function>], arg: &JsValue) {
     for f in targets {
         if let Err(e) = f.call1(&JsValue::NULL, arg) {
@@ -305,7 +289,8 @@ fn call_all(targets: &[Rc<Function>], arg: &JsValue) {
 #[wasm_bindgen(js_class = WasmMessageStore)]
 impl StoreHandle {
     /// Creates an empty store. Options: `matchWindowMs` (60000), `pendingTimeoutMs` (60000), `typingTimeoutMs`
-    /// (3000), `keepFailed` (false), `maxMessagesPerRoom` (unbounded), `clientIdPrefix` (random per store).
+    /// (3000), `keepFailed` (false), `maxMessagesPerRoom` (unbounded), `clientIdPrefix` (random per store),
+    /// `resyncOverlapMs` (60000).
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> StoreHandle {
         let shared = Rc::new(Shared {
@@ -355,7 +340,7 @@ impl StoreHandle {
                         *shared.resync_since.borrow_mut() = store
                             .room_ids()
                             .into_iter()
-                            .map(|room| (room.to_owned(), resync_start(&store, room)))
+                            .map(|room| (room.to_owned(), store.resync_since(room)))
                             .collect();
                     }
                 }

@@ -35,6 +35,10 @@ pub struct StoreOptions {
     /// Keep at most this many messages per room, evicting the oldest (never an unconfirmed optimistic one).
     /// Evicting sets the room's `has_more` to `true`. Default `None` (unbounded).
     pub max_messages_per_room: Option<usize>,
+    /// A resync after an outage starts this long before the newest server message the store holds (see
+    /// [`resync_since`](super::MessageStore::resync_since)), because timestamps are not arrival order. Default
+    /// 60 000 (60 s: whole-second WhatsApp stamps, and webhooks that arrive late).
+    pub resync_overlap_ms: f64,
 }
 
 impl Default for StoreOptions {
@@ -51,6 +55,7 @@ impl Default for StoreOptions {
             max_held_updates: 1_000,
             held_max_age_ms: 300_000.0,
             max_messages_per_room: None,
+            resync_overlap_ms: 60_000.0,
         }
     }
 }

@@ -763,6 +763,29 @@ impl MessageStore {
         self.rooms.get(room_id).is_none_or(|r| r.has_more)
     }
 
+    /// Where a resync of `room_id` after an outage should start, in ms (0 for a room without server messages).
+    ///
+    /// The newest message the server sent, minus [`resync_overlap_ms`](StoreOptions::resync_overlap_ms): message
+    /// timestamps are not arrival order (WhatsApp's are whole seconds and a webhook can land after an agent's
+    /// later-stamped reply), so a message emitted during the outage can be older than the newest one we saw. An
+    /// unechoed optimistic send does not count (it carries our clock). It reaches further back, to the oldest of our
+    /// recent sent messages not yet `read`, so delivered/read ticks emitted while we were away come back with the
+    /// page. Overlap is free: the merge drops what the store already has.
+    pub fn resync_since(&self, room_id: &str) -> f64 {
+        /// How far back a resync reaches for status ticks missed during an outage.
+        const UNSETTLED_LOOKBACK_MS: f64 = 24.0 * 3_600_000.0;
+        let from_server = |m: &&Message| m.client_id() != Some(m.id());
+        let Some(newest) = self.messages(room_id).rev().find(from_server).map(|m| m.timestamp) else { return 0.0 };
+        let unsettled = self
+            .messages(room_id)
+            .filter(from_server)
+            .filter(|m| m.direction == Direction::Outgoing && matches!(m.status, Status::Sent | Status::Delivered))
+            .map(|m| m.timestamp)
+            .find(|ts| *ts >= newest - UNSETTLED_LOOKBACK_MS);
+        let overlap = self.opts.resync_overlap_ms.max(0.0);
+        unsettled.unwrap_or(newest).min(newest - overlap).max(0.0)
+    }
+
     /// Marks the room read up to `max(now, newest message timestamp)` (so server clock skew cannot leave a
     /// message unread). The read marker never moves back. A no-op for an unknown room.
     pub fn mark_read(&mut self, room_id: &str, now: f64) -> Result<(), StoreError> {

@@ -486,6 +486,40 @@ fn history_page_confirms_a_pending_send_after_a_missed_echo() {
     assert_eq!(ids(&s, "r"), ["m1"]);
 }
 
+/// The chaos soak's lost message: a customer's whole-second stamp (emitted, then the link dropped) is older than an
+/// agent reply stamped in ms that arrived first, so a resync from the newest timestamp alone skipped it.
+#[test]
+fn a_resync_reaches_back_past_messages_stamped_out_of_arrival_order() {
+    let mut s = store();
+    s.ingest_message(&incoming("m1", T0 - 10.0 * S), T0).unwrap();
+    s.ingest_message(&echo("reply", "on it", T0 + 433.0), T0 + 433.0).unwrap();
+    let lost = incoming("whole-second", T0);
+    let since = s.resync_since("r");
+    assert!(since <= T0 - 59.0 * S, "starts a full overlap before the newest ({since})");
+    // The server's page (timestamp >= since) holds the lost message and what we have; the merge adds only it.
+    let page = [incoming("m1", T0 - 10.0 * S), lost, echo("reply", "on it", T0 + 433.0)];
+    let page: Vec<Value> = page.into_iter().filter(|m| m["timestamp"].as_f64().unwrap() >= since).collect();
+    let rep = s.merge_history("r", &page, true, T0 + S).unwrap();
+    assert_eq!((rep.added, rep.unchanged), (1, 2));
+    assert_eq!(ids(&s, "r"), ["m1", "whole-second", "reply"]);
+}
+
+#[test]
+fn a_resync_ignores_unechoed_sends_and_reaches_back_for_unsettled_ticks() {
+    let mut s = store_with(|o| o.resync_overlap_ms = 0.0);
+    assert_eq!(s.resync_since("r"), 0.0, "nothing from the server yet: everything");
+    s.add_optimistic("r", "pending", Some("u1"), T0 + 100.0 * S).unwrap();
+    assert_eq!(s.resync_since("r"), 0.0, "an unechoed send carries our clock, not the server's");
+    s.ingest_message(&echo("sent", "old reply", T0), T0).unwrap();
+    s.ingest_message(&incoming("in", T0 + 50.0 * S), T0 + 50.0 * S).unwrap();
+    assert_eq!(s.resync_since("r"), T0, "our sent-but-unread reply may get ticks while we are away");
+    s.apply_status_update(&json!({"id": "sent", "room_id": "r", "status": "read"}), T0 + 51.0 * S).unwrap();
+    assert_eq!(s.resync_since("r"), T0 + 50.0 * S, "settled: the newest server message, no overlap asked");
+    let mut s = store_with(|o| o.resync_overlap_ms = 5.0 * S);
+    s.ingest_message(&incoming("in", T0), T0).unwrap();
+    assert_eq!(s.resync_since("r"), T0 - 5.0 * S);
+}
+
 #[test]
 fn unread_counts_and_mark_read() {
     let mut s = store();
