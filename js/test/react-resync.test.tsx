@@ -188,7 +188,8 @@ describe('useRealtimeMessages resync', () => {
       cut();
       await vi.waitFor(() => expect(state!.messages.map((m) => m.id)).toEqual(['m1', 'm2', 'm3']));
     });
-    expect(queries).toEqual([{ room: 'r1', since: String(T0 + 1), limit: '200' }]);
+    // The newest server message less the default resyncOverlapMs (60 s).
+    expect(queries).toEqual([{ room: 'r1', since: String(T0 + 1 - 60_000), limit: '200' }]);
   });
 
   it('uses the resync option when given, and a custom sender without one falls back to loadHistory', async () => {
