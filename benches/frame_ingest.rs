@@ -1,7 +1,8 @@
 //! The whole wasm-side path of one incoming message, natively: a Socket.IO frame as the WebSocket delivers it →
 //! Engine.IO/Socket.IO decode in the connection state machine → the event handed to the message store → the
 //! store's change events drained. What the browser adds on top is the boundary (see `bench/`'s wasmfloor row).
-//! Run: `cargo bench --bench frame_ingest`.
+//! Run: `cargo bench --bench frame_ingest`; instruction counts of one 10k run:
+//! `FRAME_INGEST_ONCE=10000 valgrind --tool=callgrind target/release/deps/frame_ingest-*`.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -78,6 +79,11 @@ fn run(n: usize, reps: usize) -> f64 {
 }
 
 fn main() {
+    // `FRAME_INGEST_ONCE=N`: one run at N only, for instruction counts (`valgrind --tool=callgrind`).
+    if let Some(n) = std::env::var("FRAME_INGEST_ONCE").ok().and_then(|v| v.parse().ok()) {
+        println!("frame_ingest n={n:>7}: {:>8.0} ns/frame (one run)", run(n, 1));
+        return;
+    }
     for n in [1_000usize, 10_000, 100_000] {
         let reps = if n >= 100_000 { 3 } else { 7 };
         println!("frame_ingest n={n:>7}: {:>8.0} ns/frame (best of {reps})", run(n, reps));

@@ -7,7 +7,7 @@
 //! a key), and asks about keys through a `&mut dyn FnMut(usize) -> bool`, called only when the full 64-bit hash
 //! matches. Removal shifts the rest of the probe run back (no tombstones). The generic layers are thin:
 //! - `Keys<K>`: the keys in a dense `Vec`, hashed with [`FxHasher`]; code per key type only (most maps have
-//!   `String` keys, and share it). [`FastSet`] is just this;
+//!   `String` keys, and share it);
 //! - [`FastMap`]: `Keys<K>` plus the values in a parallel `Vec`; removal is a `swap_remove` of both, the core
 //!   re-pointing the slot of the entry that moved;
 //! - [`HashKeyed`]: keys that are already well-mixed hashes (`id_hash` values, Fx hashes) are their own hash,
@@ -168,7 +168,7 @@ fn fx_hash<Q: Hash + ?Sized>(key: &Q) -> u64 {
 }
 
 /// Keys and their index: the part of a [`FastMap`] that depends on the key type only, so maps with the same key
-/// type (most have `String` keys) share its code; a [`FastSet`] is just this.
+/// type (most have `String` keys) share its code.
 #[derive(Clone)]
 struct Keys<K> {
     keys: Vec<K>,
@@ -275,6 +275,26 @@ impl<K: Hash + Eq, V> FastMap<K, V> {
         }
     }
 
+    /// The value of `key`, or, when absent, `new()`'s key and value inserted: one probe when present (not
+    /// `contains_key` + `get_mut`), and no owned key made unless inserting.
+    pub(crate) fn get_mut_or_insert<Q: Hash + Eq + ?Sized>(&mut self, key: &Q, new: impl FnOnce() -> (K, V)) -> &mut V
+    where
+        K: Borrow<Q>,
+    {
+        let e = match self.keys.find(key) {
+            Some(e) => e,
+            None => {
+                let (k, v) = new();
+                let e = self.keys.insert(k).unwrap_or_else(|e| e);
+                if e == self.values.len() {
+                    self.values.push(v);
+                }
+                e
+            }
+        };
+        &mut self.values[e]
+    }
+
     /// `entry(key).or_insert_with(value)`.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the wasm-only `api`
     pub(crate) fn get_or_insert_with(&mut self, key: K, value: impl FnOnce() -> V) -> &mut V {
@@ -347,51 +367,6 @@ impl<K: Hash + Eq, V: PartialEq> PartialEq for FastMap<K, V> {
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for FastMap<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
-    }
-}
-
-/// A hash set with [`FxHasher`].
-#[derive(Clone)]
-pub(crate) struct FastSet<T>(Keys<T>);
-
-impl<T> Default for FastSet<T> {
-    fn default() -> Self {
-        FastSet(Keys::default())
-    }
-}
-
-impl<T: Hash + Eq> FastSet<T> {
-    pub(crate) fn contains<Q: Hash + Eq + ?Sized>(&self, value: &Q) -> bool
-    where
-        T: Borrow<Q>,
-    {
-        self.0.find(value).is_some()
-    }
-
-    /// Adds `value`; false if it was already there.
-    pub(crate) fn insert(&mut self, value: T) -> bool {
-        self.0.insert(value).is_err()
-    }
-
-    /// Removes `value`; false if it was not there.
-    pub(crate) fn remove<Q: Hash + Eq + ?Sized>(&mut self, value: &Q) -> bool
-    where
-        T: Borrow<Q>,
-    {
-        self.0.remove(value).is_some()
-    }
-}
-
-/// Equal when they hold the same values, in any order.
-impl<T: Hash + Eq> PartialEq for FastSet<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.keys.len() == other.0.keys.len() && self.0.keys.iter().all(|k| other.contains(k))
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for FastSet<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(&self.0.keys).finish()
     }
 }
 
@@ -613,12 +588,17 @@ mod tests {
         assert_ne!(a, b);
         b.remove(&50);
         assert_eq!(a, b);
-        let mut s: FastSet<&str> = FastSet::default();
-        assert!(s.insert("x") && !s.insert("x") && s.contains("x"));
-        assert!(s.remove("x") && !s.remove("x") && !s.contains("x"));
-        assert_eq!(s, FastSet::default());
         let one: FastMap<&str, u32> = [("k", 1)].into_iter().collect();
         assert_eq!(format!("{one:?}"), r#"{"k": 1}"#);
+    }
+
+    #[test]
+    fn get_mut_or_insert_makes_the_entry_only_when_absent() {
+        let mut m: FastMap<String, u32> = FastMap::default();
+        *m.get_mut_or_insert("a", || ("a".to_owned(), 1)) += 10;
+        *m.get_mut_or_insert("a", || unreachable!("present: no new entry")) += 100;
+        *m.get_mut_or_insert("b", || ("b".to_owned(), 2)) += 20;
+        assert_eq!((m.get("a"), m.get("b"), m.len()), (Some(&111), Some(&22), 2));
     }
 
     #[test]

@@ -206,7 +206,7 @@ impl Shared {
                 }
             });
         }
-        let mut rooms: Vec<String> = Vec::new();
+        let mut rooms: Vec<std::sync::Arc<str>> = Vec::new();
         let mut failures = Vec::new();
         loop {
             // One event at a time: the store is not borrowed while subscribers run below.

@@ -1,7 +1,8 @@
 //! Change notifications, queued during a mutation and drained afterwards (Rust never calls JS mid-mutation).
 
+use std::sync::Arc;
+
 use crate::fifo::Fifo;
-use crate::index_map::FastSet;
 
 /// Something a subscriber may want to react to. Drain with
 /// [`MessageStore::poll_event`](super::MessageStore::poll_event) after each call into the store.
@@ -10,13 +11,13 @@ pub enum StoreEvent {
     /// The room's messages, unread count or `has_more` changed (its `version` was bumped). Coalesced: at most one
     /// per room is queued until drained.
     RoomChanged {
-        /// The room.
-        room_id: String,
+        /// The room (the store's shared copy of its id).
+        room_id: Arc<str>,
     },
     /// The set of users typing in the room changed (its `version` was bumped). Coalesced like `RoomChanged`.
     TypingChanged {
-        /// The room.
-        room_id: String,
+        /// The room (the store's shared copy of its id).
+        room_id: Arc<str>,
     },
     /// An optimistic send failed: by `mark_failed`, or because it was not confirmed within `pending_timeout_ms`
     /// (reason `"timeout"`). The message was removed, or kept as `failed` with `keep_failed`.
@@ -33,26 +34,22 @@ pub enum StoreEvent {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct EventQueue {
     queue: Fifo<StoreEvent>,
-    /// Coalescable events currently queued.
-    queued: FastSet<StoreEvent>,
 }
 
 impl EventQueue {
+    /// Queues `e`, unless it is a room or typing change already queued. Coalescing scans the queue: it is drained
+    /// after every call into the store, so it holds a few events, and room ids are each room's one shared `Arc`,
+    /// so the comparison is a pointer check. (A set beside it cost an id copy and two hashes per event.)
     pub(crate) fn push(&mut self, e: StoreEvent) {
         let coalesce = !matches!(e, StoreEvent::SendFailed { .. });
-        if coalesce {
-            if self.queued.contains(&e) {
-                return;
-            }
-            self.queued.insert(e.clone());
+        if coalesce && self.queue.iter().any(|queued| *queued == e) {
+            return;
         }
         self.queue.push_back(e);
     }
 
     pub(crate) fn pop(&mut self) -> Option<StoreEvent> {
-        let e = self.queue.pop_front()?;
-        self.queued.remove(&e);
-        Some(e)
+        self.queue.pop_front()
     }
 
     pub(crate) fn len(&self) -> usize {

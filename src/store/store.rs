@@ -106,10 +106,7 @@ impl MessageStore {
 
     fn room_mut(&mut self, room: &str) -> &mut Room {
         // Not `entry(room.to_owned())`: that allocates on every call, and rooms are created once.
-        if !self.rooms.contains_key(room) {
-            self.rooms.insert(room.to_owned(), Room::new(Arc::from(room)));
-        }
-        self.rooms.get_mut(room).expect("room just ensured")
+        self.rooms.get_mut_or_insert(room, || (room.to_owned(), Room::new(Arc::from(room))))
     }
 
     /// The room's shared id string (creating the room), for a message's `room_id`.
@@ -130,13 +127,15 @@ impl MessageStore {
     fn touch(&mut self, room: &str) {
         let r = self.room_mut(room);
         r.version += 1;
-        self.events.push(StoreEvent::RoomChanged { room_id: room.to_owned() });
+        let room_id = r.name.clone();
+        self.events.push(StoreEvent::RoomChanged { room_id });
     }
 
     fn touch_typing(&mut self, room: &str) {
         let r = self.room_mut(room);
         r.version += 1;
-        self.events.push(StoreEvent::TypingChanged { room_id: room.to_owned() });
+        let room_id = r.name.clone();
+        self.events.push(StoreEvent::TypingChanged { room_id });
     }
 
     fn room_insert(&mut self, mut m: Message) {

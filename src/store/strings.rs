@@ -97,13 +97,27 @@ impl Strings {
         })
     }
 
+    /// One part. The hot accessor (a message's id is read on every index probe and order comparison): one walk
+    /// over the length header, no span table.
     pub(crate) fn get(&self, part: Part) -> Option<&str> {
-        let i = part as usize;
+        let i = part as u32;
         if self.present & (1 << i) == 0 {
             return None;
         }
-        let (start, end) = self.spans()[i];
-        self.buf.get(start..end)
+        let bytes = self.buf.as_bytes();
+        let (mut pos, mut start, mut len) = (0, 0, 0);
+        let mut bits = self.present;
+        while bits != 0 {
+            let k = bits.trailing_zeros();
+            bits &= bits - 1;
+            let n = read_len(bytes, &mut pos);
+            if k < i {
+                start += n;
+            } else if k == i {
+                len = n;
+            }
+        }
+        self.buf.get(pos + start..pos + start + len)
     }
 
     pub(crate) fn parts(&self) -> Parts<'_> {
