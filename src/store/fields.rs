@@ -1,5 +1,7 @@
 //! Tolerant field access on JSON objects: aliases, `null` as absent, ids as strings or integers, size limits.
 
+use std::borrow::Cow;
+
 use crate::json::{Map, Value};
 
 use super::error::StoreError;
@@ -16,9 +18,14 @@ pub(crate) fn lookup<'a>(obj: &'a Map, names: &[&str]) -> Option<&'a Value> {
 
 /// An identifier: a non-empty string, or an integer (SQL back ends send numeric ids), at most `max` chars.
 pub(crate) fn id_value(v: &Value, field: &'static str, max: usize) -> Result<String, StoreError> {
+    id_borrowed(v, field, max).map(Cow::into_owned)
+}
+
+/// [`id_value`], borrowing a string id from `v` instead of copying it.
+pub(crate) fn id_borrowed<'a>(v: &'a Value, field: &'static str, max: usize) -> Result<Cow<'a, str>, StoreError> {
     let s = match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) if n.is_i64() || n.is_u64() => n.to_json_text(),
+        Value::String(s) => Cow::Borrowed(s.as_str()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Cow::Owned(n.to_json_text()),
         _ => return Err(StoreError::WrongType { field, expected: "string or integer" }),
     };
     check_id(&s, field, max)?;

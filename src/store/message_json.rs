@@ -23,12 +23,19 @@ const ALIASES: usize = 4;
 const MAX_EXTRA: usize = 16;
 
 /// Validates a `new_message` payload given as JSON text. Text that is not valid JSON is [`StoreError::NotAnObject`].
-pub(crate) fn parse_message_json(text: &str, opts: &StoreOptions, now: f64) -> Result<ParsedMessage, StoreError> {
+pub(crate) fn parse_message_json<'a>(
+    text: &'a str,
+    opts: &StoreOptions,
+    now: f64,
+) -> Result<ParsedMessage<'a>, StoreError> {
     let mut scanned = Scanned { slots: [None; 8 * ALIASES], extra: ExtraBuilder::default() };
     match scanned.scan(text) {
         Ok(true) => scanned.finish(opts, now),
         // Not an object, or a shape left to the tree path.
-        Ok(false) => parse_message(&from_str(text).map_err(|_| StoreError::NotAnObject)?, opts, now),
+        Ok(false) => {
+            let tree = from_str(text).map_err(|_| StoreError::NotAnObject)?;
+            parse_message(&tree, opts, now).map(ParsedMessage::into_owned)
+        }
         Err(_) => Err(StoreError::NotAnObject),
     }
 }
@@ -86,10 +93,10 @@ fn value(json: &str) -> Value {
 }
 
 /// An identifier, as [`id_value`] reads it.
-fn id(json: &str, field: &'static str, max: usize) -> Result<String, StoreError> {
+fn id<'a>(json: &'a str, field: &'static str, max: usize) -> Result<Cow<'a, str>, StoreError> {
     match plain(json) {
-        Some(s) => check_id(s, field, max).map(|()| s.to_owned()),
-        None => id_value(&value(json), field, max),
+        Some(s) => check_id(s, field, max).map(|()| Cow::Borrowed(s)),
+        None => id_value(&value(json), field, max).map(Cow::Owned),
     }
 }
 
@@ -112,7 +119,7 @@ impl<'a> Scanned<'a> {
     }
 
     /// The checks and errors of [`parse_message`], in its order.
-    fn finish(&mut self, opts: &StoreOptions, now: f64) -> Result<ParsedMessage, StoreError> {
+    fn finish(&mut self, opts: &StoreOptions, now: f64) -> Result<ParsedMessage<'a>, StoreError> {
         let max_id = opts.max_id_chars;
         let id_of = |field, name| self.get(field).map(|v| id(v, name, max_id)).transpose();
         let id = id_of(Field::Id, "id")?.ok_or(StoreError::MissingField("id"))?;
@@ -144,7 +151,7 @@ impl<'a> Scanned<'a> {
         Ok(ParsedMessage {
             id,
             room_id,
-            text: text.map(Cow::into_owned),
+            text,
             user_id,
             direction,
             status,

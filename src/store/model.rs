@@ -1,12 +1,13 @@
 //! The message model: [`Message`], [`Status`], [`Direction`], and tolerant parsing of server payloads.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::json::Value;
 
 use super::error::{clip, StoreError};
 use super::extra::{Extra, ExtraBuilder};
-use super::fields::{check_len, id_field, id_value, lookup, object};
+use super::fields::{check_len, id_borrowed, id_field, lookup, object};
 use super::options::StoreOptions;
 use super::strings::{Part, Strings};
 use super::timestamp::parse_timestamp;
@@ -134,7 +135,7 @@ pub(crate) const ROOM_NAMES: &[&str] = &["room_id", "roomId"];
 const TS_NAMES: &[&str] = &["timestamp", "created_at", "createdAt"];
 
 /// The canonical fields of a message payload, as slots of [`Fields`].
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Field {
     Id,
     Room,
@@ -147,32 +148,29 @@ pub(super) enum Field {
 }
 
 /// Which canonical field `key` names, and its rank among that field's aliases (the lowest present wins).
-/// A `match` instead of scanning alias lists: every key of every incoming message goes through here.
+/// Every key of every incoming message goes through here, most of them unknown (`from`, `type`, …): a `match` on
+/// the length first leaves at most six candidates to compare, where a `match` on the string compares them all.
 pub(super) fn classify(key: &str) -> Option<(Field, u8)> {
     use Field::*;
-    Some(match key {
-        "id" => (Id, 0),
-        "message_id" => (Id, 1),
-        "messageId" => (Id, 2),
-        "wamid" => (Id, 3),
-        "room_id" => (Room, 0),
-        "roomId" => (Room, 1),
-        "text" => (Text, 0),
-        "content" => (Text, 1),
-        "body" => (Text, 2),
-        "user_id" => (User, 0),
-        "userId" => (User, 1),
-        "sender_id" => (User, 2),
-        "senderId" => (User, 3),
-        "timestamp" => (Timestamp, 0),
-        "created_at" => (Timestamp, 1),
-        "createdAt" => (Timestamp, 2),
-        "client_id" => (Client, 0),
-        "clientId" => (Client, 1),
-        "direction" => (Direction, 0),
-        "status" => (Status, 0),
+    let candidates: &[(&str, Field, u8)] = match key.len() {
+        2 => &[("id", Id, 0)],
+        4 => &[("text", Text, 0), ("body", Text, 2)],
+        5 => &[("wamid", Id, 3)],
+        6 => &[("roomId", Room, 1), ("userId", User, 1), ("status", Status, 0)],
+        7 => &[("room_id", Room, 0), ("user_id", User, 0), ("content", Text, 1)],
+        8 => &[("senderId", User, 3), ("clientId", Client, 1)],
+        9 => &[
+            ("timestamp", Timestamp, 0),
+            ("messageId", Id, 2),
+            ("sender_id", User, 2),
+            ("createdAt", Timestamp, 2),
+            ("client_id", Client, 0),
+            ("direction", Direction, 0),
+        ],
+        10 => &[("message_id", Id, 1), ("created_at", Timestamp, 1)],
         _ => return None,
-    })
+    };
+    candidates.iter().find(|(name, ..)| *name == key).map(|&(_, field, rank)| (field, rank))
 }
 
 /// The value chosen for each canonical field in one pass over a payload: per field, the present non-`null` value
@@ -192,8 +190,8 @@ impl<'a> Fields<'a> {
         self.0[field as usize].map(|(_, v)| v)
     }
 
-    fn id(&self, field: Field, name: &'static str, max: usize) -> Result<Option<String>, StoreError> {
-        self.get(field).map(|v| id_value(v, name, max)).transpose()
+    fn id(&self, field: Field, name: &'static str, max: usize) -> Result<Option<Cow<'a, str>>, StoreError> {
+        self.get(field).map(|v| id_borrowed(v, name, max)).transpose()
     }
 
     fn str(&self, field: Field, name: &'static str) -> Result<Option<&'a str>, StoreError> {
@@ -349,19 +347,35 @@ impl Message {
 /// A validated `new_message` payload or history item. `None` means "absent", so a re-delivery only overwrites what
 /// it actually carries.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ParsedMessage {
-    pub(crate) id: String,
-    pub(crate) room_id: Option<String>,
-    pub(crate) text: Option<String>,
-    pub(crate) user_id: Option<String>,
+///
+/// Its strings borrow from the payload where they can (no escapes, string ids): a message's strings are copied
+/// once, into the stored [`Message`], not first into the parse result.
+pub(crate) struct ParsedMessage<'a> {
+    pub(crate) id: Cow<'a, str>,
+    pub(crate) room_id: Option<Cow<'a, str>>,
+    pub(crate) text: Option<Cow<'a, str>>,
+    pub(crate) user_id: Option<Cow<'a, str>>,
     pub(crate) direction: Option<Direction>,
     pub(crate) status: Option<Status>,
     pub(crate) timestamp: Option<f64>,
-    pub(crate) client_id: Option<String>,
+    pub(crate) client_id: Option<Cow<'a, str>>,
     pub(crate) extra: Extra,
 }
 
-impl ParsedMessage {
+impl ParsedMessage<'_> {
+    /// The same message owning its strings (for a payload parsed from a temporary).
+    pub(crate) fn into_owned(self) -> ParsedMessage<'static> {
+        let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
+        ParsedMessage {
+            id: Cow::Owned(self.id.into_owned()),
+            room_id: own(self.room_id),
+            text: own(self.text),
+            user_id: own(self.user_id),
+            client_id: own(self.client_id),
+            ..self
+        }
+    }
+
     /// Direction as sent, or inferred: outgoing when a user (agent) id is present, incoming otherwise.
     pub(crate) fn direction(&self) -> Direction {
         self.direction.unwrap_or(if self.user_id.is_some() { Direction::Outgoing } else { Direction::Incoming })
@@ -375,7 +389,7 @@ pub(crate) fn parse_status(v: &Value) -> Result<Status, StoreError> {
 }
 
 /// Validates a message payload. Nothing is defaulted here except `extra`; see [`ParsedMessage`].
-pub(crate) fn parse_message(v: &Value, opts: &StoreOptions, now: f64) -> Result<ParsedMessage, StoreError> {
+pub(crate) fn parse_message<'a>(v: &'a Value, opts: &StoreOptions, now: f64) -> Result<ParsedMessage<'a>, StoreError> {
     let obj = object(v)?;
     let mut fields = Fields::default();
     let mut extra = ExtraBuilder::default();
@@ -405,7 +419,7 @@ pub(crate) fn parse_message(v: &Value, opts: &StoreOptions, now: f64) -> Result<
     Ok(ParsedMessage {
         id,
         room_id,
-        text: text.map(str::to_owned),
+        text: text.map(Cow::Borrowed),
         user_id,
         direction,
         status,

@@ -268,7 +268,7 @@ impl MessageStore {
     fn find_optimistic(&self, room: &str, p: &ParsedMessage, now: f64) -> Option<String> {
         let usable = |cid: &str| self.optimistic.get(cid).is_some_and(|e| &*e.room_id == room);
         if let Some(cid) = &p.client_id {
-            return usable(cid).then(|| cid.clone());
+            return usable(cid).then(|| cid.to_string());
         }
         if let Some(cid) = self.optimistic.by_server_id(&p.id) {
             if usable(cid) {
@@ -375,7 +375,7 @@ impl MessageStore {
             self.room_remove(room, &cid);
             self.optimistic.confirm(&cid, now + self.opts.pending_timeout_ms);
             self.touch(room);
-            return Ingested::ReplacedOptimistic { client_id: cid };
+            return Ingested::ReplacedOptimistic { client_id: cid.into_owned() };
         }
         if changed {
             self.touch(room);

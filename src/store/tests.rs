@@ -742,3 +742,36 @@ fn keys_are_unique_and_stable_across_confirmation() {
     let c = s.add_optimistic("r", "x", None, T0).unwrap();
     assert_eq!(c, "local-2");
 }
+
+#[test]
+fn every_field_alias_is_classified_and_nothing_else() {
+    use super::model::{classify, Field::*};
+    let aliases = [
+        ("id", Id, 0),
+        ("message_id", Id, 1),
+        ("messageId", Id, 2),
+        ("wamid", Id, 3),
+        ("room_id", Room, 0),
+        ("roomId", Room, 1),
+        ("text", Text, 0),
+        ("content", Text, 1),
+        ("body", Text, 2),
+        ("user_id", User, 0),
+        ("userId", User, 1),
+        ("sender_id", User, 2),
+        ("senderId", User, 3),
+        ("timestamp", Timestamp, 0),
+        ("created_at", Timestamp, 1),
+        ("createdAt", Timestamp, 2),
+        ("client_id", Client, 0),
+        ("clientId", Client, 1),
+        ("direction", Direction, 0),
+        ("status", Status, 0),
+    ];
+    for (key, field, rank) in aliases {
+        assert_eq!(classify(key), Some((field, rank)), "{key}");
+    }
+    for key in ["", "i", "ID", "from", "type", "sender", "text ", "room_idx", "statuses", "created_at_", "wamids"] {
+        assert!(classify(key).is_none(), "{key}");
+    }
+}
