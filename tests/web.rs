@@ -532,9 +532,9 @@ async fn an_unrecovered_reconnect_resyncs_every_joined_room() {
             )
             .unwrap();
     }
-    // An agent's message in resync-b still waiting for its blue ticks: the resync reaches back to it, so ticks
-    // emitted during the outage come back with the page.
-    let unsettled = r#"{"id":"out","room_id":"resync-b","text":"hi","user_id":"agent-1","status":"delivered","timestamp":1699999990000}"#;
+    // An agent's message in resync-b still waiting for its blue ticks, older than the 60 s overlap: the resync
+    // reaches back to it, so ticks emitted during the outage come back with the page.
+    let unsettled = r#"{"id":"out","room_id":"resync-b","text":"hi","user_id":"agent-1","status":"delivered","timestamp":1699999900000}"#;
     store.handle_event("new_message", json(unsettled)).unwrap();
     assert!(calls.borrow().is_empty(), "the first connect needs no resync");
     client.emit("drop_me", Array::new()).unwrap();
@@ -542,7 +542,8 @@ async fn an_unrecovered_reconnect_resyncs_every_joined_room() {
     wait_for("resynced", || store.snapshot("resync-b").length() == 3).await;
     assert_eq!(
         *calls.borrow(),
-        vec![("resync-a".to_owned(), 1_700_000_000_000.0), ("resync-b".to_owned(), 1_699_999_990_000.0)]
+        // resync-a: its newest message less the default 60 s overlap (timestamps are not arrival order).
+        vec![("resync-a".to_owned(), 1_699_999_940_000.0), ("resync-b".to_owned(), 1_699_999_900_000.0)]
     );
     for (room, expected) in [("resync-a", vec!["old", "missed"]), ("resync-b", vec!["out", "old", "missed"])] {
         let ids: Vec<String> = store.snapshot(room).iter().map(|m| field(&m, "id").as_string().unwrap()).collect();

@@ -133,10 +133,10 @@ impl Strings {
 
     /// Replaces one part (rebuilds the buffer); returns whether it changed.
     pub(crate) fn set(&mut self, part: Part, value: Option<&str>) -> bool {
-        if self.get(part) == value {
+        let mut parts = self.parts();
+        if parts[part as usize] == value {
             return false;
         }
-        let mut parts = self.parts();
         parts[part as usize] = value;
         let rebuilt = Strings::new(parts);
         *self = rebuilt;
