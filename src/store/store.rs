@@ -769,7 +769,7 @@ impl MessageStore {
     /// later-stamped reply), so a message emitted during the outage can be older than the newest one we saw. An
     /// unechoed optimistic send does not count (it carries our clock). It reaches further back, to the oldest of our
     /// recent sent messages not yet `read`, so delivered/read ticks emitted while we were away come back with the
-    /// page. Overlap is free: the merge drops what the store already has.
+    /// page. The overlap costs only a re-download: the merge drops what the store already has.
     pub fn resync_since(&self, room_id: &str) -> f64 {
         /// How far back a resync reaches for status ticks missed during an outage.
         const UNSETTLED_LOOKBACK_MS: f64 = 24.0 * 3_600_000.0;
