@@ -275,28 +275,20 @@ impl<K: Hash + Eq, V> FastMap<K, V> {
         }
     }
 
-    /// The value of `key`, or, when absent, `new()`'s key and value inserted: one probe when present (not
-    /// `contains_key` + `get_mut`), and no owned key made unless inserting.
+    /// The value of `key`, or, when absent, `new()`'s key (equal to `key`) and value inserted: one probe when
+    /// present (not `contains_key` + `get_mut`), and no owned key made unless inserting.
     pub(crate) fn get_mut_or_insert<Q: Hash + Eq + ?Sized>(&mut self, key: &Q, new: impl FnOnce() -> (K, V)) -> &mut V
     where
         K: Borrow<Q>,
     {
-        let e = match self.keys.find(key) {
-            Some(e) => e,
-            None => {
-                let (k, v) = new();
-                let e = self.keys.insert(k).unwrap_or_else(|e| e);
-                if e == self.values.len() {
-                    self.values.push(v);
-                }
-                e
-            }
-        };
-        &mut self.values[e]
+        if let Some(e) = self.keys.find(key) {
+            return &mut self.values[e];
+        }
+        let (k, v) = new();
+        self.get_or_insert_with(k, || v)
     }
 
     /// `entry(key).or_insert_with(value)`.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the wasm-only `api`
     pub(crate) fn get_or_insert_with(&mut self, key: K, value: impl FnOnce() -> V) -> &mut V {
         let e = match self.keys.insert(key) {
             Ok(e) => e,

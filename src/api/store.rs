@@ -239,8 +239,8 @@ impl Shared {
     }
 
     /// Calls the app's `resync(roomId, sinceMs)` and merges what it returns (an array of messages, or
-    /// `{messages, has_more}`) with dedup. `sinceMs` (see [`MessageStore::resync_since`]) is taken when the connection came back;
-    /// an overlap is possible and harmless.
+    /// `{messages, has_more}`) with dedup. `sinceMs` ([`MessageStore::resync_since`]) was taken when the connection
+    /// came back; it starts early on purpose, and the merge drops what the store already has.
     fn resync(self: &Rc<Self>, room: &str) {
         let Some(resync) = self.resync.borrow().clone() else { return };
         let since = self.resync_since.borrow_mut().remove(room).unwrap_or(0.0);

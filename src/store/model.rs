@@ -346,10 +346,10 @@ impl Message {
 
 /// A validated `new_message` payload or history item. `None` means "absent", so a re-delivery only overwrites what
 /// it actually carries.
-#[derive(Debug, Clone, PartialEq)]
 ///
 /// Its strings borrow from the payload where they can (no escapes, string ids): a message's strings are copied
 /// once, into the stored [`Message`], not first into the parse result.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ParsedMessage<'a> {
     pub(crate) id: Cow<'a, str>,
     pub(crate) room_id: Option<Cow<'a, str>>,
