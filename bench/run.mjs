@@ -8,7 +8,7 @@
 //   BENCH_QUICK=1    smoke run (~2 min): fewer trials, fewer round trips, 100k ingest once; every row still printed
 //   BENCH_OUT=path   where to write the markdown (default BENCHMARKS.md; quick runs write bench/.build/BENCHMARKS.quick.md)
 //   BENCH_PROFILE=1  also CPU-profile ours (Chromium CDP Profiler, wasm with names) and print top self-time functions
-//   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,store,react,memory,reconnect (for development)
+//   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,replay,store,react,memory,reconnect (for development)
 //
 // Exits non-zero when any correctness check fails or a measure breaks.
 import { spawn, execFileSync } from 'node:child_process';
@@ -284,13 +284,16 @@ function renderTable() {
 const gzipSize = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
 
 function measureSize() {
-  const shipped = ['pkg/wasm/inbox_realtime_bg.wasm', 'pkg/wasm/inbox_realtime.js', 'pkg/dist/index.js'].map((f) => path.join(ROOT, f));
+  const snippets = fs.readdirSync(path.join(ROOT, 'pkg/wasm/snippets'), { recursive: true })
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => path.join('pkg/wasm/snippets', f));
+  const shipped = ['pkg/wasm/inbox_realtime_bg.wasm', 'pkg/wasm/inbox_realtime.js', ...snippets, 'pkg/dist/index.js'].map((f) => path.join(ROOT, f));
   const ours = shipped.reduce((s, f) => s + gzipSize(f), 0);
   const oursMin = gzipSize(path.join(BUILD, 'size-ours.min.js')) + gzipSize(shipped[0]);
   const wasmOnly = gzipSize(shipped[0]);
   const sz = (v) => gzipSize(path.join(BUILD, `size-${v}.min.js`));
   addSection('Shipped size, gzip -9, bytes (lower is better)');
-  addRow('package as published: wasm + glue + dist JS', { ours: [ours], b1: [sz('b1')], b2: [sz('b2')], b0: [sz('b0')] }, { digits: 0, single: true });
+  addRow('package as published: wasm + glue (+ its snippet) + dist JS', { ours: [ours], b1: [sz('b1')], b2: [sz('b2')], b0: [sz('b0')] }, { digits: 0, single: true });
   addRow('same, JS minified by esbuild (as an app bundle ships it)', { ours: [oursMin], b1: [sz('b1')], b2: [sz('b2')], b0: [sz('b0')] }, { digits: 0, single: true });
   addRow('of which the .wasm', { ours: [wasmOnly] }, { digits: 0, single: true });
 }
@@ -352,13 +355,25 @@ async function measureRtt(page) {
   }
 }
 
+const INGEST = {
+  e2e: {
+    fn: 'e2e',
+    title: 'End-to-end ingest, µs/event: server emits N `new_message` into one room (10 % confirm optimistic sends) → store holds all, subscribers notified',
+  },
+  replay: {
+    fn: 'replay',
+    title: "Client CPU per frame, µs: the same frames built in the page and handed straight to each client's WebSocket `onmessage` (no network, no server; floor = a handler that only reads `data`)",
+  },
+  store: {
+    fn: 'storeOnly',
+    title: 'Store-only ingest, µs/event: the same events fed straight into the store (no network); floor = `JSON.stringify` + the text into a no-op wasm export',
+  },
+};
+
 async function measureIngest(page, kind) {
-  const e2e = kind === 'e2e';
-  addSection(
-    e2e
-      ? 'End-to-end ingest, µs/event: server emits N `new_message` into one room (10 % confirm optimistic sends) → store holds all, subscribers notified'
-      : 'Store-only ingest, µs/event: the same events fed straight into the store (no network); floor = `JSON.stringify` + the text into a no-op wasm export',
-  );
+  const e2e = kind !== 'store'; // e2e and replay: whole clients, with the B0/floor variants
+  const { fn, title } = INGEST[kind];
+  addSection(title);
   let b1Skip = null;
   for (const n of INGEST_SIZES) {
     // Store-only "floor": JSON.stringify + the text handed to a no-op wasm export (no store work); e2e adds
@@ -371,13 +386,14 @@ async function measureIngest(page, kind) {
     }
     const trials = n === 100_000 ? TRIALS_100K : TRIALS;
     const res = await paired(`${kind} ${n}`, variants, trials, (v) =>
-      page.evaluate(([fn, v, n]) => window.bench[fn](v, n), [e2e ? 'e2e' : 'storeOnly', v, n]),
+      page.evaluate(([fn, v, n]) => window.bench[fn](v, n), [fn, v, n]),
     );
     const perEvent = Object.fromEntries(Object.entries(pick(res, 'ms')).map(([v, xs]) => [v, xs.map((x) => (x * 1000) / n)]));
     const { wasmfloor, ...shown } = perEvent;
     addRow(`${(n / 1000).toFixed(0)}k events${trials !== TRIALS ? ` (${trials} trial${trials > 1 ? 's' : ''})` : ''}`, shown, { notes });
     if (wasmfloor) {
-      addRow(`  ${(n / 1000).toFixed(0)}k, floor column = bare WebSocket + each frame's text into wasm (no work)`, { ours: perEvent.ours, floor: wasmfloor });
+      const what = kind === 'e2e' ? 'bare WebSocket + each frame' : 'a handler handing each frame';
+      addRow(`  ${(n / 1000).toFixed(0)}k, floor column = ${what}'s text into wasm (no work)`, { ours: perEvent.ours, floor: wasmfloor });
     }
     if (n === 10_000 && res.b1) {
       // B1 is quadratic (array copy + scans per event): predict 100k from 10k and skip it if over the limit.
@@ -506,6 +522,8 @@ async function runProfiles(browser, base, ports) {
     // The same run for socket.io-client alone and the bare WebSocket: what the browser itself spends per message.
     ['e2e ingest 10k, B0', () => page.evaluate(() => window.bench.e2e('b0', 10_000))],
     ['e2e ingest 10k, floor', () => page.evaluate(() => window.bench.e2e('floor', 10_000))],
+    ['frame replay 10k', () => page.evaluate(() => window.bench.replay('ours', 10_000))],
+    ['frame replay 10k, B0', () => page.evaluate(() => window.bench.replay('b0', 10_000))],
     ['store-only ingest 10k', () => page.evaluate(() => window.bench.storeOnly('ours', 10_000))],
     ['snapshot after 1 event, 10k room', () => page.evaluate(() => window.bench.reactCost('ours', 10_000, 100))],
     ['rtt ack', () => page.evaluate(() => window.bench.rtt('ours', 'ack', 1000))],
@@ -563,6 +581,7 @@ async function main() {
 
     // Warm-up (discarded): every code path once.
     for (const v of ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor']) await page.evaluate((v) => window.bench.e2e(v, 1000), v);
+    for (const v of ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor']) await page.evaluate((v) => window.bench.replay(v, 1000), v);
     for (const v of ['ours', 'b1', 'b2', 'floor']) await page.evaluate((v) => window.bench.storeOnly(v, 1000), v);
 
     const step = async (name, fn) => {
@@ -575,6 +594,7 @@ async function main() {
     await step('cold', () => measureCold(browser, base, server.ports));
     await step('rtt', () => measureRtt(page));
     await step('e2e', () => measureIngest(page, 'e2e'));
+    await step('replay', () => measureIngest(page, 'replay'));
     await step('store', () => measureIngest(page, 'store'));
     await step('react', () => measureReact(page));
     await step('memory', () => measureMemory(browser, base, server.ports));

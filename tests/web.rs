@@ -614,3 +614,64 @@ async fn upgrades_from_polling_to_websocket_without_losing_anything() {
     assert_eq!(rec.count("welcome"), 1, "one session throughout");
     client.disconnect();
 }
+
+/// Text reaches wasm through `src/web/js_text.js` (a reused buffer, UTF-8 written in JS): every width of UTF-8
+/// must arrive intact over the real socket, including a frame too big for the kept buffer and one after it.
+#[wasm_bindgen_test]
+async fn non_ascii_text_arrives_intact() {
+    use inbox_realtime::api::StoreHandle;
+    let (agent, _rec) = connected(None).await;
+    let (sender, _sender_rec) = connected(None).await;
+    let store = StoreHandle::new(JsValue::UNDEFINED);
+    store.attach(&agent);
+    let room = "web-unicode-room";
+    agent.join_room(room);
+    assert_eq!(rooms_of(&agent).await, vec![room]);
+    let texts = [
+        "Olá, tudo bem? ñ ü".to_owned(),
+        "€ 日本語 ☃".to_owned(),
+        "😀 👍🏽 \u{10FFFF}".to_owned(),
+        "é".repeat(40_000), // 120 000 bytes of room needed: more than the buffer kept between frames
+        "after the big one: ação".to_owned(),
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let payload = js_sys::Object::new();
+        Reflect::set(&payload, &"id".into(), &format!("u{i}").into()).unwrap();
+        Reflect::set(&payload, &"room_id".into(), &room.into()).unwrap();
+        Reflect::set(&payload, &"text".into(), &text.as_str().into()).unwrap();
+        Reflect::set(&payload, &"timestamp".into(), &(1_700_000_000_000.0 + i as f64).into()).unwrap();
+        let p = options(&[("room", room.into()), ("event", "new_message".into()), ("payload", payload.into())]);
+        sender.emit("broadcast", Array::of1(&p)).unwrap();
+    }
+    wait_for("all five messages", || store.snapshot(room).length() == 5).await;
+    let got: Vec<String> = store.snapshot(room).iter().map(|m| field(&m, "text").as_string().unwrap()).collect();
+    assert_eq!(got, texts);
+    agent.disconnect();
+    sender.disconnect();
+}
+
+/// What JS strings can hold and Rust's cannot: a lone surrogate becomes U+FFFD (as `TextEncoder` does), a pair
+/// one 4-byte character; a non-string is not text. Checked by content (an argument echoed by the real server)
+/// and by length (the probe export, which reads text the same way).
+#[wasm_bindgen_test]
+async fn js_strings_become_valid_utf8() {
+    use inbox_realtime::api::boundary_probe;
+    let js = |json: &str| js_sys::JSON::parse(json).unwrap();
+    let (client, _rec) = connected(None).await;
+    for (raw, expected) in [
+        (r#""\ud800x""#, "\u{FFFD}x"),
+        (r#""x\udc00""#, "x\u{FFFD}"),
+        (r#""\ud83d\ude00""#, "😀"),
+        (r#""\ude00\ud83d""#, "\u{FFFD}\u{FFFD}"),
+        (r#""aé€😀""#, "aé€😀"),
+    ] {
+        let echoed = ack(&client, "echo", &[js(raw)]).await.expect("echo ack");
+        assert_eq!(echoed.as_string().as_deref(), Some(expected), "{raw}");
+        assert_eq!(boundary_probe(&js(raw)), expected.len(), "{raw}");
+    }
+    assert_eq!(boundary_probe(&"".into()), 0);
+    assert_eq!(boundary_probe(&JsValue::from_f64(5.0)), 0, "not a string");
+    assert_eq!(boundary_probe(&"€".repeat(100_000).as_str().into()), 300_000, "grows past the kept buffer");
+    assert_eq!(boundary_probe(&"ok".into()), 2, "and works after it");
+    client.disconnect();
+}

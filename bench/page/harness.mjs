@@ -1,5 +1,6 @@
 // In-page side of the benchmark: every variant, every measure. Bundled by esbuild into bench/.build/harness.js;
 // the runner (bench/run.mjs) drives it through page.evaluate(window.bench.<measure>(...)).
+import { opened } from './capture-ws.mjs'; // first: it must wrap WebSocket before socket.io-client reads it
 import { init, SocketClient, MessageStore } from '../../pkg/dist/index.js';
 import glueInit, { boundaryProbe } from '../../pkg/wasm/inbox_realtime.js';
 import { io } from 'socket.io-client';
@@ -22,6 +23,16 @@ const collect = () => {
     gc();
   }
 };
+/** Resolves in a task after the current one, so every microtask queued before it has run (no timer clamping). */
+const afterMicrotasks = () =>
+  new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 let roomSeq = 0;
 const freshRoom = (tag) => `room-${tag}-${++roomSeq}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -175,6 +186,64 @@ async function e2e(variant, n) {
   }
   if (!result.error && store && notified !== n) result.error = `${notified} notifications for ${n} events`;
   return result;
+}
+
+/**
+ * Frame replay: the frames the server sends in `e2e`, built in the page and handed straight to each client's
+ * WebSocket `onmessage` in a loop — the client's whole per-frame cost (Engine.IO/Socket.IO decode, store,
+ * notification) with no network, no server and no other process competing for the two cores. floor: a handler
+ * that reads `data` and counts; wasmfloor: one that hands `data` to a no-op wasm export.
+ */
+async function replay(variant, n) {
+  const room = freshRoom(`replay-${variant}`);
+  const store = makeStore(variant);
+  let notified = 0;
+  if (store) store.subscribe(room, () => notified++);
+  const cids = optimisticSends(n).map((s) => (store ? store.addOptimistic(room, s.text, s.user) : `x-${s.j}`));
+  notified = 0;
+  const base = Date.now();
+  const frames = makeEvents(room, n, base, cids).map(
+    (e) => new MessageEvent('message', { data: `42${JSON.stringify(['new_message', e])}` }),
+  );
+  let received = 0;
+  let bytes = 0;
+  let ws = null;
+  let handler;
+  let close = () => {};
+  if (variant === 'floor') handler = () => received++;
+  else if (variant === 'wasmfloor') handler = (e) => (bytes += boundaryProbe(e.data));
+  else if (variant === 'ours') {
+    const client = await connectOurs();
+    store.attach(client);
+    close = () => client.destroy();
+  } else {
+    const socket = await connectIo();
+    socket.on('new_message', store ? ingestOne(variant, store) : () => received++);
+    close = () => socket.disconnect();
+  }
+  if (!handler) {
+    ws = opened.at(-1);
+    if (!ws || ws.readyState !== WebSocket.OPEN || typeof ws.onmessage !== 'function') {
+      close();
+      return { error: `${variant}: no open WebSocket with an onmessage handler` };
+    }
+    handler = ws.onmessage;
+  }
+  collect();
+  const t0 = now();
+  for (let i = 0; i < n; i++) handler.call(ws, frames[i]);
+  // socket.io-client hands decoded packets on in a microtask: time until every queued one ran.
+  await afterMicrotasks();
+  const ms = now() - t0;
+  let error;
+  if (store) {
+    error = checkStore(variant, store, room, n, base, cids);
+    if (!error && notified !== n) error = `${notified} notifications for ${n} events`;
+  } else if (variant === 'wasmfloor') error = bytes > 0 ? null : 'no bytes reached wasm';
+  else error = received === n ? null : `${variant} counted ${received} of ${n}`;
+  close();
+  if (variant === 'ours') store.destroy();
+  return { ms, error };
 }
 
 /** Store-only ingest: the same sequence fed straight into the store in the page, no network. */
@@ -484,6 +553,7 @@ window.bench = {
   setup: wrap(setup),
   e2e: wrap(e2e),
   storeOnly: wrap(storeOnly),
+  replay: wrap(replay),
   rtt: wrap(rtt),
   reactCost: wrap(reactCost),
   memory: wrap(memory),

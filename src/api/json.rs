@@ -3,6 +3,7 @@
 //! faster than walking a JS object field by field.
 
 use crate::json::{self, Map, Value};
+use crate::web::with_js_text;
 use wasm_bindgen::JsValue;
 
 /// Why a JS value could not become JSON.
@@ -38,30 +39,23 @@ pub(crate) fn from_js(value: &JsValue) -> Result<Value, JsonError> {
     if value.is_undefined() || value.is_null() {
         return Ok(Value::Null);
     }
-    if let Some(s) = value.as_string() {
-        return Ok(Value::String(s));
+    if value.is_string() {
+        return Ok(Value::String(with_js_text(value, |text| text.unwrap_or_default().to_owned())));
     }
-    json::from_str(&stringify(value)?).map_err(|e| JsonError(e.to_string()))
+    with_json_text(value, |text| json::from_str(text).map_err(|e| JsonError(e.to_string())))?
 }
 
-/// JS value → JSON text for the store's text path, which reads the text itself instead of a [`Value`]. Not
-/// validated here: `JSON.stringify`'s output is JSON by construction, and the store's reading of it is a validating
-/// scan (same depth limit as [`from_js`]), so a second pass per event would only cost time.
-pub(crate) fn json_text_from_js(value: &JsValue) -> Result<String, JsonError> {
-    if value.is_undefined() || value.is_null() {
-        return Ok("null".into());
-    }
-    if let Some(s) = value.as_string() {
-        let mut out = String::with_capacity(s.len() + 2);
-        json::write_str(&mut out, &s);
-        return Ok(out);
-    }
-    stringify(value)
-}
-
-fn stringify(value: &JsValue) -> Result<String, JsonError> {
-    let text = js_sys::JSON::stringify(value).map_err(|_| JsonError("value cannot be converted to JSON".into()))?;
-    Ok(text.as_string().unwrap_or_else(|| "null".into()))
+/// Runs `f` on the JSON text of a JS value (`JSON.stringify`; `undefined` and what stringify drops read as
+/// `null`). For the store's text path, which scans the text itself instead of building a [`Value`]; not validated
+/// here: `JSON.stringify`'s output is JSON by construction, and the store's reading of it is a validating scan
+/// (same depth limit as [`from_js`]), so a second pass per event would only cost time.
+pub(crate) fn with_json_text<R>(value: &JsValue, f: impl FnOnce(&str) -> R) -> Result<R, JsonError> {
+    let text = if value.is_undefined() || value.is_null() {
+        JsValue::NULL
+    } else {
+        js_sys::JSON::stringify(value).map_err(|_| JsonError("value cannot be converted to JSON".into()))?.into()
+    };
+    Ok(with_js_text(&text, |text| f(text.unwrap_or("null"))))
 }
 
 /// A JS object as a JSON map; anything else is `None`.

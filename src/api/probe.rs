@@ -3,9 +3,12 @@
 
 use wasm_bindgen::prelude::*;
 
-/// Takes a string (copied into wasm memory by the glue, as every real call does) and returns its length.
+use crate::web::with_js_text;
+
+/// Takes a string the way the client takes a frame and the store an event (its UTF-8 written into wasm memory)
+/// and returns its length in bytes; 0 for a non-string.
 #[doc(hidden)]
 #[wasm_bindgen(js_name = boundaryProbe)]
-pub fn boundary_probe(text: &str) -> usize {
-    text.len()
+pub fn boundary_probe(text: &JsValue) -> usize {
+    with_js_text(text, |text| text.map_or(0, str::len))
 }

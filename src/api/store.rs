@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use super::client::{Hooks, SocketClient, TapEvent};
 use super::error::js_error;
-use super::json::{from_js, json_text_from_js, to_js};
+use super::json::{from_js, to_js, with_json_text};
 use super::options::{get, number};
 use crate::index_map::FastMap;
 use crate::json::Value;
@@ -380,8 +380,10 @@ impl StoreHandle {
     /// `InboxRealtimeError` (code `invalid_event`, `unknown_event`, `too_large`) and changes nothing on bad input.
     #[wasm_bindgen(js_name = handleEvent)]
     pub fn handle_event(&self, name: &str, payload: JsValue) -> Result<(), JsValue> {
-        let payload = json_text_from_js(&payload).map_err(|e| js_error("invalid_event", e))?;
-        self.shared.mutate(|store, now| store.handle_event_json(name, &payload, now)).map(|_| ()).map_err(store_error)
+        with_json_text(&payload, |payload| self.shared.mutate(|store, now| store.handle_event_json(name, payload, now)))
+            .map_err(|e| js_error("invalid_event", e))?
+            .map(|_| ())
+            .map_err(store_error)
     }
 
     /// Inserts a `pending` outgoing message at once and returns its client id (send it with the REST call).

@@ -22,7 +22,11 @@ enum Transport {
 }
 
 impl Transport {
-    fn open(kind: TransportKind, url: &str, input: Rc<dyn Fn(TransportInput)>) -> Result<Self, wasm_bindgen::JsValue> {
+    fn open(
+        kind: TransportKind,
+        url: &str,
+        input: Rc<dyn Fn(TransportInput<'_>)>,
+    ) -> Result<Self, wasm_bindgen::JsValue> {
         Ok(match kind {
             TransportKind::WebSocket => Transport::WebSocket(WebSocketTransport::open(url, input)?),
             TransportKind::Polling => Transport::Polling(PollingTransport::open(url, input)?),
@@ -194,7 +198,7 @@ impl Driver {
         self.pump();
     }
 
-    fn probe_input(&self, promoted: Rc<Cell<bool>>) -> Rc<dyn Fn(TransportInput)> {
+    fn probe_input(&self, promoted: Rc<Cell<bool>>) -> Rc<dyn Fn(TransportInput<'_>)> {
         let main = self.transport_input();
         let weak = self.weak();
         Rc::new(move |input| {
@@ -204,7 +208,7 @@ impl Driver {
             let Some(shared) = weak.upgrade() else { return };
             Driver(shared).with(|conn, now| match input {
                 TransportInput::Open => conn.handle_probe_open(now),
-                TransportInput::Frame(text) => conn.handle_probe_frame(&text, now),
+                TransportInput::Frame(text) => conn.handle_probe_frame(text, now),
                 TransportInput::Binary | TransportInput::Closed { .. } => conn.handle_probe_close(now),
             });
         })
@@ -227,14 +231,14 @@ impl Driver {
         });
     }
 
-    fn transport_input(&self) -> Rc<dyn Fn(TransportInput)> {
+    fn transport_input(&self) -> Rc<dyn Fn(TransportInput<'_>)> {
         let weak = self.weak();
         Rc::new(move |input| {
             let Some(shared) = weak.upgrade() else { return };
             let driver = Driver(shared);
             driver.with(|conn, now| match input {
                 TransportInput::Open => conn.handle_transport_open(now),
-                TransportInput::Frame(text) => conn.handle_frame(&text, now),
+                TransportInput::Frame(text) => conn.handle_frame(text, now),
                 // `b` is how Engine.IO marks binary; the codec turns it into a typed BinaryUnsupported error.
                 TransportInput::Binary => conn.handle_frame("b", now),
                 TransportInput::Closed { error } => conn.handle_transport_close(error, now),

@@ -29,7 +29,7 @@ struct PollState {
     /// Cache-busting counter: some proxies cache identical GETs.
     requests: Cell<u32>,
     abort: AbortController,
-    input: Rc<dyn Fn(TransportInput)>,
+    input: Rc<dyn Fn(TransportInput<'_>)>,
 }
 
 impl std::fmt::Debug for PollingTransport {
@@ -39,7 +39,7 @@ impl std::fmt::Debug for PollingTransport {
 }
 
 impl PollingTransport {
-    pub(crate) fn open(url: &str, input: Rc<dyn Fn(TransportInput)>) -> Result<Self, JsValue> {
+    pub(crate) fn open(url: &str, input: Rc<dyn Fn(TransportInput<'_>)>) -> Result<Self, JsValue> {
         let state = Rc::new(PollState {
             base_url: url.to_owned(),
             sid: RefCell::new(None),
@@ -163,7 +163,7 @@ async fn poll_loop(state: Rc<PollState>) {
                     spawn_local(post_loop(state.clone()));
                 }
             }
-            (state.input)(TransportInput::Frame(frame.to_owned()));
+            (state.input)(TransportInput::Frame(frame));
         }
     }
     state.check_paused();

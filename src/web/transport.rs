@@ -3,11 +3,13 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
+use super::js_text::with_js_text;
+
 /// What the transport reports to its owner.
 #[derive(Debug)]
-pub(crate) enum TransportInput {
+pub(crate) enum TransportInput<'a> {
     Open,
-    Frame(String),
+    Frame(&'a str),
     /// A frame we cannot use (binary); reported so the owner can surface it.
     Binary,
     Closed {
@@ -32,7 +34,7 @@ impl std::fmt::Debug for WebSocketTransport {
 }
 
 impl WebSocketTransport {
-    pub(crate) fn open(url: &str, input: Rc<dyn Fn(TransportInput)>) -> Result<Self, JsValue> {
+    pub(crate) fn open(url: &str, input: Rc<dyn Fn(TransportInput<'_>)>) -> Result<Self, JsValue> {
         let ws = WebSocket::new(url)?;
         ws.set_binary_type(BinaryType::Arraybuffer);
         let on_open = {
@@ -41,9 +43,8 @@ impl WebSocketTransport {
         };
         let on_message = {
             let input = input.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| match e.data().as_string() {
-                Some(text) => input(TransportInput::Frame(text)),
-                None => input(TransportInput::Binary),
+            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                with_js_text(&e.data(), |text| input(text.map_or(TransportInput::Binary, TransportInput::Frame)))
             })
         };
         let on_close = {
