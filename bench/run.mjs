@@ -133,8 +133,10 @@ function startStatic() {
       return;
     }
     if ((m = /^\/cold\/(\w+)\.html$/.exec(url.pathname))) {
-      // ourspreload: ours' page with the wasm preload hint in its <head>.
-      const page = m[1] === 'ourspreload' ? html('/build/cold-ours.js', WASM_PRELOAD) : html(`/build/cold-${m[1]}.js`);
+      // ourspreload: ours' page with the wasm preload hint in its <head>; oursnopre: without preconnect().
+      const page = m[1] === 'ourspreload'
+        ? html('/build/cold-ours.js', WASM_PRELOAD)
+        : m[1] === 'oursnopre' ? html('/build/cold-ours.js') : html(`/build/cold-${m[1]}.js`);
       res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(page);
       return;
     }
@@ -299,7 +301,7 @@ function measureSize() {
 }
 
 async function measureCold(browser, base, ports) {
-  const variants = ['ours', 'ourspreload', 'b2', 'b0', 'floor'];
+  const variants = ['ours', 'oursnopre', 'ourspreload', 'b2', 'b0', 'floor'];
   const res = await paired('cold start', variants, TRIALS + 1, async (v) => {
     await new Promise((r) => setTimeout(r, 100)); // let the previous context's teardown settle
     const context = await browser.newContext();
@@ -326,13 +328,16 @@ async function measureCold(browser, base, ports) {
   });
   for (const v of variants) res[v].shift(); // the first round warms the browser itself (discarded)
   addSection('Cold start, ms: new browser context per trial, no cache (floor = bare WebSocket open)');
-  addRow('navigation start → first `connect`', pick(res, 'ms'), { notes: { b1: '≈ B2 (same client)' } });
+  addRow('navigation start → first `connect` (ours: `preconnect()` while the wasm loads, as `useSocket` does)', pick(res, 'ms'), { notes: { b1: '≈ B2 (same client)' } });
+  const nopre = { ...pick(res, 'ms'), ours: pick(res, 'ms').oursnopre };
+  addRow('  same, ours without `preconnect()` (`await init()`, then connect)', nopre, { notes: { b1: '≈ B2 (same client)' } });
   const preloaded = { ...pick(res, 'ms'), ours: pick(res, 'ms').ourspreload };
   addRow('  same, ours\' page with `<link rel="preload">` of the wasm (README)', preloaded, { notes: { b1: '≈ B2 (same client)' } });
   addRow('HTML received → first `connect` (scripts, wasm, handshake)', pick(res, 'afterHtml'), { notes: { b1: '≈ B2 (same client)' } });
   addRow('  of which HTML received → script running', pick(res, 'toScript'), { notes: { b1: '≈ B2 (same client)' } });
   addRow('  of which script running → wasm ready (ours: `init()`; others: 0)', pick(res, 'toReady'), { notes: { b1: '≈ B2 (same client)' } });
-  addRow('  of which ready → first `connect` (WebSocket + handshake)', pick(res, 'toConnect'), { notes: { b1: '≈ B2 (same client)' } });
+  addRow('  of which ready → first `connect` (WebSocket + handshake; ours: what is left after preconnect)', pick(res, 'toConnect'), { notes: { b1: '≈ B2 (same client)' } });
+  addRow('    same, ours without `preconnect()`', { ...pick(res, 'toConnect'), ours: pick(res, 'toConnect').oursnopre }, { notes: { b1: '≈ B2 (same client)' } });
 }
 
 const pick = (res, key) => Object.fromEntries(Object.entries(res).map(([v, rs]) => [v, rs.map((r) => (r && !r.error ? r[key] : NaN))]));

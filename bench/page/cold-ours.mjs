@@ -1,8 +1,10 @@
-// Cold start, ours: what an app page loads for the feature (wasm loaded by the package's own init()).
-import { init, SocketClient, MessageStore } from '../../pkg/dist/index.js';
+// Cold start, ours: what an app page loads for the feature (wasm loaded by the package's own init()). As
+// `useSocket` does, the WebSocket is opened with preconnect() while the wasm loads — except on oursnopre.html.
+import { init, preconnect, SocketClient, MessageStore } from '../../pkg/dist/index.js';
 
 const url = `http://127.0.0.1:${new URLSearchParams(location.search).get('io')}`;
 window.__scriptAt = performance.now();
+if (!location.pathname.endsWith('/oursnopre.html')) preconnect(url);
 await init();
 window.__readyAt = performance.now(); // wasm fetched, compiled and instantiated
 const client = new SocketClient(url);

@@ -18,6 +18,7 @@ import {
   init,
   isReady,
   MessageStore,
+  preconnect,
   SocketClient,
   type ClientOptions,
   type ConnectionStatus,
@@ -239,6 +240,9 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
       // Synchronous when already loaded: StrictMode's mount→unmount→mount then reuses the same client.
       start();
     } else {
+      // Open the WebSocket while the wasm loads; the client created in start() adopts it.
+      const { path, transports } = (latest.current.clientOptions ?? {}) as ClientOptions & { transports?: string[] };
+      if (!transports || transports[0] === 'websocket') preconnect(url, { path });
       init(latest.current.wasm).then(
         () => {
           if (active) start();

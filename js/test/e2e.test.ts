@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { init, MessageStore, SocketClient } from 'inbox-realtime';
+import { init, MessageStore, preconnect, SocketClient } from 'inbox-realtime';
 import { wasmBytes } from './helpers';
 
 let io: Server;
@@ -104,5 +104,39 @@ it('connects with auth, acks, joins rooms and feeds the attached store', async (
   } finally {
     store.destroy();
     client.destroy();
+  }
+});
+
+it('adopts a preconnected WebSocket: one connection, and what arrived before the client is replayed', async () => {
+  let opened = 0;
+  const count = () => opened++;
+  io.engine.on('connection', count);
+  preconnect(url);
+  preconnect(url); // a second call for the same URL opens nothing more
+  const client = (async () => {
+    await vi.waitFor(() => expect(opened).toBe(1)); // open before any client exists
+    await new Promise((resolve) => setTimeout(resolve, 50)); // Engine.IO's open packet is now buffered
+    return new SocketClient(url, { auth: { token: 'secret' } });
+  })();
+  const c = await client;
+  try {
+    await vi.waitFor(() => expect(c.connected).toBe(true));
+    await expect(c.emitWithAck('echo', 'early')).resolves.toEqual({ echoed: 'early' });
+    expect(opened).toBe(1);
+  } finally {
+    c.destroy();
+    io.engine.off('connection', count);
+  }
+});
+
+it('closes a preconnected WebSocket that no client adopts', async () => {
+  let closed = 0;
+  const watch = (conn: { on: (e: string, f: () => void) => void }) => conn.on('close', () => closed++);
+  io.engine.on('connection', watch);
+  try {
+    preconnect(url, { timeoutMs: 100 });
+    await vi.waitFor(() => expect(closed).toBe(1), { timeout: 3000 });
+  } finally {
+    io.engine.off('connection', watch);
   }
 });

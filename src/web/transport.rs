@@ -1,5 +1,7 @@
+use std::cell::Cell;
 use std::rc::Rc;
 
+use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
@@ -21,6 +23,8 @@ pub(crate) enum TransportInput<'a> {
 /// replaced transport can never report into the new connection, and nothing leaks (no `.forget()`).
 pub(crate) struct WebSocketTransport {
     ws: WebSocket,
+    /// Cleared on drop, so a replay still queued for an adopted socket cannot report into a newer connection.
+    alive: Rc<Cell<bool>>,
     _on_open: Closure<dyn FnMut()>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
@@ -35,8 +39,15 @@ impl std::fmt::Debug for WebSocketTransport {
 
 impl WebSocketTransport {
     pub(crate) fn open(url: &str, input: Rc<dyn Fn(TransportInput<'_>)>) -> Result<Self, JsValue> {
-        let ws = WebSocket::new(url)?;
+        let (ws, early) = match preconnected(url) {
+            Some((ws, events)) => (ws, Some(events)),
+            None => (WebSocket::new(url)?, None),
+        };
         ws.set_binary_type(BinaryType::Arraybuffer);
+        let alive = Rc::new(Cell::new(true));
+        if let Some(events) = early {
+            replay(events, input.clone(), alive.clone());
+        }
         let on_open = {
             let input = input.clone();
             Closure::<dyn FnMut()>::new(move || input(TransportInput::Open))
@@ -58,6 +69,7 @@ impl WebSocketTransport {
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(WebSocketTransport {
             ws,
+            alive,
             _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,
@@ -72,10 +84,58 @@ impl WebSocketTransport {
 
 impl Drop for WebSocketTransport {
     fn drop(&mut self) {
+        self.alive.set(false);
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
         self.ws.set_onerror(None);
         let _ = self.ws.close();
     }
+}
+
+#[wasm_bindgen(module = "/src/web/preconnect.js")]
+extern "C" {
+    fn preconnect_take(url: &str) -> JsValue;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(f: &JsValue);
+}
+
+/// A socket opened by the TS face's `preconnect()` for exactly this URL, taken out of its registry, with what it
+/// recorded before adoption.
+fn preconnected(url: &str) -> Option<(WebSocket, Array)> {
+    let early = preconnect_take(url);
+    if early.is_undefined() {
+        return None;
+    }
+    let ws = Reflect::get(&early, &"ws".into()).ok()?.dyn_into::<WebSocket>().ok()?;
+    let events = Reflect::get(&early, &"events".into()).ok()?.dyn_into::<Array>().ok()?;
+    Some((ws, events))
+}
+
+/// Hands an adopted socket's early events to the machine in order, in a microtask: `open` runs inside the
+/// driver's pump, which must finish first, and no later socket event can come before a microtask. A one-shot
+/// closure through `queueMicrotask`: freed once it ran, nothing left behind.
+fn replay(events: Array, input: Rc<dyn Fn(TransportInput<'_>)>, alive: Rc<Cell<bool>>) {
+    let run = Closure::once_into_js(move || {
+        for event in events.iter() {
+            if !alive.get() {
+                return;
+            }
+            let event = Array::from(&event);
+            match event.get(0).as_string().as_deref() {
+                Some("open") => input(TransportInput::Open),
+                Some("message") => with_js_text(&event.get(1), |text| {
+                    input(text.map_or(TransportInput::Binary, TransportInput::Frame))
+                }),
+                Some("error") => input(TransportInput::Closed { error: true }),
+                Some("close") => input(TransportInput::Closed { error: false }),
+                _ => {}
+            }
+        }
+    });
+    queue_microtask(&run);
 }
