@@ -4,8 +4,9 @@ import { init, preconnect, SocketClient, MessageStore } from '../../pkg/dist/ind
 
 const url = `http://127.0.0.1:${new URLSearchParams(location.search).get('io')}`;
 window.__scriptAt = performance.now();
+const loading = init(); // first: the wasm request goes out before the WebSocket's
 if (!location.pathname.endsWith('/oursnopre.html')) preconnect(url);
-await init();
+await loading;
 window.__readyAt = performance.now(); // wasm fetched, compiled and instantiated
 const client = new SocketClient(url);
 const store = new MessageStore();

@@ -240,10 +240,11 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
       // Synchronous when already loaded: StrictMode's mount→unmount→mount then reuses the same client.
       start();
     } else {
-      // Open the WebSocket while the wasm loads; the client created in start() adopts it.
+      const loading = init(latest.current.wasm);
+      // Open the WebSocket while the wasm loads (after its request went out); the client start() creates adopts it.
       const { path, transports } = (latest.current.clientOptions ?? {}) as ClientOptions & { transports?: string[] };
       if (!transports || transports[0] === 'websocket') preconnect(url, { path });
-      init(latest.current.wasm).then(
+      loading.then(
         () => {
           if (active) start();
         },
