@@ -1,6 +1,5 @@
-// JS string -> UTF-8 in wasm memory, for src/web/js_text.rs. One pass of charCodeAt straight into a buffer the
-// wasm module reuses: wasm-bindgen's own string passing allocates per call and goes through
-// TextEncoder.encodeInto for any non-ASCII text (most chat text), which costs more than the JSON work that follows.
+// JS string -> UTF-8 in wasm memory, for src/web/js_text.rs (which says why and what it measured). One pass of
+// charCodeAt straight into a buffer the wasm module reuses, instead of a malloc and TextEncoder.encodeInto per call.
 
 // The module's memory, handed over once by `js_text_memory` (kept here rather than as a wasm-held reference,
 // which would stay live forever), and a view of it.
