@@ -95,6 +95,24 @@ function checkStore(variant, store, room, n, base, cids) {
   return checkRoom(store.snapshot(room), n, base, cids, opts);
 }
 
+/**
+ * What every ingest measure starts from: a fresh store for `variant` (none for B0 and the floors) subscribed to
+ * `room`, the workload's optimistic sends made (their client ids; made-up ones without a store), and the base time.
+ */
+function prepareIngest(variant, room, n) {
+  const store = makeStore(variant);
+  const seen = { notified: 0 };
+  if (store) store.subscribe(room, () => seen.notified++);
+  const cids = optimisticSends(n).map((s) => (store ? store.addOptimistic(room, s.text, s.user) : `${variant}-${s.j}`));
+  seen.notified = 0;
+  return { store, cids, seen, base: Date.now() };
+}
+
+/** The store holds exactly the workload's messages, and its subscriber heard one notification per event. */
+function checkIngest(variant, store, room, n, base, cids, notified) {
+  return checkStore(variant, store, room, n, base, cids) ?? (notified === n ? null : `${notified} notifications for ${n} events`);
+}
+
 // ---- measures --------------------------------------------------------------------------------------------------
 
 /**
@@ -138,12 +156,7 @@ async function e2e(variant, n) {
     return { ms: t1 - t0, error };
   }
 
-  const store = makeStore(variant);
-  let notified = 0;
-  if (store) store.subscribe(room, () => notified++);
-  const cids = optimisticSends(n).map((s) => (store ? store.addOptimistic(room, s.text, s.user) : `b0-${s.j}`));
-  notified = 0;
-  const base = Date.now();
+  const { store, cids, seen, base } = prepareIngest(variant, room, n);
   let t1 = 0;
   let received = 0;
   let result;
@@ -160,7 +173,7 @@ async function e2e(variant, n) {
     client.emit('bench_go', { room });
     await withTimeout(done, 300_000, 'ours e2e');
     result = { ms: t1 - t0 };
-    result.error = errors.length ? errors[0] : checkStore(variant, store, room, n, base, cids);
+    result.error = errors.length ? errors[0] : checkIngest(variant, store, room, n, base, cids, seen.notified);
     store.destroy();
     client.destroy();
   } else {
@@ -178,13 +191,12 @@ async function e2e(variant, n) {
     await withTimeout(done, 300_000, `${variant} e2e`);
     result = { ms: t1 - t0 };
     result.error = store
-      ? checkStore(variant, store, room, n, base, cids)
+      ? checkIngest(variant, store, room, n, base, cids, seen.notified)
       : received === n
         ? null
         : `B0 counted ${received} of ${n}`;
     socket.disconnect();
   }
-  if (!result.error && store && notified !== n) result.error = `${notified} notifications for ${n} events`;
   return result;
 }
 
@@ -196,12 +208,7 @@ async function e2e(variant, n) {
  */
 async function replay(variant, n) {
   const room = freshRoom(`replay-${variant}`);
-  const store = makeStore(variant);
-  let notified = 0;
-  if (store) store.subscribe(room, () => notified++);
-  const cids = optimisticSends(n).map((s) => (store ? store.addOptimistic(room, s.text, s.user) : `x-${s.j}`));
-  notified = 0;
-  const base = Date.now();
+  const { store, cids, seen, base } = prepareIngest(variant, room, n);
   const frames = makeEvents(room, n, base, cids).map(
     (e) => new MessageEvent('message', { data: `42${JSON.stringify(['new_message', e])}` }),
   );
@@ -236,10 +243,8 @@ async function replay(variant, n) {
   await afterMicrotasks();
   const ms = now() - t0;
   let error;
-  if (store) {
-    error = checkStore(variant, store, room, n, base, cids);
-    if (!error && notified !== n) error = `${notified} notifications for ${n} events`;
-  } else if (variant === 'wasmfloor') error = bytes > 0 ? null : 'no bytes reached wasm';
+  if (store) error = checkIngest(variant, store, room, n, base, cids, seen.notified);
+  else if (variant === 'wasmfloor') error = bytes > 0 ? null : 'no bytes reached wasm';
   else error = received === n ? null : `${variant} counted ${received} of ${n}`;
   close();
   if (variant === 'ours') store.destroy();
@@ -250,20 +255,14 @@ async function replay(variant, n) {
 async function storeOnly(variant, n) {
   if (variant === 'floor') return boundaryFloor(n);
   const room = freshRoom(`mem-${variant}`);
-  const store = makeStore(variant);
-  let notified = 0;
-  store.subscribe(room, () => notified++);
-  const cids = optimisticSends(n).map((s) => store.addOptimistic(room, s.text, s.user));
-  notified = 0;
-  const base = Date.now();
+  const { store, cids, seen, base } = prepareIngest(variant, room, n);
   const events = makeEvents(room, n, base, cids);
   const ingest = ingestOne(variant, store);
   collect();
   const t0 = now();
   for (let i = 0; i < events.length; i++) ingest(events[i]);
   const ms = now() - t0;
-  let error = checkStore(variant, store, room, n, base, cids);
-  if (!error && notified !== n) error = `${notified} notifications for ${n} events`;
+  const error = checkIngest(variant, store, room, n, base, cids, seen.notified);
   if (variant === 'ours') store.destroy();
   return { ms, error };
 }

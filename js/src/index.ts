@@ -137,6 +137,8 @@ export interface ClientOptions {
   bufferWhenDisconnected?: boolean;
   /** Most packets buffered while disconnected. */
   maxBuffered?: number;
+  /** Transports in order of preference. Default `['websocket', 'polling']`. */
+  transports?: ('websocket' | 'polling')[];
   /**
    * Connect in the constructor, like socket.io-client's `io()`. Default `true`. With `false`, call `connect()`.
    * Only the JS face reads this option.

@@ -242,7 +242,7 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
     } else {
       const loading = init(latest.current.wasm);
       // Open the WebSocket while the wasm loads (after its request went out); the client start() creates adopts it.
-      const { path, transports } = (latest.current.clientOptions ?? {}) as ClientOptions & { transports?: string[] };
+      const { path, transports } = latest.current.clientOptions ?? {};
       if (!transports || transports[0] === 'websocket') preconnect(url, { path });
       loading.then(
         () => {

@@ -39,8 +39,8 @@ pub(crate) fn from_js(value: &JsValue) -> Result<Value, JsonError> {
     if value.is_undefined() || value.is_null() {
         return Ok(Value::Null);
     }
-    if value.is_string() {
-        return Ok(Value::String(with_js_text(value, |text| text.unwrap_or_default().to_owned())));
+    if let Some(text) = with_js_text(value, |text| text.map(str::to_owned)) {
+        return Ok(Value::String(text));
     }
     with_json_text(value, |text| json::from_str(text).map_err(|e| JsonError(e.to_string())))?
 }
@@ -50,11 +50,10 @@ pub(crate) fn from_js(value: &JsValue) -> Result<Value, JsonError> {
 /// here: `JSON.stringify`'s output is JSON by construction, and the store's reading of it is a validating scan
 /// (same depth limit as [`from_js`]), so a second pass per event would only cost time.
 pub(crate) fn with_json_text<R>(value: &JsValue, f: impl FnOnce(&str) -> R) -> Result<R, JsonError> {
-    let text = if value.is_undefined() || value.is_null() {
-        JsValue::NULL
-    } else {
-        js_sys::JSON::stringify(value).map_err(|_| JsonError("value cannot be converted to JSON".into()))?.into()
-    };
+    if value.is_undefined() || value.is_null() {
+        return Ok(f("null"));
+    }
+    let text = js_sys::JSON::stringify(value).map_err(|_| JsonError("value cannot be converted to JSON".into()))?;
     Ok(with_js_text(&text, |text| f(text.unwrap_or("null"))))
 }
 

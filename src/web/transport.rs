@@ -54,9 +54,7 @@ impl WebSocketTransport {
         };
         let on_message = {
             let input = input.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                with_js_text(&e.data(), |text| input(text.map_or(TransportInput::Binary, TransportInput::Frame)))
-            })
+            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| message(&*input, &e.data()))
         };
         let on_close = {
             let input = input.clone();
@@ -104,6 +102,11 @@ extern "C" {
     fn queue_microtask(f: &JsValue);
 }
 
+/// A message's `data`, as the live handler and the replay both report it: text is a frame, anything else binary.
+fn message(input: &dyn Fn(TransportInput<'_>), data: &JsValue) {
+    with_js_text(data, |text| input(text.map_or(TransportInput::Binary, TransportInput::Frame)));
+}
+
 /// A socket opened by the TS face's `preconnect()` for exactly this URL, taken out of its registry, with what it
 /// recorded before adoption.
 fn preconnected(url: &str) -> Option<(WebSocket, Array)> {
@@ -128,9 +131,7 @@ fn replay(events: Array, input: Rc<dyn Fn(TransportInput<'_>)>, alive: Rc<Cell<b
             let event = Array::from(&event);
             match event.get(0).as_string().as_deref() {
                 Some("open") => input(TransportInput::Open),
-                Some("message") => with_js_text(&event.get(1), |text| {
-                    input(text.map_or(TransportInput::Binary, TransportInput::Frame))
-                }),
+                Some("message") => message(&*input, &event.get(1)),
                 Some("error") => input(TransportInput::Closed { error: true }),
                 Some("close") => input(TransportInput::Closed { error: false }),
                 _ => {}
