@@ -9,6 +9,9 @@
 //   BENCH_OUT=path   where to write the markdown (default BENCHMARKS.md; quick runs write bench/.build/BENCHMARKS.quick.md)
 //   BENCH_PROFILE=1  also CPU-profile ours (Chromium CDP Profiler, wasm with names) and print top self-time functions
 //   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,replay,store,react,memory,reconnect (for development)
+//   BENCH_AB=dir     instead of the table: ours built from pkg/wasm (A) against another wasm-bindgen `--target web`
+//                    output in dir (B), each in its own page, paired trials of replay, store-only and e2e ingest
+//                    (BENCH_ONLY picks among those three); prints B/A per trial. For deciding on a build change.
 //
 // Exits non-zero when any correctness check fails or a measure breaks.
 import { spawn, execFileSync } from 'node:child_process';
@@ -27,6 +30,7 @@ const BUILD = path.join(BENCH, '.build');
 const QUICK = process.env.BENCH_QUICK === '1';
 const TRIALS = Number(process.env.BENCH_TRIALS || (QUICK ? 3 : 7));
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const AB = process.env.BENCH_AB;
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const OUT = process.env.BENCH_OUT || (QUICK ? path.join(BUILD, 'BENCHMARKS.quick.md') : path.join(ROOT, 'BENCHMARKS.md'));
 const RTT_COUNT = QUICK ? 300 : 1000;
@@ -97,13 +101,17 @@ async function buildProfiling() {
     path.join(target, 'wasm32-unknown-unknown/release/inbox_realtime.wasm')], { env, stdio: 'inherit' });
   const wasm = path.join(prof, 'inbox_realtime_bg.wasm');
   execFileSync('wasm-opt', ['-Os', '-g', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', wasm, '-o', wasm], { env, stdio: 'inherit' });
-  const redirect = {
-    name: 'profiling-glue',
+  await bundle('harness.mjs', 'harness-prof.js', { plugins: [glueFrom(prof)] });
+}
+
+/** An esbuild plugin: the package's wasm glue taken from `dir` (another wasm-bindgen output) instead of pkg/wasm. */
+function glueFrom(dir) {
+  return {
+    name: 'glue-from',
     setup(b) {
-      b.onResolve({ filter: /inbox_realtime\.js$/ }, () => ({ path: path.join(prof, 'inbox_realtime.js') }));
+      b.onResolve({ filter: /inbox_realtime\.js$/ }, () => ({ path: path.join(dir, 'inbox_realtime.js') }));
     },
   };
-  await bundle('harness.mjs', 'harness-prof.js', { plugins: [redirect] });
 }
 
 // ---- static server (cross-origin isolated) ---------------------------------------------------------------------
@@ -127,8 +135,8 @@ function startStatic() {
       'Cache-Control': 'no-store',
     };
     let m;
-    if (url.pathname === '/harness.html' || url.pathname === '/harness-prof.html') {
-      const js = url.pathname === '/harness.html' ? '/build/harness.js' : '/build/harness-prof.js';
+    if ((m = /^\/(harness(?:-prof|-ab)?)\.html$/.exec(url.pathname))) {
+      const js = `/build/${m[1]}.js`;
       res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(html(js));
       return;
     }
@@ -522,12 +530,17 @@ async function runProfiles(browser, base, ports) {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  // e2e, replay and store-only also profile their timed part alone (console.profile in the harness).
+  await page.evaluate(() => (globalThis.PROFILE_LOOPS = true));
+  let loop = null;
+  cdp.on('Profiler.consoleProfileFinished', (e) => (loop = e.profile));
   const cases = [
     ['e2e ingest 10k', () => page.evaluate(() => window.bench.e2e('ours', 10_000))],
     // The same run for socket.io-client alone and the bare WebSocket: what the browser itself spends per message.
     ['e2e ingest 10k, B0', () => page.evaluate(() => window.bench.e2e('b0', 10_000))],
     ['e2e ingest 10k, floor', () => page.evaluate(() => window.bench.e2e('floor', 10_000))],
     ['frame replay 10k', () => page.evaluate(() => window.bench.replay('ours', 10_000))],
+    ['frame replay 100k', () => page.evaluate(() => window.bench.replay('ours', 100_000))],
     ['frame replay 10k, B0', () => page.evaluate(() => window.bench.replay('b0', 10_000))],
     ['store-only ingest 10k', () => page.evaluate(() => window.bench.storeOnly('ours', 10_000))],
     ['snapshot after 1 event, 10k room', () => page.evaluate(() => window.bench.reactCost('ours', 10_000, 100))],
@@ -538,14 +551,56 @@ async function runProfiles(browser, base, ports) {
   const out = [];
   for (const [name, run] of cases) {
     await run(); // warm-up
+    loop = null;
     await cdp.send('Profiler.start');
     const r = await run();
     const { profile } = await cdp.send('Profiler.stop');
     fs.writeFileSync(path.join(BUILD, `profile-${name.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(profile));
     out.push({ name, result: r, ...topSelf(profile) });
+    if (loop) out.push({ name: `${name}, timed part only`, result: r, ...topSelf(loop, 30) });
   }
   await context.close();
   return out;
+}
+
+// ---- A/B of two wasm builds -------------------------------------------------------------------------------------
+
+async function runAB(browser, base, ports) {
+  const dir = path.join(BUILD, 'ab');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(path.resolve(ROOT, AB), dir, { recursive: true });
+  await bundle('harness.mjs', 'harness-ab.js', { plugins: [glueFrom(dir)] });
+  const open = async (html, wasm = '') => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => log('page error:', e.message));
+    await page.goto(`${base}/${html}?io=${ports.io}&echo=${ports.echo}${wasm && `&wasm=${wasm}`}`);
+    await page.waitForFunction(() => window.benchReady === true);
+    const info = await page.evaluate(() => window.bench.setup());
+    if (info.error) throw new Error(`setup ${html}: ${info.error}`);
+    return page;
+  };
+  const pages = { A: await open('harness.html'), B: await open('harness-ab.html', '/build/ab/inbox_realtime_bg.wasm') };
+  log(`A/B: A = pkg/wasm, B = ${AB}; ${TRIALS} paired trials; cells µs/event median (min–max)`);
+  const lines = [];
+  for (const kind of ['replay', 'store', 'e2e']) {
+    if (!want(kind)) continue;
+    const { fn } = INGEST[kind];
+    for (const v of ['A', 'B']) await pages[v].evaluate((fn) => window.bench[fn]('ours', 1000), fn); // warm-up
+    for (const n of INGEST_SIZES) {
+      const res = await paired(`A/B ${kind} ${n}`, ['A', 'B'], n === 100_000 ? TRIALS_100K : TRIALS, (v) =>
+        pages[v].evaluate(([fn, n]) => window.bench[fn]('ours', n), [fn, n]),
+      );
+      const us = (v) => res[v].map((r) => (r.ms * 1000) / n);
+      const [a, b] = [us('A'), us('B')];
+      const ratios = b.map((x, i) => x / a[i]);
+      const cell = (xs) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
+      const line = `${kind} ${n / 1000}k: A ${cell(a)}  B ${cell(b)}  B/A ${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+      log(line);
+      lines.push(line);
+    }
+  }
+  console.log(lines.join('\n'));
 }
 
 // ---- main ------------------------------------------------------------------------------------------------------
@@ -571,6 +626,16 @@ async function main() {
   const server = new BenchServer();
   await server.start();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  if (AB) {
+    try {
+      await runAB(browser, base, server.ports);
+    } finally {
+      await browser.close();
+      await server.kill();
+      staticServer.close();
+    }
+    process.exit(failures.length ? 1 : 0);
+  }
   let profiles = null;
   let info;
   try {

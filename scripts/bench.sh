@@ -4,6 +4,7 @@
 #   bash scripts/bench.sh                   full run (7 paired trials, ~10 min)
 #   BENCH_QUICK=1 bash scripts/bench.sh     smoke run for CI (~2 min); exits non-zero if a correctness check fails
 #   BENCH_TRIALS=N, BENCH_PROFILE=1 (CPU profile of ours), BENCH_ONLY=size,cold,rtt,e2e,replay,store,react,memory,reconnect
+#   BENCH_AB=dir                         A/B instead of the table: pkg/wasm against another wasm-bindgen output (see run.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"

@@ -15,6 +15,10 @@ const WASM_URL = params.get('wasm') ?? '/pkg/wasm/inbox_realtime_bg.wasm';
 
 let wasmExports = null;
 const now = () => performance.now();
+// BENCH_PROFILE: the profile run sets this to CPU-profile only the timed part of e2e, replay and store-only (console.profile, read over CDP).
+const loopProfile = (on, name) => {
+  if (globalThis.PROFILE_LOOPS) on ? console.profile(name) : console.profileEnd(name);
+};
 const wallNow = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const collect = () => {
@@ -169,9 +173,11 @@ async function e2e(variant, n) {
     await client.emitWithAck('bench_prepare', { room, n, base, cids }); // after join_room on the same socket
     const done = new Promise((resolve) => client.on('bench_done', () => resolve((t1 = now()))));
     collect();
+    loopProfile(true, 'e2e');
     const t0 = now();
     client.emit('bench_go', { room });
     await withTimeout(done, 300_000, 'ours e2e');
+    loopProfile(false, 'e2e');
     result = { ms: t1 - t0 };
     result.error = errors.length ? errors[0] : checkIngest(variant, store, room, n, base, cids, seen.notified);
     store.destroy();
@@ -186,9 +192,11 @@ async function e2e(variant, n) {
     await socket.emitWithAck('bench_prepare', { room, n, base, cids });
     const done = new Promise((resolve) => socket.on('bench_done', () => resolve((t1 = now()))));
     collect();
+    loopProfile(true, 'e2e');
     const t0 = now();
     socket.emit('bench_go', { room });
     await withTimeout(done, 300_000, `${variant} e2e`);
+    loopProfile(false, 'e2e');
     result = { ms: t1 - t0 };
     result.error = store
       ? checkIngest(variant, store, room, n, base, cids, seen.notified)
@@ -237,11 +245,13 @@ async function replay(variant, n) {
     handler = ws.onmessage;
   }
   collect();
+  loopProfile(true, 'replay');
   const t0 = now();
   for (let i = 0; i < n; i++) handler.call(ws, frames[i]);
   // socket.io-client hands decoded packets on in a microtask: time until every queued one ran.
   await afterMicrotasks();
   const ms = now() - t0;
+  loopProfile(false, 'replay');
   let error;
   if (store) error = checkIngest(variant, store, room, n, base, cids, seen.notified);
   else if (variant === 'wasmfloor') error = bytes > 0 ? null : 'no bytes reached wasm';
@@ -259,9 +269,11 @@ async function storeOnly(variant, n) {
   const events = makeEvents(room, n, base, cids);
   const ingest = ingestOne(variant, store);
   collect();
+  loopProfile(true, 'store-only');
   const t0 = now();
   for (let i = 0; i < events.length; i++) ingest(events[i]);
   const ms = now() - t0;
+  loopProfile(false, 'store-only');
   const error = checkIngest(variant, store, room, n, base, cids, seen.notified);
   if (variant === 'ours') store.destroy();
   return { ms, error };
