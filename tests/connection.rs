@@ -116,22 +116,21 @@ fn config() -> Config {
     Config::new("http://127.0.0.1:3210")
 }
 
+/// The Engine.IO URL for a client URL and path. `preconnect()` in js/src/index.ts builds the same URL before the
+/// wasm exists; js/test/preconnect-url.test.ts holds it to these cases and to the wasm client.
 #[test]
 fn builds_engine_io_urls() {
-    let mut c = Config::new("https://chat.example.com:8443/ignored?x=1");
-    assert_eq!(c.websocket_url(), "wss://chat.example.com:8443/socket.io/?EIO=4&transport=websocket");
-    c.path = "/rt".into();
-    assert_eq!(c.polling_url(), "https://chat.example.com:8443/rt/?EIO=4&transport=polling");
-    assert_eq!(
-        Config::new("localhost:8080").websocket_url(),
-        "ws://localhost:8080/socket.io/?EIO=4&transport=websocket"
-    );
-    // Scheme case-insensitive; a path without slashes gets both, an empty one just one.
-    let mut c = Config::new(" WSS://h:1/x ");
-    c.path = "rt".into();
-    assert_eq!(c.polling_url(), "https://h:1/rt/?EIO=4&transport=polling");
-    c.path = String::new();
-    assert_eq!(c.websocket_url(), "wss://h:1/?EIO=4&transport=websocket");
+    let cases: serde_json::Value = serde_json::from_str(include_str!("engine_url_cases.json")).unwrap();
+    for case in cases.as_array().unwrap() {
+        let text = |k: &str| case[k].as_str().map(str::to_owned);
+        let mut c = Config::new(text("url").unwrap());
+        if let Some(path) = text("path") {
+            c.path = path;
+        }
+        let why = text("why").unwrap();
+        assert_eq!(c.websocket_url(), text("websocket").unwrap(), "{why}");
+        assert_eq!(c.polling_url(), text("polling").unwrap(), "{why}");
+    }
 }
 
 #[test]
