@@ -9,6 +9,7 @@
 //   BENCH_OUT=path   where to write the markdown (default BENCHMARKS.md; quick runs write bench/.build/BENCHMARKS.quick.md)
 //   BENCH_PROFILE=1  also CPU-profile ours (Chromium CDP Profiler, wasm with names) and print top self-time functions
 //   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,replay,store,react,memory,reconnect (for development)
+//   BENCH_SIZES=a,b  ingest sizes instead of 1000,10000,100000 (for development)
 //   BENCH_AB=dir     instead of the table: ours built from pkg/wasm (A) against another wasm-bindgen `--target web`
 //                    output in dir (B), each in its own page, paired trials of replay, store-only and e2e ingest
 //                    (BENCH_ONLY picks among those three); prints B/A per trial. For deciding on a build change.
@@ -34,7 +35,7 @@ const AB = process.env.BENCH_AB;
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const OUT = process.env.BENCH_OUT || (QUICK ? path.join(BUILD, 'BENCHMARKS.quick.md') : path.join(ROOT, 'BENCHMARKS.md'));
 const RTT_COUNT = QUICK ? 300 : 1000;
-const INGEST_SIZES = [1_000, 10_000, 100_000];
+const INGEST_SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : [1_000, 10_000, 100_000];
 /** Trials at 100k (each one takes seconds per variant). */
 const TRIALS_100K = QUICK ? 1 : TRIALS;
 const REACT_REPS = QUICK ? 30 : 100;
@@ -391,7 +392,8 @@ async function measureIngest(page, kind) {
   for (const n of INGEST_SIZES) {
     // Store-only "floor": JSON.stringify + the text handed to a no-op wasm export (no store work); e2e adds
     // "wasmfloor": the bare WebSocket with each frame handed to that export. Both are what any wasm client pays.
-    let variants = e2e ? ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor'] : ['ours', 'b1', 'b2', 'floor'];
+    // ours0: our client alone with a listener that only counts, as B0 is socket.io-client alone.
+    let variants = e2e ? ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor', 'ours0'] : ['ours', 'b1', 'b2', 'floor'];
     const notes = e2e ? {} : { b0: 'n/a' };
     if (b1Skip && n === 100_000) {
       variants = variants.filter((v) => v !== 'b1');
@@ -402,8 +404,11 @@ async function measureIngest(page, kind) {
       page.evaluate(([fn, v, n]) => window.bench[fn](v, n), [fn, v, n]),
     );
     const perEvent = Object.fromEntries(Object.entries(pick(res, 'ms')).map(([v, xs]) => [v, xs.map((x) => (x * 1000) / n)]));
-    const { wasmfloor, ...shown } = perEvent;
+    const { wasmfloor, ours0, ...shown } = perEvent;
     addRow(`${(n / 1000).toFixed(0)}k events${trials !== TRIALS ? ` (${trials} trial${trials > 1 ? 's' : ''})` : ''}`, shown, { notes });
+    if (ours0) {
+      addRow(`  ${(n / 1000).toFixed(0)}k, ours column = our client alone, a listener that only counts (as B0)`, { ...shown, ours: ours0 });
+    }
     if (wasmfloor) {
       const what = kind === 'e2e' ? 'bare WebSocket + each frame' : 'a handler handing each frame';
       addRow(`  ${(n / 1000).toFixed(0)}k, floor column = ${what}'s text into wasm (no work)`, { ours: perEvent.ours, floor: wasmfloor });
@@ -650,8 +655,8 @@ async function main() {
     log('page', JSON.stringify(info));
 
     // Warm-up (discarded): every code path once.
-    for (const v of ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor']) await page.evaluate((v) => window.bench.e2e(v, 1000), v);
-    for (const v of ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor']) await page.evaluate((v) => window.bench.replay(v, 1000), v);
+    for (const v of ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor', 'ours0']) await page.evaluate((v) => window.bench.e2e(v, 1000), v);
+    for (const v of ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor', 'ours0']) await page.evaluate((v) => window.bench.replay(v, 1000), v);
     for (const v of ['ours', 'b1', 'b2', 'floor']) await page.evaluate((v) => window.bench.storeOnly(v, 1000), v);
 
     const step = async (name, fn) => {
@@ -696,7 +701,9 @@ Variants: **ours** = inbox-realtime (wasm + JS face), store attached to the clie
 60 s text/user match); **B2** = socket.io-client + a careful JS store (Map by id, binary insertion, FIFO of optimistic
 sends, client_id map, cached snapshot); **B0** = socket.io-client with a counting listener; **floor** = bare browser
 WebSocket to a plain \`ws\` server (echo for round trips; for ingest it sends the same Socket.IO frames and the page only
-counts them). socket.io-client runs with \`transports: ['websocket']\` (its fastest setting; ours also starts on WebSocket).
+counts them). Extra rows: **ours client alone** = our SocketClient with a listener that only counts (no store), the
+like-for-like of B0; **wasm floor** = the bare WebSocket with each frame's text handed to a no-op wasm export.
+socket.io-client runs with \`transports: ['websocket']\` (its fastest setting; ours also starts on WebSocket).
 
 Cells: median over trials (min–max). Ratios: median of per-trial ratios ours/x (trials are paired: each trial runs every
 variant, in a rotating order); < 1 means ours is smaller/faster. Every trial checks its result (exact message ids,

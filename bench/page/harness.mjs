@@ -164,11 +164,13 @@ async function e2e(variant, n) {
   let t1 = 0;
   let received = 0;
   let result;
-  if (variant === 'ours') {
+  if (variant === 'ours' || variant === 'ours0') {
     const client = await connectOurs();
-    store.attach(client);
     const errors = [];
-    store.onError((e) => errors.push(e.message));
+    if (store) {
+      store.attach(client);
+      store.onError((e) => errors.push(e.message));
+    } else client.on('new_message', () => received++);
     client.joinRoom(room);
     await client.emitWithAck('bench_prepare', { room, n, base, cids }); // after join_room on the same socket
     const done = new Promise((resolve) => client.on('bench_done', () => resolve((t1 = now()))));
@@ -179,8 +181,10 @@ async function e2e(variant, n) {
     await withTimeout(done, 300_000, 'ours e2e');
     loopProfile(false, 'e2e');
     result = { ms: t1 - t0 };
-    result.error = errors.length ? errors[0] : checkIngest(variant, store, room, n, base, cids, seen.notified);
-    store.destroy();
+    if (errors.length) result.error = errors[0];
+    else if (store) result.error = checkIngest(variant, store, room, n, base, cids, seen.notified);
+    else result.error = received === n ? null : `${variant} counted ${received} of ${n}`;
+    store?.destroy();
     client.destroy();
   } else {
     const socket = await connectIo();
@@ -227,9 +231,10 @@ async function replay(variant, n) {
   let close = () => {};
   if (variant === 'floor') handler = () => received++;
   else if (variant === 'wasmfloor') handler = (e) => (bytes += boundaryProbe(e.data));
-  else if (variant === 'ours') {
+  else if (variant === 'ours' || variant === 'ours0') {
     const client = await connectOurs();
-    store.attach(client);
+    if (store) store.attach(client);
+    else client.on('new_message', () => received++);
     close = () => client.destroy();
   } else {
     const socket = await connectIo();
