@@ -10,6 +10,8 @@
 //   BENCH_PROFILE=1  also CPU-profile ours (Chromium CDP Profiler, wasm with names) and print top self-time functions
 //   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,replay,store,react,memory,reconnect (for development)
 //   BENCH_SIZES=a,b  ingest sizes instead of 1000,10000,100000 (for development)
+//   BENCH_TRACE=1    instead of the table: a Chromium trace of e2e ingest per variant, summarised as the renderer main
+//                    thread's time per message (the task that delivers it, the handler inside it) and its idle time
 //   BENCH_AB=dir     instead of the table: ours built from pkg/wasm (A) against another wasm-bindgen `--target web`
 //                    output in dir (B), each in its own page, paired trials of replay, store-only and e2e ingest
 //                    (BENCH_ONLY picks among those three); prints B/A per trial. For deciding on a build change.
@@ -32,6 +34,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const TRIALS = Number(process.env.BENCH_TRIALS || (QUICK ? 3 : 7));
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const AB = process.env.BENCH_AB;
+const TRACE = process.env.BENCH_TRACE === '1';
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const OUT = process.env.BENCH_OUT || (QUICK ? path.join(BUILD, 'BENCHMARKS.quick.md') : path.join(ROOT, 'BENCHMARKS.md'));
 const RTT_COUNT = QUICK ? 300 : 1000;
@@ -568,6 +571,82 @@ async function runProfiles(browser, base, ports) {
   return out;
 }
 
+// ---- trace of e2e ingest ---------------------------------------------------------------------------------------
+
+/**
+ * Where an e2e message's time goes on the page's main thread. The replay rows time the handlers hot, in one loop;
+ * here each message arrives as its own task, as in e2e. From a Chromium trace: per message, the task that delivers
+ * it (`ThreadControllerImpl::RunTask` around the handler's `FunctionCall`) and the handler inside it;
+ * over the run, the main thread's busy and idle time.
+ */
+async function runTrace(page) {
+  const variants = ['ours', 'ours0', 'b2', 'b0', 'floor', 'wasmfloor'];
+  const n = INGEST_SIZES[0];
+  const cdp = await page.context().newCDPSession(page);
+  for (const v of variants) await page.evaluate(([v, n]) => window.bench.e2e(v, n), [v, n]); // warm-up
+  const all = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let t = 0; t < TRIALS; t++) {
+    for (const v of rotate(variants, t)) {
+      const events = [];
+      const onData = (e) => events.push(...e.value);
+      cdp.on('Tracing.dataCollected', onData);
+      const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+      await cdp.send('Tracing.start', {
+        transferMode: 'ReportEvents',
+        traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline'] },
+      });
+      const r = await page.evaluate(([v, n]) => window.bench.e2e(v, n), [v, n]);
+      await cdp.send('Tracing.end');
+      await complete;
+      cdp.off('Tracing.dataCollected', onData);
+      if (r.error) failures.push(`trace ${v}: ${r.error}`);
+      const summary = { ...summariseTrace(events, n), e2eUs: (r.ms * 1000) / n };
+      if (summary.error) failures.push(`trace ${v}: ${summary.error}`);
+      all[v].push(summary);
+    }
+  }
+  const keys = ['handlerUs', 'taskUs', 'busyUsPerMessage', 'idleUsPerMessage', 'e2eUs'];
+  const lines = [`e2e ${n} events under a Chromium trace, per message, µs: median over ${TRIALS} trials (min–max)`];
+  lines.push(`variant     ${keys.map((k) => k.padStart(24)).join('')}`);
+  for (const v of variants) {
+    const cell = (k) => {
+      const xs = all[v].map((x) => x[k]).filter(Number.isFinite);
+      return `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`.padStart(24);
+    };
+    lines.push(`${v.padEnd(12)}${keys.map(cell).join('')}`);
+  }
+  console.log(lines.join('\n'));
+}
+
+function summariseTrace(events, n) {
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  if (!main) return { error: 'no renderer main thread in the trace' };
+  const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X');
+  const received = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.name === 'WebSocketReceive');
+  // The page's handler runs as a `FunctionCall` inside the task that delivers the frame.
+  const dispatches = onMain.filter((e) => e.name === 'FunctionCall');
+  const tasks = onMain.filter((e) => e.name === 'ThreadControllerImpl::RunTask').sort((a, b) => a.ts - b.ts);
+  if (received.length < n) return { error: `${received.length} WebSocket frames traced for ${n}` };
+  // The window: first to last message dispatch (the bulk of the run).
+  const first = Math.min(...dispatches.map((d) => d.ts));
+  const last = Math.max(...dispatches.map((d) => d.ts + d.dur));
+  const inWindow = tasks.filter((t) => t.ts >= first - 1000 && t.ts + t.dur <= last + 1000);
+  const busy = inWindow.reduce((s, t) => s + t.dur, 0);
+  // Tasks do not overlap on one thread: walk both lists in time order.
+  const deliver = [];
+  let k = 0;
+  for (const d of [...dispatches].sort((a, b) => a.ts - b.ts)) {
+    while (k < inWindow.length && inWindow[k].ts + inWindow[k].dur < d.ts + d.dur) k++;
+    if (k < inWindow.length && inWindow[k].ts <= d.ts) deliver.push(inWindow[k].dur);
+  }
+  return {
+    handlerUs: median(dispatches.map((d) => d.dur)),
+    taskUs: median(deliver),
+    busyUsPerMessage: busy / received.length,
+    idleUsPerMessage: (last - first - busy) / received.length,
+  };
+}
+
 // ---- A/B of two wasm builds -------------------------------------------------------------------------------------
 
 async function runAB(browser, base, ports) {
@@ -631,9 +710,16 @@ async function main() {
   const server = new BenchServer();
   await server.start();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
-  if (AB) {
+  if (AB || TRACE) {
     try {
-      await runAB(browser, base, server.ports);
+      if (AB) await runAB(browser, base, server.ports);
+      else {
+        const page = await (await browser.newContext()).newPage();
+        await page.goto(`${base}/harness.html?io=${server.ports.io}&echo=${server.ports.echo}`);
+        await page.waitForFunction(() => window.benchReady === true);
+        await page.evaluate(() => window.bench.setup());
+        await runTrace(page);
+      }
     } finally {
       await browser.close();
       await server.kill();

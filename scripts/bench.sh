@@ -5,6 +5,7 @@
 #   BENCH_QUICK=1 bash scripts/bench.sh     smoke run for CI (~2 min); exits non-zero if a correctness check fails
 #   BENCH_TRIALS=N, BENCH_PROFILE=1 (CPU profile of ours), BENCH_ONLY=size,cold,rtt,e2e,replay,store,react,memory,reconnect
 #   BENCH_AB=dir                         A/B instead of the table: pkg/wasm against another wasm-bindgen output (see run.mjs)
+#   BENCH_TRACE=1 [BENCH_SIZES=1000]     instead of the table: per-message main-thread time in e2e from a Chromium trace
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
