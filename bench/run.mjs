@@ -623,13 +623,13 @@ function summariseTrace(events, n) {
   if (!main) return { error: 'no renderer main thread in the trace' };
   const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X');
   const received = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.name === 'WebSocketReceive');
-  // The page's handler runs as a `FunctionCall` inside the task that delivers the frame.
-  const dispatches = onMain.filter((e) => e.name === 'FunctionCall');
-  const tasks = onMain.filter((e) => e.name === 'ThreadControllerImpl::RunTask').sort((a, b) => a.ts - b.ts);
   if (received.length < n) return { error: `${received.length} WebSocket frames traced for ${n}` };
-  // The window: first to last message dispatch (the bulk of the run).
-  const first = Math.min(...dispatches.map((d) => d.ts));
-  const last = Math.max(...dispatches.map((d) => d.ts + d.dur));
+  // The window: first to last frame received (the run's setup and check stay out).
+  const first = Math.min(...received.map((e) => e.ts));
+  const last = Math.max(...received.map((e) => e.ts));
+  // The page's handler runs as a `FunctionCall` inside the task that delivers the frame.
+  const dispatches = onMain.filter((e) => e.name === 'FunctionCall' && e.ts >= first && e.ts <= last);
+  const tasks = onMain.filter((e) => e.name === 'ThreadControllerImpl::RunTask').sort((a, b) => a.ts - b.ts);
   const inWindow = tasks.filter((t) => t.ts >= first - 1000 && t.ts + t.dur <= last + 1000);
   const busy = inWindow.reduce((s, t) => s + t.dur, 0);
   // Tasks do not overlap on one thread: walk both lists in time order.
