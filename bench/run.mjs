@@ -43,6 +43,10 @@ const INGEST_SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(','
 const TRIALS_100K = QUICK ? 1 : TRIALS;
 const REACT_REPS = QUICK ? 30 : 100;
 const B1_LIMIT_MS = 60_000;
+/** Variants of the whole-client ingest measures (e2e, replay); ours0 and wasmfloor are shown as extra rows. */
+const CLIENT_VARIANTS = ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor', 'ours0'];
+/** Variants of store-only ingest (floor: JSON.stringify + the text into a no-op wasm export). */
+const STORE_VARIANTS = ['ours', 'b1', 'b2', 'floor'];
 
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -163,6 +167,18 @@ function startStatic() {
     fs.createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/**
+ * Opens the harness page in `context` (`html`: harness.html, or a variant bundle with its `wasm`) and runs its
+ * setup; returns the page and what setup reported (`info.error` when it failed).
+ */
+async function openHarness(context, base, ports, { html = 'harness.html', wasm = '' } = {}) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => log('page error:', e.message));
+  await page.goto(`${base}/${html}?io=${ports.io}&echo=${ports.echo}${wasm && `&wasm=${wasm}`}`);
+  await page.waitForFunction(() => window.benchReady === true);
+  return { page, info: await page.evaluate(() => window.bench.setup()) };
 }
 
 // ---- bench server child process --------------------------------------------------------------------------------
@@ -340,16 +356,17 @@ async function measureCold(browser, base, ports) {
   });
   for (const v of variants) res[v].shift(); // the first round warms the browser itself (discarded)
   addSection('Cold start, ms: new browser context per trial, no cache (floor = bare WebSocket open)');
-  addRow('navigation start → first `connect` (ours: `preconnect()` while the wasm loads, as `useSocket` does)', pick(res, 'ms'), { notes: { b1: '≈ B2 (same client)' } });
+  const sameClient = { notes: { b1: '≈ B2 (same client)' } };
+  addRow('navigation start → first `connect` (ours: `preconnect()` while the wasm loads, as `useSocket` does)', pick(res, 'ms'), sameClient);
   const nopre = { ...pick(res, 'ms'), ours: pick(res, 'ms').oursnopre };
-  addRow('  same, ours without `preconnect()` (`await init()`, then connect)', nopre, { notes: { b1: '≈ B2 (same client)' } });
+  addRow('  same, ours without `preconnect()` (`await init()`, then connect)', nopre, sameClient);
   const preloaded = { ...pick(res, 'ms'), ours: pick(res, 'ms').ourspreload };
-  addRow('  same, ours\' page with `<link rel="preload">` of the wasm (README)', preloaded, { notes: { b1: '≈ B2 (same client)' } });
-  addRow('HTML received → first `connect` (scripts, wasm, handshake)', pick(res, 'afterHtml'), { notes: { b1: '≈ B2 (same client)' } });
-  addRow('  of which HTML received → script running', pick(res, 'toScript'), { notes: { b1: '≈ B2 (same client)' } });
-  addRow('  of which script running → wasm ready (ours: `init()`; others: 0)', pick(res, 'toReady'), { notes: { b1: '≈ B2 (same client)' } });
-  addRow('  of which ready → first `connect` (WebSocket + handshake; ours: what is left after preconnect)', pick(res, 'toConnect'), { notes: { b1: '≈ B2 (same client)' } });
-  addRow('    same, ours without `preconnect()`', { ...pick(res, 'toConnect'), ours: pick(res, 'toConnect').oursnopre }, { notes: { b1: '≈ B2 (same client)' } });
+  addRow('  same, ours\' page with `<link rel="preload">` of the wasm (README)', preloaded, sameClient);
+  addRow('HTML received → first `connect` (scripts, wasm, handshake)', pick(res, 'afterHtml'), sameClient);
+  addRow('  of which HTML received → script running', pick(res, 'toScript'), sameClient);
+  addRow('  of which script running → wasm ready (ours: `init()`; others: 0)', pick(res, 'toReady'), sameClient);
+  addRow('  of which ready → first `connect` (WebSocket + handshake; ours: what is left after preconnect)', pick(res, 'toConnect'), sameClient);
+  addRow('    same, ours without `preconnect()`', { ...pick(res, 'toConnect'), ours: pick(res, 'toConnect').oursnopre }, sameClient);
 }
 
 const pick = (res, key) => Object.fromEntries(Object.entries(res).map(([v, rs]) => [v, rs.map((r) => (r && !r.error ? r[key] : NaN))]));
@@ -396,7 +413,7 @@ async function measureIngest(page, kind) {
     // Store-only "floor": JSON.stringify + the text handed to a no-op wasm export (no store work); e2e adds
     // "wasmfloor": the bare WebSocket with each frame handed to that export. Both are what any wasm client pays.
     // ours0: our client alone with a listener that only counts, as B0 is socket.io-client alone.
-    let variants = e2e ? ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor', 'ours0'] : ['ours', 'b1', 'b2', 'floor'];
+    let variants = e2e ? CLIENT_VARIANTS : STORE_VARIANTS;
     const notes = e2e ? {} : { b0: 'n/a' };
     if (b1Skip && n === 100_000) {
       variants = variants.filter((v) => v !== 'b1');
@@ -448,10 +465,7 @@ async function measureMemory(browser, base, ports) {
     const res = await paired(`memory (${delivery})`, variants, TRIALS, async (v) => {
       const context = await browser.newContext();
       try {
-        const page = await context.newPage();
-        await page.goto(`${base}/harness.html?io=${ports.io}&echo=${ports.echo}`);
-        await page.waitForFunction(() => window.benchReady === true);
-        const info = await page.evaluate(() => window.bench.setup());
+        const { page, info } = await openHarness(context, base, ports);
         if (info.error) return info;
         if (!info.gc || !info.preciseMemory) return { error: 'gc() or precise memory info unavailable' };
         return await page.evaluate(([v, d]) => window.bench.memory(v, 10_000, d), [v, delivery]);
@@ -531,10 +545,8 @@ function topSelf(profile, limit = 20) {
 async function runProfiles(browser, base, ports) {
   await buildProfiling();
   const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${base}/harness-prof.html?io=${ports.io}&echo=${ports.echo}&wasm=/build/prof/inbox_realtime_bg.wasm`);
-  await page.waitForFunction(() => window.benchReady === true);
-  await page.evaluate(() => window.bench.setup());
+  const opened = { html: 'harness-prof.html', wasm: '/build/prof/inbox_realtime_bg.wasm' };
+  const { page } = await openHarness(context, base, ports, opened);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
@@ -580,7 +592,7 @@ async function runProfiles(browser, base, ports) {
  * over the run, the main thread's busy and idle time.
  */
 async function runTrace(page) {
-  const variants = ['ours', 'ours0', 'b2', 'b0', 'floor', 'wasmfloor'];
+  const variants = CLIENT_VARIANTS.filter((v) => v !== 'b1'); // B1's quadratic store would only add its own cost
   const n = INGEST_SIZES[0];
   const cdp = await page.context().newCDPSession(page);
   for (const v of variants) await page.evaluate(([v, n]) => window.bench.e2e(v, n), [v, n]); // warm-up
@@ -654,17 +666,12 @@ async function runAB(browser, base, ports) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.cpSync(path.resolve(ROOT, AB), dir, { recursive: true });
   await bundle('harness.mjs', 'harness-ab.js', { plugins: [glueFrom(dir)] });
-  const open = async (html, wasm = '') => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    page.on('pageerror', (e) => log('page error:', e.message));
-    await page.goto(`${base}/${html}?io=${ports.io}&echo=${ports.echo}${wasm && `&wasm=${wasm}`}`);
-    await page.waitForFunction(() => window.benchReady === true);
-    const info = await page.evaluate(() => window.bench.setup());
-    if (info.error) throw new Error(`setup ${html}: ${info.error}`);
+  const open = async (opts) => {
+    const { page, info } = await openHarness(await browser.newContext(), base, ports, opts);
+    if (info.error) throw new Error(`setup ${opts.html ?? 'harness.html'}: ${info.error}`);
     return page;
   };
-  const pages = { A: await open('harness.html'), B: await open('harness-ab.html', '/build/ab/inbox_realtime_bg.wasm') };
+  const pages = { A: await open({}), B: await open({ html: 'harness-ab.html', wasm: '/build/ab/inbox_realtime_bg.wasm' }) };
   log(`A/B: A = pkg/wasm, B = ${AB}; ${TRIALS} paired trials; cells µs/event median (min–max)`);
   const lines = [];
   for (const kind of ['replay', 'store', 'e2e']) {
@@ -714,10 +721,8 @@ async function main() {
     try {
       if (AB) await runAB(browser, base, server.ports);
       else {
-        const page = await (await browser.newContext()).newPage();
-        await page.goto(`${base}/harness.html?io=${server.ports.io}&echo=${server.ports.echo}`);
-        await page.waitForFunction(() => window.benchReady === true);
-        await page.evaluate(() => window.bench.setup());
+        const { page, info } = await openHarness(await browser.newContext(), base, server.ports);
+        if (info.error) throw new Error(`setup: ${info.error}`);
         await runTrace(page);
       }
     } finally {
@@ -731,19 +736,16 @@ async function main() {
   let info;
   try {
     const context = await browser.newContext();
-    const page = await context.newPage();
-    page.on('pageerror', (e) => log('page error:', e.message));
-    await page.goto(`${base}/harness.html?io=${server.ports.io}&echo=${server.ports.echo}`);
-    await page.waitForFunction(() => window.benchReady === true);
-    info = await page.evaluate(() => window.bench.setup());
+    let page;
+    ({ page, info } = await openHarness(context, base, server.ports));
     if (info.error) throw new Error(`setup: ${info.error}`);
     if (!info.crossOriginIsolated) failures.push('page is not cross-origin isolated (timer resolution 100 µs)');
     log('page', JSON.stringify(info));
 
     // Warm-up (discarded): every code path once.
-    for (const v of ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor', 'ours0']) await page.evaluate((v) => window.bench.e2e(v, 1000), v);
-    for (const v of ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor', 'ours0']) await page.evaluate((v) => window.bench.replay(v, 1000), v);
-    for (const v of ['ours', 'b1', 'b2', 'floor']) await page.evaluate((v) => window.bench.storeOnly(v, 1000), v);
+    for (const v of CLIENT_VARIANTS) await page.evaluate((v) => window.bench.e2e(v, 1000), v);
+    for (const v of CLIENT_VARIANTS) await page.evaluate((v) => window.bench.replay(v, 1000), v);
+    for (const v of STORE_VARIANTS) await page.evaluate((v) => window.bench.storeOnly(v, 1000), v);
 
     const step = async (name, fn) => {
       if (!want(name)) return;

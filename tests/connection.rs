@@ -121,7 +121,9 @@ fn config() -> Config {
 #[test]
 fn builds_engine_io_urls() {
     let cases: serde_json::Value = serde_json::from_str(include_str!("engine_url_cases.json")).unwrap();
-    for case in cases.as_array().unwrap() {
+    let cases = cases.as_array().unwrap();
+    assert!(cases.len() >= 6, "the cases file lost its cases");
+    for case in cases {
         let text = |k: &str| case[k].as_str().map(str::to_owned);
         let mut c = Config::new(text("url").unwrap());
         if let Some(path) = text("path") {

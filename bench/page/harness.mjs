@@ -15,7 +15,8 @@ const WASM_URL = params.get('wasm') ?? '/pkg/wasm/inbox_realtime_bg.wasm';
 
 let wasmExports = null;
 const now = () => performance.now();
-// BENCH_PROFILE: the profile run sets this to CPU-profile only the timed part of e2e, replay and store-only (console.profile, read over CDP).
+// BENCH_PROFILE: the profile run sets this to CPU-profile only the timed part of e2e, replay and store-only
+// (console.profile, read over CDP).
 const loopProfile = (on, name) => {
   if (globalThis.PROFILE_LOOPS) on ? console.profile(name) : console.profileEnd(name);
 };
@@ -112,6 +113,30 @@ function prepareIngest(variant, room, n) {
   return { store, cids, seen, base: Date.now() };
 }
 
+/**
+ * A connected client for `variant` that feeds `store` (ours: attached inside wasm, its errors into `errors`;
+ * socket.io-client: a listener per event) or, without a store, calls `count` per event. Our SocketClient and
+ * socket.io-client's socket have the same on / emit / emitWithAck. `close()` also destroys our store.
+ */
+async function ingestingClient(variant, store, count, errors) {
+  const ours = variant === 'ours' || variant === 'ours0';
+  const socket = ours ? await connectOurs() : await connectIo();
+  if (store && ours) {
+    store.attach(socket);
+    store.onError((e) => errors.push(e.message));
+  } else socket.on('new_message', store ? ingestOne(variant, store) : count);
+  const close = ours
+    ? () => {
+        store?.destroy();
+        socket.destroy();
+      }
+    : () => socket.disconnect();
+  return { socket, ours, close };
+}
+
+/** A variant without a store heard every event. */
+const counted = (variant, received, n) => (received === n ? null : `${variant} counted ${received} of ${n}`);
+
 /** The store holds exactly the workload's messages, and its subscriber heard one notification per event. */
 function checkIngest(variant, store, room, n, base, cids, notified) {
   return checkStore(variant, store, room, n, base, cids) ?? (notified === n ? null : `${notified} notifications for ${n} events`);
@@ -161,55 +186,23 @@ async function e2e(variant, n) {
   }
 
   const { store, cids, seen, base } = prepareIngest(variant, room, n);
-  let t1 = 0;
   let received = 0;
-  let result;
-  if (variant === 'ours' || variant === 'ours0') {
-    const client = await connectOurs();
-    const errors = [];
-    if (store) {
-      store.attach(client);
-      store.onError((e) => errors.push(e.message));
-    } else client.on('new_message', () => received++);
-    client.joinRoom(room);
-    await client.emitWithAck('bench_prepare', { room, n, base, cids }); // after join_room on the same socket
-    const done = new Promise((resolve) => client.on('bench_done', () => resolve((t1 = now()))));
-    collect();
-    loopProfile(true, 'e2e');
-    const t0 = now();
-    client.emit('bench_go', { room });
-    await withTimeout(done, 300_000, 'ours e2e');
-    loopProfile(false, 'e2e');
-    result = { ms: t1 - t0 };
-    if (errors.length) result.error = errors[0];
-    else if (store) result.error = checkIngest(variant, store, room, n, base, cids, seen.notified);
-    else result.error = received === n ? null : `${variant} counted ${received} of ${n}`;
-    store?.destroy();
-    client.destroy();
-  } else {
-    const socket = await connectIo();
-    if (store) {
-      const ingest = ingestOne(variant, store);
-      socket.on('new_message', ingest);
-    } else socket.on('new_message', () => received++);
-    await socket.emitWithAck('join_room', room);
-    await socket.emitWithAck('bench_prepare', { room, n, base, cids });
-    const done = new Promise((resolve) => socket.on('bench_done', () => resolve((t1 = now()))));
-    collect();
-    loopProfile(true, 'e2e');
-    const t0 = now();
-    socket.emit('bench_go', { room });
-    await withTimeout(done, 300_000, `${variant} e2e`);
-    loopProfile(false, 'e2e');
-    result = { ms: t1 - t0 };
-    result.error = store
-      ? checkIngest(variant, store, room, n, base, cids, seen.notified)
-      : received === n
-        ? null
-        : `B0 counted ${received} of ${n}`;
-    socket.disconnect();
-  }
-  return result;
+  const errors = [];
+  const { socket, ours, close } = await ingestingClient(variant, store, () => received++, errors);
+  if (ours) socket.joinRoom(room); // tracked for re-joins; the prepare ack below comes after its ack
+  else await socket.emitWithAck('join_room', room);
+  await socket.emitWithAck('bench_prepare', { room, n, base, cids });
+  let t1 = 0;
+  const done = new Promise((resolve) => socket.on('bench_done', () => resolve((t1 = now()))));
+  collect();
+  loopProfile(true, 'e2e');
+  const t0 = now();
+  socket.emit('bench_go', { room });
+  await withTimeout(done, 300_000, `${variant} e2e`);
+  loopProfile(false, 'e2e');
+  const error = errors[0] ?? (store ? checkIngest(variant, store, room, n, base, cids, seen.notified) : counted(variant, received, n));
+  close();
+  return { ms: t1 - t0, error };
 }
 
 /**
@@ -229,18 +222,10 @@ async function replay(variant, n) {
   let ws = null;
   let handler;
   let close = () => {};
+  const errors = [];
   if (variant === 'floor') handler = () => received++;
   else if (variant === 'wasmfloor') handler = (e) => (bytes += boundaryProbe(e.data));
-  else if (variant === 'ours' || variant === 'ours0') {
-    const client = await connectOurs();
-    if (store) store.attach(client);
-    else client.on('new_message', () => received++);
-    close = () => client.destroy();
-  } else {
-    const socket = await connectIo();
-    socket.on('new_message', store ? ingestOne(variant, store) : () => received++);
-    close = () => socket.disconnect();
-  }
+  else ({ close } = await ingestingClient(variant, store, () => received++, errors));
   if (!handler) {
     ws = opened.at(-1);
     if (!ws || ws.readyState !== WebSocket.OPEN || typeof ws.onmessage !== 'function') {
@@ -257,12 +242,10 @@ async function replay(variant, n) {
   await afterMicrotasks();
   const ms = now() - t0;
   loopProfile(false, 'replay');
-  let error;
-  if (store) error = checkIngest(variant, store, room, n, base, cids, seen.notified);
-  else if (variant === 'wasmfloor') error = bytes > 0 ? null : 'no bytes reached wasm';
-  else error = received === n ? null : `${variant} counted ${received} of ${n}`;
+  let error = errors[0] ?? null;
+  if (!error && store) error = checkIngest(variant, store, room, n, base, cids, seen.notified);
+  else if (!error) error = variant === 'wasmfloor' ? (bytes > 0 ? null : 'no bytes reached wasm') : counted(variant, received, n);
   close();
-  if (variant === 'ours') store.destroy();
   return { ms, error };
 }
 

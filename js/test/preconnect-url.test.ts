@@ -40,6 +40,10 @@ afterAll(() => {
   delete (globalThis as { WebSocket?: unknown }).WebSocket;
 });
 
+it('has the shared cases (an empty file would make the test below vacuous)', () => {
+  expect(cases.length).toBeGreaterThanOrEqual(6);
+});
+
 it.each(cases)('preconnect() and the client open the same URL: $why', ({ url, path, websocket }) => {
   opened.length = 0;
   const options = path === null ? {} : { path };

@@ -26,7 +26,8 @@ export function js_text_utf8(value, ptr, cap) {
   if (b.buffer !== memory.buffer) bytes = b = new Uint8Array(memory.buffer);
   let at = ptr;
   let i = 0;
-  // The ASCII run first, in a loop of its own: JSON framing and most text (measured ~25 % faster in Chromium).
+  // The ASCII run first, in a loop of its own: JSON framing and most text. Measured in Chromium on the bench's chat
+  // frames (10k per run, 31 alternating runs): 570-590 vs 640-710 ns per frame with one general loop only.
   for (; i < n; i++) {
     const c = value.charCodeAt(i);
     if (c >= 0x80) break;
