@@ -452,9 +452,12 @@ fn a_handshake_that_never_completes_is_retried() {
     h.conn.connect(0.0);
     h.drain();
     h.advance(5000.0);
+    // A first connect moves on to polling at once, within the same attempt.
+    assert_eq!((h.conn.status(), h.opens), (Status::Connecting, 2));
+    h.advance(5000.0);
     assert_eq!(h.conn.status(), Status::Reconnecting);
     h.advance(2000.0);
-    assert_eq!(h.opens, 2);
+    assert_eq!(h.opens, 3);
 }
 
 #[test]
@@ -475,6 +478,35 @@ fn uses_the_namespace_and_ignores_other_ones() {
     h.conn.emit("hi", vec![], h.now).unwrap();
     h.drain();
     assert_eq!(h.take_sent(), vec![r#"42/admin,["hi"]"#]);
+}
+
+#[test]
+fn frames_larger_than_the_servers_max_payload_are_received() {
+    // `maxPayload` bounds what the server accepts; engine.io-client never applies it to what it receives.
+    let mut h = Harness::new(config());
+    h.conn.connect(0.0);
+    h.conn.handle_transport_open(0.0);
+    h.frame(&OPEN.replace("1000000", "100000"));
+    h.auth(None);
+    h.frame(r#"40{"sid":"s1"}"#);
+    h.take_events();
+    let text = "x".repeat(1_500_000);
+    h.frame(&format!(r#"42["new_message",{{"text":"{text}"}}]"#));
+    let [Event::Message { name, args, .. }] = &h.take_events()[..] else { panic!("one message expected") };
+    assert_eq!((name.as_str(), args.get(0).map(str::len)), ("new_message", Some(text.len() + 11)));
+    // What we send is still held to it: the server would drop the connection.
+    assert!(matches!(h.conn.emit("big", vec![json!("y".repeat(100_001))], h.now), Err(EmitError::TooLarge { .. })));
+}
+
+#[test]
+fn lone_surrogate_escapes_reach_listeners_as_replacement_characters() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.take_events();
+    h.frame(r#"42["new_message",{"text":"cut \ud83d here","id":"m1"}]"#);
+    let [Event::Message { args, .. }] = &h.take_events()[..] else { panic!("one message expected") };
+    // Same length as the escape it replaces; a JS `JSON.parse` of it gives what the store decodes.
+    assert_eq!(args.array_json(), r#"[{"text":"cut \ufffd here","id":"m1"}]"#);
 }
 
 #[test]
@@ -554,8 +586,25 @@ fn falls_back_to_polling_when_websocket_cannot_even_open() {
     // The WebSocket handshake is refused (a proxy blocking upgrades): no Engine.IO OPEN ever arrived.
     h.conn.handle_transport_close(true, h.now);
     h.drain();
-    h.advance(2_000.0);
-    assert_eq!(h.opened, vec![TransportKind::WebSocket, TransportKind::Polling], "the retry opens polling");
+    // Polling is opened at once, as part of the same (first) attempt: still `connecting`, no reconnect events.
+    assert_eq!(h.opened, vec![TransportKind::WebSocket, TransportKind::Polling], "polling opened at once");
+    assert_eq!(h.conn.status(), Status::Connecting);
+    h.conn.handle_transport_open(h.now);
+    h.frame(OPEN);
+    h.auth(None);
+    h.frame(r#"40{"sid":"s1"}"#);
+    let events = h.take_events();
+    let statuses: Vec<&Event> = events.iter().filter(|e| matches!(e, Event::Status(_))).collect();
+    assert_eq!(statuses, [&Event::Status(Status::Connecting), &Event::Status(Status::Connected)]);
+    assert!(!events.iter().any(|e| matches!(e, Event::ReconnectAttempt { .. } | Event::Reconnect { .. })));
+    // A polling failure after the fall-back is a failed attempt, retried with backoff.
+    let mut h = Harness::new(config());
+    h.conn.connect(0.0);
+    h.conn.handle_transport_close(true, 0.0);
+    h.conn.handle_transport_close(true, 0.0);
+    h.drain();
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    assert_eq!(h.opened.len(), 2);
     // Once connected over a transport, a later drop does not switch it.
     let mut h = Harness::new(config());
     h.connect_fully("s1");

@@ -10,7 +10,7 @@ const OPEN: &str = r#"0{"sid":"e","upgrades":[],"pingInterval":25000,"pingTimeou
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = EnginePacket::decode(text, 1_000_000);
+    let _ = EnginePacket::decode(text);
     let _ = SocketPacket::decode(text);
 
     let mut conn = Connection::new(Config::new("http://127.0.0.1:1"), 7);

@@ -54,6 +54,8 @@ export interface Message {
   readonly client_id?: string;
   /** Why a send failed (`status === 'failed'`); `null` or absent otherwise. */
   readonly error?: string | null;
+  /** Set when the text was longer than the store's `maxTextChars`: `text` holds its start, this its full length. */
+  readonly text_truncated?: number;
   /** Any other field the server sent (`contact_name`, `from`, …) is kept. */
   readonly [field: string]: unknown;
 }
@@ -165,6 +167,20 @@ export interface StoreOptions {
    * timestamps are not arrival order (whole-second WhatsApp stamps, late webhooks). Default 60000.
    */
   resyncOverlapMs?: number;
+  /**
+   * Longest text held, in Unicode code points. A received message with a longer text is kept, its text cut to
+   * this length and its original length in `text_truncated`; a `sendMessage` with a longer text is refused
+   * (`too_large`). Default 1000000 (a stock socket.io server accepts at most 1 MB from a sender).
+   */
+  maxTextChars?: number;
+  /** Longest id (message, room, user, client id) accepted; a message with a longer one is refused (`too_large`). Default 256. */
+  maxIdChars?: number;
+  /** Timestamps further in the future than this are refused (clock skew tolerance). Default 86400000 (1 day). */
+  maxFutureMs?: number;
+  /** Status updates for messages not yet received are held (at most this many, oldest evicted) until they arrive. Default 1000. */
+  maxHeldUpdates?: number;
+  /** A held status update is dropped after this long. Default 300000 (5 min). */
+  heldMaxAgeMs?: number;
 }
 
 /** Codes carried by {@link InboxRealtimeError}. */

@@ -164,6 +164,16 @@ fn options_from_js(options: &JsValue) -> StoreOptions {
     if let Some(ms) = number(options, "resyncOverlapMs") {
         opts.resync_overlap_ms = ms;
     }
+    let count = |name| number(options, name).filter(|n| *n >= 0.0).map(|n| n as usize);
+    opts.max_text_chars = count("maxTextChars").unwrap_or(opts.max_text_chars);
+    opts.max_id_chars = count("maxIdChars").unwrap_or(opts.max_id_chars);
+    opts.max_held_updates = count("maxHeldUpdates").unwrap_or(opts.max_held_updates);
+    if let Some(ms) = number(options, "maxFutureMs") {
+        opts.max_future_ms = ms;
+    }
+    if let Some(ms) = number(options, "heldMaxAgeMs") {
+        opts.held_max_age_ms = ms;
+    }
     if let Some(keep) = get(options, "keepFailed").and_then(|v| v.as_bool()) {
         opts.keep_failed = keep;
     }
@@ -290,7 +300,8 @@ fn call_all(targets: &[Rc<Function>], arg: &JsValue) {
 impl StoreHandle {
     /// Creates an empty store. Options: `matchWindowMs` (60000), `pendingTimeoutMs` (60000), `typingTimeoutMs`
     /// (3000), `keepFailed` (false), `maxMessagesPerRoom` (unbounded), `clientIdPrefix` (random per store),
-    /// `resyncOverlapMs` (60000).
+    /// `resyncOverlapMs` (60000), `maxTextChars` (1000000), `maxIdChars` (256), `maxFutureMs` (86400000),
+    /// `maxHeldUpdates` (1000), `heldMaxAgeMs` (300000).
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> StoreHandle {
         let shared = Rc::new(Shared {

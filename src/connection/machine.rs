@@ -17,7 +17,7 @@ const REJOIN_ACK_TIMEOUT_MS: f64 = 2000.0;
 /// How long an upgrade probe may take before we give up and stay on polling.
 const PROBE_TIMEOUT_MS: f64 = 10_000.0;
 
-/// Before the handshake tells us `maxPayload`, assume the server default.
+/// Before the handshake tells us `maxPayload` (what the server accepts from us), assume the server default.
 const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -333,15 +333,15 @@ impl Connection {
             return;
         }
         // Nearly every frame is a MESSAGE: decode its Socket.IO packet straight from the frame, without copying the
-        // text into an `EnginePacket::Message` first. Anything else (or an oversized frame) takes the general path.
-        if let Some(text) = frame.strip_prefix('4').filter(|_| frame.len() <= self.max_payload) {
+        // text into an `EnginePacket::Message` first. Anything else takes the general path.
+        if let Some(text) = frame.strip_prefix('4') {
             match SocketPacket::decode(text) {
                 Ok(packet) => self.handle_packet(packet, now),
                 Err(e) => self.report(ConnectionError::Decode(e)),
             }
             return self.sync_status();
         }
-        let packet = match EnginePacket::decode(frame, self.max_payload) {
+        let packet = match EnginePacket::decode(frame) {
             Ok(packet) => packet,
             Err(e) => return self.report(ConnectionError::Decode(e)),
         };
@@ -415,7 +415,7 @@ impl Connection {
         if self.probe_deadline.is_none() {
             return;
         }
-        match EnginePacket::decode(frame, self.max_payload) {
+        match EnginePacket::decode(frame) {
             Ok(EnginePacket::Pong(data)) if data == "probe" => {
                 self.probe_deadline = None;
                 self.transport = TransportKind::WebSocket;
@@ -638,6 +638,10 @@ impl Connection {
         if self.attempts > 0 {
             self.events.push_back(Event::ReconnectAttempt { attempt: self.attempts });
         }
+        self.open_transport(now);
+    }
+
+    fn open_transport(&mut self, now: f64) {
         self.phase = Phase::Opening { deadline: now + self.config.connect_timeout_ms };
         let transport = self.transport;
         self.actions.push_back(Action::Open { url: self.config.transport_url(transport), transport });
@@ -671,10 +675,13 @@ impl Connection {
 
     /// The connection was lost without either side asking: retry with backoff if configured.
     fn lose(&mut self, reason: DisconnectReason, now: f64) {
-        if matches!(self.phase, Phase::Opening { .. }) {
-            self.fall_back_from_failed_transport();
-        }
+        let fell_back = matches!(self.phase, Phase::Opening { .. }) && self.fall_back_from_failed_transport();
         self.end_transport(reason);
+        if fell_back && self.attempts == 0 {
+            // On a first connect the next transport is part of the same attempt, tried at once: a first connect
+            // through a proxy that blocks WebSocket is still `connecting`, not a reconnect.
+            return self.open_transport(now);
+        }
         if !self.config.reconnection || !reason.reconnects() {
             self.phase = Phase::Idle;
             return;
@@ -691,12 +698,16 @@ impl Connection {
     }
 
     /// A transport that cannot even complete the Engine.IO handshake is likely blocked (a proxy refusing WebSocket
-    /// upgrades): move on to the next allowed transport, for the rest of this connection's life.
-    fn fall_back_from_failed_transport(&mut self) {
+    /// upgrades): move on to the next allowed transport, for the rest of this connection's life. Returns whether
+    /// it did.
+    fn fall_back_from_failed_transport(&mut self) -> bool {
         // Polling is the transport that gets through the most networks; once there, stay.
-        if self.transport == TransportKind::WebSocket && self.config.transports.contains(&TransportKind::Polling) {
+        let fall_back =
+            self.transport == TransportKind::WebSocket && self.config.transports.contains(&TransportKind::Polling);
+        if fall_back {
             self.transport = TransportKind::Polling;
         }
+        fall_back
     }
 
     /// The transport of the current or next attempt.

@@ -53,26 +53,58 @@ pub(crate) fn scan_number(s: &str, start: usize) -> Result<usize, ParseError> {
 }
 
 /// Reads the escape after `\u` at byte `*i` of `b` (four hex digits, and a second `\uXXXX` when the first is a high
-/// surrogate), leaving `*i` after it. Lone surrogates are errors at the escape's backslash.
-pub(crate) fn unicode_escape(b: &[u8], i: &mut usize) -> Result<char, ParseError> {
-    let lone = ParseError { kind: ParseErrorKind::LoneSurrogate, offset: *i - 2 };
+/// surrogate), leaving `*i` after it. Returns the character and whether the escape was a lone surrogate.
+///
+/// A lone surrogate (`"\ud800"`: a JS string cut inside an emoji, as Node's `JSON.stringify` and Python's
+/// `json.dumps` write it) is valid to `JSON.parse`, but a Rust string cannot hold it: it becomes U+FFFD, as
+/// `TextEncoder` does with such a JS string. A following escape that is not its other half is read on its own.
+pub(crate) fn unicode_escape(b: &[u8], i: &mut usize) -> Result<(char, bool), ParseError> {
     let hi = hex4(b, i)?;
-    let code = match hi {
+    match hi {
         0xD800..=0xDBFF => {
-            if b.get(*i) != Some(&b'\\') || b.get(*i + 1) != Some(&b'u') {
-                return Err(lone);
+            let after_hi = *i;
+            if b.get(*i) == Some(&b'\\') && b.get(*i + 1) == Some(&b'u') {
+                *i += 2;
+                let lo = hex4(b, i)?;
+                if (0xDC00..=0xDFFF).contains(&lo) {
+                    let pair = char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+                    return Ok((pair.unwrap_or(char::REPLACEMENT_CHARACTER), false));
+                }
+                *i = after_hi;
             }
-            *i += 2;
-            let lo = hex4(b, i)?;
-            if !(0xDC00..=0xDFFF).contains(&lo) {
-                return Err(lone);
-            }
-            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+            Ok((char::REPLACEMENT_CHARACTER, true))
         }
-        0xDC00..=0xDFFF => return Err(lone),
-        _ => hi,
-    };
-    char::from_u32(code).ok_or(lone)
+        0xDC00..=0xDFFF => Ok((char::REPLACEMENT_CHARACTER, true)),
+        _ => Ok((char::from_u32(hi).unwrap_or(char::REPLACEMENT_CHARACTER), false)),
+    }
+}
+
+/// Rewrites every lone-surrogate escape in valid JSON text `s` as `\ufffd` (the same length, so byte ranges into
+/// `s` stay valid): then a JS `JSON.parse` of the text gives the same string the Rust side decoded.
+pub(crate) fn replace_lone_surrogates(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut hex_at = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        i += 2; // the backslash and the escape letter (an escaped backslash is skipped whole)
+        if b.get(i - 1) == Some(&b'u') {
+            let start = i;
+            match unicode_escape(b, &mut i) {
+                Ok((_, true)) => hex_at.push(start),
+                Ok(_) => {}
+                Err(_) => break, // not reached on validated text
+            }
+        }
+    }
+    let mut out = s.to_owned();
+    for at in hex_at {
+        out.replace_range(at..at + 4, "fffd");
+    }
+    out
 }
 
 fn hex4(b: &[u8], i: &mut usize) -> Result<u32, ParseError> {

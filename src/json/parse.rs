@@ -23,8 +23,6 @@ pub enum ParseErrorKind {
     NumberOutOfRange,
     /// An unknown escape, or `\u` without four hex digits.
     InvalidEscape,
-    /// A `\uD800`–`\uDFFF` escape that is not half of a surrogate pair.
-    LoneSurrogate,
     /// An unescaped control character (U+0000–U+001F) inside a string.
     ControlCharacter,
     /// Something other than whitespace after the value.
@@ -50,7 +48,6 @@ impl fmt::Display for ParseError {
             ParseErrorKind::InvalidNumber => "invalid number",
             ParseErrorKind::NumberOutOfRange => "number out of range",
             ParseErrorKind::InvalidEscape => "invalid escape",
-            ParseErrorKind::LoneSurrogate => "lone surrogate in \\u escape",
             ParseErrorKind::ControlCharacter => "control character in string",
             ParseErrorKind::TrailingCharacters => "trailing characters",
             ParseErrorKind::TooDeep => "nesting too deep",
@@ -236,7 +233,7 @@ impl Parser<'_> {
     }
 
     fn unicode_escape(&mut self) -> Result<char, ParseError> {
-        lex::unicode_escape(self.b, &mut self.i)
+        lex::unicode_escape(self.b, &mut self.i).map(|(c, _)| c)
     }
 
     fn number(&mut self) -> Result<Value, ParseError> {

@@ -19,17 +19,25 @@ pub fn validate(s: &str) -> Result<(), ParseError> {
 /// Validates a JSON text and, when it is an array, returns the byte ranges of its top-level elements (`None`
 /// for any other valid value).
 pub fn array_elements(s: &str) -> Result<Option<Vec<Range<usize>>>, ParseError> {
+    array_elements_flagged(s).map(|(items, _)| items)
+}
+
+/// The byte ranges of an array's top-level elements (`None`: not an array).
+pub(crate) type Elements = Option<Vec<Range<usize>>>;
+
+/// [`array_elements`], and whether the text holds a lone-surrogate escape (see [`lex::unicode_escape`]).
+pub(crate) fn array_elements_flagged(s: &str) -> Result<(Elements, bool), ParseError> {
     let mut sc = Scanner::new(s);
     sc.ws();
     if sc.peek()? != b'[' {
         sc.value()?;
         sc.end()?;
-        return Ok(None);
+        return Ok((None, sc.lone_surrogate));
     }
     let mut items = Vec::new();
     sc.array_with(|range| items.push(range))?;
     sc.end()?;
-    Ok(Some(items))
+    Ok((Some(items), sc.lone_surrogate))
 }
 
 /// One object member as [`Scanner::object_with`] sees it: texts borrowed from the input.
@@ -50,11 +58,13 @@ pub(crate) struct Scanner<'a> {
     /// Current byte offset.
     pub(crate) i: usize,
     depth: usize,
+    /// A lone-surrogate escape was read (it decodes to U+FFFD).
+    pub(crate) lone_surrogate: bool,
 }
 
 impl<'a> Scanner<'a> {
     pub(crate) fn new(s: &'a str) -> Scanner<'a> {
-        Scanner { s, b: s.as_bytes(), i: 0, depth: 0 }
+        Scanner { s, b: s.as_bytes(), i: 0, depth: 0, lone_surrogate: false }
     }
 
     pub(crate) fn err(&self, kind: ParseErrorKind) -> ParseError {
@@ -228,7 +238,9 @@ impl<'a> Scanner<'a> {
     }
 
     fn unicode_escape(&mut self) -> Result<(), ParseError> {
-        lex::unicode_escape(self.b, &mut self.i).map(|_| ())
+        let (_, lone) = lex::unicode_escape(self.b, &mut self.i)?;
+        self.lone_surrogate |= lone;
+        Ok(())
     }
 
     fn number(&mut self) -> Result<(), ParseError> {

@@ -63,11 +63,9 @@ pub enum EnginePacket {
 }
 
 impl EnginePacket {
-    /// Decodes one text frame. `max_len` bounds the frame size (the negotiated `maxPayload`).
-    pub fn decode(frame: &str, max_len: usize) -> Result<Self, DecodeError> {
-        if frame.len() > max_len {
-            return Err(DecodeError::TooLarge { len: frame.len(), max: max_len });
-        }
+    /// Decodes one text frame. Its size is not limited: the handshake's `maxPayload` bounds what the *server*
+    /// accepts, and engine.io-client never applies it to what it receives.
+    pub fn decode(frame: &str) -> Result<Self, DecodeError> {
         let mut chars = frame.chars();
         let kind = chars.next().ok_or(DecodeError::Empty)?;
         let rest = chars.as_str();

@@ -32,12 +32,4 @@ pub enum DecodeError {
     /// An ack id that is not a non-negative integer that fits in 53 bits (JS safe integer).
     #[error("invalid ack id")]
     BadAckId,
-    /// The frame is larger than the negotiated `maxPayload`.
-    #[error("packet of {len} bytes exceeds the limit of {max} bytes")]
-    TooLarge {
-        /// Size of the rejected frame in bytes.
-        len: usize,
-        /// The limit in force.
-        max: usize,
-    },
 }

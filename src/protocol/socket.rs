@@ -85,7 +85,12 @@ impl SocketPacket {
         let invalid = |e: json::ParseError| DecodeError::InvalidJson(e.to_string());
         if matches!(kind, '2' | '3') {
             // The hot path: validate and locate the arguments, build no Value tree.
-            let items = if json.is_empty() { None } else { json::array_elements(json).map_err(invalid)? };
+            let (items, lone) =
+                if json.is_empty() { (None, false) } else { json::array_elements_flagged(json).map_err(invalid)? };
+            if lone {
+                // Listeners (one JS `JSON.parse`) and the store must read the same text: U+FFFD for each.
+                return decode_args(kind, namespace, id, &json::replace_lone_surrogates(json), items);
+            }
             return decode_args(kind, namespace, id, json, items);
         }
         let data = if json.is_empty() { None } else { Some(json::from_str(json).map_err(invalid)?) };

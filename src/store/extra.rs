@@ -4,9 +4,12 @@
 //! while the store reads these fields rarely (a sender match for typing, a merge on redelivery, `to_json`). One
 //! string is one allocation; reading it parses on demand.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::json::{from_str, write_str, write_value, Map, Value};
+
+use super::fields::{truncate_text, TEXT_TRUNCATED};
 
 /// The uninterpreted fields of a message, in the order the server sent them: `""` for none, otherwise the compact
 /// JSON text of an object (written by [`crate::json`], so it always parses back to the same fields).
@@ -112,6 +115,16 @@ impl ExtraBuilder {
         } else {
             self.0.push_str(value);
         }
+    }
+
+    /// A received text, cut to `max` characters with the cut recorded as [`TEXT_TRUNCATED`] (pushed after the
+    /// payload's own fields, so it wins over one of the same name).
+    pub(crate) fn text<'a>(&mut self, text: Cow<'a, str>, max: usize) -> Cow<'a, str> {
+        let (text, cut_from) = truncate_text(text, max);
+        if let Some(len) = cut_from {
+            self.push(TEXT_TRUNCATED, &Value::from(len));
+        }
+        text
     }
 
     fn open(&mut self) {

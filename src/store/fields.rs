@@ -60,3 +60,25 @@ pub(crate) fn check_len(s: &str, field: &'static str, max: usize) -> Result<(), 
     }
     Ok(())
 }
+
+/// The unknown-fields key that marks a received text cut to `max_text_chars`; its value is the original length in
+/// Unicode scalar values. Set by the store, it wins over a server field of the same name.
+pub(crate) const TEXT_TRUNCATED: &str = "text_truncated";
+
+/// A received text longer than `max` Unicode scalar values, cut to its first `max` — kept rather than dropped, so
+/// the conversation shows it and the app can see [`TEXT_TRUNCATED`] — with its original length; `None` if it fits.
+pub(crate) fn truncate_text(text: Cow<'_, str>, max: usize) -> (Cow<'_, str>, Option<usize>) {
+    if text.len() <= max {
+        return (text, None); // cheap byte check first: a char is at least one byte
+    }
+    let Some((cut, _)) = text.char_indices().nth(max) else { return (text, None) };
+    let len = max + text[cut..].chars().count();
+    let kept = match text {
+        Cow::Borrowed(s) => Cow::Borrowed(&s[..cut]),
+        Cow::Owned(mut s) => {
+            s.truncate(cut);
+            Cow::Owned(s)
+        }
+    };
+    (kept, Some(len))
+}

@@ -12,7 +12,7 @@ use crate::json::{from_str, ParseError, Scanner, Value};
 
 use super::error::{clip, StoreError};
 use super::extra::ExtraBuilder;
-use super::fields::{check_id, check_len, id_value};
+use super::fields::{check_id, id_value};
 use super::model::{classify, parse_message, parse_status, Direction, Field, ParsedMessage, Status};
 use super::options::StoreOptions;
 use super::timestamp::{parse_timestamp, parse_timestamp_str};
@@ -125,9 +125,6 @@ impl<'a> Scanned<'a> {
         let id = id_of(Field::Id, "id")?.ok_or(StoreError::MissingField("id"))?;
         let room_id = id_of(Field::Room, "room_id")?;
         let text = self.get(Field::Text).map(|v| string(v, "text")).transpose()?;
-        if let Some(t) = &text {
-            check_len(t, "text", opts.max_text_chars)?;
-        }
         let user_id = id_of(Field::User, "user_id")?;
         let client_id = id_of(Field::Client, "client_id")?;
         let direction = match self.get(Field::Direction).map(|v| string(v, "direction")).transpose()? {
@@ -148,6 +145,7 @@ impl<'a> Scanned<'a> {
             }),
             None => None,
         };
+        let text = text.map(|t| self.extra.text(t, opts.max_text_chars));
         Ok(ParsedMessage {
             id,
             room_id,

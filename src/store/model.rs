@@ -7,7 +7,7 @@ use crate::json::Value;
 
 use super::error::{clip, StoreError};
 use super::extra::{Extra, ExtraBuilder};
-use super::fields::{check_len, id_borrowed, id_field, lookup, object};
+use super::fields::{id_borrowed, id_field, lookup, object};
 use super::options::StoreOptions;
 use super::strings::{Part, Strings};
 use super::timestamp::parse_timestamp;
@@ -400,14 +400,11 @@ pub(crate) fn parse_message<'a>(v: &'a Value, opts: &StoreOptions, now: f64) -> 
             None => extra.push(k, v),
         }
     }
-    let extra = extra.finish();
     let max_id = opts.max_id_chars;
     let id = fields.id(Field::Id, "id", max_id)?.ok_or(StoreError::MissingField("id"))?;
     let room_id = fields.id(Field::Room, "room_id", max_id)?;
-    let text = fields.str(Field::Text, "text")?;
-    if let Some(t) = text {
-        check_len(t, "text", opts.max_text_chars)?;
-    }
+    let text = fields.str(Field::Text, "text")?.map(|t| extra.text(Cow::Borrowed(t), opts.max_text_chars));
+    let extra = extra.finish();
     let user_id = fields.id(Field::User, "user_id", max_id)?;
     let client_id = fields.id(Field::Client, "client_id", max_id)?;
     let direction = fields
@@ -416,17 +413,7 @@ pub(crate) fn parse_message<'a>(v: &'a Value, opts: &StoreOptions, now: f64) -> 
         .transpose()?;
     let status = fields.get(Field::Status).map(parse_status).transpose()?;
     let timestamp = fields.get(Field::Timestamp).map(|t| parse_timestamp(t, now, opts.max_future_ms)).transpose()?;
-    Ok(ParsedMessage {
-        id,
-        room_id,
-        text: text.map(Cow::Borrowed),
-        user_id,
-        direction,
-        status,
-        timestamp,
-        client_id,
-        extra,
-    })
+    Ok(ParsedMessage { id, room_id, text, user_id, direction, status, timestamp, client_id, extra })
 }
 
 /// A validated `message_status_update`.

@@ -21,7 +21,11 @@ pub struct StoreOptions {
     pub keep_failed: bool,
     /// An incoming typing indicator is hidden this long after the last `is_typing: true` for that user. Default 3 000.
     pub typing_timeout_ms: f64,
-    /// Longest accepted message text, in Unicode scalar values. Default 100 000 (a WhatsApp text is at most 4 096).
+    /// Longest message text held, in Unicode scalar values. A received message with a longer text is kept with
+    /// its text cut to this length and its original length in the unknown field `text_truncated` (never dropped);
+    /// an optimistic send with a longer text is refused (`TooLarge`), so the agent is told at once. Default
+    /// 1 000 000: a stock socket.io server accepts at most a 1 MB frame from a sender (a WhatsApp text is at most
+    /// 4 096 characters).
     pub max_text_chars: usize,
     /// Longest accepted identifier (message, room, user, client id). Default 256.
     pub max_id_chars: usize,
@@ -49,7 +53,7 @@ impl Default for StoreOptions {
             pending_timeout_ms: 60_000.0,
             keep_failed: false,
             typing_timeout_ms: 3_000.0,
-            max_text_chars: 100_000,
+            max_text_chars: 1_000_000,
             max_id_chars: 256,
             max_future_ms: 86_400_000.0,
             max_held_updates: 1_000,

@@ -154,7 +154,7 @@ async fn poll_loop(state: Rc<PollState>) {
             }
             if state.sid.borrow().is_none() {
                 // The handshake's sid addresses every later request of this session.
-                let Ok(EnginePacket::Open(info)) = EnginePacket::decode(frame, usize::MAX) else {
+                let Ok(EnginePacket::Open(info)) = EnginePacket::decode(frame) else {
                     return state.fail();
                 };
                 *state.sid.borrow_mut() = Some(info.sid);

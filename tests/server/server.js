@@ -256,6 +256,16 @@ io.on("connection", (socket) => {
     ack?.({ ok: true, sent: frames.length });
   });
 
+  // Emits `new_message` through socket.io's own encoder, with texts a client cannot ask for verbatim: `text`
+  // repeated `repeat` times, then, with `loneSurrogate`, half an emoji (JSON.stringify writes "\ud83d").
+  socket.on("emit_message", (...raw) => {
+    const [[spec], ack] = splitAck(raw);
+    let text = String(spec?.text ?? "").repeat(Math.min(Number(spec?.repeat ?? 1), 5_000_000));
+    if (spec?.loneSurrogate) text += "\ud83d cut";
+    socket.emit("new_message", { id: spec?.id, room_id: spec?.room_id, text, timestamp: Date.now() });
+    ack?.({ ok: true, length: text.length });
+  });
+
   socket.on("disconnect", (reason) => log(`[/] disconnect ${socket.id}: ${reason}`));
 });
 
