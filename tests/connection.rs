@@ -132,6 +132,7 @@ fn builds_engine_io_urls() {
         let why = text("why").unwrap();
         assert_eq!(c.websocket_url(), text("websocket").unwrap(), "{why}");
         assert_eq!(c.polling_url(), text("polling").unwrap(), "{why}");
+        assert_eq!(c.namespace, text("namespace").unwrap(), "{why}");
     }
 }
 
@@ -689,4 +690,124 @@ fn a_probe_that_never_answers_times_out() {
     assert_eq!(h.probe_actions.last(), Some(&Action::CloseProbe));
     assert_eq!(h.conn.transport(), TransportKind::Polling);
     assert_eq!(h.conn.status(), Status::Connected);
+}
+
+/// socket.io-client's `connect_error` for every failed attempt, network ones included (retried), and
+/// `reconnect_error` for failed reconnect attempts.
+#[test]
+fn failed_attempts_report_connect_error_and_are_retried() {
+    let mut h = Harness::new(Config { transports: vec![TransportKind::WebSocket], ..config() });
+    h.conn.connect(0.0);
+    h.conn.handle_transport_close(true, 0.0); // refused: nothing listens
+    h.drain();
+    let connect_error = |m: &str| Event::ConnectError { message: m.into(), data: None };
+    let events = h.take_events();
+    assert!(events.contains(&connect_error("websocket error")), "{events:?}");
+    assert!(!events.iter().any(|e| matches!(e, Event::ReconnectError { .. })), "the first attempt is no reconnect");
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    // The retry opens, then its handshake never completes: "timeout", and now a reconnect_error too.
+    let at = h.conn.poll_timeout().unwrap();
+    h.advance(at - h.now);
+    h.take_events();
+    h.advance(20_000.0);
+    let events = h.take_events();
+    assert!(events.contains(&connect_error("timeout")), "{events:?}");
+    assert!(events.contains(&Event::ReconnectError { message: "timeout".into() }), "{events:?}");
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    // Over polling the message names it.
+    let mut h = Harness::new(Config { transports: vec![TransportKind::Polling], ..config() });
+    h.conn.connect(0.0);
+    h.conn.handle_transport_close(true, 0.0);
+    h.drain();
+    assert!(h.take_events().contains(&connect_error("xhr poll error")));
+}
+
+#[test]
+fn an_incompatible_v2_server_is_a_connect_error_not_retried() {
+    let mut h = Harness::new(config());
+    h.conn.connect(0.0);
+    h.conn.handle_transport_open(0.0);
+    h.frame(OPEN);
+    h.auth(None);
+    h.frame("40"); // a v2 server's CONNECT reply: no sid
+    let events = h.take_events();
+    assert!(
+        events.iter().any(|e| matches!(e, Event::ConnectError { message, .. } if message.contains("v2.x"))),
+        "{events:?}"
+    );
+    assert_eq!(h.conn.status(), Status::Error);
+    assert_eq!(h.conn.poll_timeout(), None, "no retry scheduled");
+    assert_eq!(h.closes, 1);
+}
+
+#[test]
+fn reconnect_comes_before_connect() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.conn.handle_transport_close(false, h.now);
+    h.drain();
+    h.advance(2_000.0);
+    h.take_events();
+    h.conn.handle_transport_open(h.now);
+    h.frame(OPEN);
+    h.auth(None);
+    h.frame(r#"40{"sid":"s2"}"#);
+    let order: Vec<&str> = h
+        .take_events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Reconnect { .. } => Some("reconnect"),
+            Event::Connect { .. } => Some("connect"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(order, ["reconnect", "connect"]);
+}
+
+#[test]
+fn a_failed_auth_callback_sends_no_connect() {
+    let mut h = Harness::new(config());
+    h.conn.connect(0.0);
+    h.conn.handle_transport_open(0.0);
+    h.frame(OPEN);
+    h.take_sent();
+    h.conn.handle_auth_error("auth callback failed: no token".into(), h.now);
+    h.drain();
+    assert!(h.take_sent().is_empty(), "no CONNECT with empty credentials");
+    assert!(h
+        .take_events()
+        .contains(&Event::ConnectError { message: "auth callback failed: no token".into(), data: None }));
+    assert_eq!(h.conn.status(), Status::Error);
+    assert_eq!(h.closes, 1);
+    assert_eq!(h.conn.poll_timeout(), None);
+}
+
+#[test]
+fn volatile_emits_are_dropped_while_disconnected_not_buffered() {
+    let mut h = Harness::new(config());
+    assert_eq!(h.conn.emit_volatile("typing", vec![json!(true)], 0.0), Ok(false));
+    assert_eq!(h.conn.buffered(), 0);
+    h.connect_fully("s1");
+    h.take_sent();
+    assert_eq!(h.conn.emit_volatile("typing", vec![json!(true)], h.now), Ok(true));
+    h.drain();
+    assert_eq!(h.take_sent(), vec![r#"42["typing",true]"#]);
+}
+
+#[test]
+fn reconnection_can_be_switched_off_while_waiting() {
+    let mut h = Harness::new(config());
+    h.connect_fully("s1");
+    h.conn.handle_transport_close(false, h.now);
+    h.drain();
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    h.conn.set_reconnection(false, h.now);
+    h.drain();
+    assert_eq!((h.conn.status(), h.conn.poll_timeout()), (Status::Disconnected, None));
+    h.advance(10_000.0);
+    assert_eq!(h.opens, 1, "no attempt after switching reconnection off");
+    h.conn.set_reconnection(true, h.now);
+    h.conn.connect(h.now);
+    h.drain();
+    assert_eq!(h.opens, 2);
 }

@@ -117,8 +117,13 @@ export type AuthOption =
 export interface ClientOptions {
   /** Engine.IO path. Default `/socket.io/`. */
   path?: string;
-  /** Socket.IO namespace. Default `/`. */
+  /** Socket.IO namespace. Default: the URL's path (`http://host/admin` → `/admin`), else `/`. */
   namespace?: string;
+  /**
+   * Query parameters sent with every Engine.IO request (the server's `socket.handshake.query`), added to the URL's
+   * own query string.
+   */
+  query?: Record<string, string | number | boolean>;
   /** Sent in the CONNECT packet (browsers cannot set WebSocket headers). Re-read on every connect. */
   auth?: AuthOption;
   /** Reconnect after a lost connection. Default `true`. */
@@ -133,7 +138,11 @@ export interface ClientOptions {
   randomizationFactor?: number;
   /** Connect timeout, ms. Default 20000. */
   timeout?: number;
-  /** Default timeout of `emitWithAck`, ms. */
+  /**
+   * Default timeout of acks, ms (10000 when not set). As in socket.io-client, setting it makes the callback of
+   * `emit(event, ...args, callback)` error-first — `callback(err, response)`, called with an error on timeout or
+   * disconnect; without it the callback gets `(response)` only when the server answers.
+   */
   ackTimeout?: number;
   /** Buffer emits while disconnected and flush them on connect. */
   bufferWhenDisconnected?: boolean;
@@ -200,9 +209,8 @@ export type ErrorCode =
   | 'wrong_namespace'
   | 'unknown_ack'
   | 'unexpected_packet'
-  | 'missing_sid'
   | 'buffer_overflow'
-  | 'auth_callback'
+  | 'binary_unsupported'
   | 'resync_failed'
   | (string & {});
 
@@ -227,6 +235,7 @@ export interface ReservedEvents {
   connect_error: (error: InboxRealtimeError) => void;
   reconnect_attempt: (attempt: number) => void;
   reconnect: (attempts: number) => void;
+  reconnect_error: (error: InboxRealtimeError) => void;
   reconnect_failed: () => void;
   rooms_rejoined: (rooms: string[]) => void;
   error: (error: InboxRealtimeError) => void;
@@ -278,6 +287,8 @@ export function init(input?: InitInput | Promise<InitInput>): Promise<void> {
 export interface PreconnectOptions {
   /** Engine.IO path. Default `/socket.io/`. */
   path?: string;
+  /** The client's `query` option (the socket is adopted only by a client whose Engine.IO URL is the same). */
+  query?: ClientOptions['query'];
   /** Close the socket if no client adopted it by then. Default 10 000 ms. */
   timeoutMs?: number;
 }
@@ -297,7 +308,7 @@ function earlySockets(): Map<string, EarlySocket> {
 }
 
 /** The WebSocket URL the client opens for `url` and `path` (mirrors `Config::endpoint_url` in Rust). */
-function engineUrl(url: string, path = '/socket.io/'): string {
+function engineUrl(url: string, path = '/socket.io/', query = ''): string {
   const trimmed = url.trim();
   const at = trimmed.indexOf('://');
   const scheme = at >= 0 ? trimmed.slice(0, at) : 'http';
@@ -305,7 +316,18 @@ function engineUrl(url: string, path = '/socket.io/'): string {
   const secure = /^(https|wss)$/i.test(scheme);
   let out = `${secure ? 'wss' : 'ws'}://${rest.split(/[/?#]/)[0]}${path.startsWith('/') ? '' : '/'}${path}`;
   if (!out.endsWith('/')) out += '/';
-  return `${out}?EIO=4&transport=websocket`;
+  const beforeHash = rest.split('#')[0] ?? '';
+  const q = beforeHash.indexOf('?');
+  const queries = [q >= 0 ? beforeHash.slice(q + 1) : '', query].filter((s) => s !== '');
+  return `${out}?EIO=4&transport=websocket${queries.map((s) => `&${s}`).join('')}`;
+}
+
+/** The `query` option as URL-encoded text. */
+function encodeQuery(query: ClientOptions['query']): string {
+  if (!query) return '';
+  return Object.entries(query)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .join('&');
 }
 
 /**
@@ -316,7 +338,7 @@ function engineUrl(url: string, path = '/socket.io/'): string {
  */
 export function preconnect(url: string, options: PreconnectOptions = {}): void {
   if (typeof WebSocket === 'undefined') return;
-  const key = engineUrl(url, options.path);
+  const key = engineUrl(url, options.path, encodeQuery(options.query));
   const sockets = earlySockets();
   if (sockets.has(key)) return;
   let ws: WebSocket;
@@ -365,6 +387,27 @@ interface Registration {
 const rawClients = new WeakMap<SocketClient, WasmSocketClient>();
 
 /** Emits with an explicit ack timeout; see {@link SocketClient.timeout}. */
+/**
+ * What {@link SocketClient.on}, {@link SocketClient.once} and {@link SocketClient.onAny} return: the function that
+ * removes exactly that listener (the easy clean-up for a React effect), which also carries the socket's own
+ * methods, so socket.io-style chaining (`socket.on('a', f).on('b', g)`) works too.
+ */
+export type Subscription<T> = (() => void) & T;
+
+/** socket.io-client's `hasBinary`: this client speaks JSON only, so binary is refused instead of sent as `{}`. */
+function hasBinary(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== 'object' || depth > 32) return false;
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return true;
+  if (typeof Blob !== 'undefined' && value instanceof Blob) return true;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false; // JSON.stringify calls it
+  const items = Array.isArray(value) ? value : Object.values(value);
+  return items.some((item) => hasBinary(item, depth + 1));
+}
+
+function inboxError(code: ErrorCode, message: string): InboxRealtimeError {
+  return Object.assign(new Error(message), { name: 'InboxRealtimeError' as const, code });
+}
+
 export interface TimedEmitter {
   /** Like {@link SocketClient.emitWithAck}, failing with code `ack_timeout` after the chosen delay. */
   emitWithAck<T = unknown>(event: string, ...args: unknown[]): Promise<T>;
@@ -385,15 +428,20 @@ export class SocketClient {
   readonly url: string;
   #raw: WasmSocketClient | null;
   #listeners = new Map<string, Registration[]>();
+  #any: Registration[] = [];
+  #outgoing: Function[] = [];
   #browserHooks: (() => void) | null = null;
   #onDestroy = new Set<() => void>();
+  /** socket.io-client: callbacks are error-first once `ackTimeout` is set. */
+  readonly #errorFirstAcks: boolean;
 
   /** Throws if {@link init} has not completed. */
   constructor(url: string, options: ClientOptions = {}) {
     assertReady('SocketClient');
     this.url = url;
-    const { autoConnect = true, ...wasmOptions } = options;
-    this.#raw = new WasmSocketClient(url, wasmOptions);
+    const { autoConnect = true, query, ...wasmOptions } = options;
+    this.#errorFirstAcks = options.ackTimeout !== undefined;
+    this.#raw = new WasmSocketClient(url, { ...wasmOptions, query: encodeQuery(query) });
     rawClients.set(this, this.#raw);
     if (autoConnect) this.connect();
   }
@@ -426,16 +474,16 @@ export class SocketClient {
    * Adds a listener for `event` (a server event, or one of the {@link ReservedEvents}). Returns a function that
    * removes exactly this listener — the easy way to clean up in a React effect.
    */
-  on<E extends string>(event: E, listener: Listener<E>): () => void {
+  on<E extends string>(event: E, listener: Listener<E>): Subscription<this> {
     const id = this.#client().on(event, listener as Function);
     const list = this.#listeners.get(event) ?? [];
     list.push({ fn: listener as Function, id });
     this.#listeners.set(event, list);
-    return () => this.#remove(event, (r) => r.id === id);
+    return this.#subscription(() => this.#remove(event, (r) => r.id === id));
   }
 
   /** Like {@link on}, but the listener runs once at most. `off(event, listener)` also removes it. */
-  once<E extends string>(event: E, listener: Listener<E>): () => void {
+  once<E extends string>(event: E, listener: Listener<E>): Subscription<this> {
     let id = 0;
     const wrapper = (...args: unknown[]) => {
       this.#remove(event, (r) => r.id === id);
@@ -445,7 +493,71 @@ export class SocketClient {
     const list = this.#listeners.get(event) ?? [];
     list.push({ fn: listener as Function, id });
     this.#listeners.set(event, list);
-    return () => this.#remove(event, (r) => r.id === id);
+    return this.#subscription(() => this.#remove(event, (r) => r.id === id));
+  }
+
+  /** The unsubscribe function, carrying this socket's methods for chaining. */
+  #subscription(off: () => void): Subscription<this> {
+    return new Proxy(off, {
+      get: (target, key) => {
+        if (key in target) return Reflect.get(target, key);
+        const value = Reflect.get(this, key);
+        return typeof value === 'function' ? value.bind(this) : value;
+      },
+    }) as Subscription<this>;
+  }
+
+  /** Adds a listener of every server event, called as `(event, ...args)` (socket.io-client's `onAny`). */
+  onAny(listener: (event: string, ...args: any[]) => void): Subscription<this> {
+    const id = this.#client().onAny(listener);
+    this.#any.push({ fn: listener, id });
+    return this.#subscription(() => this.offAny(listener));
+  }
+
+  /**
+   * Removes `listener` from the `onAny` listeners. Without a listener it removes nothing and warns, as
+   * {@link off} does (in a shared socket it would silence other components).
+   */
+  offAny(listener?: (event: string, ...args: any[]) => void): this {
+    if (typeof listener !== 'function') {
+      console.warn('inbox-realtime: offAny() without a listener removes nothing; pass the listener');
+      return this;
+    }
+    this.#any = this.#any.filter((r) => r.fn !== listener || (this.#raw?.off(r.id), false));
+    return this;
+  }
+
+  /** The `onAny` listeners. */
+  listenersAny(): Function[] {
+    return this.#any.map((r) => r.fn);
+  }
+
+  /**
+   * Adds a listener of every event this client emits, called as `(event, ...args)` when the emit is made (a
+   * buffered emit is reported then, not when it leaves; socket.io-client reports it when it leaves).
+   */
+  onAnyOutgoing(listener: (event: string, ...args: any[]) => void): Subscription<this> {
+    this.#outgoing.push(listener);
+    return this.#subscription(() => this.offAnyOutgoing(listener));
+  }
+
+  /** Removes `listener` from the outgoing listeners (all of them without an argument: they are this socket's). */
+  offAnyOutgoing(listener?: (event: string, ...args: any[]) => void): this {
+    this.#outgoing = listener ? this.#outgoing.filter((f) => f !== listener) : [];
+    return this;
+  }
+
+  /** The `onAnyOutgoing` listeners. */
+  listenersAnyOutgoing(): Function[] {
+    return [...this.#outgoing];
+  }
+
+  /** Checks and reports an outgoing emit; throws on binary arguments. */
+  #outgo(event: string, args: unknown[]): void {
+    if (hasBinary(args)) {
+      throw inboxError('binary_unsupported', `"${event}": binary arguments are not supported (this client speaks JSON)`);
+    }
+    for (const listener of [...this.#outgoing]) listener(event, ...args);
   }
 
   /**
@@ -465,10 +577,14 @@ export class SocketClient {
     return this;
   }
 
-  /** Removes every listener added through this object for `event`, or for every event without one. */
+  /** Removes every listener added through this object for `event`, or for every event (and `onAny`) without one. */
   removeAllListeners(event?: string): this {
     const events = event === undefined ? [...this.#listeners.keys()] : [event];
     for (const e of events) this.#remove(e, () => true);
+    if (event === undefined) {
+      for (const r of this.#any) this.#raw?.off(r.id);
+      this.#any = [];
+    }
     return this;
   }
 
@@ -486,20 +602,61 @@ export class SocketClient {
 
   /**
    * Emits `event` with `args` (JSON values). Buffered while disconnected. socket.io style: if the last argument
-   * is a function it is called with the server's ack response (it is not called when the ack fails; use
-   * {@link emitWithAck} or {@link timeout} to see failures). Throws an {@link InboxRealtimeError} on a reserved
-   * event name or an oversized packet.
+   * is a function it is called with the server's ack response — `callback(response)`, only when the server
+   * answers; or, with the `ackTimeout` option set, error-first `callback(err, response)`, also on timeout or
+   * disconnect. Throws an {@link InboxRealtimeError} on a reserved event name, an oversized packet or a binary
+   * argument (`binary_unsupported`).
    */
   emit(event: string, ...args: unknown[]): this {
     const last = args[args.length - 1];
     if (typeof last === 'function') {
-      this.emitWithAck(event, ...args.slice(0, -1)).then(
-        (response) => (last as (response: unknown) => void)(response),
-        () => {},
-      );
+      const callback = last as (...a: unknown[]) => void;
+      const sent = this.#emitWithAck(event, args.slice(0, -1), undefined);
+      if (this.#errorFirstAcks) sent.then((response) => callback(null, response), (error) => callback(error));
+      else sent.then((response) => callback(response), () => {});
       return this;
     }
+    this.#outgo(event, args);
     this.#client().emit(event, args);
+    return this;
+  }
+
+  /**
+   * socket.io-client's `volatile`: `socket.volatile.emit(...)` sends only if connected now, and drops the emit
+   * otherwise instead of buffering it (for what is stale by the time a connection returns: typing, presence).
+   */
+  get volatile(): { emit(event: string, ...args: unknown[]): SocketClient } {
+    return {
+      emit: (event: string, ...args: unknown[]) => {
+        this.#outgo(event, args);
+        this.#client().emitVolatile(event, args);
+        return this;
+      },
+    };
+  }
+
+  /** socket.io-client's `compress(flag)`: accepted for compatibility; the browser's WebSocket decides. */
+  compress(_flag: boolean): this {
+    return this;
+  }
+
+  /**
+   * socket.io-client's Manager `reconnection()`: with no argument, whether automatic reconnection is on; with one,
+   * turns it on or off from now on (off during a backoff wait stops the wait).
+   */
+  reconnection(): boolean;
+  reconnection(on: boolean): this;
+  reconnection(on?: boolean): boolean | this {
+    if (on === undefined) return this.#client().reconnection;
+    this.#client().setReconnection(on);
+    return this;
+  }
+
+  /**
+   * socket.io-client's `socket.io` (the Manager): here the socket itself, which emits the Manager's events
+   * (`reconnect_attempt`, `reconnect`, `reconnect_error`, `reconnect_failed`) and has its `reconnection()`.
+   */
+  get io(): this {
     return this;
   }
 
@@ -514,6 +671,7 @@ export class SocketClient {
 
   #emitWithAck<T>(event: string, args: unknown[], timeoutMs: number | undefined): Promise<T> {
     try {
+      this.#outgo(event, args);
       return this.#client().emitWithAck(event, args, timeoutMs) as Promise<T>;
     } catch (error) {
       return Promise.reject(error);

@@ -242,8 +242,8 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
     } else {
       const loading = init(latest.current.wasm);
       // Open the WebSocket while the wasm loads (after its request went out); the client start() creates adopts it.
-      const { path, transports } = latest.current.clientOptions ?? {};
-      if (!transports || transports[0] === 'websocket') preconnect(url, { path });
+      const { path, query, transports } = latest.current.clientOptions ?? {};
+      if (!transports || transports[0] === 'websocket') preconnect(url, { path, query });
       loading.then(
         () => {
           if (active) start();
@@ -297,8 +297,9 @@ export interface ResyncLoaderOptions {
   init?: RequestInit;
 }
 
+/** The REST base of a socket URL: without its query string (the socket's `query`), fragment and trailing slash. */
 function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
+  return url.replace(/[?#].*$/, '').replace(/\/+$/, '');
 }
 
 async function json(response: Response): Promise<any> {

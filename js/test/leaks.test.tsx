@@ -211,7 +211,7 @@ function Chat(props: { url: string; roomId: string; out: (seen: Seen) => void })
 describe('no leaks', () => {
   it(`hooks: ${CYCLES} StrictMode mount/unmount cycles (${ROOMS} rooms in turn) return to the baseline`, async () => {
     await settled();
-    const hookUrl = `${url}/hooks`;
+    const hookUrl = `${url}/?case=hooks`;
     const joins0 = joins;
     const leaves0 = leaves;
     let seen: Seen = { socket: null, loading: true, rooms: 0 };
@@ -296,7 +296,7 @@ describe('no leaks', () => {
     // Each cycle: mount (StrictMode), unmount, let the 250 ms teardown run (fake timers): a new shared client and
     // store every time, destroyed before it connects (a page switch faster than the handshake).
     await settled();
-    const hookUrl = `${url}/churn`;
+    const hookUrl = `${url}/?case=churn`;
     let seen: Seen = { socket: null, loading: true, rooms: 0 };
     const out = (s: Seen) => (seen = s);
     const start = snapshot();
@@ -353,7 +353,7 @@ describe('no leaks', () => {
     // about, even empty ones no hook shows any more (2 JS values per room). Empty rooms and empty typing lists now
     // share one frozen empty array: nothing is kept per room.
     await settled();
-    const hookUrl = `${url}/distinct`;
+    const hookUrl = `${url}/?case=distinct`;
     let seen: Seen = { socket: null, loading: true, rooms: 0 };
     const out = (s: Seen) => (seen = s);
     const start = snapshot();

@@ -153,7 +153,7 @@ function Chat(props: {
   options?: Partial<UseRealtimeMessagesOptions>;
   out: (r: UseRealtimeMessagesResult, socket: SocketClient | null) => void;
 }) {
-  // A distinct URL per test (same server): each test gets its own shared client and store.
+  // A distinct URL per test (same server, main namespace): each test gets its own shared client and store.
   const { socket, isConnected } = useSocket({
     url: `${url}${props.path}`,
     clientOptions: { reconnectionDelay: 50, reconnectionDelayMax: 100 },
@@ -197,10 +197,10 @@ describe('useRealtimeMessages resync', () => {
     const loadHistory = vi.fn(async () => ({ messages: [msg('y2', T0 + 2, 'r3')], has_more: false }));
     let a: UseRealtimeMessagesResult | undefined;
     let b: UseRealtimeMessagesResult | undefined;
-    await render(createElement(Chat, { path: '/opt', roomId: 'r2', options: { resync }, out: (r) => (a = r) }));
+    await render(createElement(Chat, { path: '/?case=opt', roomId: 'r2', options: { resync }, out: (r) => (a = r) }));
     await render(
       createElement(Chat, {
-        path: '/opt',
+        path: '/?case=opt',
         roomId: 'r3',
         options: { sendMessage: async () => ({ id: 'x' }), loadHistory },
         out: (r) => (b = r),
@@ -227,7 +227,7 @@ describe('useRealtimeMessages resync', () => {
     let socket: SocketClient | null = null;
     await render(
       createElement(Chat, {
-        path: '/off',
+        path: '/?case=off',
         roomId: 'r4',
         options: { resync: null },
         out: (r, s) => ((state = r), (socket = s)),

@@ -18,6 +18,8 @@ use crate::web::{Driver, Output};
 struct Listeners {
     next_id: u32,
     by_event: Vec<(String, Vec<(u32, Function)>)>,
+    /// `onAny` listeners: every server event, called with its name first.
+    any: Vec<(u32, Function)>,
 }
 
 impl Listeners {
@@ -30,6 +32,19 @@ impl Listeners {
         // Copy first: a listener may subscribe or unsubscribe while we iterate.
         let targets: Vec<Function> =
             this.borrow().of(event).map(|v| v.iter().map(|(_, f)| f.clone()).collect()).unwrap_or_default();
+        Self::call(targets, event, args);
+    }
+
+    /// Calls the `onAny` listeners with `[event, ...args]`.
+    fn dispatch_any(this: &RefCell<Self>, event: &str, args: &Array) {
+        let targets: Vec<Function> = this.borrow().any.iter().map(|(_, f)| f.clone()).collect();
+        if !targets.is_empty() {
+            let with_name = Array::of1(&event.into()).concat(args);
+            Self::call(targets, event, &with_name);
+        }
+    }
+
+    fn call(targets: Vec<Function>, event: &str, args: &Array) {
         for f in targets {
             if let Err(e) = f.apply(&JsValue::NULL, args) {
                 // A throwing listener must not break the others or the connection.
@@ -57,11 +72,17 @@ pub(crate) enum TapEvent<'a> {
     RoomsRejoined { rooms: &'a [String] },
 }
 
+/// `(ack id, args)` → the ACK packet.
+type AckSender = Closure<dyn Fn(f64, Array)>;
+
 pub(crate) struct Hooks {
     listeners: RefCell<Listeners>,
     taps: RefCell<Vec<(u32, Tap)>>,
     pending: RefCell<PendingAcks>,
     auth: RefCell<Option<JsValue>>,
+    /// Answers a server event's ack request: `(id, args)`. One closure per client, made on first use; each event
+    /// that asks for an ack gets a small JS function calling it with its id (see [`ack_callback`]).
+    ack_sender: RefCell<Option<AckSender>>,
 }
 
 /// A Socket.IO v4 client over the browser's WebSocket. Prefer the `SocketClient` of the package's TypeScript face,
@@ -93,12 +114,13 @@ impl SocketClient {
             taps: RefCell::new(Vec::new()),
             pending: RefCell::new(Vec::new()),
             auth: RefCell::new(auth_from_js(&options)),
+            ack_sender: RefCell::new(None),
         });
         let sink_hooks = hooks.clone();
         let driver = Driver::new(
             Connection::new(config, seed),
             Box::new(move |driver, output| match output {
-                Output::Event(event) => deliver(&sink_hooks, event),
+                Output::Event(event) => deliver(&sink_hooks, driver, event),
                 Output::AuthRequested => provide_auth(&sink_hooks, driver),
             }),
         );
@@ -134,10 +156,23 @@ impl SocketClient {
         id
     }
 
+    /// Adds a listener of every server event, called with the event name first (socket.io-client's `onAny`);
+    /// returns its id for `off`.
+    #[wasm_bindgen(js_name = onAny)]
+    pub fn on_any(&self, listener: Function) -> u32 {
+        let mut listeners = self.hooks.listeners.borrow_mut();
+        listeners.next_id += 1;
+        let id = listeners.next_id;
+        listeners.any.push((id, listener));
+        id
+    }
+
     /// Removes the listener with this id. Returns whether it existed.
     pub fn off(&self, id: u32) -> bool {
         let mut listeners = self.hooks.listeners.borrow_mut();
-        let mut found = false;
+        let before = listeners.any.len();
+        listeners.any.retain(|(i, _)| *i != id);
+        let mut found = listeners.any.len() != before;
         listeners.by_event.retain_mut(|(_, list)| {
             let before = list.len();
             list.retain(|(i, _)| *i != id);
@@ -150,13 +185,33 @@ impl SocketClient {
     /// Number of registered listeners (leak checks in tests).
     #[wasm_bindgen(getter, js_name = listenerCount)]
     pub fn listener_count(&self) -> usize {
-        self.hooks.listeners.borrow().by_event.iter().map(|(_, list)| list.len()).sum()
+        let listeners = self.hooks.listeners.borrow();
+        listeners.by_event.iter().map(|(_, list)| list.len()).sum::<usize>() + listeners.any.len()
     }
 
     /// Emits `event` with `args`. Buffered while disconnected. Throws on a reserved name or an oversized packet.
     pub fn emit(&self, event: &str, args: Array) -> Result<(), JsValue> {
         let args = args_from_js(&args)?;
         self.driver.with(|conn, now| conn.emit(event, args, now)).map_err(|e| js_error("emit", e))
+    }
+
+    /// Emits only if connected now; otherwise drops it (socket.io-client's `volatile`). Returns whether it was sent.
+    #[wasm_bindgen(js_name = emitVolatile)]
+    pub fn emit_volatile(&self, event: &str, args: Array) -> Result<bool, JsValue> {
+        let args = args_from_js(&args)?;
+        self.driver.with(|conn, now| conn.emit_volatile(event, args, now)).map_err(|e| js_error("emit", e))
+    }
+
+    /// Turns automatic reconnection on or off from now on.
+    #[wasm_bindgen(js_name = setReconnection)]
+    pub fn set_reconnection(&self, on: bool) {
+        self.driver.with(|conn, now| conn.set_reconnection(on, now));
+    }
+
+    /// Whether automatic reconnection is on.
+    #[wasm_bindgen(getter)]
+    pub fn reconnection(&self) -> bool {
+        self.driver.read(|conn| conn.config().reconnection)
     }
 
     /// Emits and resolves with the server's first ack argument; rejects after `timeoutMs` (default `ackTimeout`) or
@@ -270,8 +325,32 @@ fn single(value: JsValue) -> Array {
     Array::of1(&value)
 }
 
+/// The last argument a listener gets when the server asked for an ack: `(...args) => void`, answering once.
+fn ack_callback(hooks: &Hooks, driver: &Driver, id: u64) -> JsValue {
+    thread_local! {
+        // Made once: `send` is the client's one Rust closure, `id` this event's ack id.
+        static MAKE_ACK: Function = Function::new_with_args(
+            "send, id",
+            "let done = false; return (...args) => { if (!done) { done = true; send(id, args); } };",
+        );
+    }
+    let mut sender = hooks.ack_sender.borrow_mut();
+    let send = sender.get_or_insert_with(|| {
+        // Weak: the driver's owner (this client) holds these hooks.
+        let driver = driver.downgrade();
+        Closure::new(move |id: f64, args: Array| {
+            let Some(driver) = driver.upgrade() else { return };
+            match args_from_js(&args) {
+                Ok(args) => driver.with(|conn, _| conn.ack(id as u64, args)),
+                Err(e) => web_sys::console::error_2(&"inbox-realtime: ack arguments are not JSON".into(), &e),
+            }
+        })
+    });
+    MAKE_ACK.with(|make| make.call2(&JsValue::NULL, send.as_ref(), &(id as f64).into())).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// Turns a state-machine event into JS listener calls (and settles `emitWithAck` promises).
-fn deliver(hooks: &Hooks, event: Event) {
+fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
     let listeners = &hooks.listeners;
     match event {
         Event::Status(status) => Listeners::dispatch(listeners, "status", &single(status.as_str().into())),
@@ -292,15 +371,26 @@ fn deliver(hooks: &Hooks, event: Event) {
             }
             Listeners::dispatch(listeners, "connect_error", &single(error))
         }
-        Event::Message { name, args, .. } => {
+        Event::Message { name, args, ack_id } => {
             for tap in hooks.taps() {
                 tap(TapEvent::Message { name: &name, args: &args });
             }
             // Converting to JS is most of an event's cost: skip it when only the store (a tap) listens.
-            if listeners.borrow().of(&name).is_some() {
+            let heard = {
+                let listeners = listeners.borrow();
+                listeners.of(&name).is_some() || !listeners.any.is_empty()
+            };
+            if heard {
                 // One native JSON.parse of the whole argument array: the listener's arguments, ready to spread.
                 match js_sys::JSON::parse(args.array_json()) {
-                    Ok(array) => Listeners::dispatch(listeners, &name, array.unchecked_ref()),
+                    Ok(array) => {
+                        let array: &Array = array.unchecked_ref();
+                        if let Some(id) = ack_id {
+                            array.push(&ack_callback(hooks, driver, id));
+                        }
+                        Listeners::dispatch_any(listeners, &name, array);
+                        Listeners::dispatch(listeners, &name, array);
+                    }
                     Err(e) => web_sys::console::error_2(&"inbox-realtime: unparsable event arguments".into(), &e),
                 }
             }
@@ -327,6 +417,9 @@ fn deliver(hooks: &Hooks, event: Event) {
             Listeners::dispatch(listeners, "reconnect_attempt", &single(attempt.into()))
         }
         Event::Reconnect { attempts } => Listeners::dispatch(listeners, "reconnect", &single(attempts.into())),
+        Event::ReconnectError { message } => {
+            Listeners::dispatch(listeners, "reconnect_error", &single(js_error("connect_error", &message)))
+        }
         Event::ReconnectFailed => Listeners::dispatch(listeners, "reconnect_failed", &Array::new()),
         Event::RoomsRejoined { rooms } => {
             for tap in hooks.taps() {
@@ -341,7 +434,6 @@ fn deliver(hooks: &Hooks, event: Event) {
                 ConnectionError::WrongNamespace(_) => "wrong_namespace",
                 ConnectionError::UnknownAck(_) => "unknown_ack",
                 ConnectionError::Unexpected(_) => "unexpected_packet",
-                ConnectionError::MissingSid => "missing_sid",
                 ConnectionError::BufferOverflow => "buffer_overflow",
             };
             Listeners::dispatch(listeners, "error", &single(js_error(code, error)))
@@ -355,39 +447,32 @@ fn provide_auth(hooks: &Rc<Hooks>, driver: &Driver) {
     let Some(auth) = auth else {
         return driver.with(|conn, now| conn.handle_auth(None, now));
     };
+    // A throwing or rejecting callback stops the attempt (`connect_error`): never connect without the
+    // credentials the app meant to send.
     let value = match auth.dyn_ref::<Function>() {
         Some(f) => match f.call0(&JsValue::NULL) {
             Ok(value) => value,
-            Err(e) => {
-                Listeners::dispatch(&hooks.listeners, "error", &single(js_error("auth_callback", js_message(&e))));
-                JsValue::UNDEFINED
-            }
+            Err(e) => return driver.with(|conn, now| conn.handle_auth_error(auth_failure(&e), now)),
         },
         None => auth,
     };
     if let Some(promise) = value.dyn_ref::<Promise>() {
         let future = JsFuture::from(promise.clone());
-        let hooks = Rc::downgrade(hooks);
         let driver = driver.clone();
         spawn_local(async move {
-            let value = match future.await {
-                Ok(value) => value,
-                Err(e) => {
-                    if let Some(hooks) = hooks.upgrade() {
-                        Listeners::dispatch(
-                            &hooks.listeners,
-                            "error",
-                            &single(js_error("auth_callback", js_message(&e))),
-                        );
-                    }
-                    JsValue::UNDEFINED
-                }
-            };
-            driver.with(|conn, now| conn.handle_auth(object_from_js(&value), now));
+            match future.await {
+                Ok(value) => driver.with(|conn, now| conn.handle_auth(object_from_js(&value), now)),
+                Err(e) => driver.with(|conn, now| conn.handle_auth_error(auth_failure(&e), now)),
+            }
         });
     } else {
         driver.with(|conn, now| conn.handle_auth(object_from_js(&value), now));
     }
+}
+
+/// The `connect_error` message of a failed auth callback.
+fn auth_failure(e: &JsValue) -> String {
+    format!("auth callback failed: {}", js_message(e))
 }
 
 fn js_message(e: &JsValue) -> String {

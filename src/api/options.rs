@@ -24,6 +24,13 @@ pub(crate) fn config_from_js(url: &str, options: &JsValue) -> Config {
     if let Some(namespace) = get(options, "namespace").and_then(|v| v.as_string()) {
         config.namespace = if namespace.starts_with('/') { namespace } else { format!("/{namespace}") };
     }
+    // The TS face encodes the `query` option object; it adds to the URL's own query.
+    if let Some(query) = get(options, "query").and_then(|v| v.as_string()).filter(|q| !q.is_empty()) {
+        if !config.query.is_empty() {
+            config.query.push('&');
+        }
+        config.query.push_str(&query);
+    }
     if let Some(on) = get(options, "reconnection").and_then(|v| v.as_bool()) {
         config.reconnection = on;
     }

@@ -207,7 +207,7 @@ impl Shared {
     fn flush(self: &Rc<Self>, now: f64) {
         let deadline = self.store.borrow().poll_timeout();
         // Usually an earlier deadline is armed already: skip building the callback.
-        if self.timer.borrow().would_change(deadline) {
+        if self.timer.borrow().would_change(deadline, now) {
             let weak = Rc::downgrade(self);
             self.timer.borrow_mut().arm(deadline, now, move || {
                 if let Some(shared) = weak.upgrade() {

@@ -24,8 +24,11 @@ pub struct Config {
     pub url: String,
     /// Engine.IO path on the server; default `/socket.io/`.
     pub path: String,
-    /// Socket.IO namespace; default `/`.
+    /// Socket.IO namespace; default: the URL's path (`http://host/admin` → `/admin`), else `/`.
     pub namespace: String,
+    /// Query parameters of every Engine.IO request, URL-encoded without the `?` (the server's `handshake.query`);
+    /// default: the URL's own query string.
+    pub query: String,
     /// Reconnect automatically after a lost connection; default `true`.
     pub reconnection: bool,
     /// Give up after this many failed attempts in a row; `None` (default) retries forever.
@@ -55,6 +58,7 @@ impl Default for Config {
             url: "http://localhost:8080".into(),
             path: "/socket.io/".into(),
             namespace: "/".into(),
+            query: String::new(),
             reconnection: true,
             reconnection_attempts: None,
             reconnection_delay_ms: 1000.0,
@@ -70,9 +74,15 @@ impl Default for Config {
 }
 
 impl Config {
-    /// A default configuration for `url`.
+    /// A default configuration for `url`; its path is the namespace and its query goes with every request, as
+    /// socket.io-client's `io(url)` reads them.
     pub fn new(url: impl Into<String>) -> Self {
-        Config { url: url.into(), ..Config::default() }
+        let url = url.into();
+        let (namespace, query) = {
+            let (path, query) = path_and_query(&url);
+            (if path.is_empty() { "/".to_owned() } else { path.to_owned() }, query.to_owned())
+        };
+        Config { url, namespace, query, ..Config::default() }
     }
 
     /// The WebSocket URL of the Engine.IO endpoint, e.g. `ws://host:8080/socket.io/?EIO=4&transport=websocket`.
@@ -96,10 +106,7 @@ impl Config {
     fn endpoint_url(&self, websocket: bool, transport: &str) -> String {
         let url = self.url.trim();
         // A byte search for "://", not `split_once("://")`: a `&str` pattern pulls in the two-way string searcher.
-        let (scheme, rest) = match url.as_bytes().windows(3).position(|w| w == b"://") {
-            Some(at) => (&url[..at], &url[at + 3..]),
-            None => ("http", url),
-        };
+        let (scheme, rest) = split_scheme(url);
         let secure = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("wss");
         let scheme = match (websocket, secure) {
             (true, true) => "wss",
@@ -107,7 +114,7 @@ impl Config {
             (false, true) => "https",
             (false, false) => "http",
         };
-        // Keep only the authority: a path in `url` is not a namespace here (that is `namespace`).
+        // Keep only the authority: the path of `url` is the namespace, not Engine.IO's path.
         let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
         // Pushed piece by piece rather than with `format!` (less code).
         let mut out = String::with_capacity(url.len() + self.path.len() + 32);
@@ -123,6 +130,28 @@ impl Config {
         }
         out.push_str("?EIO=4&transport=");
         out.push_str(transport);
+        if !self.query.is_empty() {
+            out.push('&');
+            out.push_str(&self.query);
+        }
         out
     }
+}
+
+/// `(scheme, rest)` of a URL; no scheme means `http`.
+fn split_scheme(url: &str) -> (&str, &str) {
+    // A byte search for "://", not `split_once("://")`: a `&str` pattern pulls in the two-way string searcher.
+    match url.as_bytes().windows(3).position(|w| w == b"://") {
+        Some(at) => (&url[..at], &url[at + 3..]),
+        None => ("http", url),
+    }
+}
+
+/// The path (`""` when none) and the query string (without `?`; fragment dropped) of a client URL.
+fn path_and_query(url: &str) -> (&str, &str) {
+    let (_, rest) = split_scheme(url.trim());
+    let rest = rest.split('#').next().unwrap_or(rest);
+    let (before, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = before.find('/').map_or("", |at| &before[at..]);
+    (path, query)
 }

@@ -149,9 +149,6 @@ pub enum ConnectionError {
     /// A packet that makes no sense in the current state; ignored.
     #[error("unexpected {0} packet")]
     Unexpected(&'static str),
-    /// The server's CONNECT reply lacked a `sid`.
-    #[error("CONNECT reply without sid")]
-    MissingSid,
     /// The offline buffer was full; the oldest emit was dropped.
     #[error("offline buffer full: dropped the oldest emit")]
     BufferOverflow,
@@ -174,9 +171,13 @@ pub enum Event {
         /// Why.
         reason: DisconnectReason,
     },
-    /// The server refused the namespace connection (auth). No automatic retry follows.
+    /// A connection attempt failed, as socket.io-client's `connect_error`: the server refused the namespace
+    /// (middleware/auth: `data` is its error data), the app's auth callback failed, or the server is an
+    /// incompatible (v2) one — no automatic retry follows these, the status becomes `Error` — or the transport
+    /// failed or timed out before the server accepted us (`"websocket error"`, `"xhr poll error"`, `"timeout"`,
+    /// `"offline"`), which is retried with backoff.
     ConnectError {
-        /// The server's error message.
+        /// The server's error message, or what failed.
         message: String,
         /// The server's error data.
         data: Option<Value>,
@@ -206,6 +207,11 @@ pub enum Event {
     Reconnect {
         /// How many attempts it took.
         attempts: u32,
+    },
+    /// A reconnect attempt failed (after its `ConnectError`); another follows unless attempts are exhausted.
+    ReconnectError {
+        /// What failed, as in `ConnectError`.
+        message: String,
     },
     /// The configured number of attempts failed; the machine stopped.
     ReconnectFailed,

@@ -17,6 +17,10 @@ const REJOIN_ACK_TIMEOUT_MS: f64 = 2000.0;
 /// How long an upgrade probe may take before we give up and stay on polling.
 const PROBE_TIMEOUT_MS: f64 = 10_000.0;
 
+/// socket.io-client's `connect_error` message for a v2 server, whose CONNECT reply carries no `sid`.
+const INCOMPATIBLE_SERVER: &str = "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, \
+     but they are not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)";
+
 /// Before the handshake tells us `maxPayload` (what the server accepts from us), assume the server default.
 const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
 
@@ -228,6 +232,30 @@ impl Connection {
         self.send_event(name, args, None, now).map(|_| ())
     }
 
+    /// Emits an event only if it can go out now (socket.io-client's `volatile`): while not connected it is dropped,
+    /// not buffered — for what is stale by the time a connection returns (typing, presence). Returns whether it was
+    /// sent.
+    pub fn emit_volatile(&mut self, name: &str, args: Vec<Value>, now: f64) -> Result<bool, EmitError> {
+        self.check_heartbeat(now);
+        self.sync_status();
+        if self.phase != Phase::Connected {
+            return Ok(false);
+        }
+        self.send_event(name, args, None, now).map(|_| true)
+    }
+
+    /// Turns automatic reconnection on or off from now on (socket.io-client's `socket.io.reconnection(v)`). Off
+    /// during a backoff wait stops the wait.
+    pub fn set_reconnection(&mut self, on: bool, now: f64) {
+        let _ = now;
+        self.config.reconnection = on;
+        if !on && matches!(self.phase, Phase::Backoff { .. }) {
+            self.phase = Phase::Idle;
+            self.attempts = 0;
+        }
+        self.sync_status();
+    }
+
     /// Emits an event that asks for an ack. Returns the ack id; the outcome arrives as [`Event::AckResult`] within
     /// `timeout_ms` (default from the config), or fails early if the connection is lost after sending.
     pub fn emit_with_ack(
@@ -327,6 +355,16 @@ impl Connection {
         self.phase = Phase::Joining { deadline };
     }
 
+    /// The app's auth callback threw or its promise rejected: connecting without the credentials the app meant to
+    /// send would be wrong, so the attempt stops with a `ConnectError` carrying `message` (no automatic retry).
+    pub fn handle_auth_error(&mut self, message: String, now: f64) {
+        let _ = now;
+        if matches!(self.phase, Phase::Authenticating { .. }) {
+            self.refuse(message, None);
+        }
+        self.sync_status();
+    }
+
     /// One text frame from the transport.
     pub fn handle_frame(&mut self, frame: &str, now: f64) {
         if !self.transport_active() {
@@ -380,7 +418,7 @@ impl Connection {
                 if now >= deadline =>
             {
                 // A handshake that never finishes is a failed attempt, retried with backoff.
-                self.lose(DisconnectReason::TransportError, now)
+                self.lose_with(DisconnectReason::TransportError, "timeout", now)
             }
             _ => {}
         }
@@ -480,8 +518,8 @@ impl Connection {
                     _ => None,
                 };
                 let Some(sid) = field("sid") else {
-                    self.report(ConnectionError::MissingSid);
-                    return self.lose(DisconnectReason::TransportError, now);
+                    // A v2 server: retrying cannot help.
+                    return self.refuse(INCOMPATIBLE_SERVER.to_owned(), None);
                 };
                 let pid = field("pid");
                 let recovered = self.recovery_requested && pid.is_some() && pid == self.pid;
@@ -492,12 +530,13 @@ impl Connection {
                 self.pid = pid;
                 self.sid = Some(sid.clone());
                 self.phase = Phase::Connected;
+                // socket.io-client order: `reconnect` (the manager's) before the socket's `connect`.
+                if self.attempts > 0 {
+                    self.events.push_back(Event::Reconnect { attempts: self.attempts });
+                }
                 self.events.push_back(Event::Connect { sid, recovered });
                 for event in std::mem::take(&mut self.early_events) {
                     self.events.push_back(event);
-                }
-                if self.attempts > 0 {
-                    self.events.push_back(Event::Reconnect { attempts: self.attempts });
                 }
                 self.attempts = 0;
                 self.rejoin_rooms(now);
@@ -509,11 +548,7 @@ impl Connection {
                     return self.report(ConnectionError::Unexpected("CONNECT_ERROR"));
                 }
                 // Auth was refused: retrying with the same credentials would loop. The app decides.
-                self.actions.push_back(Action::Close);
-                self.heartbeat_deadline = None;
-                self.phase = Phase::Failed;
-                self.attempts = 0;
-                self.events.push_back(Event::ConnectError { message, data });
+                self.refuse(message, data);
             }
             SocketPacket::Disconnect { .. } => {
                 if self.phase == Phase::Connected {
@@ -673,14 +708,40 @@ impl Connection {
         }
     }
 
+    /// The attempt in progress cannot succeed (the server refused us, the app's auth failed, an incompatible
+    /// server): close, report, and stop — the app decides what next.
+    fn refuse(&mut self, message: String, data: Option<Value>) {
+        self.end_transport(DisconnectReason::TransportClose);
+        self.phase = Phase::Failed;
+        self.attempts = 0;
+        self.events.push_back(Event::ConnectError { message, data });
+    }
+
     /// The connection was lost without either side asking: retry with backoff if configured.
     fn lose(&mut self, reason: DisconnectReason, now: f64) {
+        let failure = match reason {
+            DisconnectReason::Offline => "offline",
+            _ if self.transport == TransportKind::WebSocket => "websocket error",
+            _ => "xhr poll error", // socket.io-client's name, though this client polls with `fetch`
+        };
+        self.lose_with(reason, failure, now)
+    }
+
+    /// [`lose`](Self::lose); `failure` is the `connect_error` message if an attempt was in progress.
+    fn lose_with(&mut self, reason: DisconnectReason, failure: &str, now: f64) {
+        let attempt_failed = self.transport_active() && self.phase != Phase::Connected;
         let fell_back = matches!(self.phase, Phase::Opening { .. }) && self.fall_back_from_failed_transport();
         self.end_transport(reason);
         if fell_back && self.attempts == 0 {
             // On a first connect the next transport is part of the same attempt, tried at once: a first connect
             // through a proxy that blocks WebSocket is still `connecting`, not a reconnect.
             return self.open_transport(now);
+        }
+        if attempt_failed {
+            self.events.push_back(Event::ConnectError { message: failure.to_owned(), data: None });
+            if self.attempts > 0 {
+                self.events.push_back(Event::ReconnectError { message: failure.to_owned() });
+            }
         }
         if !self.config.reconnection || !reason.reconnects() {
             self.phase = Phase::Idle;

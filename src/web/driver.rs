@@ -69,6 +69,16 @@ impl std::fmt::Debug for Driver {
     }
 }
 
+/// A [`Driver`] that does not keep it alive (for callbacks the driver's own owner holds).
+#[derive(Clone)]
+pub(crate) struct WeakDriver(Weak<Shared>);
+
+impl WeakDriver {
+    pub(crate) fn upgrade(&self) -> Option<Driver> {
+        self.0.upgrade().map(Driver)
+    }
+}
+
 pub(crate) fn now() -> f64 {
     js_sys::Date::now()
 }
@@ -106,6 +116,14 @@ impl Driver {
         Rc::downgrade(&self.0)
     }
 
+    pub(crate) fn downgrade(&self) -> WeakDriver {
+        WeakDriver(self.weak())
+    }
+
+    /// Carries out the machine's actions and hands its events to the sink, one at a time: a listener may call
+    /// back in (a `connect` listener calling `disconnect()`), and the events that causes must come after the ones
+    /// already queued, never before the rest of an older batch (a status stream ending `connected` on a closed
+    /// socket).
     fn pump(&self) {
         loop {
             let mut outputs = Vec::new();
@@ -164,8 +182,8 @@ impl Driver {
                         Action::RequestAuth => outputs.push(Output::AuthRequested),
                     }
                 }
-                while let Some(event) = inner.conn.poll_event() {
-                    outputs.push(Output::Event(event));
+                if outputs.is_empty() {
+                    outputs.extend(inner.conn.poll_event().map(Output::Event));
                 }
                 if outputs.is_empty() {
                     self.arm_timer(&mut inner);
@@ -216,11 +234,12 @@ impl Driver {
 
     fn arm_timer(&self, inner: &mut Inner) {
         let deadline = inner.conn.poll_timeout();
-        if !inner.timer.would_change(deadline) {
+        let now = now();
+        if !inner.timer.would_change(deadline, now) {
             return;
         }
         let weak = self.weak();
-        inner.timer.arm(deadline, now(), move || {
+        inner.timer.arm(deadline, now, move || {
             if let Some(shared) = weak.upgrade() {
                 let driver = Driver(shared);
                 if let Ok(mut inner) = driver.0.inner.try_borrow_mut() {

@@ -17,7 +17,7 @@ impl DeadlineTimer {
     /// early is harmless (the state machine finds nothing due and gives its next deadline), and it spares a
     /// `clearTimeout` + `setTimeout` pair on every ack-awaiting emit.
     pub(crate) fn arm(&mut self, deadline: Option<f64>, now: f64, on_fire: impl FnOnce() + 'static) {
-        if !self.would_change(deadline) {
+        if !self.would_change(deadline, now) {
             return;
         }
         self.armed = deadline.map(|at| {
@@ -26,12 +26,15 @@ impl DeadlineTimer {
         });
     }
 
-    /// Whether [`arm`](Self::arm) with this deadline would do anything: lets a caller skip reading the clock and
-    /// building the callback on every input (the usual case: an earlier or no deadline is already in place).
-    pub(crate) fn would_change(&self, deadline: Option<f64>) -> bool {
+    /// Whether [`arm`](Self::arm) with this deadline would do anything: lets a caller skip building the callback
+    /// on every input (the usual case: an earlier or no deadline is already in place).
+    ///
+    /// An armed moment already past is stale: after a laptop sleep (a wall-clock jump) `setTimeout` still counts
+    /// the delay it was given in awake time, so its callback may be far off; a new deadline replaces it.
+    pub(crate) fn would_change(&self, deadline: Option<f64>, now: f64) -> bool {
         match (self.armed.as_ref().map(|(at, _)| *at), deadline) {
             (None, None) => false,
-            (Some(at), d) => d.is_some_and(|d| d < at),
+            (Some(at), d) => d.is_some_and(|d| d < at || at < now),
             (None, Some(_)) => true,
         }
     }
