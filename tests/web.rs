@@ -713,3 +713,111 @@ async fn js_strings_become_valid_utf8() {
     assert_eq!(boundary_probe(&"ok".into()), 2, "and works after it");
     client.disconnect();
 }
+
+/// A connected client for `url` with fast reconnects, recording `events`.
+async fn connect_to(url: &str, extra: &[(&str, JsValue)], events: &[&str]) -> (Rc<SocketClient>, Recorder) {
+    let mut pairs = vec![("reconnectionDelay", JsValue::from(100)), ("reconnectionDelayMax", JsValue::from(300))];
+    pairs.extend(extra.iter().cloned());
+    let client = Rc::new(SocketClient::new(url, options(&pairs)));
+    let rec = Recorder::default();
+    for event in events {
+        rec.listen(&client, event);
+    }
+    (client, rec)
+}
+
+fn statuses(rec: &Recorder) -> Vec<String> {
+    rec.args("status").iter().filter_map(|a| a.get(0).as_string()).collect()
+}
+
+/// A `connect` listener that calls `disconnect()`: the status events end `disconnected`, like `status` itself
+/// (events queued before the nested call are not delivered after the ones it caused).
+#[wasm_bindgen_test]
+async fn status_events_stay_in_order_when_a_listener_disconnects() {
+    let (client, rec) = connect_to(SERVER, &[], &["status", "disconnect"]).await;
+    let inner = Rc::downgrade(&client);
+    let on_connect = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        if let Some(client) = inner.upgrade() {
+            client.disconnect();
+        }
+    });
+    client.on("connect", on_connect.as_ref().unchecked_ref::<Function>().clone());
+    client.connect();
+    wait_for("the disconnect", || rec.count("disconnect") == 1).await;
+    TimeoutFuture::new(100).await;
+    assert_eq!(client.status(), "disconnected");
+    assert_eq!(statuses(&rec), ["connecting", "connected", "disconnected"]);
+    drop(on_connect);
+}
+
+/// A throwing auth callback: no namespace connection is made (the server would have greeted it), `connect_error`
+/// carries the error, and nothing retries.
+#[wasm_bindgen_test]
+async fn an_auth_callback_that_throws_never_connects() {
+    let throws = Function::new_no_args("throw new Error('token store unavailable')");
+    let (client, rec) = connect_to(SERVER, &[("auth", throws.into())], &["welcome", "connect_error", "status"]).await;
+    client.connect();
+    wait_for("connect_error", || rec.count("connect_error") == 1).await;
+    let error = rec.args("connect_error")[0].get(0);
+    let message = field(&error, "message").as_string().unwrap_or_default();
+    assert!(message.contains("token store unavailable"), "{message}");
+    TimeoutFuture::new(500).await;
+    assert_eq!(rec.count("welcome"), 0, "the server never saw a connection");
+    assert_eq!((client.status(), rec.count("connect_error")), ("error".to_owned(), 1), "no retry");
+    // An async callback that rejects: the same.
+    let rejects = Function::new_no_args("return Promise.reject(new Error('refresh failed'))");
+    let (client, rec) = connect_to(SERVER, &[("auth", rejects.into())], &["welcome", "connect_error"]).await;
+    client.connect();
+    wait_for("connect_error", || rec.count("connect_error") == 1).await;
+    TimeoutFuture::new(300).await;
+    assert_eq!((rec.count("welcome"), client.status()), (0, "error".to_owned()));
+}
+
+/// `new SocketClient('http://host/admin?token=…')` connects to `/admin` and the server's `handshake.query` has the
+/// URL's query and the `query` option (what the TS face passes, encoded).
+#[wasm_bindgen_test]
+async fn the_urls_namespace_and_query_are_used() {
+    let url = format!("{SERVER}/admin?token=abc%20def");
+    let (client, rec) = connect_to(&url, &[("query", "lang=pt-BR".into())], &["welcome"]).await;
+    client.connect();
+    wait_for("welcome from /admin", || rec.count("welcome") == 1).await;
+    let welcome = rec.args("welcome")[0].get(0);
+    assert_eq!(field(&welcome, "ns").as_string().as_deref(), Some("/admin"));
+    let query = field(&welcome, "query");
+    assert_eq!(field(&query, "token").as_string().as_deref(), Some("abc def"));
+    assert_eq!(field(&query, "lang").as_string().as_deref(), Some("pt-BR"));
+    client.disconnect();
+}
+
+/// The server's `emitWithAck` to this client: the listener gets an ack callback as its last argument.
+#[wasm_bindgen_test]
+async fn a_server_ack_request_gets_the_listeners_answer() {
+    let (client, _rec) = connected(None).await;
+    let answer = Closure::<dyn FnMut(JsValue, JsValue)>::new(|question: JsValue, ack: JsValue| {
+        let ack: Function = ack.dyn_into().expect("the last argument is the ack callback");
+        let reply = format!("re: {}", question.as_string().unwrap_or_default());
+        ack.call1(&JsValue::NULL, &reply.into()).unwrap();
+        ack.call1(&JsValue::NULL, &"a second answer is ignored".into()).unwrap();
+    });
+    client.on("question", answer.as_ref().unchecked_ref::<Function>().clone());
+    let reply = ack(&client, "ask_me", &["ping?".into()]).await.expect("ask_me ack");
+    assert_eq!(field(&reply, "answer").as_string().as_deref(), Some("re: ping?"), "{:?}", field(&reply, "error"));
+    client.disconnect();
+}
+
+/// A laptop wakes up: the wall clock jumped past the heartbeat window while every timer slept. An emit then finds
+/// the connection dead, is buffered, and goes out after the reconnect within its ack timeout (the timer armed
+/// before the jump must not delay the reconnect).
+#[wasm_bindgen_test]
+async fn an_emit_after_a_clock_jump_is_sent_after_the_reconnect() {
+    let (client, _rec) = connected(None).await;
+    let jump =
+        Function::new_no_args("const real = Date.now; globalThis.__realNow = real; Date.now = () => real() + 120000;");
+    let restore = Function::new_no_args("if (globalThis.__realNow) Date.now = globalThis.__realNow;");
+    jump.call0(&JsValue::NULL).unwrap();
+    let reply = JsFuture::from(client.emit_with_ack("echo", Array::of1(&"after sleep".into()), Some(4000.0))).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    assert_eq!(reply.expect("echo after the jump").as_string().as_deref(), Some("after sleep"));
+    assert!(client.connected());
+    client.disconnect();
+}

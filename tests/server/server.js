@@ -256,6 +256,16 @@ io.on("connection", (socket) => {
     ack?.({ ok: true, sent: frames.length });
   });
 
+  // Server → client ack: asks the client `question` and acks the caller with the client's answer.
+  socket.on("ask_me", async (...raw) => {
+    const [[question], ack] = splitAck(raw);
+    try {
+      ack?.({ answer: await socket.timeout(2000).emitWithAck("question", question) });
+    } catch (err) {
+      ack?.({ error: err.message });
+    }
+  });
+
   // Emits `new_message` through socket.io's own encoder, with texts a client cannot ask for verbatim: `text`
   // repeated `repeat` times, then, with `loneSurrogate`, half an emoji (JSON.stringify writes "\ud83d").
   socket.on("emit_message", (...raw) => {
@@ -273,7 +283,7 @@ io.on("connection", (socket) => {
 
 io.of("/admin").on("connection", (socket) => {
   log(`[/admin] connect ${socket.id}`);
-  socket.emit("welcome", { sid: socket.id, ns: "/admin" });
+  socket.emit("welcome", { sid: socket.id, ns: "/admin", query: socket.handshake.query });
   socket.on("echo", (...raw) => {
     const [args, ack] = splitAck(raw);
     ack?.(...args);
