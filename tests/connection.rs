@@ -811,3 +811,47 @@ fn reconnection_can_be_switched_off_while_waiting() {
     h.drain();
     assert_eq!(h.opens, 2);
 }
+
+/// socket.io-client's `retries`: one emit on the wire at a time, resent after an ack timeout or a lost connection,
+/// given up after `retries` more tries; the app's ack settles once.
+#[test]
+fn retries_send_one_at_a_time_and_resend_until_acked() {
+    let mut h = Harness::new(Config { retries: 2, ack_timeout_ms: 1000.0, ..config() });
+    let first = h.conn.emit_with_ack("save", vec![json!(1)], None, 0.0).unwrap();
+    h.conn.emit("save", vec![json!(2)], 0.0).unwrap();
+    assert_eq!(h.conn.queued(), 2);
+    h.connect_fully("s1");
+    let sent = h.take_sent();
+    let saves: Vec<&String> = sent.iter().filter(|f| f.contains("save")).collect();
+    assert_eq!(saves.len(), 1, "one at a time: {sent:?}");
+    let wire_id = |frame: &str| frame[2..frame.find('[').unwrap()].to_owned();
+    let id1 = wire_id(saves[0]);
+    // No ack within 1 s: sent again with a new ack id.
+    h.advance(1000.0);
+    let again: Vec<String> = h.take_sent();
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert!(again[0].ends_with(r#"["save",1]"#) && wire_id(&again[0]) != id1, "{again:?}");
+    // The connection drops: that try fails too, and after the reconnect it goes out a third (last) time.
+    h.conn.handle_transport_close(false, h.now);
+    h.drain();
+    h.advance(2000.0);
+    h.conn.handle_transport_open(h.now);
+    h.frame(OPEN);
+    h.auth(None);
+    h.frame(r#"40{"sid":"s2"}"#);
+    let third: Vec<String> = h.take_sent().into_iter().filter(|f| f.contains("save")).collect();
+    assert_eq!(third.len(), 1, "{third:?}");
+    let id3 = wire_id(&third[0]);
+    h.take_events();
+    h.frame(&format!(r#"43{id3}["ok"]"#));
+    assert!(h.take_events().contains(&Event::AckResult { id: first, result: Ok(vec![json!("ok")]) }));
+    // Then the second emit goes out; unanswered three times, it is given up (no app ack to settle).
+    let next: Vec<String> = h.take_sent();
+    assert!(next.len() == 1 && next[0].ends_with(r#"["save",2]"#), "{next:?}");
+    h.advance(1000.0);
+    h.advance(1000.0);
+    assert_eq!(h.conn.queued(), 1);
+    h.advance(1000.0);
+    assert_eq!(h.conn.queued(), 0);
+    assert_eq!(h.take_sent().len(), 2, "two more tries, then given up");
+}

@@ -148,6 +148,12 @@ export interface ClientOptions {
   bufferWhenDisconnected?: boolean;
   /** Most packets buffered while disconnected. */
   maxBuffered?: number;
+  /**
+   * socket.io-client's `retries`: when above 0, emits go out one at a time, in order, each waiting for the
+   * server's ack (every event handler must ack), and one not acked within `ackTimeout` or lost with the
+   * connection is sent again, up to this many more times. Default 0 (off).
+   */
+  retries?: number;
   /** Transports in order of preference. Default `['websocket', 'polling']`. */
   transports?: ('websocket' | 'polling')[];
   /**

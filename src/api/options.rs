@@ -56,6 +56,9 @@ pub(crate) fn config_from_js(url: &str, options: &JsValue) -> Config {
     if let Some(on) = get(options, "bufferWhenDisconnected").and_then(|v| v.as_bool()) {
         config.buffer_when_disconnected = on;
     }
+    if let Some(n) = number(options, "retries") {
+        config.retries = n.min(f64::from(u32::MAX)) as u32;
+    }
     if let Some(n) = number(options, "maxBuffered") {
         config.max_buffered = n as usize;
     }

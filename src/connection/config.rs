@@ -47,6 +47,10 @@ pub struct Config {
     pub buffer_when_disconnected: bool,
     /// Most emits kept while disconnected; the oldest is dropped (with an error event) beyond it. Default 1000.
     pub max_buffered: usize,
+    /// socket.io-client's `retries`: when above 0, emits go out one at a time in order, each waiting for its ack
+    /// (the server must ack every event), and one not acked within `ack_timeout_ms` or lost with the connection is
+    /// sent again, up to this many more times. Default 0 (off).
+    pub retries: u32,
     /// Transports in order of preference; default `[WebSocket, Polling]`: WebSocket first, long-polling once a
     /// WebSocket could not even complete the Engine.IO handshake.
     pub transports: Vec<TransportKind>,
@@ -68,6 +72,7 @@ impl Default for Config {
             ack_timeout_ms: 10_000.0,
             buffer_when_disconnected: true,
             max_buffered: 1000,
+            retries: 0,
             transports: vec![TransportKind::WebSocket, TransportKind::Polling],
         }
     }

@@ -3,6 +3,7 @@ use crate::json::{self, Map, Value};
 
 use super::backoff::{Backoff, Jitter};
 use super::event::{AckError, Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
+use super::retry_queue::{RetryQueue, Settled};
 use super::{Config, TransportKind};
 use crate::protocol::{encode_frame, EnginePacket, RawArgs, SocketPacket};
 
@@ -102,6 +103,8 @@ pub struct Connection {
     /// linear scan of them is smaller than a B-tree and as fast.
     acks: Vec<PendingAck>,
     buffer: Fifo<Buffered>,
+    /// Emits waiting their turn when `retries` is on.
+    queue: RetryQueue,
     actions: Fifo<Action>,
     events: Fifo<Event>,
 }
@@ -140,6 +143,7 @@ impl Connection {
             next_ack_id: 0,
             acks: Vec::new(),
             buffer: Fifo::new(),
+            queue: RetryQueue::default(),
             actions: Fifo::new(),
             events: Fifo::new(),
         }
@@ -227,9 +231,18 @@ impl Connection {
         self.sync_status();
     }
 
-    /// Emits an event. Buffered while disconnected (unless buffering is off).
+    /// Emits an event. Buffered while disconnected (unless buffering is off); with `retries`, queued (see
+    /// [`Config::retries`]).
     pub fn emit(&mut self, name: &str, args: Vec<Value>, now: f64) -> Result<(), EmitError> {
+        if self.config.retries > 0 {
+            return self.enqueue(name, args, None, None, now);
+        }
         self.send_event(name, args, None, now).map(|_| ())
+    }
+
+    /// Emits waiting their turn (with `retries`), the one on the wire included.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
     }
 
     /// Emits an event only if it can go out now (socket.io-client's `volatile`): while not connected it is dropped,
@@ -265,11 +278,72 @@ impl Connection {
         timeout_ms: Option<f64>,
         now: f64,
     ) -> Result<u64, EmitError> {
+        if self.config.retries > 0 {
+            let id = self.next_ack_id;
+            self.next_ack_id += 1;
+            return self.enqueue(name, args, Some(id), timeout_ms, now).map(|()| id);
+        }
+        self.send_with_ack(name, args, timeout_ms, now)
+    }
+
+    fn send_with_ack(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        timeout_ms: Option<f64>,
+        now: f64,
+    ) -> Result<u64, EmitError> {
         let timeout = timeout_ms.unwrap_or(self.config.ack_timeout_ms);
         let id = self.next_ack_id;
         self.send_event(name, args, Some((id, now + timeout)), now)?;
         self.next_ack_id += 1;
         Ok(id)
+    }
+
+    /// Checks an emit as sending it would, queues it, and sends the head if it can go.
+    fn enqueue(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        app_ack: Option<u64>,
+        timeout_ms: Option<f64>,
+        now: f64,
+    ) -> Result<(), EmitError> {
+        if RESERVED.contains(&name) {
+            return Err(EmitError::ReservedName(name.to_owned()));
+        }
+        self.queue.push(name, args, app_ack, timeout_ms.unwrap_or(self.config.ack_timeout_ms));
+        self.drain_queue(now);
+        Ok(())
+    }
+
+    /// Sends the queue's head when connected and nothing of it is on the wire.
+    fn drain_queue(&mut self, now: f64) {
+        if self.phase != Phase::Connected {
+            return;
+        }
+        let id = self.next_ack_id;
+        let Some(head) = self.queue.next_to_send(id) else { return };
+        let (name, args, timeout) = (head.name.clone(), head.args.clone(), head.timeout_ms);
+        self.next_ack_id += 1;
+        if self.send_event(&name, args, Some((id, now + timeout)), now).is_err() {
+            // Too large for the server: give it up now (each try would fail the same way).
+            self.settle_ack(id, Err(AckError::Dropped), now);
+        }
+    }
+
+    /// An ack arrived or failed: a queued emit's try is retried or finished; any other is the app's.
+    fn settle_ack(&mut self, id: u64, result: Result<Vec<Value>, AckError>, now: f64) {
+        match self.queue.settle(id, result, self.config.retries) {
+            Settled::NotQueued(result) => self.events.push_back(Event::AckResult { id, result }),
+            Settled::Retry => self.drain_queue(now),
+            Settled::Done(app_ack, result) => {
+                if let Some(id) = app_ack {
+                    self.events.push_back(Event::AckResult { id, result });
+                }
+                self.drain_queue(now);
+            }
+        }
     }
 
     /// Answers a server event that asked for an ack. Dropped if the connection was lost meanwhile.
@@ -434,7 +508,7 @@ impl Connection {
                 continue;
             }
             self.buffer.retain(|b| b.ack_id != Some(id));
-            self.events.push_back(Event::AckResult { id, result: Err(AckError::Timeout) });
+            self.settle_ack(id, Err(AckError::Timeout), now);
         }
         self.sync_status();
     }
@@ -542,6 +616,7 @@ impl Connection {
                 self.rejoin_rooms(now);
                 self.maybe_probe_upgrade(now);
                 self.flush_buffer();
+                self.drain_queue(now);
             }
             SocketPacket::ConnectError { message, data, .. } => {
                 if !matches!(self.phase, Phase::Joining { .. }) {
@@ -576,7 +651,7 @@ impl Connection {
             }
             SocketPacket::Ack { id, args, .. } => match self.take_ack(id) {
                 Some(_) if self.rejoining.contains(&id) => self.rejoined(id),
-                Some(_) => self.events.push_back(Event::AckResult { id, result: Ok(args.values()) }),
+                Some(_) => self.settle_ack(id, Ok(args.values()), now),
                 None => self.report(ConnectionError::UnknownAck(id)),
             },
         }
@@ -614,7 +689,7 @@ impl Connection {
                 self.report(ConnectionError::BufferOverflow);
                 if let Some(id) = dropped.ack_id {
                     self.take_ack(id);
-                    self.events.push_back(Event::AckResult { id, result: Err(AckError::Dropped) });
+                    self.settle_ack(id, Err(AckError::Dropped), now);
                 }
             }
         }
@@ -626,7 +701,7 @@ impl Connection {
         // cannot miss a message published between the fetch and the join.
         for room in self.rooms.clone() {
             let joined = vec![Value::String(room.clone())];
-            if let Ok(id) = self.emit_with_ack("join_room", joined, Some(REJOIN_ACK_TIMEOUT_MS), now) {
+            if let Ok(id) = self.send_with_ack("join_room", joined, Some(REJOIN_ACK_TIMEOUT_MS), now) {
                 self.rejoining.push(id);
             }
         }
@@ -692,6 +767,8 @@ impl Connection {
         if self.transport_active() {
             self.actions.push_back(Action::Close);
         }
+        // Callers set the next phase; until then nothing may be sent (a retried emit below waits for a connect).
+        self.phase = Phase::Idle;
         self.heartbeat_deadline = None;
         self.sid = None;
         self.early_events.clear();
@@ -699,7 +776,7 @@ impl Connection {
         for id in failed {
             self.take_ack(id);
             if !self.take_rejoin(id) {
-                self.events.push_back(Event::AckResult { id, result: Err(AckError::Disconnected) });
+                self.settle_ack(id, Err(AckError::Disconnected), 0.0);
             }
         }
         self.rejoining.clear();

@@ -5,6 +5,7 @@ mod backoff;
 mod config;
 mod event;
 mod machine;
+mod retry_queue;
 
 pub use crate::protocol::RawArgs;
 pub use backoff::Backoff;
