@@ -127,9 +127,8 @@ export async function startDevServer({ name = "dev-server", port, env = {} } = {
   return { child, port: real, url: `http://127.0.0.1:${real}` };
 }
 
-/** Starts `next start` for examples/nextjs on a free port; resolves { child, url }. */
-export async function startNext({ port, distDir = ".next", name = "next-start" }) {
-  const dir = path.join(ROOT, "examples", "nextjs");
+/** Starts `next start` for a built Next.js app (default examples/nextjs) on `port`; resolves { child, url }. */
+export async function startNext({ port, distDir = ".next", name = "next-start", dir = path.join(ROOT, "examples", "nextjs") }) {
   const bin = path.join(dir, "node_modules", "next", "dist", "bin", "next");
   const child = await spawnUntil(name, process.execPath, [bin, "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: dir,
