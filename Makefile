@@ -1,8 +1,11 @@
 # The two commands of the README. Everything else lives in scripts/.
-.PHONY: demo test bench size
+.PHONY: demo test package bench size
 
 demo:   ## build the package and the example page, start the dev server, open http://127.0.0.1:8080
 	bash scripts/demo.sh
+
+package: ## build the npm package and pack it: ./inbox-realtime-<version>.tgz, for `npm i` in your app
+	bash scripts/package.sh
 
 bench:  ## head-to-head benchmark vs socket.io-client (+ hooks ports) in headless Chromium; writes BENCHMARKS.md
 	bash scripts/bench.sh

@@ -68,7 +68,7 @@ if [ -f README.md ]; then cp README.md pkg/README.md; fi
 gz() { gzip -9 -c "$1" | wc -c; }
 total=0
 printf '%-40s %9s %9s\n' file raw gzip-9
-for f in pkg/wasm/inbox_realtime_bg.wasm pkg/wasm/inbox_realtime.js $(find pkg/wasm/snippets -name '*.js' 2>/dev/null) pkg/dist/index.js pkg/dist/react.js; do
+for f in pkg/wasm/inbox_realtime_bg.wasm pkg/wasm/inbox_realtime.js $(find pkg/wasm/snippets -name '*.js' 2>/dev/null) pkg/dist/index.js pkg/dist/debug.js pkg/dist/react.js; do
   [ -f "$f" ] || continue
   raw=$(wc -c <"$f"); z=$(gz "$f"); total=$((total + z))
   printf '%-40s %9d %9d\n' "$f" "$raw" "$z"

@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Installs everything the build and the tests need. Idempotent: a second run only checks.
+# Installs what the demo or the tests need. Idempotent: a second run only checks.
+#   bash scripts/setup.sh demo   what building the package and the example page needs: the wasm32 Rust target,
+#                                wasm-bindgen-cli, nightly's rust-src if nightly is there, the root npm packages
+#   bash scripts/setup.sh test   that, plus what only the tests use: clippy + rustfmt, Debian's chromium +
+#                                chromium-driver, cargo-fuzz (also the default, without an argument)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=${1:-test}
+case "$MODE" in
+  demo | test) ;;
+  *) echo "usage: $0 [demo|test]" >&2; exit 2 ;;
+esac
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -11,9 +20,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding rust target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
 fi
-rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+if [ "$MODE" = test ]; then
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+fi
 
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+if [ "$MODE" = test ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
   log "installing Debian chromium + chromium-driver"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver
@@ -29,7 +40,7 @@ fi
 # The shipped wasm is built with nightly's build-std when the machine has nightly (scripts/nightly-wasm.sh).
 bash scripts/nightly-wasm.sh install
 
-if ! cargo fuzz --version >/dev/null 2>&1; then
+if [ "$MODE" = test ] && ! cargo fuzz --version >/dev/null 2>&1; then
   log "installing cargo-fuzz"
   cargo install --locked cargo-fuzz
 fi
@@ -38,4 +49,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-log "ok"
+log "ok ($MODE)"

@@ -2,6 +2,7 @@
 # End-to-end tests in headless Chromium (playwright-core + /usr/bin/chromium, nothing downloaded):
 #   1. the example page (examples/web, bundled with esbuild, served by the dev server)
 #   2. the Next.js app (examples/nextjs) built with Turbopack AND with webpack, under `next start`
+#   3. the README's "Use it in your own Next.js app" run on a clean clone (scripts/own-app-recipe.sh), under `next start`
 # Assumes `bash scripts/setup.sh` ran (root node_modules, chromium); builds pkg/ if it is missing.
 # Screenshots and server logs: artifacts/e2e/. Exit code: non-zero if any build or test fails.
 set -euo pipefail
@@ -55,6 +56,9 @@ step "Next.js app: next build (Turbopack)"
 step "Next.js app: next build --webpack (into .next-webpack)"
 (cd $NEXT_APP && NEXT_DIST_DIR=.next-webpack NEXT_PUBLIC_SOCKET_URL="http://127.0.0.1:$E2E_NEXT_SOCKET_PORT" \
   node_modules/.bin/next build --webpack)
+
+step "the README's own-app recipe on a clean clone of HEAD (make package, npm i the tarball, next build)"
+bash scripts/own-app-recipe.sh
 
 step "e2e tests (node --test tests/e2e/)"
 status=0

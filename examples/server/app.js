@@ -12,6 +12,8 @@ import { parseWebhook, buildTextWebhook, validSignature } from "./whatsapp.js";
 const MAX_TEXT = 4096; // WhatsApp's limit for a text message body
 const MAX_ROOM = 128;
 
+// Message text in a log line: long texts shortened.
+const clip = (text) => (text.length > 80 ? text.slice(0, 79) + "…" : text);
 const isRoomId = (v) => typeof v === "string" && v.trim() !== "" && v.length <= MAX_ROOM;
 const randomWamid = () => "wamid." + crypto.randomBytes(12).toString("base64url");
 
@@ -68,10 +70,13 @@ export function createInboxServer(cfg = {}) {
     io.to(room_id).emit("message_status_update", { id, room_id, status, timestamp });
   }
 
-  // Applies a validated webhook; shared by the real webhook and /dev/customer-message.
-  function applyWebhook(parsed) {
+  // Applies a validated webhook; shared by the real webhook and /dev/customer-message. Logs what it applied and,
+  // with the reason, what it ignored: a payload that changes nothing must say why in the server log.
+  function applyWebhook(parsed, source = "webhook") {
     let messages = 0;
     let statuses = 0;
+    const applied = [];
+    const ignored = [...parsed.ignored];
     for (const m of parsed.messages) {
       // WhatsApp redelivers webhooks it thinks failed: the wamid is the dedup key.
       const msg = {
@@ -85,8 +90,12 @@ export function createInboxServer(cfg = {}) {
         from: m.from,
         contact_name: m.contact_name ?? store.contactName(m.room_id),
       };
-      if (!store.add(msg)) continue;
+      if (!store.add(msg)) {
+        ignored.push({ at: `message ${m.id}`, reason: "already stored (a redelivery)" });
+        continue;
+      }
       messages += 1;
+      applied.push(`message ${msg.id} in room ${msg.room_id}${msg.contact_name ? ` (${msg.contact_name})` : ""}: ${JSON.stringify(clip(msg.text))}`);
       publishMessage(msg);
     }
     for (const s of parsed.statuses) {
@@ -95,10 +104,17 @@ export function createInboxServer(cfg = {}) {
       // Stale (backwards) receipts are dropped; receipts for messages this
       // process never stored (sent before a restart without DATA_FILE) are
       // still forwarded because the client may hold them.
-      if (known && !updated) continue;
+      if (known && !updated) {
+        ignored.push({ at: `status ${s.id}`, reason: `"${s.status}" does not move "${known.status}" forward` });
+        continue;
+      }
       statuses += 1;
+      applied.push(`status ${s.id} → ${s.status}${known ? "" : " (message not stored here, forwarded)"}`);
       publishStatus(s.id, known?.room_id ?? s.room_id, s.status, s.timestamp);
     }
+    log(`[${source}] applied ${messages} message(s), ${statuses} status(es)${ignored.length ? `, ignored ${ignored.length}` : ""}`);
+    for (const line of applied) log(`[${source}]   applied ${line}`);
+    for (const i of ignored) log(`[${source}]   ignored ${i.at}: ${i.reason}`);
     return { messages, statuses };
   }
 
@@ -159,10 +175,14 @@ export function createInboxServer(cfg = {}) {
 
   app.post("/webhook/whatsapp", (req, res) => {
     if (appSecret && !validSignature(req.rawBody, req.get("x-hub-signature-256"), appSecret)) {
+      log("[webhook] rejected (401, nothing applied): invalid X-Hub-Signature-256");
       return res.status(401).json({ error: "invalid signature" });
     }
     const parsed = parseWebhook(req.body);
-    if (parsed.error) return res.status(400).json({ error: parsed.error });
+    if (parsed.error) {
+      log(`[webhook] rejected (400, nothing applied): ${parsed.error}`);
+      return res.status(400).json({ error: parsed.error });
+    }
     res.json({ ok: true, ...applyWebhook(parsed) });
   });
 
@@ -248,7 +268,7 @@ export function createInboxServer(cfg = {}) {
     const contact = typeof name === "string" && name !== "" ? name : store.contactName(room_id) ?? undefined;
     const parsed = parseWebhook(buildTextWebhook({ roomId: room_id, text, name: contact, id }));
     if (parsed.error) return res.status(400).json({ error: parsed.error });
-    const result = applyWebhook(parsed);
+    const result = applyWebhook(parsed, "dev customer-message");
     res.json({ ok: true, ...result, message: store.get(id) });
   });
 

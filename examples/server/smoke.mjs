@@ -27,6 +27,7 @@ function startServer(env) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("server did not start")), 10_000);
     let buf = "";
+    child.output = () => buf;
     child.stdout.on("data", (d) => {
       buf += d;
       const m = buf.match(/listening on (\d+)/);
@@ -365,6 +366,47 @@ try {
 
   for (const s of sockets.splice(0)) s.disconnect();
   await stopServer(child);
+
+  // ---------- logging instance: the original inbox's test plan, and what the log says ----------
+  const loud = await startServer({ QUIET: "" });
+  const planRoom = "628123456789";
+  // The test plan's payload, byte for byte (no `field` on its change): see tests/e2e/fixtures/.
+  const testPlan = fs.readFileSync(new URL("../../tests/e2e/fixtures/test-plan-webhook.json", import.meta.url), "utf8");
+  const until = async (pred, what) => {
+    for (let i = 0; i < 50 && !pred(); i++) await sleep(20);
+    assert.ok(pred(), `${what}; server output:\n${loud.child.output()}`);
+  };
+
+  await check("the test plan's webhook (no `field`) is applied, emitted and logged", async () => {
+    const s = client(loud.base);
+    await once(s, "connect");
+    await s.emitWithAck("join_room", planRoom);
+    const got = once(s, "new_message");
+    const r = await http(loud.base, "POST", "/webhook/whatsapp", testPlan);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { ok: true, messages: 1, statuses: 0 });
+    const m = await got;
+    assert.equal(m.text, "Hello from customer!");
+    assert.equal(m.contact_name, "Test Customer");
+    assert.equal(m.room_id, planRoom);
+    await until(() => loud.child.output().includes("[webhook] applied 1 message(s), 0 status(es)"), "summary line");
+    assert.match(loud.child.output(), /applied message wamid\.test123 in room 628123456789 \(Test Customer\): "Hello from customer!"/);
+  });
+
+  await check("the log says what a webhook ignored and why", async () => {
+    const again = await http(loud.base, "POST", "/webhook/whatsapp", testPlan);
+    assert.deepEqual(again.body, { ok: true, messages: 0, statuses: 0 });
+    await until(() => loud.child.output().includes("ignored message wamid.test123: already stored (a redelivery)"), "redelivery");
+    const other = { object: "whatsapp_business_account", entry: [{ changes: [{ field: "account_update", value: {} }, { value: { contacts: [] } }] }] };
+    assert.deepEqual((await http(loud.base, "POST", "/webhook/whatsapp", other)).body, { ok: true, messages: 0, statuses: 0 });
+    await until(() => loud.child.output().includes('ignored entry[0].changes[0]: field "account_update" is not processed'), "other field");
+    await until(() => loud.child.output().includes("ignored entry[0].changes[1]: no field, and its value carries no messages or statuses"), "no field");
+    const bad = await http(loud.base, "POST", "/webhook/whatsapp", { object: "page", entry: [] });
+    assert.equal(bad.status, 400);
+    await until(() => loud.child.output().includes('[webhook] rejected (400, nothing applied): object must be "whatsapp_business_account"'), "400");
+  });
+  for (const s of sockets.splice(0)) s.disconnect();
+  await stopServer(loud.child);
 
   // ---------- secured instance: JWT + CORS list + recovery ----------
   const secret = crypto.randomBytes(16).toString("hex");

@@ -41,9 +41,10 @@ function placeholder(m) {
 }
 
 /**
- * @returns {{ error: string } | { messages: object[], statuses: object[] }}
+ * @returns {{ error: string } | { messages: object[], statuses: object[], ignored: object[] }}
  *   messages: { id, room_id, from, contact_name, text, type, timestamp }
  *   statuses: { id, room_id, status, timestamp }
+ *   ignored:  { at, reason } for each change not processed (for the server log)
  */
 export function parseWebhook(body, now = Date.now()) {
   try {
@@ -61,6 +62,7 @@ function parse(body, now) {
 
   const messages = [];
   const statuses = [];
+  const ignored = [];
   body.entry.forEach((entry, i) => {
     const at = `entry[${i}]`;
     if (!isObject(entry)) throw new WebhookError(`${at} must be an object`);
@@ -68,9 +70,18 @@ function parse(body, now) {
     entry.changes.forEach((change, j) => {
       const ca = `${at}.changes[${j}]`;
       if (!isObject(change)) throw new WebhookError(`${ca} must be an object`);
-      // Other subscribed fields (templates, account updates…) are acknowledged, not processed.
-      if (change.field !== "messages") return;
       const value = change.value;
+      // Other subscribed fields (templates, account updates…) are acknowledged, not processed.
+      if (change.field !== undefined && change.field !== "messages") {
+        ignored.push({ at: ca, reason: `field "${String(change.field)}" is not processed` });
+        return;
+      }
+      // Meta always sends `field`, but the original inbox's test plan (and hand-written payloads) omit it: a value
+      // that carries messages or statuses is a messages change.
+      if (change.field === undefined && !(isObject(value) && (value.messages !== undefined || value.statuses !== undefined))) {
+        ignored.push({ at: ca, reason: "no field, and its value carries no messages or statuses" });
+        return;
+      }
       if (!isObject(value)) throw new WebhookError(`${ca}.value must be an object`);
       for (const key of ["contacts", "messages", "statuses"]) {
         if (value[key] !== undefined && !Array.isArray(value[key])) throw new WebhookError(`${ca}.value.${key} must be an array`);
@@ -113,7 +124,7 @@ function parse(body, now) {
       });
     });
   });
-  return { messages, statuses };
+  return { messages, statuses, ignored };
 }
 
 /** Builds the payload WhatsApp would send for one inbound text (used by /dev/customer-message). */

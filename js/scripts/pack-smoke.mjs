@@ -18,6 +18,8 @@ try {
   const files = info.files.map((f) => f.path).sort();
   const expected = [
     'README.md',
+    'dist/debug.d.ts',
+    'dist/debug.js',
     'dist/index.d.ts',
     'dist/index.js',
     'dist/react.d.ts',

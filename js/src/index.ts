@@ -16,6 +16,7 @@
  * @module
  */
 import wasmInit, { WasmMessageStore, WasmSocketClient } from '../wasm/inbox_realtime.js';
+import { logClientEvents, logRoom } from './debug.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types
@@ -63,6 +64,11 @@ export interface Message {
 /** One line of the inbox sidebar. */
 export interface RoomSummary {
   readonly room_id: string;
+  /**
+   * The customer's name: the `contact_name` of the newest message (live or history) that carried one, `null` if
+   * none did. Agent sends carry no name and leave it as it is, so the sidebar does not flip to the phone number.
+   */
+  readonly contact_name: string | null;
   readonly last_message: Message | null;
   readonly unread: number;
   /** Changes whenever the room changes. */
@@ -161,6 +167,12 @@ export interface ClientOptions {
    * Only the JS face reads this option.
    */
   autoConnect?: boolean;
+  /**
+   * Log the connection and the chat events to the console, in the original inbox's words: `✅ Socket connected:
+   * <id>`, `❌ Socket connection error: …`, `🔌 Socket disconnected: <reason>`, `📨 Joining room: <room>`,
+   * `📩 New message: {…}` (also status updates and typing). For development; default `false` (silent).
+   */
+  debug?: boolean;
 }
 
 /** Options of {@link MessageStore}. */
@@ -440,15 +452,18 @@ export class SocketClient {
   #onDestroy = new Set<() => void>();
   /** socket.io-client: callbacks are error-first once `ackTimeout` is set. */
   readonly #errorFirstAcks: boolean;
+  #debug: boolean;
 
   /** Throws if {@link init} has not completed. */
   constructor(url: string, options: ClientOptions = {}) {
     assertReady('SocketClient');
     this.url = url;
-    const { autoConnect = true, query, ...wasmOptions } = options;
+    const { autoConnect = true, debug = false, query, ...wasmOptions } = options;
     this.#errorFirstAcks = options.ackTimeout !== undefined;
     this.#raw = new WasmSocketClient(url, { ...wasmOptions, query: encodeQuery(query) });
     rawClients.set(this, this.#raw);
+    this.#debug = debug === true;
+    if (this.#debug) logClientEvents(this.#raw, url);
     if (autoConnect) this.connect();
   }
 
@@ -705,11 +720,13 @@ export class SocketClient {
 
   /** Joins `room` on the server (emits `join_room`); it is joined again after every reconnect. */
   joinRoom(room: string): void {
+    if (this.#debug) logRoom('join', room);
     this.#client().joinRoom(room);
   }
 
   /** Leaves `room` (emits `leave_room`) and stops re-joining it. */
   leaveRoom(room: string): void {
+    if (this.#debug) logRoom('leave', room);
     this.#client().leaveRoom(room);
   }
 

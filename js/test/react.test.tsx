@@ -120,6 +120,22 @@ describe('useSocket', () => {
     expect(store.listenerCount).toBe(baseStore);
     expect(socket.rooms).toEqual([]);
   });
+
+  it('passes clientOptions.debug to the client: the console says why it cannot connect, and which room it joins', async () => {
+    const url = `${DEAD_URL}/debug`;
+    const lines: string[] = [];
+    const record = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+    vi.spyOn(console, 'log').mockImplementation(record);
+    vi.spyOn(console, 'error').mockImplementation(record);
+    function DebugChat() {
+      const { socket, isConnected } = useSocket({ url, clientOptions: { debug: true, reconnectionDelay: 60_000 } });
+      useRealtimeMessages({ socket, roomId: '628123456789', isConnected });
+      return null;
+    }
+    await render(createElement(DebugChat));
+    await vi.waitFor(() => expect(lines).toContainEqual(expect.stringMatching(/^❌ Socket connection error: (websocket|xhr poll) error \(/)));
+    expect(lines).toContain('📨 Joining room: 628123456789');
+  });
 });
 
 describe('useRealtimeMessages', () => {

@@ -171,6 +171,20 @@ describe('MessageStore through the JS face', () => {
     expect(store.rooms().find((r) => r.room_id === 'a')!.unread).toBe(0);
   });
 
+  it("inbox rooms keep the contact's name while a send is pending or failed", () => {
+    const store = newStore({ keepFailed: true });
+    const name = () => store.rooms().find((r) => r.room_id === 'a')!.contact_name;
+    store.handleEvent('new_message', echo({ id: 'i1', direction: 'incoming', user_id: null, room_id: 'a', contact_name: 'Test Customer', timestamp: Date.now() - 1000 }));
+    expect(name()).toBe('Test Customer');
+    const clientId = store.addOptimistic('a', 'Hello!', 'agent-1');
+    expect(store.rooms()[0]!.last_message!.client_id).toBe(clientId);
+    expect(name()).toBe('Test Customer');
+    store.markFailed(clientId, 'HTTP 500');
+    expect(name()).toBe('Test Customer');
+    store.handleEvent('new_message', echo({ id: 'i2', direction: 'incoming', user_id: null, room_id: 'b' }));
+    expect(store.rooms().find((r) => r.room_id === 'b')!.contact_name).toBeNull();
+  });
+
   it('typing users expire after typingTimeoutMs (the store runs its own timer)', () => {
     vi.useFakeTimers();
     const store = newStore({ typingTimeoutMs: 3000 });

@@ -553,7 +553,7 @@ impl StoreHandle {
         array
     }
 
-    /// The inbox list: `[{room_id, last_message, unread, version, has_more}]`, newest activity first; the same
+    /// The inbox list: `[{room_id, contact_name, last_message, unread, version, has_more}]`, newest activity first; the same
     /// array until something changes.
     pub fn rooms(&self) -> Array {
         if let Some(inbox) = &self.shared.views.borrow().inbox {
@@ -566,6 +566,7 @@ impl StoreHandle {
             .map(|s| {
                 let out = Object::new();
                 set(&out, "room_id", &s.room_id.into());
+                set(&out, "contact_name", &s.contact_name.map_or(JsValue::NULL, JsValue::from));
                 set(&out, "last_message", &s.last_message.as_ref().map(message_to_js).unwrap_or(JsValue::NULL));
                 set(&out, "unread", &s.unread.into());
                 set(&out, "version", &(s.version as f64).into());

@@ -13,9 +13,11 @@
 //!   [`timestamp`]); absent = `now`; rejected beyond `now + max_future_ms`;
 //! - `client_id` | `clientId` — the optimistic send this message confirms.
 //!
-//! Every other field is kept in [`Message::extra`] and returned by [`Message::to_json`].
+//! Every other field is kept in [`Message::extra`] and returned by [`Message::to_json`]. A non-empty string
+//! `contact_name` also names the room's contact ([`RoomSummary::contact_name`]; the newest message carrying one wins).
 //! Typing matches a message's sender by `user_id`, or by the `from`/`sender` extra fields for customers.
 
+mod contact;
 mod error;
 mod events;
 mod extra;

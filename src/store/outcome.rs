@@ -77,6 +77,9 @@ pub struct RetryInfo {
 pub struct RoomSummary {
     /// The room.
     pub room_id: String,
+    /// The customer's display name: the `contact_name` of the newest message that carried one (live or history).
+    /// Kept while the agent writes: sends and replies carry no name and never reset it.
+    pub contact_name: Option<String>,
     /// The newest message (by `(timestamp, id)`), if any.
     pub last_message: Option<Message>,
     /// Incoming messages with `timestamp > last_read_at` (see [`mark_read`](super::MessageStore::mark_read)).

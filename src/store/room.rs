@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::index_map::{FastMap, HashKeyed};
 
+use super::contact::ContactName;
 use super::model::{Direction, Message};
 
 fn ts_bits(ts: f64) -> u64 {
@@ -85,6 +86,8 @@ pub(crate) struct Room {
     pub(crate) last_read_at: f64,
     pub(crate) has_more: bool,
     pub(crate) version: u64,
+    /// The customer's display name, from the messages that carry one.
+    pub(crate) contact: ContactName,
 }
 
 /// The messages of a room (or a range of them) in display order.
@@ -147,6 +150,7 @@ impl Room {
             last_read_at: 0.0,
             has_more: true,
             version: 0,
+            contact: ContactName::default(),
         }
     }
 

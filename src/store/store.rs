@@ -227,6 +227,10 @@ impl MessageStore {
     }
 
     fn ingest_parsed(&mut self, room: &str, p: ParsedMessage, now: f64, live: bool) -> Ingested {
+        if self.room_mut(room).contact.offer(&p.extra, p.timestamp.unwrap_or(now)) {
+            // Usually the message changes the room too; a renamed contact alone must also reach the inbox list.
+            self.touch(room);
+        }
         if let Some(existing) = self.rooms.get(room).and_then(|r| r.get(&p.id)) {
             if existing.key() == p.id && self.optimistic.is_unconfirmed(&p.id) {
                 // The server uses our client id as its id.
@@ -814,6 +818,7 @@ impl MessageStore {
             .iter()
             .map(|(id, r)| RoomSummary {
                 room_id: id.clone(),
+                contact_name: r.contact.get().map(str::to_owned),
                 last_message: r.last().cloned(),
                 unread: r.unread(),
                 version: r.version,

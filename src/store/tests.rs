@@ -557,6 +557,44 @@ fn rooms_are_listed_most_recent_first() {
 }
 
 #[test]
+fn a_room_keeps_its_contact_name_while_the_agent_writes() {
+    let name =
+        |s: &MessageStore, room: &str| s.rooms().into_iter().find(|r| r.room_id == room).and_then(|r| r.contact_name);
+    let mut s = store_with(|o| o.keep_failed = true);
+    let named = |id: &str, n: Option<&str>, ts: f64| json!({"id": id, "room_id": "r", "text": "hi", "timestamp": ts, "contact_name": n});
+    s.ingest_message(&named("m1", Some("Test Customer"), T0), T0).unwrap();
+    assert_eq!(name(&s, "r").as_deref(), Some("Test Customer"));
+
+    // An optimistic send is the newest message and carries no name: the room keeps it, pending and failed.
+    let cid = s.add_optimistic("r", "Hello!", Some("u1"), T0 + S).unwrap();
+    assert_eq!(s.rooms()[0].last_message.as_ref().map(|m| m.key()), Some(cid.as_str()));
+    assert_eq!(name(&s, "r").as_deref(), Some("Test Customer"));
+    s.mark_failed(&cid, "HTTP 500", T0 + 2.0 * S).unwrap();
+    assert_eq!(s.rooms()[0].last_message.as_ref().map(|m| m.status), Some(Status::Failed));
+    assert_eq!(name(&s, "r").as_deref(), Some("Test Customer"));
+    // Neither does an agent's echo without a name, or with a null or empty one.
+    s.ingest_message(&echo("e1", "Hi there", T0 + 3.0 * S), T0 + 3.0 * S).unwrap();
+    s.ingest_message(&named("m2", None, T0 + 4.0 * S), T0 + 4.0 * S).unwrap();
+    s.ingest_message(&named("m3", Some("  "), T0 + 5.0 * S), T0 + 5.0 * S).unwrap();
+    assert_eq!(name(&s, "r").as_deref(), Some("Test Customer"));
+
+    // History: an older message's old name does not win over a newer one; a newer one renames.
+    s.merge_history("r", &[named("h0", Some("Old Name"), T0 - 60.0 * S)], true, T0 + 6.0 * S).unwrap();
+    assert_eq!(name(&s, "r").as_deref(), Some("Test Customer"));
+    let before = s.version("r");
+    s.ingest_message(&named("m1", Some("Ana"), T0 + 7.0 * S), T0 + 7.0 * S).unwrap();
+    assert_eq!(name(&s, "r").as_deref(), Some("Ana"));
+    assert!(s.version("r") > before, "a rename changes the room");
+
+    // A room known only from a history page is named by it; a room without names has none.
+    s.merge_history("h", &[json!({"id": "x", "text": "hola", "timestamp": T0, "contact_name": "Bea"})], false, T0)
+        .unwrap();
+    assert_eq!(name(&s, "h").as_deref(), Some("Bea"));
+    s.ingest_message(&json!({"id": "y", "room_id": "anon", "timestamp": T0}), T0).unwrap();
+    assert_eq!(name(&s, "anon"), None);
+}
+
+#[test]
 fn cap_eviction_never_evicts_pending() {
     let mut s = store_with(|o| o.max_messages_per_room = Some(3));
     let c1 = s.add_optimistic("r", "p1", Some("u1"), T0).unwrap();

@@ -127,9 +127,8 @@ export async function startDevServer({ name = "dev-server", port, env = {} } = {
   return { child, port: real, url: `http://127.0.0.1:${real}` };
 }
 
-/** Starts `next start` for examples/nextjs on a free port; resolves { child, url }. */
-export async function startNext({ port, distDir = ".next", name = "next-start" }) {
-  const dir = path.join(ROOT, "examples", "nextjs");
+/** Starts `next start` for a built Next.js app (default examples/nextjs) on `port`; resolves { child, url }. */
+export async function startNext({ port, distDir = ".next", name = "next-start", dir = path.join(ROOT, "examples", "nextjs") }) {
   const bin = path.join(dir, "node_modules", "next", "dist", "bin", "next");
   const child = await spawnUntil(name, process.execPath, [bin, "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: dir,
@@ -183,6 +182,17 @@ export function textWebhook(roomId, text, { id = wamid(), name = "E2E Customer" 
   };
 }
 
+/** The original inbox's test-plan webhook, byte for byte as ORIGINAL-INBOX.md ("Testing", step 2) gives it. */
+export const TEST_PLAN_WEBHOOK = fs.readFileSync(path.join(ROOT, "tests", "e2e", "fixtures", "test-plan-webhook.json"), "utf8");
+
+/** POSTs a body as it is (no re-serialising), as Postman would. */
+export async function postRaw(url, text) {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+  const body = await res.text();
+  if (!res.ok) throw new Error(`POST ${url} -> ${res.status} ${body}`);
+  return JSON.parse(body);
+}
+
 export const sendWebhook = (server, roomId, text, opts) => postJSON(`${server.url}/webhook/whatsapp`, textWebhook(roomId, text, opts));
 
 export const CHROMIUM_ARGS = [
@@ -206,15 +216,20 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
 }
 
+/** The desktop viewport of every scenario, and a phone's (iPhone 12–15 class: 390 × 844 CSS px, touch). */
+export const DESKTOP = { viewport: { width: 1100, height: 720 } };
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
 /**
  * A fresh page that records what must never happen: uncaught page errors and
- * dialogs (alert/confirm/prompt, e.g. from injected markup).
+ * dialogs (alert/confirm/prompt, e.g. from injected markup). `problems.logs`
+ * holds every console line (the `debug` option's lines among them).
  */
-export async function openPage(browser, url) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+export async function openPage(browser, url, device = DESKTOP) {
+  const context = await browser.newContext(device);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  const problems = { pageErrors: [], dialogs: [], console: [] };
+  const problems = { pageErrors: [], dialogs: [], console: [], logs: [] };
   page.on("pageerror", (err) => problems.pageErrors.push(String(err?.stack ?? err)));
   page.on("dialog", (d) => {
     problems.dialogs.push(`${d.type()}: ${d.message()}`);
@@ -222,6 +237,7 @@ export async function openPage(browser, url) {
   });
   page.on("console", (msg) => {
     if (msg.type() === "error") problems.console.push(msg.text());
+    problems.logs.push(msg.text());
   });
   await page.goto(url, { waitUntil: "load" });
   return { context, page, problems };

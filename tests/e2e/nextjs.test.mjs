@@ -42,6 +42,7 @@ function suite(distDir, label, full) {
     test("2. a webhook POST shows the customer's message without reload", T, () => s.webhookAppears(ctx));
     test("3. Enter: clock at once, then ✓, ✓✓, blue ✓✓, never duplicated", T, () => s.sendTicks(ctx));
     test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));
+    test("9. the original test plan's webhook JSON, verbatim: message shown without reload, dated", T, () => s.testPlanWebhook(ctx));
     if (!full) return;
     test("4. typing dots appear and hide after ~3 s", T, () => s.typingDots(ctx));
     test("6a. failed send is removed (default)", T, () => s.failedSendRemoved(ctx));

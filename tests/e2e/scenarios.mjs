@@ -8,12 +8,15 @@ import {
   delaySends,
   messagesWithText,
   openPage,
+  PHONE,
   postJSON,
+  postRaw,
   readRecorder,
   recordMessage,
   sendWebhook,
   shot,
   sleep,
+  TEST_PLAN_WEBHOOK,
   uniqueRoom,
   waitConnected,
 } from "./helpers.mjs";
@@ -22,8 +25,8 @@ const ORDER = ["pending", "sent", "delivered", "read"];
 // Time for join_room to reach the server after the socket reports "connected".
 const JOIN_SETTLE_MS = 500;
 
-async function withPage(ctx, room, query, fn) {
-  const { context, page, problems } = await openPage(ctx.browser, ctx.pageUrl(room, query));
+async function withPage(ctx, room, query, fn, { url = ctx.pageUrl(room, query), device } = {}) {
+  const { context, page, problems } = await openPage(ctx.browser, url, device);
   try {
     return await fn(page, problems);
   } catch (err) {
@@ -286,4 +289,124 @@ export async function sidebarUnread(ctx) {
     await shot(page, `${ctx.prefix}-08b-sidebar-opened`);
     assertNoProblems(assert, problems);
   });
+}
+
+/**
+ * (9) The original inbox's test plan, "Test Real-time Messages", to the letter: its webhook JSON exactly as written
+ * (no `field`, a timestamp from October 2023) posted to the dev server shows "Hello from customer!" in the chat
+ * window without a reload, with its date. Also its troubleshooting lines: the example page turns the client's
+ * `debug` option on (ctx.debugLog), and the room shows the contact's name (ctx.sidebar).
+ */
+export async function testPlanWebhook(ctx) {
+  const room = "628123456789"; // the payload's `from`
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    await page.evaluate(() => (window.__sameDocument = true));
+    const reply = await postRaw(`${ctx.server.url}/webhook/whatsapp`, TEST_PLAN_WEBHOOK);
+    assert.deepEqual(reply, { ok: true, messages: 1, statuses: 0 });
+    const msg = messagesWithText(page, "Hello from customer!");
+    await msg.waitFor({ state: "visible", timeout: 5000 });
+    assert.equal(await msg.count(), 1);
+    assert.equal(await msg.getAttribute("data-direction"), "incoming");
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, "page was not reloaded");
+    // 1698048000 s: not today, so the date shows with the time.
+    const time = msg.locator("time");
+    assert.equal(await time.getAttribute("datetime"), "2023-10-23T08:00:00.000Z");
+    assert.match(await time.textContent(), /2023/, "a message from another day shows its date");
+    assert.match(ctx.server.child.output(), /\[webhook\] {3}applied message wamid\.test123 in room 628123456789 \(Test Customer\)/);
+    if (ctx.sidebar) {
+      const item = page.locator(`[data-testid="room-item"][data-room="${room}"]`);
+      assert.equal(await item.getByTestId("room-name").textContent(), "Test Customer");
+      await page.locator(".chat-name", { hasText: "Test Customer" }).waitFor();
+    }
+    if (ctx.debugLog) {
+      const id = await page.evaluate(() => window.inbox.socket.id);
+      const logs = problems.logs;
+      assert.ok(logs.includes(`✅ Socket connected: ${id}`), `console: ${logs.join(" | ")}`);
+      assert.ok(logs.includes(`📨 Joining room: ${room}`), `console: ${logs.join(" | ")}`);
+      assert.ok(logs.some((l) => /^📩 New message: .*Hello from customer!/.test(l)), `console: ${logs.join(" | ")}`);
+    }
+    await shot(page, `${ctx.prefix}-09-test-plan-webhook`);
+    assertNoProblems(assert, problems);
+  });
+}
+
+/**
+ * Whether anything scrolls or spills sideways: the page wider than the viewport (or a sideways scroll that moves),
+ * or any element whose content is wider than its box without being deliberately clipped (an ellipsis is; a
+ * message list that scrolls sideways, or a bubble a long link sticks out of, is not).
+ */
+const horizontalOverflow = (page) =>
+  page.evaluate(() => {
+    window.scrollTo(50, 0);
+    const moved = window.scrollX;
+    window.scrollTo(0, 0);
+    const width = window.innerWidth;
+    const spills = [...document.querySelectorAll("body *")]
+      .filter((el) => {
+        const x = getComputedStyle(el).overflowX;
+        return x !== "hidden" && x !== "clip" && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0;
+      })
+      .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")} ${el.scrollWidth}>${el.clientWidth}`);
+    return { scrollWidth: document.documentElement.scrollWidth, bodyWidth: document.body.scrollWidth, width, moved, spills };
+  });
+
+async function assertNoHorizontalScroll(page, where) {
+  const o = await horizontalOverflow(page);
+  const ok = o.scrollWidth <= o.width && o.bodyWidth <= o.width && o.moved === 0 && o.spills.length === 0;
+  assert.ok(ok, `${where}: horizontal overflow ${JSON.stringify(o)}`);
+}
+
+/**
+ * (10, example page) On a phone (390 × 844): no horizontal scrolling, the list first, a tap opens the conversation
+ * (sidebar out of the way), sending works (clock, then ticks), a long unbroken text wraps, back returns to the list.
+ */
+export async function phoneLayout(ctx) {
+  const room = uniqueRoom();
+  await sendWebhook(ctx.server, room, "Do you deliver to Bandung?", { name: "Phone Customer" });
+  await withPage(
+    ctx,
+    room,
+    "",
+    async (page, problems) => {
+      await waitConnected(page);
+      const item = page.locator(`[data-testid="room-item"][data-room="${room}"]`);
+      await item.waitFor({ timeout: 5000 });
+      assert.equal(await page.getByTestId("send-input").count(), 0, "no conversation open yet");
+      await assertNoHorizontalScroll(page, "list");
+      await shot(page, `${ctx.prefix}-10a-phone-list`);
+
+      await item.tap();
+      const input = page.getByTestId("send-input");
+      await input.waitFor({ state: "visible" });
+      await page.getByTestId("active-room").filter({ hasText: room }).waitFor();
+      assert.equal(await page.getByTestId("room-list").isVisible(), false, "the list makes way for the conversation");
+      await page.locator('[data-testid="chat-conn-dot"][data-status="connected"]').waitFor({ state: "visible" });
+      await messagesWithText(page, "Do you deliver to Bandung?").waitFor({ state: "visible", timeout: 5000 });
+      await sleep(JOIN_SETTLE_MS);
+
+      const text = `Yes, tomorrow! ${Date.now()}`;
+      await input.fill(text);
+      await page.getByTestId("send-button").tap();
+      const msg = messagesWithText(page, text);
+      await msg.waitFor({ state: "visible", timeout: 2000 });
+      await msg.and(page.locator('[data-status="read"]')).waitFor({ timeout: 8000 });
+      assert.equal(await msg.count(), 1);
+      const long = `https://example.com/track/${"x".repeat(120)}`;
+      await input.fill(long);
+      await input.press("Enter");
+      await messagesWithText(page, long).and(page.locator('[data-status="read"]')).waitFor({ timeout: 8000 });
+      await assertNoHorizontalScroll(page, "conversation");
+      const box = await messagesWithText(page, long).boundingBox();
+      assert.ok(box.x >= 0 && box.x + box.width <= 390, `a long link wraps inside the screen: ${JSON.stringify(box)}`);
+      await shot(page, `${ctx.prefix}-10b-phone-conversation`);
+
+      await page.getByTestId("back").tap();
+      await item.waitFor({ state: "visible" });
+      assert.equal(await page.getByTestId("send-input").count(), 0, "back closes the conversation");
+      assertNoProblems(assert, problems);
+    },
+    { url: `${ctx.server.url}/`, device: PHONE },
+  );
 }

@@ -10,7 +10,7 @@ const DIST = path.join(ROOT, "examples", "web", "dist");
 const T = { timeout: 60_000 };
 
 describe("example page (examples/web)", () => {
-  const ctx = { prefix: "web" };
+  const ctx = { prefix: "web", sidebar: true, debugLog: true };
   let restartServer;
 
   before(async () => {
@@ -34,6 +34,8 @@ describe("example page (examples/web)", () => {
   test("6b. failed send kept with ?keepFailed=1, retry delivers it", T, () => s.failedSendKept(ctx));
   test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));
   test("8. sidebar: unread badge for another conversation, cleared on open", T, () => s.sidebarUnread(ctx));
+  test("9. the original test plan's webhook JSON, verbatim: message shown without reload, dated, named", T, () => s.testPlanWebhook(ctx));
+  test("10. phone 390 × 844: no horizontal scroll, list → conversation → back, sending works", T, () => s.phoneLayout(ctx));
 
   test("5. server killed and restarted on the same port: red, green, rooms re-joined", T, async (t) => {
     // Its own server (same page build, own DATA_FILE) so a crash cannot disturb other scenarios.

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { restHistoryLoader, useRealtimeMessages, useSocket } from "inbox-realtime/react";
 import { Ticks } from "./Ticks";
+import { messageTime } from "./time";
 
 const SOCKET_URL = process.env.NEXT_PUBLIC_SOCKET_URL ?? "http://localhost:8080";
 const AGENT_ID = "agent-1";
@@ -51,6 +52,9 @@ export function Chat({ roomId }: { roomId: string }) {
               <span className="text" data-testid="message-text">
                 {m.text}
               </span>
+              <time className="time" dateTime={new Date(m.timestamp).toISOString()}>
+                {messageTime(m.timestamp)}
+              </time>
               {m.direction === "outgoing" && <Ticks status={m.status} />}
               {m.status === "failed" && (
                 <button type="button" className="retry" data-testid="retry" onClick={() => void retry(m.client_id ?? m.id)}>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { getMessageStore, useInbox, useSocket } from "inbox-realtime/react";
 import { Chat } from "./Chat";
+import { listTime } from "./time";
 
 const params = new URLSearchParams(location.search);
 // The dev server serves this page, so by default the API and socket are on the same origin.
@@ -8,6 +9,8 @@ const SERVER = params.get("server") ?? location.origin;
 const KEEP_FAILED = params.get("keepFailed") === "1";
 const AGENT_ID = params.get("agent") ?? "agent-1";
 const DEFAULT_ROOM = "15550001111";
+// One pane at a time below this width (the same breakpoint as style.css): the list, or the open conversation.
+const PHONE = window.matchMedia("(max-width: 700px)");
 
 export type Log = (line: string) => void;
 
@@ -18,15 +21,19 @@ const preview = (last: unknown): string => {
   return typeof text === "string" ? text : "";
 };
 
-const contactName = (last: unknown): string => {
-  const name = (last as { contact_name?: unknown } | null)?.contact_name;
-  return typeof name === "string" ? name : "";
+const timestamp = (last: unknown): number | null => {
+  const ts = (last as { timestamp?: unknown } | null)?.timestamp;
+  return typeof ts === "number" ? ts : null;
 };
 
 export function App() {
-  const { socket, isConnected, status, error } = useSocket({ url: SERVER });
+  // debug: the original inbox's console lines (✅ Socket connected: <id>, 📨 Joining room: …, 📩 New message: …).
+  const { socket, isConnected, status, error } = useSocket({ url: SERVER, clientOptions: { debug: true } });
   const { rooms, markRead } = useInbox({ socket });
-  const [roomId, setRoomId] = useState(params.get("room") ?? DEFAULT_ROOM);
+  // The open conversation (joined while open). A phone shows the list first, unless a `?room=` link names one;
+  // its back button closes the conversation, so the room is left and its unread messages count again.
+  const [roomId, setRoomId] = useState<string | null>(params.get("room") ?? (PHONE.matches ? null : DEFAULT_ROOM));
+  const openRoom = (id: string) => setRoomId(id);
   const [newRoom, setNewRoom] = useState("");
   const [logLines, setLogLines] = useState<string[]>([]);
 
@@ -43,7 +50,7 @@ export function App() {
   // The open conversation has nothing unread (also for messages arriving while it is open).
   const activeUnread = rooms.find((r) => r.room_id === roomId)?.unread ?? 0;
   useEffect(() => {
-    if (activeUnread > 0) markRead(roomId);
+    if (roomId !== null && activeUnread > 0) markRead(roomId);
   }, [roomId, activeUnread, markRead]);
 
   // For poking at the client from the devtools console: window.inbox.store.snapshot(room), …
@@ -53,14 +60,14 @@ export function App() {
 
   // Messages of conversations that are not open arrive only as `inbox_message` (to every socket); the shared
   // store is fed by new_message (joined rooms), so feed these in for the sidebar's previews and unread badges.
-  const openRoom = useRef(roomId);
-  openRoom.current = roomId;
+  const shownRoom = useRef(roomId);
+  shownRoom.current = roomId;
   useEffect(() => {
     if (!socket) return;
     const store = getMessageStore(socket);
     return socket.on("inbox_message", (payload: unknown) => {
       const { room_id, message } = (payload ?? {}) as { room_id?: string; message?: unknown };
-      if (room_id && message && room_id !== openRoom.current) store.handleEvent("new_message", message);
+      if (room_id && message && room_id !== shownRoom.current) store.handleEvent("new_message", message);
     });
   }, [socket]);
 
@@ -90,13 +97,13 @@ export function App() {
     e.preventDefault();
     const phone = newRoom.replace(/[^\d]/g, "");
     if (!phone) return;
-    setRoomId(phone);
+    openRoom(phone);
     setNewRoom("");
     log(`opened conversation ${phone}`);
   };
 
   return (
-    <div className="app">
+    <div className={`app ${roomId === null ? "show-list" : "show-chat"}`}>
       <aside className="sidebar">
         <header className="sidebar-head">
           <span
@@ -126,9 +133,12 @@ export function App() {
                 data-testid="room-item"
                 data-room={r.room_id}
                 className={r.room_id === roomId ? "room active" : "room"}
-                onClick={() => setRoomId(r.room_id)}
+                onClick={() => openRoom(r.room_id)}
               >
-                <span className="room-name">{contactName(r.last_message) || r.room_id}</span>
+                <span className="room-name" data-testid="room-name">
+                  {r.contact_name ?? r.room_id}
+                </span>
+                <span className="room-time">{timestamp(r.last_message) === null ? "" : listTime(timestamp(r.last_message)!)}</span>
                 <span className="room-preview">{preview(r.last_message)}</span>
                 {r.unread > 0 && r.room_id !== roomId && (
                   <span className="unread" data-testid="unread">
@@ -139,21 +149,27 @@ export function App() {
             </li>
           ))}
         </ul>
-        <section className="log">
-          <h2>Connection log</h2>
+        <details className="log" open={!PHONE.matches}>
+          <summary>Connection log</summary>
           <pre data-testid="log">{logLines.join("\n")}</pre>
-        </section>
+        </details>
       </aside>
-      <Chat
-        key={roomId}
-        server={SERVER}
-        socket={socket}
-        isConnected={isConnected}
-        roomId={roomId}
-        agentId={AGENT_ID}
-        keepFailed={KEEP_FAILED}
-        log={log}
-      />
+      {roomId === null ? (
+        <main className="chat empty">Pick a conversation</main>
+      ) : (
+        <Chat
+          key={roomId}
+          server={SERVER}
+          socket={socket}
+          isConnected={isConnected}
+          roomId={roomId}
+          contactName={rooms.find((r) => r.room_id === roomId)?.contact_name ?? null}
+          onBack={() => setRoomId(null)}
+          agentId={AGENT_ID}
+          keepFailed={KEEP_FAILED}
+          log={log}
+        />
+      )}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { restHistoryLoader, useRealtimeMessages } from "inbox-realtime/react";
 import type { Log } from "./App";
 import { Ticks } from "./Ticks";
+import { messageTime } from "./time";
 import { simulateCustomerMessage, simulateTyping } from "./devApi";
 
 type Props = {
@@ -9,6 +10,10 @@ type Props = {
   socket: Parameters<typeof useRealtimeMessages>[0]["socket"];
   isConnected: boolean;
   roomId: string;
+  /** The customer's name, when a message carried one. */
+  contactName: string | null;
+  /** Back to the conversation list (shown on a phone only). */
+  onBack: () => void;
   agentId: string;
   keepFailed: boolean;
   log: Log;
@@ -16,9 +21,7 @@ type Props = {
 
 const CUSTOMER_LINES = ["Hola, ¿tienen stock?", "What time do you open tomorrow?", "Thanks! 🙏", "Can I change my order?"];
 
-const time = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-
-export function Chat({ server, socket, isConnected, roomId, agentId, keepFailed, log }: Props) {
+export function Chat({ server, socket, isConnected, roomId, contactName, onBack, agentId, keepFailed, log }: Props) {
   const loadHistory = useMemo(() => restHistoryLoader(server, 30), [server]);
   const { messages, isTyping, loading, sendMessage, retry, loadOlder, hasMore } = useRealtimeMessages({
     socket,
@@ -63,14 +66,30 @@ export function Chat({ server, socket, isConnected, roomId, agentId, keepFailed,
   return (
     <main className="chat">
       <header className="chat-head">
-        <strong data-testid="active-room">{roomId}</strong>
-        <span className="spacer" />
-        <button type="button" data-testid="sim-customer" onClick={customerMessage}>
-          Simulate customer message
+        <button type="button" className="back" data-testid="back" aria-label="Back to conversations" onClick={onBack}>
+          ‹
         </button>
-        <button type="button" data-testid="sim-typing" onClick={customerTyping}>
-          Simulate typing
-        </button>
+        {/* The sidebar's dot is off screen while a phone shows the conversation. */}
+        <span
+          className={`conn-dot chat-conn ${isConnected ? "on" : "off"}`}
+          data-testid="chat-conn-dot"
+          data-status={isConnected ? "connected" : "not-connected"}
+          title={isConnected ? "connected" : "not connected"}
+        />
+        <span className="who">
+          {contactName && <strong className="chat-name">{contactName}</strong>}
+          <span className={contactName ? "chat-phone" : "chat-phone alone"} data-testid="active-room">
+            {roomId}
+          </span>
+        </span>
+        <span className="sim">
+          <button type="button" data-testid="sim-customer" onClick={customerMessage} title="Post a WhatsApp webhook for this conversation">
+            Simulate customer message
+          </button>
+          <button type="button" data-testid="sim-typing" onClick={customerTyping} title="POST /dev/typing for this conversation">
+            Simulate typing
+          </button>
+        </span>
       </header>
       <ol className="messages" data-testid="message-list" ref={listRef}>
         {hasMore && (
@@ -94,7 +113,7 @@ export function Chat({ server, socket, isConnected, roomId, agentId, keepFailed,
               {m.text}
             </span>
             <span className="meta">
-              <time>{time(m.timestamp)}</time>
+              <time dateTime={new Date(m.timestamp).toISOString()}>{messageTime(m.timestamp)}</time>
               {m.direction === "outgoing" && <Ticks status={m.status} />}
             </span>
             {m.status === "failed" && (
