@@ -1,40 +1,25 @@
 // The `debug` client option: the original inbox's troubleshooting lines on the console, and silence without it.
 // Against a real socket.io 4.8 server, with the `ws` package standing in for the browser's WebSocket.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
-import { WebSocket } from 'ws';
+import type { Server } from 'socket.io';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
-import { init, SocketClient } from 'inbox-realtime';
-import { DEAD_URL, wasmBytes } from './helpers';
+import { SocketClient } from 'inbox-realtime';
+import { acceptJoins, DEAD_URL, startSocketServer } from './helpers';
 
 let io: Server;
 let url: string;
 const clients: SocketClient[] = [];
 
+let close: () => Promise<void>;
+
 beforeAll(async () => {
-  (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
-  await init(wasmBytes());
-  const http = createServer();
-  io = new Server(http, { transports: ['websocket'] });
-  io.on('connection', (socket) => {
-    socket.on('join_room', (room: string, ack?: (r: unknown) => void) => {
-      void socket.join(room);
-      ack?.({ ok: true, room });
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  ({ io, url, close } = await startSocketServer(acceptJoins));
 });
 
 afterEach(() => {
   for (const c of clients.splice(0)) c.destroy();
 });
 
-afterAll(async () => {
-  await new Promise((resolve) => io.close(resolve));
-  delete (globalThis as { WebSocket?: unknown }).WebSocket;
-});
+afterAll(() => close());
 
 /** Every console line written, as one string per call. */
 function captureConsole(): string[] {

@@ -1,14 +1,12 @@
 // @vitest-environment jsdom
 // restResyncLoader (paging against a stubbed fetch) and the hooks' resync after a reconnect the server did not
 // recover, against a real socket.io 4.8 server (the `ws` package as the WebSocket).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { act, createElement, StrictMode, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { Server } from 'socket.io';
-import { WebSocket } from 'ws';
+import type { Server } from 'socket.io';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { init, type SocketClient } from 'inbox-realtime';
+import type { SocketClient } from 'inbox-realtime';
 import {
   restResyncLoader,
   useRealtimeMessages,
@@ -17,7 +15,7 @@ import {
   type UseRealtimeMessagesOptions,
   type UseRealtimeMessagesResult,
 } from 'inbox-realtime/react';
-import { wasmBytes } from './helpers';
+import { acceptJoins, startSocketServer } from './helpers';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -110,26 +108,13 @@ function api(req: IncomingMessage, res: ServerResponse) {
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messages: list, has_more: false }));
 }
 
+let close: () => Promise<void>;
+
 beforeAll(async () => {
-  (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
-  await init(wasmBytes());
-  const http = createServer();
-  http.on('request', api);
-  io = new Server(http, { transports: ['websocket'] });
-  io.on('connection', (socket) => {
-    socket.on('join_room', (room: string, ack?: (r: unknown) => void) => {
-      void socket.join(room);
-      ack?.({ ok: true, room });
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  ({ io, url, close } = await startSocketServer(acceptJoins, api));
 });
 
-afterAll(async () => {
-  await new Promise((resolve) => io.close(resolve));
-  delete (globalThis as { WebSocket?: unknown }).WebSocket;
-});
+afterAll(() => close());
 
 const roots: Root[] = [];
 async function render(node: ReactNode): Promise<Root> {

@@ -1,13 +1,10 @@
 // socket.io-client's Socket API on the TS face, against a real socket.io 4.8 server (the `ws` package standing in
 // for the browser's WebSocket): onAny / onAnyOutgoing, chaining, volatile, error-first callbacks with ackTimeout,
 // binary refused, reconnection() at run time, reconnect_error, connect_error on network failure.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
-import { WebSocket } from 'ws';
+import type { Server } from 'socket.io';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
-import { init, SocketClient } from 'inbox-realtime';
-import { DEAD_URL, wasmBytes } from './helpers';
+import { SocketClient } from 'inbox-realtime';
+import { DEAD_URL, startSocketServer } from './helpers';
 
 let io: Server;
 let url: string;
@@ -18,27 +15,24 @@ const make = (u: string, options = {}) => {
   return c;
 };
 
+let close: () => Promise<void>;
+
 beforeAll(async () => {
-  (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
-  await init(wasmBytes());
-  const http = createServer();
-  io = new Server(http, { transports: ['websocket'] });
+  ({ io, url, close } = await startSocketServer(setup));
+});
+afterEach(() => {
+  for (const c of clients.splice(0)) c.destroy();
+});
+afterAll(() => close());
+
+function setup(io: Server): void {
   io.on('connection', (socket) => {
     socket.emit('hello', 'world');
     socket.on('echo', (value: unknown, ack?: (v: unknown) => void) => ack?.(value));
     socket.on('silent', () => {});
     socket.on('ask', async (q: string, ack: (v: unknown) => void) => ack(await socket.emitWithAck('question', q)));
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.destroy();
-});
-afterAll(async () => {
-  await new Promise((resolve) => io.close(resolve));
-  delete (globalThis as { WebSocket?: unknown }).WebSocket;
-});
+}
 
 it('onAny sees every server event with its name (and the ack callback), onAnyOutgoing every emit', async () => {
   const c = make(url, { autoConnect: false });
