@@ -13,6 +13,10 @@
 // method) or listed in LANDED (or PARITY_FEATURES=name,... / all), its cases count like every other case.
 //
 // NOT PORTED: the notApplicable(...) list at the end of this file, each with its reason.
+//
+// The ports themselves are checked against the reference: PARITY_CLIENT=socket.io-client runs every case (pending
+// ones included) against socket.io-client 4.8 through reference-client.mjs; all pass there except the few marked
+// `ours` (written for this client's own API).
 import { assert, it, notApplicable } from "./harness.mjs";
 
 /** Features flipped on by hand once they land in the client (those that no method on the prototype reveals). */
@@ -224,7 +228,7 @@ it("auth option: should accept an function", needs(S, "authCallback"), async (t)
   assert.equal(handshake.query.e, undefined);
 });
 
-it("auth option: should accept an function (returning the payload)", S, async (t) => {
+it("auth option: should accept an function (returning the payload)", { ...S, ours: true }, async (t) => {
   // the same case with this client's function form: the payload (or a promise of it) is returned
   const socket = t.io(t.url, { namespace: "/abc", auth: () => ({ e: "f" }) });
   const [handshake] = await t.once(socket, "handshake");
@@ -430,10 +434,10 @@ it("timeout: should timeout when the server does not acknowledge the event in ti
 
 it("timeout: should not timeout when the server does acknowledge the event", S, async (t) => {
   const socket = t.io(t.url + "/");
-  // (the original emits at once, so its 50 ms include the handshake; waiting for connect keeps the case about acks
-  // on a loaded CI machine)
+  // (the original emits at once with 50 ms, which includes the handshake; here after connect, with 500 ms: the
+  // case is about an ack in time, not about how fast a loaded CI machine is)
   await t.once(socket, "connect");
-  const [err, value] = await ackCall((cb) => socket.timeout(50).emit("echo", 42, cb));
+  const [err, value] = await ackCall((cb) => socket.timeout(500).emit("echo", 42, cb));
   assert.equal(err, null);
   assert.equal(value, 42);
 });
@@ -452,7 +456,7 @@ it("timeout: should timeout when the server does not acknowledge the event (prom
 it("timeout: should not timeout when the server does acknowledge the event (promise)", S, async (t) => {
   const socket = t.io(t.url + "/");
   await t.once(socket, "connect");
-  const value = await socket.timeout(50).emitWithAck("echo", 42);
+  const value = await socket.timeout(500).emitWithAck("echo", 42); // (50 in the original: see above)
   assert.equal(value, 42);
 });
 
@@ -750,7 +754,7 @@ it("should try to reconnect twice and fail when requested two attempts with inco
   assert.equal(attempts.calls.length, 2, "reconnect_attempt count");
 });
 
-it("should not try to reconnect with incorrect port when reconnection disabled", C, async (t) => {
+it("should not try to reconnect with incorrect port when reconnection disabled", { ...C, ours: true }, async (t) => {
   // the original waits for the manager's "error"; with reconnection off the client is then disconnected
   const socket = t.io(t.closedUrl, { namespace: "/invalid", reconnection: false, reconnectionDelay: 10 });
   t.never(socket, "reconnect_attempt");
@@ -781,7 +785,8 @@ it("should emit date in object", C, async (t) => {
 // =================================================================================================================
 
 it("retry: should preserve the order of the packets", needs(R, "retries"), async (t) => {
-  const socket = t.io(t.url, { retries: 1, ackTimeout: 50 });
+  // (ackTimeout 500, not 50: a retry caused by a slow CI machine would show as a duplicate in the server's log)
+  const socket = t.io(t.url, { retries: 1, ackTimeout: 500 });
   const order = [];
   const last = new Promise((resolve) => {
     socket.emit("echo", 1, () => order.push(1));
@@ -811,9 +816,11 @@ it("retry: should fail when the server does not acknowledge the packet", needs(R
 });
 
 it("retry: should not drain the queue while the socket is disconnected", needs(R, "retries"), async (t) => {
-  const socket = t.io(t.url, { autoConnect: false, retries: 3, ackTimeout: 10 });
+  // (ackTimeout 100 and connect after 1000 ms, not 10 and 100: the same ratio, so a queue drained while
+  // disconnected (4 × 100 ms) still fails, while an ack on a loaded CI machine gets more than 10 ms)
+  const socket = t.io(t.url, { autoConnect: false, retries: 3, ackTimeout: 100 });
   const result = ackCall((cb) => socket.emit("echo", 1, cb));
-  setTimeout(() => socket.connect(), 100);
+  setTimeout(() => socket.connect(), 1000);
   const [err] = await result;
   assert.equal(err, null);
 });

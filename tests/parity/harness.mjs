@@ -6,10 +6,14 @@ import { SocketClient } from "inbox-realtime";
 export const cases = [];
 export const notPorted = [];
 
-/** Registers a ported case. meta: { from: original file, needs?: [feature...], timeout?: ms }. */
+/**
+ * Registers a ported case. meta: { from: original file, needs?: [feature...], timeout?: ms, ours?: true (a form of
+ * the case written for this client's own API, e.g. an option socket.io-client does not have: not run when the
+ * cases run against socket.io-client, PARITY_CLIENT=socket.io-client) }.
+ */
 export function it(name, meta, fn) {
   if (cases.some((c) => c.name === name)) throw new Error(`duplicate case name: ${name}`);
-  cases.push({ name, from: meta.from, needs: meta.needs ?? [], timeout: meta.timeout ?? 8000, fn });
+  cases.push({ name, from: meta.from, needs: meta.needs ?? [], timeout: meta.timeout ?? 8000, ours: Boolean(meta.ours), fn });
 }
 
 /** Lists an original case that is not ported, and why. */

@@ -29,6 +29,7 @@ window.__parity = {
       needs: c.needs,
       missing: c.needs.filter((f) => !available[f]),
       timeout: c.timeout,
+      ours: c.ours,
     }));
   },
   features() {

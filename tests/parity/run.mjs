@@ -10,6 +10,7 @@
 //      CHROMIUM_PATH          default /usr/bin/chromium
 //      PARITY_PKG=dir         test this build of the package instead of pkg/
 //      PARITY_VERBOSE=1       the page's console, and why each pending case fails
+//      PARITY_CLIENT=socket.io-client  run the cases against socket.io-client itself (checks the ports)
 import { build } from "esbuild";
 import fs from "node:fs";
 import net from "node:net";
@@ -47,6 +48,9 @@ function closedPort() {
   });
 }
 
+const reference = process.env.PARITY_CLIENT === "socket.io-client";
+if (process.env.PARITY_CLIENT && !reference) throw new Error(`PARITY_CLIENT=${process.env.PARITY_CLIENT}: only socket.io-client`);
+
 async function buildPage() {
   const wasm = path.join(pkgDir, "wasm", "inbox_realtime_bg.wasm");
   if (!fs.existsSync(path.join(pkgDir, "dist", "index.js")) || !fs.existsSync(wasm)) {
@@ -67,7 +71,9 @@ async function buildPage() {
     platform: "browser",
     target: "es2022",
     sourcemap: true,
-    nodePaths: [deps],
+    nodePaths: [deps, path.join(root, "node_modules")],
+    // PARITY_CLIENT=socket.io-client: the same cases against socket.io-client itself (reference-client.mjs)
+    ...(reference && { alias: { "inbox-realtime": path.join(here, "reference-client.mjs") } }),
     logLevel: "warning",
   });
   fs.copyFileSync(path.join(here, "index.html"), path.join(pageDir, "index.html"));
@@ -83,7 +89,9 @@ async function main() {
   const server = await createParityServer({ pageDir });
   const v2 = await createV2Server();
   const closed = await closedPort();
-  const features = process.env.PARITY_FEATURES ?? "";
+  // socket.io-client has every feature
+  const features = reference ? "all" : (process.env.PARITY_FEATURES ?? "");
+  if (reference) console.log("PARITY_CLIENT=socket.io-client: the cases run against socket.io-client 4.8, not this client\n");
   const pageUrl = `${server.url}/?closed=${closed}&v2=${v2.port}&features=${encodeURIComponent(features)}`;
 
   const browser = await launchBrowser();
@@ -128,7 +136,13 @@ async function main() {
       }
     };
 
+    let skipped = 0;
     for (const c of selected) {
+      if (reference && c.ours) {
+        skipped++;
+        console.log(`skip  ${c.from.padEnd(28)} ${c.name}  [this client's own form of the case]`);
+        continue;
+      }
       const pending = c.missing.length > 0;
       if (pending && process.env.PARITY_SKIP_PENDING === "1") {
         results.push({ ...c, status: "pending", ran: false });
@@ -172,7 +186,7 @@ async function main() {
     console.log(
       `\nparity: ${passed.length} passed, ${failed.length} failed, ${pending.length} pending (feature missing: ` +
         [...byFeature].map(([f, n]) => `${f} ${n}`).join(", ") +
-        `), ${notPorted.length} not applicable; ${results.length} of ${all.length} ported cases run in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        `), ${notPorted.length} not applicable${skipped ? `, ${skipped} skipped (ours only)` : ""}; ${results.length} of ${all.length} ported cases run in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
     if (ready.length) console.log(`pending cases that pass already (their feature may have landed): ${ready.map((r) => r.name).join(" | ")}`);
     if (pageErrors.length) {
