@@ -70,6 +70,7 @@ const sleep = (ms) => new Promise((r) => realSetTimeout(r, ms));
 
 function makeContext(env) {
   const clients = [];
+  let disposeClock = () => {};
   let failWith;
   const failed = new Promise((_, reject) => {
     failWith = reject;
@@ -167,6 +168,10 @@ function makeContext(env) {
         env.realClearTimeout(timer.real);
         timers.delete(id);
       };
+      disposeClock = () => {
+        for (const timer of timers.values()) env.realClearTimeout(timer.real);
+        timers.clear();
+      };
       return {
         advance(ms) {
           offset += ms;
@@ -180,9 +185,7 @@ function makeContext(env) {
     },
   };
   t.cleanup = () => {
-    Date.now = env.realDateNow;
-    window.setTimeout = env.realSetTimeout;
-    window.clearTimeout = env.realClearTimeout;
+    // the clients first, while a virtual clock still maps their timer ids; then its leftover timers
     for (const socket of clients) {
       try {
         socket.destroy();
@@ -190,6 +193,10 @@ function makeContext(env) {
         /* already destroyed */
       }
     }
+    disposeClock();
+    Date.now = env.realDateNow;
+    window.setTimeout = env.realSetTimeout;
+    window.clearTimeout = env.realClearTimeout;
   };
   return t;
 }

@@ -3,7 +3,7 @@
 // is missing (cases.mjs FEATURES) is reported "pending (feature)" and does not fail the run.
 //
 //   node tests/parity/run.mjs            (after: bash scripts/build-package.sh)
-// Env: PARITY_GREP=text       only the cases whose name contains text
+// Env: PARITY_GREP=regexp     only the cases whose name matches
 //      PARITY_FEATURES=a,b|all treat these features as landed (their cases then count as pass/fail)
 //      PARITY_SKIP_PENDING=1  do not run the cases whose feature is missing (just list them)
 //      PARITY_BROWSER=chromium (the only one here; see launchBrowser)
@@ -102,7 +102,7 @@ async function main() {
     page = await browser.newPage();
     // (errors after the harness loaded reach its own listener, which names the case: see collectStray)
     page.on("pageerror", (err) => {
-      if (process.env.PARITY_VERBOSE === "1") console.log(`        [pageerror] ${String(err).split("\n")[0]}`);
+      if (process.env.PARITY_VERBOSE === "1") console.log(`        [pageerror] ${String(err?.stack ?? err)}`);
     });
     if (process.env.PARITY_VERBOSE === "1") page.on("console", (msg) => console.log(`        [page ${msg.type()}] ${msg.text()}`));
     await page.goto(pageUrl, { waitUntil: "load" });
@@ -117,7 +117,7 @@ async function main() {
     const featureList = await page.evaluate(() => window.__parity.features());
     const notPorted = await page.evaluate(() => window.__parity.notPorted());
     const grep = process.env.PARITY_GREP;
-    const selected = grep ? all.filter((c) => c.name.includes(grep)) : all;
+    const selected = grep ? all.filter((c) => new RegExp(grep).test(c.name)) : all;
 
     // An error nobody caught, left behind by a case (perhaps after it ended): that case fails, unless it is pending.
     const collectStray = async () => {
