@@ -208,7 +208,10 @@ async function main() {
   process.exit(exitCode);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// Run when executed (`node tests/parity/run.mjs`), not when imported (e.g. for launchBrowser).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
