@@ -54,6 +54,9 @@ bash scripts/test-js.sh
 step "end-to-end: example page and Next.js app (Turbopack + webpack builds) in Chromium via Playwright"
 bash scripts/test-e2e.sh
 
+step "socket.io-client parity: its own test cases, ported, in Chromium against its test server (socket.io 4.8)"
+bash scripts/test-parity.sh
+
 step "chaos soak: server killed, black-holed and dropped while messages stream (short form)"
 bash scripts/chaos.sh
 
