@@ -117,7 +117,22 @@ export interface SendFailure {
 /** `auth` of the CONNECT packet: an object, or a function (sync or async) run on every (re)connect. */
 export type AuthOption =
   | Record<string, unknown>
-  | (() => Record<string, unknown> | null | undefined | Promise<Record<string, unknown> | null | undefined>);
+  | ((
+      callback: (auth: Record<string, unknown>) => void,
+    ) => Record<string, unknown> | null | undefined | void | Promise<Record<string, unknown> | null | undefined>);
+
+/**
+ * The `auth` function in both styles: socket.io-client's `(cb) => cb({...})`, and returning the payload (or a
+ * promise of it). A thrown error or rejection stops the attempt with `connect_error`.
+ */
+function authFunction(auth: AuthOption | null | undefined): AuthOption | null | undefined {
+  if (typeof auth !== 'function') return auth;
+  return () =>
+    new Promise((resolve) => {
+      const returned = auth(resolve);
+      if (returned !== undefined) resolve(returned as Record<string, unknown>);
+    });
+}
 
 /** Options of {@link SocketClient}; defaults follow socket.io-client 4.8. */
 export interface ClientOptions {
@@ -458,9 +473,9 @@ export class SocketClient {
   constructor(url: string, options: ClientOptions = {}) {
     assertReady('SocketClient');
     this.url = url;
-    const { autoConnect = true, debug = false, query, ...wasmOptions } = options;
+    const { autoConnect = true, debug = false, query, auth, ...wasmOptions } = options;
     this.#errorFirstAcks = options.ackTimeout !== undefined;
-    this.#raw = new WasmSocketClient(url, { ...wasmOptions, query: encodeQuery(query) });
+    this.#raw = new WasmSocketClient(url, { ...wasmOptions, auth: authFunction(auth), query: encodeQuery(query) });
     rawClients.set(this, this.#raw);
     this.#debug = debug === true;
     if (this.#debug) logClientEvents(this.#raw, url);
@@ -488,7 +503,7 @@ export class SocketClient {
 
   /** Replaces the `auth` option for the next (re)connects, e.g. after a token refresh. */
   setAuth(auth: AuthOption | null): void {
-    this.#client().setAuth(auth);
+    this.#client().setAuth(authFunction(auth));
   }
 
   /**
@@ -530,8 +545,15 @@ export class SocketClient {
 
   /** Adds a listener of every server event, called as `(event, ...args)` (socket.io-client's `onAny`). */
   onAny(listener: (event: string, ...args: any[]) => void): Subscription<this> {
-    const id = this.#client().onAny(listener);
+    const id = this.#client().onAny(listener, false);
     this.#any.push({ fn: listener, id });
+    return this.#subscription(() => this.offAny(listener));
+  }
+
+  /** Like {@link onAny}, but the listener runs before those already added. */
+  prependAny(listener: (event: string, ...args: any[]) => void): Subscription<this> {
+    const id = this.#client().onAny(listener, true);
+    this.#any.unshift({ fn: listener, id });
     return this.#subscription(() => this.offAny(listener));
   }
 
@@ -559,6 +581,12 @@ export class SocketClient {
    */
   onAnyOutgoing(listener: (event: string, ...args: any[]) => void): Subscription<this> {
     this.#outgoing.push(listener);
+    return this.#subscription(() => this.offAnyOutgoing(listener));
+  }
+
+  /** Like {@link onAnyOutgoing}, but the listener runs before those already added. */
+  prependAnyOutgoing(listener: (event: string, ...args: any[]) => void): Subscription<this> {
+    this.#outgoing.unshift(listener);
     return this.#subscription(() => this.offAnyOutgoing(listener));
   }
 
@@ -649,6 +677,11 @@ export class SocketClient {
   get volatile(): { emit(event: string, ...args: unknown[]): SocketClient } {
     return {
       emit: (event: string, ...args: unknown[]) => {
+        if (typeof args[args.length - 1] === 'function') {
+          // With an ack callback: the ordinary emit, which sends at once when connected.
+          if (this.connected) this.emit(event, ...args);
+          return this;
+        }
         this.#outgo(event, args);
         this.#client().emitVolatile(event, args);
         return this;

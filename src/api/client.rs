@@ -158,12 +158,17 @@ impl SocketClient {
 
     /// Adds a listener of every server event, called with the event name first (socket.io-client's `onAny`);
     /// returns its id for `off`.
+    /// With `prepend`, it runs before the ones already added (`prependAny`).
     #[wasm_bindgen(js_name = onAny)]
-    pub fn on_any(&self, listener: Function) -> u32 {
+    pub fn on_any(&self, listener: Function, prepend: bool) -> u32 {
         let mut listeners = self.hooks.listeners.borrow_mut();
         listeners.next_id += 1;
         let id = listeners.next_id;
-        listeners.any.push((id, listener));
+        if prepend {
+            listeners.any.insert(0, (id, listener));
+        } else {
+            listeners.any.push((id, listener));
+        }
         id
     }
 
