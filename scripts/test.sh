@@ -50,7 +50,7 @@ node examples/server/smoke.mjs
 step "JS: package build, type-check, vitest (Node + jsdom), npm pack smoke"
 bash scripts/test-js.sh
 
-step "end-to-end: example page in Chromium, Firefox and WebKit; Next.js app (Turbopack + webpack builds) in Chromium"
+step "end-to-end: example page and Next.js app (Turbopack + webpack builds) in Chromium, Firefox and WebKit"
 e2e_start=$SECONDS
 bash scripts/test-e2e.sh
 e2e_seconds=$((SECONDS - e2e_start))

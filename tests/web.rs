@@ -1,5 +1,6 @@
-//! Browser tests: the wasm client in headless Chromium against the real Node socket.io 4.8 server in
-//! `tests/server/server.js` (started by `scripts/test.sh`). Stop that server and every test here fails.
+//! Browser tests: the wasm client in Chromium, Firefox and WebKit (scripts/test-browsers.sh) against the real Node
+//! socket.io 4.8 server in `tests/server/server.js` (started by `scripts/test.sh`). Stop that server and every test
+//! here fails.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
