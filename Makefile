@@ -10,7 +10,7 @@ package: ## build the npm package and pack it: ./inbox-realtime-<version>.tgz, f
 bench:  ## head-to-head benchmark vs socket.io-client (+ hooks ports) in headless Chromium; writes BENCHMARKS.md
 	bash scripts/bench.sh
 
-test:   ## every test: lints, native, browser (wasm in Chromium vs real socket.io), JS, e2e
+test:   ## every test: lints, native, browser (wasm in Chromium, Firefox, WebKit vs real socket.io), JS, e2e
 	bash scripts/test.sh
 
 size:   ## where the wasm's bytes go (twiggy, grouped by crate)

@@ -2,8 +2,8 @@
 # Installs what the demo or the tests need. Idempotent: a second run only checks.
 #   bash scripts/setup.sh demo   what building the package and the example page needs: the wasm32 Rust target,
 #                                wasm-bindgen-cli, nightly's rust-src if nightly is there, the root npm packages
-#   bash scripts/setup.sh test   that, plus what only the tests use: clippy + rustfmt, Debian's chromium +
-#                                chromium-driver, cargo-fuzz (also the default, without an argument)
+#   bash scripts/setup.sh test   that, plus what only the tests use: clippy + rustfmt, the browsers (Debian's chromium,
+#                                firefox-esr, WebKitGTK + drivers, geckodriver), cargo-fuzz (the default, without an argument)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-test}
@@ -24,10 +24,20 @@ if [ "$MODE" = test ]; then
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 fi
 
-if [ "$MODE" = test ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
-  log "installing Debian chromium + chromium-driver"
+# The browsers the tests run in, all from Debian: Chromium + chromedriver, Firefox ESR (geckodriver below), WebKitGTK
+# with WebKitWebDriver (its MiniBrowser needs an X display: Xvfb through xvfb-run, which needs xauth). The demo
+# needs none of them.
+missing=()
+if [ "$MODE" = test ]; then
+  for pair in /usr/bin/chromium:chromium /usr/bin/chromedriver:chromium-driver /usr/bin/firefox-esr:firefox-esr \
+    /usr/bin/WebKitWebDriver:webkit2gtk-driver /usr/bin/xvfb-run:xvfb /usr/bin/xauth:xauth; do
+    [ -x "${pair%%:*}" ] || missing+=("${pair#*:}")
+  done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly, or it refuses the module.
@@ -39,6 +49,17 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WB_VERSION\$"; then
 fi
 # The shipped wasm is built with nightly's build-std when the machine has nightly (scripts/nightly-wasm.sh).
 bash scripts/nightly-wasm.sh install
+
+if [ "$MODE" = test ]; then
+  # Firefox's WebDriver server, from crates.io (built once, ~3-6 min on 2 cores; kept in ~/.cargo/bin afterwards).
+  GECKODRIVER_VERSION=0.37.1
+  # (read whole, not piped into grep -q: geckodriver panics on a closed pipe)
+  gecko_installed=$(geckodriver --version 2>/dev/null || true)
+  if [[ "$gecko_installed" != "geckodriver $GECKODRIVER_VERSION"* ]]; then
+    log "installing geckodriver $GECKODRIVER_VERSION"
+    cargo install geckodriver --version "$GECKODRIVER_VERSION"
+  fi
+fi
 
 if [ "$MODE" = test ] && ! cargo fuzz --version >/dev/null 2>&1; then
   log "installing cargo-fuzz"

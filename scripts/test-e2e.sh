@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end tests in headless Chromium (playwright-core + /usr/bin/chromium, nothing downloaded):
+# End-to-end tests in Chromium (playwright-core), Firefox ESR and WebKitGTK (W3C WebDriver: geckodriver, and
+# WebKitWebDriver under xvfb-run; tests/e2e/webdriver.mjs), Debian's browsers, nothing downloaded:
 #   1. the example page (examples/web, bundled with esbuild, served by the dev server)
 #   2. the Next.js app (examples/nextjs) built with Turbopack AND with webpack, under `next start`
 #   3. the README's "Use it in your own Next.js app" run on a clean clone (scripts/own-app-recipe.sh), under `next start`
+# E2E_BROWSERS="chromium firefox webkit" (the default) picks engines; every engine runs even if one fails.
 # Assumes `bash scripts/setup.sh` ran (root node_modules, chromium); builds pkg/ if it is missing.
 # Screenshots and server logs: artifacts/e2e/. Exit code: non-zero if any build or test fails.
 set -euo pipefail
@@ -60,11 +62,25 @@ step "Next.js app: next build --webpack (into .next-webpack)"
 step "the README's own-app recipe on a clean clone of HEAD (make package, npm i the tarball, next build)"
 bash scripts/own-app-recipe.sh
 
-step "e2e tests (node --test tests/e2e/)"
 status=0
-# `timeout` is a last guard against a hung browser or child; each test has its own 60 s limit.
-timeout 420 node --test --test-concurrency=1 --test-reporter=spec tests/e2e/ || status=$?
+summary=()
+e2e_start=$SECONDS
+for engine in ${E2E_BROWSERS:-chromium firefox webkit}; do
+  step "e2e tests in $engine (node --test tests/e2e/)"
+  log=artifacts/e2e/node-test-$engine.log
+  start=$SECONDS
+  engine_status=0
+  # `timeout` is a last guard against a hung browser or child; each test has its own 60 s limit.
+  E2E_BROWSER=$engine timeout 420 node --test --test-concurrency=1 --test-reporter=spec tests/e2e/ 2>&1 | tee "$log" ||
+    engine_status=$?
+  [ "$engine_status" -eq 0 ] || status=1
+  counts=$(sed -n 's/^ℹ \(tests\|pass\|fail\) \([0-9]*\)$/\1 \2/p' "$log" | paste -sd' ' -)
+  summary+=("$(printf '  %-8s %-30s %4ss' "$engine" "${counts:-no test summary (see $log)}" "$((SECONDS - start))")")
+done
 
 step "done: exit $status; screenshots in artifacts/e2e/"
 ls artifacts/e2e/*.png 2>/dev/null | sed 's/^/  /' || true
+printf '\n\033[1me2e per engine\033[0m\n'
+printf '%s\n' "${summary[@]}"
+printf '  all engines: %ss\n' "$((SECONDS - e2e_start))"
 exit $status

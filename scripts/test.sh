@@ -33,13 +33,12 @@ cargo clippy --target wasm32-unknown-unknown --lib --tests -- -D warnings
 step "native tests"
 cargo test
 
-step "browser tests: wasm in headless Chromium against a real socket.io server"
+step "browser tests: wasm in Chromium, Firefox and WebKit against a real socket.io server"
+browser_start=$SECONDS
 start_server test-server env TEST_SERVER_PORT=3210 TEST_SERVER_QUIET=1 node tests/server/server.js
 start_server polling-server env TEST_SERVER_PORT=3211 TEST_SERVER_TRANSPORTS=polling TEST_SERVER_QUIET=1 node tests/server/server.js
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=60 \
-TEST_SERVER_URL=http://127.0.0.1:3210 POLLING_SERVER_URL=http://127.0.0.1:3211 \
-  cargo test --target wasm32-unknown-unknown --test web
+TEST_SERVER_URL=http://127.0.0.1:3210 POLLING_SERVER_URL=http://127.0.0.1:3211 bash scripts/test-browsers.sh
+web_seconds=$((SECONDS - browser_start))
 
 step "fuzzing the packet decoders and the store (${FUZZ_SECONDS:-30} s each)"
 bash scripts/fuzz.sh
@@ -51,8 +50,10 @@ node examples/server/smoke.mjs
 step "JS: package build, type-check, vitest (Node + jsdom), npm pack smoke"
 bash scripts/test-js.sh
 
-step "end-to-end: example page and Next.js app (Turbopack + webpack builds) in Chromium via Playwright"
+step "end-to-end: example page and Next.js app (Turbopack + webpack builds) in Chromium, Firefox and WebKit"
+e2e_start=$SECONDS
 bash scripts/test-e2e.sh
+e2e_seconds=$((SECONDS - e2e_start))
 
 step "socket.io-client parity: its own test cases, ported, in Chromium against its test server (socket.io 4.8)"
 bash scripts/test-parity.sh
@@ -60,4 +61,6 @@ bash scripts/test-parity.sh
 step "chaos soak: server killed, black-holed and dropped while messages stream (short form)"
 bash scripts/chaos.sh
 
+printf '\nbrowser parts: tests/web.rs in 3 engines %ss; e2e (builds included) %ss; together %ss\n' \
+  "$web_seconds" "$e2e_seconds" "$((web_seconds + e2e_seconds))"
 printf '\n\033[1;32mall tests passed\033[0m\n'

@@ -59,9 +59,7 @@ impl PollingTransport {
 
     pub(crate) fn send(&self, frame: &str) -> Result<(), JsValue> {
         self.state.outbox.borrow_mut().push(frame.to_owned());
-        if !self.state.posting.get() && !self.state.paused.get() && self.state.sid.borrow().is_some() {
-            spawn_local(post_loop(self.state.clone()));
-        }
+        self.state.start_posting();
         Ok(())
     }
 
@@ -101,6 +99,18 @@ impl PollState {
         url.push_str("&t=");
         crate::json::write_u64(&mut url, n.into());
         url
+    }
+
+    /// Starts the POST loop unless it runs already (or must not: paused, closed, no session yet). `posting` is set
+    /// here, not in the task: set there, two sends in one tick started two loops, and the one that found the outbox
+    /// empty cleared the flag while the other's POST was in flight. A third send then POSTed alongside it, and an
+    /// upgrade could take over with that POST unfinished: the server refuses a POST once on WebSocket (400), so its
+    /// frames were lost.
+    fn start_posting(self: &Rc<Self>) {
+        if self.paused.get() || self.closed.get() || self.sid.borrow().is_none() || self.posting.replace(true) {
+            return;
+        }
+        spawn_local(post_loop(self.clone()));
     }
 
     fn check_paused(&self) {
@@ -159,8 +169,8 @@ async fn poll_loop(state: Rc<PollState>) {
                 };
                 *state.sid.borrow_mut() = Some(info.sid);
                 (state.input)(TransportInput::Open);
-                if !state.outbox.borrow().is_empty() && !state.posting.get() {
-                    spawn_local(post_loop(state.clone()));
+                if !state.outbox.borrow().is_empty() {
+                    state.start_posting();
                 }
             }
             (state.input)(TransportInput::Frame(frame));
@@ -169,8 +179,8 @@ async fn poll_loop(state: Rc<PollState>) {
     state.check_paused();
 }
 
+/// Runs with `posting` set (by `start_posting`) and clears it when done: one POST in flight at a time.
 async fn post_loop(state: Rc<PollState>) {
-    state.posting.set(true);
     loop {
         if state.closed.get() || state.paused.get() {
             break;

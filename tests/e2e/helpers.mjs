@@ -1,6 +1,6 @@
-// Shared e2e plumbing: the dev server as a child process, headless Chromium
-// via playwright-core (the system browser, nothing downloaded), webhook
-// payloads, DOM recorders and screenshots.
+// Shared e2e plumbing: the dev server as a child process, the browser (E2E_BROWSER: chromium, the default, via
+// playwright-core and the system browser, nothing downloaded; firefox or webkit via W3C WebDriver, see
+// webdriver.mjs), webhook payloads, DOM recorders and screenshots.
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -56,7 +56,7 @@ process.on("exit", () => {
 for (const [sig, n] of [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]]) process.once(sig, () => process.exit(128 + n));
 
 /** Spawns a child and resolves once `ready(output)` is true. Output goes to artifacts/e2e/<name>.log. */
-function spawnUntil(name, cmd, args, { env, cwd, ready, timeoutMs }) {
+export function spawnUntil(name, cmd, args, { env, cwd, ready, timeoutMs }) {
   const logFile = path.join(ARTIFACTS, `${name}.log`);
   const out = fs.createWriteStream(logFile, { flags: "a" });
   // detached: the child leads its own process group, so stop() reaches anything it spawned.
@@ -93,6 +93,7 @@ function spawnUntil(name, cmd, args, { env, cwd, ready, timeoutMs }) {
     };
     child.stdout.on("data", check);
     child.stderr.on("data", check);
+    check(); // ready before any output (a caller that polls the child itself)
     exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited early (code ${code}, signal ${signal}); log: ${logFile}\n${output.slice(-2000)}`));
@@ -212,8 +213,18 @@ export async function closeBrowser(browser) {
   await Promise.race([browser.close().catch(() => {}), sleep(10_000)]);
 }
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+/** The engine the e2e tests run in: chromium (default), firefox or webkit. */
+export const ENGINE = process.env.E2E_BROWSER ?? "chromium";
+
+/** Launches ENGINE; `browser.label` names the browser and its version. */
+export async function launchBrowser() {
+  if (ENGINE !== "chromium") {
+    const { launchWebDriverBrowser } = await import("./webdriver.mjs");
+    return launchWebDriverBrowser(ENGINE);
+  }
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+  browser.label = `chromium ${browser.version()}`;
+  return browser;
 }
 
 /** The desktop viewport of every scenario, and a phone's (iPhone 12–15 class: 390 × 844 CSS px, touch). */
@@ -226,6 +237,7 @@ export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor:
  * holds every console line (the `debug` option's lines among them).
  */
 export async function openPage(browser, url, device = DESKTOP) {
+  if (browser.openPage) return browser.openPage(url, device); // WebDriver engines (webdriver.mjs)
   const context = await browser.newContext(device);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
@@ -281,13 +293,15 @@ export const readRecorder = (page, text) => page.evaluate((text) => window.__e2e
 
 /** Delays the page's POST /api/messages (the agent send) so the optimistic state is observable. */
 export async function delaySends(page, ms) {
+  if (page.delayPosts) return page.delayPosts(ms); // WebDriver engines: no request interception, done in the page
   await page.route("**/api/messages*", async (route) => {
     if (route.request().method() === "POST") await sleep(ms);
     await route.continue();
   });
 }
 
-export function assertNoProblems(assert, problems, { allowDialogs = false } = {}) {
+export async function assertNoProblems(assert, problems, { allowDialogs = false } = {}) {
+  await problems.refresh?.(); // WebDriver engines read what the page recorded
   assert.deepEqual(problems.pageErrors, [], "uncaught errors in the page");
   if (!allowDialogs) assert.deepEqual(problems.dialogs, [], "unexpected dialogs");
 }

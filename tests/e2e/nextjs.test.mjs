@@ -1,4 +1,5 @@
-// E2E: the Next.js example (examples/nextjs) under `next start`, in headless Chromium, for both builds:
+// E2E: the Next.js example (examples/nextjs) under `next start`, in the engine E2E_BROWSER names (chromium, the
+// default, firefox or webkit; see helpers.launchBrowser), for both builds:
 //   .next          `next build`            (Turbopack, the default): every scenario
 //   .next-webpack  `next build --webpack`  (NEXT_DIST_DIR=.next-webpack): connect, webhook, send/ticks, XSS
 // Both must be built with NEXT_PUBLIC_SOCKET_URL=http://127.0.0.1:$E2E_NEXT_SOCKET_PORT (default 18931);
@@ -6,7 +7,7 @@
 import { after, before, describe, test } from "node:test";
 import fs from "node:fs";
 import path from "node:path";
-import { ROOT, closeBrowser, freePort, launchBrowser, portIsFree, startDevServer, startNext, stopProcess, tmpDataFile } from "./helpers.mjs";
+import { ENGINE, ROOT, closeBrowser, freePort, launchBrowser, portIsFree, startDevServer, startNext, stopProcess, tmpDataFile } from "./helpers.mjs";
 import * as s from "./scenarios.mjs";
 
 const APP = path.join(ROOT, "examples", "nextjs");
@@ -14,8 +15,9 @@ const SOCKET_PORT = Number(process.env.E2E_NEXT_SOCKET_PORT ?? 18931);
 const T = { timeout: 60_000 };
 
 function suite(distDir, label, full) {
-  describe(`Next.js app (examples/nextjs, ${label})`, () => {
-    const ctx = { prefix: full ? "next" : "next-webpack" };
+  describe(`Next.js app (examples/nextjs, ${label}) in ${ENGINE}`, () => {
+    const base = full ? "next" : "next-webpack";
+    const ctx = { prefix: ENGINE === "chromium" ? base : `${base}-${ENGINE}` };
     const env = { DATA_FILE: tmpDataFile("next") };
     let next;
 

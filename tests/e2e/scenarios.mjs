@@ -45,7 +45,7 @@ export async function connectionDot(ctx) {
     const color = await dot.evaluate((el) => getComputedStyle(el).backgroundColor);
     assert.equal(color, "rgb(37, 211, 102)", "connected dot is green");
     await shot(page, `${ctx.prefix}-01-connected`);
-    assertNoProblems(assert, problems);
+    await assertNoProblems(assert, problems);
   });
 }
 
@@ -64,7 +64,7 @@ export async function webhookAppears(ctx) {
     assert.equal(await msg.getAttribute("data-direction"), "incoming");
     assert.equal(await page.evaluate(() => window.__sameDocument), true, "page was not reloaded");
     await shot(page, `${ctx.prefix}-02-webhook-message`);
-    assertNoProblems(assert, problems);
+    await assertNoProblems(assert, problems);
   });
 }
 
@@ -124,7 +124,7 @@ export async function sendTicks(ctx) {
     assert.equal(rec2.statuses[0], "pending");
     assert.deepEqual(rec2.statuses, ORDER.filter((s) => rec2.statuses.includes(s)), `statuses only move forward: ${rec2.statuses}`);
     assert.equal(await messagesWithText(page, text).count(), 1, "first message still exactly once");
-    assertNoProblems(assert, problems);
+    await assertNoProblems(assert, problems);
   });
 }
 
@@ -143,7 +143,7 @@ export async function typingDots(ctx) {
     await typing.waitFor({ state: "detached", timeout: 8000 });
     const shownFor = Date.now() - t0;
     assert.ok(shownFor >= 2000 && shownFor <= 6000, `dots hidden after ${shownFor} ms (expected ~3000)`);
-    assertNoProblems(assert, problems);
+    await assertNoProblems(assert, problems);
   });
 }
 
@@ -181,7 +181,7 @@ export async function serverRestart(ctx) {
     await messagesWithText(page, after).waitFor({ timeout: 5000 });
     assert.equal(await messagesWithText(page, before).count(), 1, "message from before the restart shown once");
     await shot(page, `${ctx.prefix}-05b-reconnected`);
-    assertNoProblems(assert, problems);
+    await assertNoProblems(assert, problems);
     return reconnectMs;
   });
 }
@@ -209,7 +209,7 @@ export async function failedSendRemoved(ctx) {
     } finally {
       await postJSON(`${ctx.server.url}/dev/fail-sends`, { enabled: false });
     }
-    assertNoProblems(assert, problems);
+    await assertNoProblems(assert, problems);
   });
 }
 
@@ -242,7 +242,7 @@ export async function failedSendKept(ctx) {
     assert.equal(Math.max(...rec.counts), 1, "retried message never shown twice");
     assert.equal(await msg.count(), 1);
     await shot(page, `${ctx.prefix}-06c-retried-read`);
-    assertNoProblems(assert, problems);
+    await assertNoProblems(assert, problems);
   });
 }
 
@@ -261,10 +261,11 @@ export async function xssAsText(ctx) {
     assert.equal(await list.locator("script").count(), 0, "no <script> in the message list");
     assert.equal(await list.locator("svg").count(), 0, "no <svg> in the message list");
     assert.equal(await page.evaluate(() => window.__pwned), undefined, "script did not run");
+    await problems.refresh?.();
     assert.deepEqual(problems.dialogs, [], "no alert() fired");
     for (const p of payloads) assert.equal(await messagesWithText(page, p).count(), 1, `shown once as text: ${p}`);
     await shot(page, `${ctx.prefix}-07-xss-as-text`);
-    assertNoProblems(assert, problems);
+    await assertNoProblems(assert, problems);
   });
 }
 
@@ -287,7 +288,7 @@ export async function sidebarUnread(ctx) {
     await messagesWithText(page, "First question").waitFor({ timeout: 5000 });
     await item.getByTestId("unread").waitFor({ state: "detached", timeout: 5000 });
     await shot(page, `${ctx.prefix}-08b-sidebar-opened`);
-    assertNoProblems(assert, problems);
+    await assertNoProblems(assert, problems);
   });
 }
 
@@ -322,6 +323,7 @@ export async function testPlanWebhook(ctx) {
     }
     if (ctx.debugLog) {
       const id = await page.evaluate(() => window.inbox.socket.id);
+      await problems.refresh?.(); // WebDriver engines read the page's record
       const logs = problems.logs;
       assert.ok(logs.includes(`✅ Socket connected: ${id}`), `console: ${logs.join(" | ")}`);
       assert.ok(logs.includes(`📨 Joining room: ${room}`), `console: ${logs.join(" | ")}`);

@@ -1,16 +1,17 @@
-// E2E: the example page (examples/web/dist) served by the dev server, in headless Chromium.
+// E2E: the example page (examples/web/dist) served by the dev server, in the engine E2E_BROWSER names (chromium, the
+// default, firefox or webkit; see helpers.launchBrowser).
 // Needs: bash scripts/build-package.sh && node examples/web/build.mjs (scripts/test-e2e.sh does both).
 import { after, before, describe, test } from "node:test";
 import fs from "node:fs";
 import path from "node:path";
-import { ROOT, closeBrowser, freePort, launchBrowser, startDevServer, stopProcess, tmpDataFile } from "./helpers.mjs";
+import { ENGINE, ROOT, closeBrowser, freePort, launchBrowser, startDevServer, stopProcess, tmpDataFile } from "./helpers.mjs";
 import * as s from "./scenarios.mjs";
 
 const DIST = path.join(ROOT, "examples", "web", "dist");
 const T = { timeout: 60_000 };
 
-describe("example page (examples/web)", () => {
-  const ctx = { prefix: "web", sidebar: true, debugLog: true };
+describe(`example page (examples/web) in ${ENGINE}`, () => {
+  const ctx = { prefix: ENGINE === "chromium" ? "web" : `web-${ENGINE}`, sidebar: true, debugLog: true };
   let restartServer;
 
   before(async () => {
@@ -26,7 +27,10 @@ describe("example page (examples/web)", () => {
     await stopProcess(restartServer?.child);
   });
 
-  test("1. connection dot shows connected", T, () => s.connectionDot(ctx));
+  test("1. connection dot shows connected", T, async (t) => {
+    t.diagnostic(ctx.browser.label);
+    await s.connectionDot(ctx);
+  });
   test("2. a webhook POST shows the customer's message without reload", T, () => s.webhookAppears(ctx));
   test("3. Enter: clock at once, then ✓, ✓✓, blue ✓✓, never duplicated", T, () => s.sendTicks(ctx));
   test("4. typing dots appear and hide after ~3 s", T, () => s.typingDots(ctx));
@@ -44,7 +48,7 @@ describe("example page (examples/web)", () => {
     restartServer = await startDevServer({ name: "web-restart-server", port, env });
     const rctx = {
       ...ctx,
-      prefix: "web",
+      prefix: ctx.prefix,
       server: restartServer,
       pageUrl: (room) => `${restartServer.url}/?room=${room}`,
       kill: () => stopProcess(restartServer.child, "SIGKILL"),
