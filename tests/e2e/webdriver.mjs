@@ -216,8 +216,17 @@ class WebDriverPage {
     return new Locator(this, [{ css: `[data-testid="${id}"]` }]);
   }
 
-  locator(css) {
-    return new Locator(this, [{ css }]);
+  getByText(text, options) {
+    return new Locator(this, []).getByText(text, options);
+  }
+
+  getByPlaceholder(text) {
+    return new Locator(this, [{ css: `[placeholder="${text}"]` }]);
+  }
+
+  locator(css, { hasText } = {}) {
+    const located = new Locator(this, [{ css }]);
+    return hasText === undefined ? located : located.filter({ hasText });
   }
 
   async #poll(check, what, timeout = this.timeout) {
@@ -233,6 +242,13 @@ class WebDriverPage {
     return this.#poll(check, what, timeout);
   }
 }
+
+/** The states `waitFor` knows, as checks run in the page on the matched elements. */
+const STATES = {
+  attached: (els) => els.length > 0,
+  detached: (els) => els.length === 0,
+  visible: (els) => els.some((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden"),
+};
 
 class Locator {
   constructor(page, steps) {
@@ -253,8 +269,8 @@ class Locator {
   }
 
   getByText(text, { exact } = {}) {
-    if (!exact) throw new Error("only exact getByText is implemented");
-    return this.#then({ text });
+    // Not exact: any element whose text contains it (Playwright picks the innermost; waiting on any is the same).
+    return exact ? this.#then({ text }) : this.#then({ css: "*" }, { hasText: text });
   }
 
   filter({ has, hasText }) {
@@ -276,12 +292,13 @@ class Locator {
   }
 
   async waitFor({ state = "visible", timeout } = {}) {
-    const check = {
-      attached: (els) => els.length > 0,
-      detached: (els) => els.length === 0,
-      visible: (els) => els.some((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden"),
-    }[state];
+    const check = STATES[state];
     await this.page.poll(() => this.#run(`(els) => (${check})(els)`), `${JSON.stringify(this.steps)} to be ${state}`, timeout);
+  }
+
+  /** Whether a match is visible now (no waiting, as Playwright's). */
+  isVisible() {
+    return this.#run(`(els) => (${STATES.visible})(els)`);
   }
 
   /** Waits for exactly one match (Playwright's strictness), then runs `fn(element, arg)` on it. */
@@ -320,6 +337,19 @@ class Locator {
 
   async click() {
     await this.page.session.cmd("POST", `/element/${await this.#element()}/click`, {});
+  }
+
+  /** A WebDriver click is a pointer press and release: what a tap is to the page here. */
+  tap() {
+    return this.click();
+  }
+
+  async boundingBox() {
+    await this.waitFor({ state: "visible" });
+    return this.#one((e) => {
+      const r = e.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height };
+    });
   }
 
   async fill(text) {
