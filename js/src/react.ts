@@ -24,10 +24,13 @@ import {
   type ConnectionStatus,
   type InitInput,
   type Message,
+  type SendOutcome,
   type ResyncFunction,
   type ResyncResult,
   type RoomSummary,
 } from './index.js';
+export { isWaitingForNetwork } from './index.js';
+export type { OutboxEntry, SendOutcome } from './index.js';
 
 // Next.js inlines `process.env.NEXT_PUBLIC_*` at build time; elsewhere `process` may not exist at all.
 declare const process: { env: Record<string, string | undefined> };
@@ -107,6 +110,11 @@ interface StoreEntry {
   readonly roomRefs: Map<string, number>;
   /** Per room, the resync loaders of the mounted hooks showing it; the most recently mounted one is used. */
   readonly resyncSlots: Map<string, ResyncSlot[]>;
+  /**
+   * Per room, the send of the hook that last showed it (kept after unmount: a queued send still goes out with the
+   * app's function when the agent has switched conversation); the default REST send otherwise.
+   */
+  readonly senders: Map<string, SendFunction>;
 }
 
 const stores = new WeakMap<SocketClient, StoreEntry>();
@@ -123,7 +131,9 @@ function storeEntry(socket: SocketClient): StoreEntry {
         ? console.warn('inbox-realtime: resync after reconnect failed:', error.message)
         : console.warn('inbox-realtime: ignored a server event:', error.message),
     );
-    const created: StoreEntry = { store, roomRefs: new Map(), resyncSlots: new Map() };
+    const created: StoreEntry = { store, roomRefs: new Map(), resyncSlots: new Map(), senders: new Map() };
+    // The outbox's "send now" requests: each with its room's send (see `senders`).
+    store.setSender((payload) => (created.senders.get(payload.to) ?? restSender(socket.url))(payload));
     // One dispatcher per shared store: after a reconnect the server did not recover, each joined room is resynced
     // by the loader of the hook showing it. Rooms no hook shows (joined by hand) get nothing.
     store.setResync((roomId, sinceMs) => {
@@ -302,16 +312,40 @@ function trimSlash(url: string): string {
   return url.replace(/[?#].*$/, '').replace(/\/+$/, '');
 }
 
+/** An HTTP failure: `status` tells the outbox whether to retry (408/429/5xx) or fail for good (other 4xx). */
+export class HttpError extends Error {
+  readonly status: number;
+  /** From `Retry-After` (seconds or a date), if the server sent one. */
+  readonly retryAfterMs?: number;
+  constructor(message: string, status: number, retryAfterMs?: number) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
+  }
+}
+
+function retryAfter(response: Response): number | undefined {
+  const header = response.headers?.get?.('retry-after');
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
+}
+
 async function json(response: Response): Promise<any> {
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const reason = body && typeof body.error === 'string' ? body.error : `HTTP ${response.status}`;
-    throw new Error(reason);
+    throw new HttpError(reason, response.status, retryAfter(response));
   }
   return body;
 }
 
-/** `POST {baseUrl}/api/messages` with `{to, text, user_id, client_id}`; resolves with `{id, status, …}`. */
+/**
+ * `POST {baseUrl}/api/messages` with `{to, text, user_id, client_id}`; resolves with `{id, status, …}`, rejects
+ * with an {@link HttpError} (its `status` classifies it for the outbox) or `fetch`'s network error (retried).
+ */
 export function restSender(baseUrl: string, init?: RequestInit): SendFunction {
   return async (payload) =>
     json(
@@ -403,7 +437,11 @@ export interface UseRealtimeMessagesOptions {
   sendMessage?: SendFunction;
   /** Loads a page of history older than `beforeMs` (newest page without it). Without it, no history is loaded. */
   loadHistory?: HistoryLoader;
-  /** Keep failed sends in the list (status `failed`, `error` set) so the user can retry. Default `false`. */
+  /**
+   * Keep sends that failed for good in the list (status `failed`, `error` set, text intact) for `retry` /
+   * `discard`. Default `true`; `false` removes them (the old behaviour). Transient failures never fail a send:
+   * it waits in the outbox and is retried.
+   */
   keepFailed?: boolean;
   /**
    * Loads what the room got since `sinceMs` after a reconnect the server did not recover (restart, long outage,
@@ -414,10 +452,14 @@ export interface UseRealtimeMessagesOptions {
   resync?: ResyncFunction | null;
 }
 
-/** What `sendMessage`/`retry` of {@link useRealtimeMessages} resolve with (they never reject). */
+/**
+ * What `sendMessage`/`retry` of {@link useRealtimeMessages} resolve with (they never reject): `ok: true` once the
+ * send is safely in the outbox (then `outcome` settles when the server accepted it, or it failed for good), or
+ * `ok: false` when it could not be queued (keep the text then).
+ */
 export type SendResult =
-  | { ok: true; clientId: string; response: unknown }
-  | { ok: false; clientId: string; error: Error };
+  | { ok: true; queued: true; clientId: string; outcome: Promise<SendOutcome> }
+  | { ok: false; queued: false; clientId: string; error: Error };
 
 /** What {@link useRealtimeMessages} returns. */
 export interface UseRealtimeMessagesResult {
@@ -429,10 +471,15 @@ export interface UseRealtimeMessagesResult {
   loading: boolean;
   /** Whether older history may exist (`loadOlder`); always `false` without `loadHistory`. */
   hasMore: boolean;
-  /** Shows the message at once as pending, sends it, then marks it sent or failed. */
+  /**
+   * Shows the message at once as pending and queues it in the outbox, which sends it (retrying transient failures
+   * until accepted). Resolves once queued; `outcome` reports the end.
+   */
   sendMessage: (text: string, sender?: string | null) => Promise<SendResult>;
-  /** Sends a failed message again (with `keepFailed`). */
+  /** Queues a failed message again (same client id). */
   retry: (clientId: string) => Promise<SendResult>;
+  /** Drops a failed (or waiting) send for good. */
+  discard: (clientId: string) => boolean;
   /** Loads the page before the oldest message shown. */
   loadOlder: () => Promise<void>;
 }
@@ -455,17 +502,6 @@ const noopUnsubscribe = () => () => {};
 
 function toError(e: unknown): Error {
   return e instanceof Error ? e : new Error(typeof e === 'string' ? e : 'send failed');
-}
-
-/** The server's message id in the send's answer: `{id}`, or an axios-style `{data: {id}}`. */
-function serverId(response: unknown): string | undefined {
-  for (const candidate of [response, (response as { data?: unknown } | null | undefined)?.data]) {
-    if (candidate && typeof candidate === 'object' && 'id' in candidate) {
-      const id = (candidate as { id: unknown }).id;
-      if (typeof id === 'string' || typeof id === 'number') return String(id);
-    }
-  }
-  return undefined;
 }
 
 /** The resync a hook uses: its `resync` option, else the REST default or `loadHistory`'s newest page (see docs). */
@@ -545,74 +581,71 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     };
   }, [socket, store, roomId]);
 
-  // Sends that fail in the store (REST error or confirmation timeout) disappear unless `keepFailed`.
+  // Sends that fail for good stay (Retry / Discard) unless `keepFailed: false`.
   useEffect(() => {
     if (!store || !roomId) return;
     return store.onSendFailed((failure) => {
-      if (failure.room_id === roomId && !latest.current.keepFailed && !store.destroyed) store.discard(failure.client_id);
+      if (failure.room_id === roomId && latest.current.keepFailed === false && !store.destroyed) {
+        store.discard(failure.client_id);
+      }
     });
   }, [store, roomId]);
 
-  const deliver = useCallback(
-    async (target: MessageStore, clientId: string, payload: SendPayload): Promise<SendResult> => {
-      const send = latest.current.sendMessage ?? (socket ? restSender(socket.url) : null);
-      let response: unknown;
-      try {
-        if (!send) throw new Error('inbox-realtime: no sendMessage function and no socket URL');
-        response = await send(payload);
-      } catch (e) {
-        const error = toError(e);
-        if (!target.destroyed) {
-          try {
-            // With keepFailed=false the onSendFailed subscriber above discards it.
-            target.markFailed(clientId, error.message);
-          } catch {
-            // Already confirmed by the socket echo, or discarded: nothing to mark.
-          }
-        }
-        return { ok: false, clientId, error };
-      }
-      try {
-        if (!target.destroyed) target.markSent(clientId, serverId(response));
-      } catch {
-        // Gone meanwhile (discarded, or failed by the pending timeout): the server has it anyway.
-      }
-      return { ok: true, clientId, response };
-    },
-    [socket],
+  // The outbox sends this room's messages with this hook's send (read when each attempt starts).
+  useEffect(() => {
+    if (!socket || !store || !roomId || socket.destroyed) return;
+    storeEntry(socket).senders.set(roomId, (payload) => (latest.current.sendMessage ?? restSender(socket.url))(payload));
+  }, [socket, store, roomId]);
+
+  const queued = useCallback(
+    (target: MessageStore, clientId: string): SendResult => ({
+      ok: true,
+      queued: true,
+      clientId,
+      outcome: target.outcome(clientId),
+    }),
+    [],
   );
 
   const sendMessage = useCallback(
     async (text: string, sender?: string | null): Promise<SendResult> => {
-      if (!store || store.destroyed || !roomId) {
-        return { ok: false, clientId: '', error: new Error('inbox-realtime: not connected to a room yet') };
+      if (!store || store.destroyed || !roomId || !socket) {
+        return { ok: false, queued: false, clientId: '', error: new Error('inbox-realtime: not connected to a room yet') };
       }
-      const userId = sender ?? null;
-      const clientId = store.addOptimistic(roomId, text, userId);
-      return deliver(store, clientId, { to: roomId, text, user_id: userId, client_id: clientId });
+      // Before the first send of a room mounted a moment ago: its send must be known when the outbox runs it.
+      const entry = storeEntry(socket);
+      if (!entry.senders.has(roomId)) {
+        entry.senders.set(roomId, (payload) => (latest.current.sendMessage ?? restSender(socket.url))(payload));
+      }
+      let clientId: string;
+      try {
+        clientId = store.queueSend(roomId, text, sender ?? null);
+      } catch (e) {
+        return { ok: false, queued: false, clientId: '', error: toError(e) };
+      }
+      return queued(store, clientId);
     },
-    [store, roomId, deliver],
+    [socket, store, roomId, queued],
   );
 
   const retry = useCallback(
     async (clientId: string): Promise<SendResult> => {
       if (!store || store.destroyed) {
-        return { ok: false, clientId, error: new Error('inbox-realtime: no store') };
+        return { ok: false, queued: false, clientId, error: new Error('inbox-realtime: no store') };
       }
-      let info;
       try {
-        info = store.retry(clientId);
+        store.retry(clientId);
       } catch (e) {
-        return { ok: false, clientId, error: toError(e) };
+        return { ok: false, queued: false, clientId, error: toError(e) };
       }
-      return deliver(store, info.client_id, {
-        to: info.room_id,
-        text: info.text,
-        user_id: info.user_id,
-        client_id: info.client_id,
-      });
+      return queued(store, clientId);
     },
-    [store, deliver],
+    [store, queued],
+  );
+
+  const discard = useCallback(
+    (clientId: string): boolean => (store && !store.destroyed ? store.discard(clientId) : false),
+    [store],
   );
 
   const loadingOlder = useRef(false);
@@ -638,6 +671,7 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     hasMore,
     sendMessage,
     retry,
+    discard,
     loadOlder,
   };
 }
