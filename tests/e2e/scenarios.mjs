@@ -186,10 +186,10 @@ export async function serverRestart(ctx) {
   });
 }
 
-/** (6a) A send the server rejects (fail mode) is removed again (default). */
+/** (6a) A send the server refuses for good (fail mode: 422) is removed again with keepFailed off. */
 export async function failedSendRemoved(ctx) {
   const room = uniqueRoom();
-  await withPage(ctx, room, "", async (page, problems) => {
+  await withPage(ctx, room, "keepFailed=0", async (page, problems) => {
     await waitConnected(page);
     await sleep(JOIN_SETTLE_MS);
     await postJSON(`${ctx.server.url}/dev/fail-sends`, { enabled: true });
@@ -213,10 +213,10 @@ export async function failedSendRemoved(ctx) {
   });
 }
 
-/** (6b) With keepFailed the message stays with a red "!" and Retry; Retry after the outage delivers it once. */
+/** (6b) By default (keepFailed) a refused message stays with a red "!" and Retry; Retry after the outage delivers it once. */
 export async function failedSendKept(ctx) {
   const room = uniqueRoom();
-  await withPage(ctx, room, "keepFailed=1", async (page, problems) => {
+  await withPage(ctx, room, "", async (page, problems) => {
     await waitConnected(page);
     await sleep(JOIN_SETTLE_MS);
     await postJSON(`${ctx.server.url}/dev/fail-sends`, { enabled: true });
@@ -242,6 +242,55 @@ export async function failedSendKept(ctx) {
     assert.equal(Math.max(...rec.counts), 1, "retried message never shown twice");
     assert.equal(await msg.count(), 1);
     await shot(page, `${ctx.prefix}-06c-retried-read`);
+    assertNoProblems(assert, problems);
+  });
+}
+
+/**
+ * (11) The outbox: with the server down (killed), three sends are queued, shown pending and "waiting for network";
+ * once the server is back (ctx.restart on the same port and DATA_FILE) all three are delivered without a click,
+ * each exactly once (counted by client_id on the server), in the order typed. ctx.kill / ctx.restart as in (5).
+ */
+export async function outboxServerDown(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    await ctx.kill();
+    await page.waitForSelector('[data-testid="conn-dot"]:not([data-status="connected"])', { timeout: 10_000 });
+    const stamp = Date.now();
+    const texts = [1, 2, 3].map((n) => `Outbox ${n} ${stamp}`);
+    const input = page.getByTestId("send-input");
+    for (const text of texts) {
+      await input.fill(text);
+      await input.press("Enter");
+      // Cleared only once the message is safely in the outbox.
+      await page.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
+    }
+    for (const text of texts) {
+      await messagesWithText(page, text).and(page.locator('[data-status="pending"]')).waitFor({ timeout: 5000 });
+    }
+    // The first attempt fails (connection refused): shown as waiting for the network, never as failed.
+    await messagesWithText(page, texts[0]).getByTestId("waiting").waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('[data-status="failed"]').count(), 0, "nothing failed");
+    await shot(page, `${ctx.prefix}-11a-outbox-waiting`);
+    await sleep(1500);
+
+    await ctx.restart();
+    // No click: the reconnect wakes the outbox.
+    for (const text of texts) {
+      await messagesWithText(page, text).and(page.locator('[data-status="read"]')).waitFor({ timeout: 30_000 });
+    }
+    await shot(page, `${ctx.prefix}-11b-outbox-delivered`);
+    const keys = await Promise.all(texts.map((t) => messagesWithText(page, t).getAttribute("data-key")));
+
+    const res = await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`);
+    const { messages } = await res.json();
+    const ours = messages.filter((m) => texts.includes(m.text)).sort((a, b) => a.timestamp - b.timestamp);
+    assert.deepEqual(ours.map((m) => m.text), texts, "each delivered once, in the order typed");
+    assert.deepEqual(ours.map((m) => m.client_id), keys, "by the page's client ids");
+    for (const key of keys) assert.equal(messages.filter((m) => m.client_id === key).length, 1, `client_id ${key} once`);
+    for (const text of texts) assert.equal(await messagesWithText(page, text).count(), 1, `${text} shown once`);
     assertNoProblems(assert, problems);
   });
 }
