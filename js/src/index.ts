@@ -290,6 +290,7 @@ export type ErrorCode =
   | 'buffer_overflow'
   | 'binary_unsupported'
   | 'resync_failed'
+  | 'outbox_record_invalid'
   | (string & {});
 
 /** The errors this package throws and reports: real `Error`s with a `code` to branch on. */
@@ -977,6 +978,15 @@ export class MessageStore {
    */
   queueSend(roomId: string, text: string, userId?: string | null): string {
     return this.#store().queueSend(roomId, text, userId ?? undefined);
+  }
+
+  /**
+   * Puts back an outbox entry saved earlier (e.g. in IndexedDB, as {@link outbox} gave it): shown again at once and
+   * resumed with its client id; a known client id is ignored. Throws `outbox_record_invalid` for a record that is
+   * not an entry (nothing changes).
+   */
+  restoreSend(entry: OutboxEntry): void {
+    this.#store().restoreSend(entry);
   }
 
   /** Sets the function that runs the outbox's sends (see {@link OutboxSender}); queued sends start at once. */

@@ -29,7 +29,9 @@ import {
   type ResyncResult,
   type RoomSummary,
 } from './index.js';
+import { DurableOutbox, type OutboxDurability } from './durable.js';
 export { isWaitingForNetwork } from './index.js';
+export type { OutboxDurability } from './durable.js';
 export type { OutboxEntry, SendOutcome } from './index.js';
 
 // Next.js inlines `process.env.NEXT_PUBLIC_*` at build time; elsewhere `process` may not exist at all.
@@ -83,6 +85,7 @@ function release(url: string, entry: SharedEntry): void {
     entry.teardown = null;
     if (entry.refs > 0) return;
     if (shared.get(url) === entry) shared.delete(url);
+    stores.get(entry.client)?.durable.close();
     stores.get(entry.client)?.store.destroy();
     stores.delete(entry.client);
     entry.client.destroy();
@@ -115,6 +118,10 @@ interface StoreEntry {
    * app's function when the agent has switched conversation); the default REST send otherwise.
    */
   readonly senders: Map<string, SendFunction>;
+  /** The app's send most recently given to a hook: for restored sends of rooms no hook shows. */
+  lastSender: SendFunction | null;
+  /** The outbox's copy in IndexedDB (memory only where it is unavailable). */
+  readonly durable: DurableOutbox;
 }
 
 const stores = new WeakMap<SocketClient, StoreEntry>();
@@ -131,9 +138,24 @@ function storeEntry(socket: SocketClient): StoreEntry {
         ? console.warn('inbox-realtime: resync after reconnect failed:', error.message)
         : console.warn('inbox-realtime: ignored a server event:', error.message),
     );
-    const created: StoreEntry = { store, roomRefs: new Map(), resyncSlots: new Map(), senders: new Map() };
-    // The outbox's "send now" requests: each with its room's send (see `senders`).
-    store.setSender((payload) => (created.senders.get(payload.to) ?? restSender(socket.url))(payload));
+    const durable = new DurableOutbox(store, socket.url);
+    const created: StoreEntry = {
+      store,
+      roomRefs: new Map(),
+      resyncSlots: new Map(),
+      senders: new Map(),
+      lastSender: null,
+      durable,
+    };
+    // The outbox's "send now" requests: each with its room's send (see `senders`), once the entry is on disk
+    // (the microtask lets `sendMessage` register the write of a send queued a moment ago).
+    store.setSender(async (payload) => {
+      await Promise.resolve();
+      await durable.beforeSend(payload.client_id);
+      return (created.senders.get(payload.to) ?? created.lastSender ?? restSender(socket.url))(payload);
+    });
+    // Sends saved by an earlier page (reload, crash) reappear at once and resume.
+    void durable.restore();
     // One dispatcher per shared store: after a reconnect the server did not recover, each joined room is resynced
     // by the loader of the hook showing it. Rooms no hook shows (joined by hand) get nothing.
     store.setResync((roomId, sinceMs) => {
@@ -480,6 +502,8 @@ export interface UseRealtimeMessagesResult {
   retry: (clientId: string) => Promise<SendResult>;
   /** Drops a failed (or waiting) send for good. */
   discard: (clientId: string) => boolean;
+  /** Where the outbox is kept: `'indexeddb'` (survives a reload), or `'memory'` where IndexedDB is unavailable. */
+  outboxDurability: OutboxDurability;
   /** Loads the page before the oldest message shown. */
   loadOlder: () => Promise<void>;
 }
@@ -594,7 +618,10 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
   // The outbox sends this room's messages with this hook's send (read when each attempt starts).
   useEffect(() => {
     if (!socket || !store || !roomId || socket.destroyed) return;
-    storeEntry(socket).senders.set(roomId, (payload) => (latest.current.sendMessage ?? restSender(socket.url))(payload));
+    const entry = storeEntry(socket);
+    const send: SendFunction = (payload) => (latest.current.sendMessage ?? restSender(socket.url))(payload);
+    entry.senders.set(roomId, send);
+    if (latest.current.sendMessage) entry.lastSender = send;
   }, [socket, store, roomId]);
 
   const queued = useCallback(
@@ -623,7 +650,10 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
       } catch (e) {
         return { ok: false, queued: false, clientId: '', error: toError(e) };
       }
-      return queued(store, clientId);
+      const result = queued(store, clientId);
+      // Safely queued = on disk too (where IndexedDB works).
+      await entry.durable.save(clientId);
+      return result;
     },
     [socket, store, roomId, queued],
   );
@@ -638,14 +668,21 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
       } catch (e) {
         return { ok: false, queued: false, clientId, error: toError(e) };
       }
-      return queued(store, clientId);
+      const result = queued(store, clientId);
+      if (socket && !socket.destroyed) await storeEntry(socket).durable.save(clientId);
+      return result;
     },
-    [store, queued],
+    [socket, store, queued],
   );
 
   const discard = useCallback(
-    (clientId: string): boolean => (store && !store.destroyed ? store.discard(clientId) : false),
-    [store],
+    (clientId: string): boolean => {
+      if (!store || store.destroyed) return false;
+      const existed = store.discard(clientId);
+      if (socket && !socket.destroyed) void storeEntry(socket).durable.forget(clientId);
+      return existed;
+    },
+    [socket, store],
   );
 
   const loadingOlder = useRef(false);
@@ -672,6 +709,7 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     sendMessage,
     retry,
     discard,
+    outboxDurability: socket && !socket.destroyed && store ? storeEntry(socket).durable.durability : 'memory',
     loadOlder,
   };
 }

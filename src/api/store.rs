@@ -11,7 +11,8 @@ use super::options::{get, number};
 use crate::index_map::FastMap;
 use crate::json::Value;
 use crate::store::{
-    classify_error, Message, MessageStore, OutboxEntry, SendRequest, SendResult, StoreError, StoreEvent, StoreOptions,
+    classify_error, Message, MessageStore, OutboxEntry, OutboxState, SendRequest, SendResult, StoreError, StoreEvent,
+    StoreOptions,
 };
 use crate::web::{now, DeadlineTimer};
 
@@ -586,6 +587,34 @@ impl StoreHandle {
             .filter(|e| room_id.as_deref().is_none_or(|r| r == e.room_id))
             .map(outbox_entry_to_js)
             .collect()
+    }
+
+    /// Puts back an outbox entry read from durable storage (`{client_id, room_id, text, user_id, created, attempts,
+    /// state, last_error}`, as `outbox()` gives them): shown again and resumed with the same client id. Throws
+    /// `outbox_record_invalid` for a record that is not one (nothing changes).
+    #[wasm_bindgen(js_name = restoreSend)]
+    pub fn restore_send(&self, record: JsValue) -> Result<(), JsValue> {
+        let invalid = |what: &str| js_error("outbox_record_invalid", format!("outbox record: {what}"));
+        let text = |key: &str| get(&record, key).and_then(|v| v.as_string());
+        let state = match text("state").as_deref() {
+            Some("waiting") => OutboxState::Waiting,
+            Some("sending") => OutboxState::Sending,
+            Some("failed") => OutboxState::Failed,
+            _ => return Err(invalid("bad state")),
+        };
+        let entry = OutboxEntry::new(
+            text("client_id").ok_or_else(|| invalid("no client_id"))?,
+            text("room_id").ok_or_else(|| invalid("no room_id"))?,
+            text("text").ok_or_else(|| invalid("no text"))?,
+            text("user_id"),
+            number(&record, "created").ok_or_else(|| invalid("no created time"))?,
+            number(&record, "attempts").map_or(0, |n| n.min(f64::from(u32::MAX)) as u32),
+            state,
+            text("last_error"),
+        );
+        self.shared
+            .mutate(|store, now| store.restore_send(entry, now))
+            .map_err(|e| js_error("outbox_record_invalid", format!("outbox record: {e}")))
     }
 
     /// Calls `listener({room_id, client_id, response})` when an outbox send is accepted (`response`: what the

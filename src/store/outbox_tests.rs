@@ -243,3 +243,30 @@ fn http_statuses_and_retry_after_are_classified() {
     assert_eq!(retry_after_ms(Some("soon"), None, T0), None);
     assert_eq!(retry_after_ms(None, Some(T0), T0), None);
 }
+
+#[test]
+fn entries_restored_from_storage_reappear_and_resume_with_their_client_id() {
+    use super::outbox::OutboxEntry;
+    let entry = |cid: &str, state| {
+        OutboxEntry::new(cid.into(), "r".into(), format!("text {cid}"), Some("agent".into()), T0, 3, state, None)
+    };
+    let mut s = store(true);
+    // Sending when the page went away: its answer was lost, so it goes again.
+    s.restore_send(entry("tab1-1", OutboxState::Sending), T0 + 100.0).unwrap();
+    s.restore_send(entry("tab1-2", OutboxState::Failed), T0 + 100.0).unwrap();
+    assert_eq!(s.message("r", "tab1-1").unwrap().status, Status::Pending);
+    assert_eq!(s.message("r", "tab1-2").unwrap().status, Status::Failed);
+    // Already known: ignored (no second copy).
+    s.restore_send(entry("tab1-1", OutboxState::Waiting), T0 + 100.0).unwrap();
+    assert_eq!(s.message_count("r"), 2);
+    let req = s.poll_send(T0 + 100.0).expect("resumes at once");
+    assert_eq!((req.client_id.as_str(), req.attempt), ("tab1-1", 4));
+    assert_eq!(s.poll_send(T0 + 100.0), None, "a failed one waits for Retry");
+    s.handle_send_result("tab1-1", 4, ok(), T0 + 101.0).unwrap();
+    assert_eq!(s.message("r", "tab1-1").unwrap().status, Status::Sent);
+    // A record that is not one changes nothing.
+    let before = s.clone();
+    let bad = OutboxEntry::new("x".into(), "".into(), "t".into(), None, T0, 0, OutboxState::Waiting, None);
+    assert!(s.restore_send(bad, T0).is_err());
+    assert_eq!(s, before);
+}

@@ -295,6 +295,48 @@ export async function outboxServerDown(ctx) {
   });
 }
 
+/**
+ * (12) The outbox survives a reload: a send whose request has not been answered (held in the browser) is on disk
+ * (IndexedDB) once the composer clears; after a reload it is shown at once as pending with the same key, then
+ * delivered, exactly once by client_id on the server.
+ */
+export async function outboxSurvivesReload(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    let held = 0;
+    // The server never answers this page's send (the request never leaves the browser).
+    await page.route("**/api/messages*", (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      held += 1;
+    });
+    const text = `Survives reload ${Date.now()}`;
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    await page.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
+    const msg = messagesWithText(page, text);
+    const key = await msg.getAttribute("data-key");
+    assert.equal(await msg.getAttribute("data-status"), "pending");
+    while (held === 0) await sleep(50);
+
+    // Added on top of the holding route (unroute would release the held request): after the reload sends go
+    // out, slowly enough to see the restored message pending first.
+    await delaySends(page, 1500);
+    await page.reload({ waitUntil: "load" });
+    await msg.and(page.locator('[data-status="pending"]')).waitFor({ timeout: 5000 });
+    assert.equal(await msg.getAttribute("data-key"), key, "the same send, restored");
+    await shot(page, `${ctx.prefix}-12a-restored-pending`);
+    await msg.and(page.locator('[data-status="read"]')).waitFor({ timeout: 15_000 });
+    await sleep(300);
+    assert.equal(await msg.count(), 1, "shown once");
+    const { messages } = await (await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`)).json();
+    assert.equal(messages.filter((m) => m.client_id === key).length, 1, "delivered exactly once");
+    assert.equal(messages.filter((m) => m.text === text).length, 1);
+    assertNoProblems(assert, problems);
+  });
+}
+
 /** (7) Markup in a customer's message is shown as text, never run. */
 export async function xssAsText(ctx) {
   const room = uniqueRoom();

@@ -32,6 +32,8 @@ describe("example page (examples/web)", () => {
   test("4. typing dots appear and hide after ~3 s", T, () => s.typingDots(ctx));
   test("6a. a send refused for good is removed with ?keepFailed=0", T, () => s.failedSendRemoved(ctx));
   test("6b. a send refused for good is kept (default), retry delivers it", T, () => s.failedSendKept(ctx));
+  test("12. a send not yet answered survives a reload: restored pending from IndexedDB, delivered once", T, () =>
+    s.outboxSurvivesReload(ctx));
   test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));
   test("8. sidebar: unread badge for another conversation, cleared on open", T, () => s.sidebarUnread(ctx));
   test("9. the original test plan's webhook JSON, verbatim: message shown without reload, dated, named", T, () => s.testPlanWebhook(ctx));
