@@ -218,8 +218,8 @@ export class DurableOutbox {
       }
       if (this.#store.destroyed || !(await claim(this.#lockName(record.client_id), this.#locks))) continue;
       try {
-        this.#store.restoreSend(record);
-        restored += 1;
+        if (this.#store.restoreSend(record)) restored += 1;
+        else await this.#delete(record.client_id);
       } catch (e) {
         this.errors.push(invalid(e instanceof Error ? e.message : String(e)));
       }

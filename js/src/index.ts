@@ -982,11 +982,12 @@ export class MessageStore {
 
   /**
    * Puts back an outbox entry saved earlier (e.g. in IndexedDB, as {@link outbox} gave it): shown again at once and
-   * resumed with its client id; a known client id is ignored. Throws `outbox_record_invalid` for a record that is
-   * not an entry (nothing changes).
+   * resumed with its client id; a known client id is ignored. `false` when the room already holds the server's
+   * message with that client id (it was delivered: drop the saved copy). Throws `outbox_record_invalid` for a
+   * record that is not an entry (nothing changes).
    */
-  restoreSend(entry: OutboxEntry): void {
-    this.#store().restoreSend(entry);
+  restoreSend(entry: OutboxEntry): boolean {
+    return this.#store().restoreSend(entry);
   }
 
   /** Sets the function that runs the outbox's sends (see {@link OutboxSender}); queued sends start at once. */

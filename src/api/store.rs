@@ -590,10 +590,11 @@ impl StoreHandle {
     }
 
     /// Puts back an outbox entry read from durable storage (`{client_id, room_id, text, user_id, created, attempts,
-    /// state, last_error}`, as `outbox()` gives them): shown again and resumed with the same client id. Throws
+    /// state, last_error}`, as `outbox()` gives them): shown again and resumed with the same client id; `false`
+    /// when the room already holds the server's message with that client id (delivered: drop the record). Throws
     /// `outbox_record_invalid` for a record that is not one (nothing changes).
     #[wasm_bindgen(js_name = restoreSend)]
-    pub fn restore_send(&self, record: JsValue) -> Result<(), JsValue> {
+    pub fn restore_send(&self, record: JsValue) -> Result<bool, JsValue> {
         let invalid = |what: &str| js_error("outbox_record_invalid", format!("outbox record: {what}"));
         let text = |key: &str| get(&record, key).and_then(|v| v.as_string());
         let state = match text("state").as_deref() {

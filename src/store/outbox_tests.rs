@@ -252,8 +252,8 @@ fn entries_restored_from_storage_reappear_and_resume_with_their_client_id() {
     };
     let mut s = store(true);
     // Sending when the page went away: its answer was lost, so it goes again.
-    s.restore_send(entry("tab1-1", OutboxState::Sending), T0 + 100.0).unwrap();
-    s.restore_send(entry("tab1-2", OutboxState::Failed), T0 + 100.0).unwrap();
+    assert!(s.restore_send(entry("tab1-1", OutboxState::Sending), T0 + 100.0).unwrap());
+    assert!(s.restore_send(entry("tab1-2", OutboxState::Failed), T0 + 100.0).unwrap());
     assert_eq!(s.message("r", "tab1-1").unwrap().status, Status::Pending);
     assert_eq!(s.message("r", "tab1-2").unwrap().status, Status::Failed);
     // Already known: ignored (no second copy).
@@ -264,6 +264,15 @@ fn entries_restored_from_storage_reappear_and_resume_with_their_client_id() {
     assert_eq!(s.poll_send(T0 + 100.0), None, "a failed one waits for Retry");
     s.handle_send_result("tab1-1", 4, ok(), T0 + 101.0).unwrap();
     assert_eq!(s.message("r", "tab1-1").unwrap().status, Status::Sent);
+    // History came first with the server's copy of a saved send: delivered, not restored (no duplicate).
+    let delivered = crate::json::from_str(&format!(
+        r#"{{"id":"wamid.3","room_id":"r","text":"text tab1-3","user_id":"agent","client_id":"tab1-3","timestamp":{T0}}}"#
+    ))
+    .unwrap();
+    s.merge_history("r", &[delivered], false, T0 + 102.0).unwrap();
+    assert!(!s.restore_send(entry("tab1-3", OutboxState::Waiting), T0 + 103.0).unwrap());
+    assert_eq!(s.message_count("r"), 3);
+    assert_eq!(s.poll_send(T0 + 103.0), None);
     // A record that is not one changes nothing.
     let before = s.clone();
     let bad = OutboxEntry::new("x".into(), "".into(), "t".into(), None, T0, 0, OutboxState::Waiting, None);

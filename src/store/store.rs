@@ -712,14 +712,18 @@ impl MessageStore {
     }
 
     /// Restores an entry from durable storage: shown as `pending` (or `failed`) again and resumed with the same
-    /// client id. Ignored if that client id is already known.
-    pub fn restore_send(&mut self, entry: OutboxEntry, now: f64) -> Result<(), StoreError> {
+    /// client id. Ignored if that client id is already tracked here. `Ok(false)` when the room already holds the
+    /// server's message with that client id (history came first): it was delivered, drop the record.
+    pub fn restore_send(&mut self, entry: OutboxEntry, now: f64) -> Result<bool, StoreError> {
         check_now(now)?;
         check_id(&entry.client_id, "client_id", self.opts.max_id_chars)?;
         check_id(&entry.room_id, "room_id", self.opts.max_id_chars)?;
         check_len(&entry.text, "text", self.opts.max_text_chars)?;
         if self.optimistic.contains(&entry.client_id) || self.room_of(&entry.client_id).is_some() {
-            return Ok(());
+            return Ok(true);
+        }
+        if self.messages(&entry.room_id).any(|m| m.client_id() == Some(entry.client_id.as_str())) {
+            return Ok(false);
         }
         let room_name = self.room_name(&entry.room_id);
         let failed = entry.state == super::outbox::OutboxState::Failed;
@@ -749,7 +753,7 @@ impl MessageStore {
         );
         self.touch(&entry.room_id);
         self.outbox.restore(entry);
-        Ok(())
+        Ok(true)
     }
 
     /// The send left the outbox by another path than its result (the echo, or `mark_sent`).

@@ -34,6 +34,8 @@ describe("example page (examples/web)", () => {
   test("6b. a send refused for good is kept (default), retry delivers it", T, () => s.failedSendKept(ctx));
   test("12. a send not yet answered survives a reload: restored pending from IndexedDB, delivered once", T, () =>
     s.outboxSurvivesReload(ctx));
+  test("13. two tabs: the one owning an unsent entry (Web Lock) is the only one to send it; a corrupt record is skipped", T, () =>
+    s.outboxTwoTabs(ctx));
   test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));
   test("8. sidebar: unread badge for another conversation, cleared on open", T, () => s.sidebarUnread(ctx));
   test("9. the original test plan's webhook JSON, verbatim: message shown without reload, dated, named", T, () => s.testPlanWebhook(ctx));
