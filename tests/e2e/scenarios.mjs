@@ -402,6 +402,45 @@ export async function outboxTwoTabs(ctx) {
   }
 }
 
+/**
+ * (14) Idempotent sends: the server stores the first attempt but its answer is lost (the browser sees a network
+ * error); the outbox sends again with the same client_id and the dev server answers with the stored message, so
+ * it exists once on the server and once on the page.
+ */
+export async function outboxLostAnswer(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const bodies = [];
+    await page.route("**/api/messages*", async (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      bodies.push(route.request().postDataJSON());
+      if (bodies.length > 1) return route.continue();
+      await route.fetch(); // reaches the server…
+      await route.abort("failed"); // …but the page never hears back
+    });
+    // No socket meanwhile, so the echo cannot confirm it first: only the second attempt's answer can.
+    await page.evaluate(() => window.inbox.socket.disconnect());
+    const text = `Lost answer ${Date.now()}`;
+    await recordMessage(page, text);
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    const msg = messagesWithText(page, text);
+    await msg.and(page.locator('[data-status="sent"]')).waitFor({ timeout: 15_000 });
+    await page.evaluate(() => window.inbox.socket.connect());
+    await msg.and(page.locator('[data-status="read"]')).waitFor({ timeout: 15_000 });
+    await sleep(300);
+    assert.ok(bodies.length >= 2, `sent again (${bodies.length} attempts)`);
+    assert.equal(new Set(bodies.map((b) => b.client_id)).size, 1, "the same client_id every attempt");
+    const { messages } = await (await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`)).json();
+    assert.equal(messages.filter((m) => m.client_id === bodies[0].client_id).length, 1, "stored once");
+    const rec = await readRecorder(page, text);
+    assert.equal(Math.max(...rec.counts), 1, "never shown twice");
+    assertNoProblems(assert, problems);
+  });
+}
+
 /** (7) Markup in a customer's message is shown as text, never run. */
 export async function xssAsText(ctx) {
   const room = uniqueRoom();
