@@ -131,6 +131,11 @@ export class DurableOutbox {
     return this.#durability;
   }
 
+  /** Resolves with the durability once the database opened or could not be. */
+  get ready(): Promise<OutboxDurability> {
+    return this.#db.then(() => this.#durability);
+  }
+
   #lockName(clientId: string): string {
     return `inbox-realtime-outbox:${this.#scope}:${clientId}`;
   }

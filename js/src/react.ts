@@ -571,6 +571,19 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
 
   const [loadedRoom, setLoadedRoom] = useState<string | null>(null);
 
+  // Where the outbox is kept, once known (the database opens asynchronously).
+  const [outboxDurability, setOutboxDurability] = useState<OutboxDurability>('memory');
+  useEffect(() => {
+    if (!socket || !store || socket.destroyed) return;
+    let active = true;
+    void storeEntry(socket).durable.ready.then((d) => {
+      if (active) setOutboxDurability(d);
+    });
+    return () => {
+      active = false;
+    };
+  }, [socket, store]);
+
   // This hook's resync loader, read by the shared store's dispatcher when a reconnect needs one.
   const resyncSlot = useRef<ResyncSlot>({ current: null });
   resyncSlot.current.current = effectiveResync(options, socket);
@@ -709,7 +722,7 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     sendMessage,
     retry,
     discard,
-    outboxDurability: socket && !socket.destroyed && store ? storeEntry(socket).durable.durability : 'memory',
+    outboxDurability,
     loadOlder,
   };
 }

@@ -325,6 +325,7 @@ export async function outboxSurvivesReload(ctx) {
     await delaySends(page, 1500);
     await page.reload({ waitUntil: "load" });
     await msg.and(page.locator('[data-status="pending"]')).waitFor({ timeout: 5000 });
+    await page.getByTestId("outbox-memory").waitFor({ state: "detached", timeout: 5000 }); // IndexedDB in use
     assert.equal(await msg.getAttribute("data-key"), key, "the same send, restored");
     await shot(page, `${ctx.prefix}-12a-restored-pending`);
     await msg.and(page.locator('[data-status="read"]')).waitFor({ timeout: 15_000 });
@@ -439,6 +440,29 @@ export async function outboxLostAnswer(ctx) {
     assert.equal(Math.max(...rec.counts), 1, "never shown twice");
     assertNoProblems(assert, problems);
   });
+}
+
+/** (15) Without IndexedDB the outbox runs in memory: the page says so, and sending still works. */
+export async function outboxMemoryFallback(ctx) {
+  const room = uniqueRoom();
+  const context = await ctx.browser.newContext({ viewport: { width: 1100, height: 720 } });
+  try {
+    await context.addInitScript(() => Object.defineProperty(window, "indexedDB", { value: undefined }));
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(ctx.pageUrl(room), { waitUntil: "load" });
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const text = `Memory only ${Date.now()}`;
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    await messagesWithText(page, text).and(page.locator('[data-status="read"]')).waitFor({ timeout: 15_000 });
+    assert.ok(await page.getByTestId("outbox-memory").isVisible(), "memory-only flag shown");
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
 }
 
 /** (7) Markup in a customer's message is shown as text, never run. */

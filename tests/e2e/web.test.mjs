@@ -38,6 +38,7 @@ describe("example page (examples/web)", () => {
     s.outboxTwoTabs(ctx));
   test("14. the server stored a send but its answer was lost: sent again with the same client_id, stored once", T, () =>
     s.outboxLostAnswer(ctx));
+  test("15. without IndexedDB the outbox runs in memory, flagged, and sends still work", T, () => s.outboxMemoryFallback(ctx));
   test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));
   test("8. sidebar: unread badge for another conversation, cleared on open", T, () => s.sidebarUnread(ctx));
   test("9. the original test plan's webhook JSON, verbatim: message shown without reload, dated, named", T, () => s.testPlanWebhook(ctx));

@@ -23,7 +23,7 @@ const CUSTOMER_LINES = ["Hola, ¿tienen stock?", "What time do you open tomorrow
 
 export function Chat({ server, socket, isConnected, roomId, contactName, onBack, agentId, keepFailed, log }: Props) {
   const loadHistory = useMemo(() => restHistoryLoader(server, 30), [server]);
-  const { messages, isTyping, loading, sendMessage, retry, discard, loadOlder, hasMore } = useRealtimeMessages({
+  const { messages, isTyping, loading, sendMessage, retry, discard, loadOlder, hasMore, outboxDurability } = useRealtimeMessages({
     socket,
     roomId,
     isConnected,
@@ -158,6 +158,11 @@ export function Chat({ server, socket, isConnected, roomId, contactName, onBack,
           value={draft}
           onChange={(e) => setDraft(e.target.value)}
         />
+        {outboxDurability === "memory" && (
+          <span className="waiting" data-testid="outbox-memory" title="IndexedDB unavailable: unsent messages are lost on reload">
+            outbox in memory only
+          </span>
+        )}
         <button type="submit" data-testid="send-button">
           Send
         </button>
