@@ -43,6 +43,7 @@ export function createInboxServer(cfg = {}) {
     log = (msg) => console.log(msg),
   } = cfg;
   let failSends = Boolean(cfg.failSends);
+  let failStatus = 422;
   const startedAt = Date.now();
   const store = new MessageStore({ dataFile });
   const timers = new Set();
@@ -204,8 +205,10 @@ export function createInboxServer(cfg = {}) {
       const existing = store.findByClientId(to, client_id);
       if (existing) return res.json({ id: existing.id, status: existing.status, client_id, timestamp: existing.timestamp });
     }
+    // A refusal for good (422: what WhatsApp says outside the 24 h window) unless fail mode asked for another
+    // status (e.g. 503: a transient outage, which clients retry).
     if (failSends || text.startsWith("/fail")) {
-      return res.status(500).json({ error: "whatsapp send failed" });
+      return res.status(failSends ? failStatus : 422).json({ error: "whatsapp send failed" });
     }
 
     const msg = {
@@ -246,7 +249,10 @@ export function createInboxServer(cfg = {}) {
 
   app.post("/dev/fail-sends", (req, res) => {
     if (typeof req.body?.enabled !== "boolean") return res.status(400).json({ error: "enabled must be a boolean" });
+    const status = req.body.status ?? 422;
+    if (!Number.isInteger(status) || status < 400 || status > 599) return res.status(400).json({ error: "status must be 400..599" });
     failSends = req.body.enabled;
+    failStatus = status;
     log(`[dev] fail-sends ${failSends ? "on" : "off"}`);
     res.json({ ok: true, enabled: failSends });
   });

@@ -285,10 +285,12 @@ try {
     const count = () => (emitted += 1);
     agent.on("new_message", count);
     const r = await http(base, "POST", "/api/messages", { to: room, text: "/fail please" });
-    assert.equal(r.status, 500);
+    assert.equal(r.status, 422, "a refusal for good");
     assert.deepEqual(r.body, { error: "whatsapp send failed" });
     assert.deepEqual((await http(base, "POST", "/dev/fail-sends", { enabled: true })).body, { ok: true, enabled: true });
-    assert.equal((await http(base, "POST", "/api/messages", { to: room, text: "hi", client_id: "c-fail" })).status, 500);
+    assert.equal((await http(base, "POST", "/api/messages", { to: room, text: "hi", client_id: "c-fail" })).status, 422);
+    await http(base, "POST", "/dev/fail-sends", { enabled: true, status: 503 });
+    assert.equal((await http(base, "POST", "/api/messages", { to: room, text: "hi", client_id: "c-fail" })).status, 503);
     await http(base, "POST", "/dev/fail-sends", { enabled: false });
     await sleep(100);
     agent.off("new_message", count);

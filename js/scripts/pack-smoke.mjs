@@ -20,6 +20,8 @@ try {
     'README.md',
     'dist/debug.d.ts',
     'dist/debug.js',
+    'dist/durable.d.ts',
+    'dist/durable.js',
     'dist/index.d.ts',
     'dist/index.js',
     'dist/react.d.ts',

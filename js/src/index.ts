@@ -114,6 +114,58 @@ export interface SendFailure {
   readonly reason: string;
 }
 
+/** Passed to {@link MessageStore.onSent} listeners: an outbox send the server accepted. */
+export interface SendAccepted {
+  readonly room_id: string;
+  readonly client_id: string;
+  /** What the sender resolved with (`undefined` when the echo arrived first). */
+  readonly response: unknown;
+}
+
+/** Where an outbox send is: `waiting` (its turn, or its next attempt), `sending`, or `failed` (Retry / Discard). */
+export type OutboxState = 'waiting' | 'sending' | 'failed';
+
+/** A send the server has not accepted yet ({@link MessageStore.outbox}). */
+export interface OutboxEntry {
+  readonly client_id: string;
+  readonly room_id: string;
+  readonly text: string;
+  readonly user_id: string | null;
+  /** When it was made (or retried), ms. */
+  readonly created: number;
+  readonly attempts: number;
+  /** Earliest next attempt, ms (while `waiting`). */
+  readonly next_attempt: number;
+  readonly state: OutboxState;
+  /** Why the last attempt failed. */
+  readonly last_error: string | null;
+  /** `waiting` after a failed attempt: retried automatically, at once when the network comes back. */
+  readonly waiting_for_network: boolean;
+}
+
+/** The final outcome of a queued send ({@link MessageStore.outcome}); never rejects. */
+export type SendOutcome =
+  | { ok: true; clientId: string; response: unknown }
+  | { ok: false; clientId: string; error: Error; discarded?: boolean };
+
+/**
+ * The app's send for the outbox: receives `{to, text, user_id, client_id}` (the same `client_id` on every attempt)
+ * and resolves (accepted, optionally with `{id}`) or rejects. A rejection is retried unless the error says
+ * `retryable: false` or has an HTTP `status` (or `response.status`) that is a 4xx other than 408/429;
+ * `retryAfterMs` on the error delays the next attempt.
+ */
+export type OutboxSender = (payload: {
+  to: string;
+  text: string;
+  user_id: string | null;
+  client_id: string;
+}) => Promise<unknown>;
+
+/** Whether a message is an outbox send waiting for the network: still `pending`, its last attempt failed. */
+export function isWaitingForNetwork(message: Message): boolean {
+  return message.status === 'pending' && message.error != null;
+}
+
 /** `auth` of the CONNECT packet: an object, or a function (sync or async) run on every (re)connect. */
 export type AuthOption =
   | Record<string, unknown>
@@ -223,6 +275,14 @@ export interface StoreOptions {
   maxHeldUpdates?: number;
   /** A held status update is dropped after this long. Default 300000 (5 min). */
   heldMaxAgeMs?: number;
+  /** An outbox send not accepted this long after it was made becomes `failed` (text kept). Default 86400000 (24 h). */
+  sendGiveUpMs?: number;
+  /** An outbox attempt without an answer after this long is retried. Default 30000. */
+  sendAttemptTimeoutMs?: number;
+  /** First delay after a transient send failure; doubles up to `sendRetryDelayMaxMs`, then ±50 % jitter. Default 1000. */
+  sendRetryDelayMs?: number;
+  /** Cap of the retry delay (before jitter). Default 30000. */
+  sendRetryDelayMaxMs?: number;
 }
 
 /** Codes carried by {@link InboxRealtimeError}. */
@@ -245,6 +305,7 @@ export type ErrorCode =
   | 'buffer_overflow'
   | 'binary_unsupported'
   | 'resync_failed'
+  | 'outbox_record_invalid'
   | (string & {});
 
 /** The errors this package throws and reports: real `Error`s with a `code` to branch on. */
@@ -861,6 +922,9 @@ export class MessageStore {
   #raw: WasmMessageStore | null;
   #ids = new Set<number>();
   #detachFromClient: (() => void) | null = null;
+  /** Waiters of {@link outcome}, per client id; the store's listeners for them exist only while there are some. */
+  #outcomes = new Map<string, ((outcome: SendOutcome) => void)[]>();
+  #outcomeListeners: (() => void)[] = [];
 
   /** Throws if {@link init} has not completed. */
   constructor(options: StoreOptions = {}) {
@@ -882,7 +946,22 @@ export class MessageStore {
     if (!raw) throw new Error('inbox-realtime: cannot attach to a destroyed SocketClient');
     this.detach();
     this.#store().attach(raw);
-    this.#detachFromClient = client._onDestroy(() => this.detach());
+    const offDestroy = client._onDestroy(() => this.detach());
+    // The network is probably back: waiting sends go at once instead of after their backoff (the socket's own
+    // reconnect wakes them inside wasm).
+    const wake = () => {
+      if (!this.destroyed) this.#store().wakeSends();
+    };
+    const visible = () => {
+      if (document.visibilityState === 'visible') wake();
+    };
+    if (typeof window !== 'undefined') window.addEventListener('online', wake);
+    if (typeof document !== 'undefined') document.addEventListener('visibilitychange', visible);
+    this.#detachFromClient = () => {
+      offDestroy();
+      if (typeof window !== 'undefined') window.removeEventListener('online', wake);
+      if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', visible);
+    };
   }
 
   /**
@@ -923,14 +1002,97 @@ export class MessageStore {
     this.#store().markFailed(clientId, reason);
   }
 
+  /**
+   * Queues a send that is never lost: shown at once as `pending`, sent by the {@link setSender} function,
+   * retried automatically on transient failures (network, timeout, 408/429/5xx) with backoff and at once when the
+   * network comes back, in order per room, until accepted (`sent`) or refused for good / given up after
+   * `sendGiveUpMs` (`failed`, text kept; {@link retry} or {@link discard}). Returns its client id; see
+   * {@link outcome} for the final result. Throws (`too_large`, …) when it cannot be queued: keep the text then.
+   */
+  queueSend(roomId: string, text: string, userId?: string | null): string {
+    return this.#store().queueSend(roomId, text, userId ?? undefined);
+  }
+
+  /**
+   * Puts back an outbox entry saved earlier (e.g. in IndexedDB, as {@link outbox} gave it): shown again at once and
+   * resumed with its client id; a known client id is ignored. `false` when the room already holds the server's
+   * message with that client id (it was delivered: drop the saved copy). Throws `outbox_record_invalid` for a
+   * record that is not an entry (nothing changes).
+   */
+  restoreSend(entry: OutboxEntry): boolean {
+    return this.#store().restoreSend(entry);
+  }
+
+  /** Sets the function that runs the outbox's sends (see {@link OutboxSender}); queued sends start at once. */
+  setSender(sender: OutboxSender | null | undefined): void {
+    this.#store().setSender(typeof sender === 'function' ? sender : undefined);
+  }
+
+  /** Waiting sends are tried at once (called on `online`, tab visible and socket reconnect already). */
+  wakeSends(): void {
+    this.#store().wakeSends();
+  }
+
+  /** Sends the server has not accepted yet, in the order made; only `roomId`'s with one. */
+  outbox(roomId?: string): OutboxEntry[] {
+    return this.#store().outbox(roomId) as OutboxEntry[];
+  }
+
+  /** Calls `listener` when an outbox send is accepted by the server. */
+  onSent(listener: (accepted: SendAccepted) => void): () => void {
+    return this.#track(this.#store().onSent(listener));
+  }
+
+  /**
+   * The final outcome of the send `clientId`: accepted (`ok: true`), or failed for good / given up / discarded
+   * (`ok: false`). Resolves at once with a failure for a client id that is not in the outbox.
+   */
+  outcome(clientId: string): Promise<SendOutcome> {
+    const store = this.#store();
+    const entry = (store.outbox(undefined) as OutboxEntry[]).find((e) => e.client_id === clientId);
+    if (!entry) return Promise.resolve({ ok: false, clientId, error: new Error('inbox-realtime: not in the outbox') });
+    if (entry.state === 'failed') return Promise.resolve({ ok: false, clientId, error: new Error(entry.last_error ?? 'failed') });
+    if (this.#outcomeListeners.length === 0) {
+      this.#outcomeListeners = [
+        this.onSent((a) => this.#settle(a.client_id, { ok: true, clientId: a.client_id, response: a.response })),
+        this.onSendFailed((f) => this.#settle(f.client_id, { ok: false, clientId: f.client_id, error: new Error(f.reason) })),
+      ];
+    }
+    return new Promise((resolve) => {
+      const waiters = this.#outcomes.get(clientId) ?? [];
+      waiters.push(resolve);
+      this.#outcomes.set(clientId, waiters);
+    });
+  }
+
+  #settle(clientId: string, outcome: SendOutcome): void {
+    const waiters = this.#outcomes.get(clientId);
+    if (!waiters) return;
+    this.#outcomes.delete(clientId);
+    if (this.#outcomes.size === 0) {
+      for (const off of this.#outcomeListeners.splice(0)) off();
+    }
+    for (const resolve of waiters) resolve(outcome);
+  }
+
   /** Puts a failed message back to `pending` and returns what to send again. */
   retry(clientId: string): RetryInfo {
     return this.#store().retry(clientId) as RetryInfo;
   }
 
-  /** Removes an optimistic message for good. Returns whether it existed. */
+  /** Removes an optimistic message (and its outbox entry) for good. Returns whether it existed. */
   discard(clientId: string): boolean {
-    return this.#store().discard(clientId);
+    const store = this.#store();
+    // A failed one (e.g. removed by a `keepFailed: false` listener) settles with its failure, not as discarded.
+    const entry = this.#outcomes.size ? (store.outbox(undefined) as OutboxEntry[]).find((e) => e.client_id === clientId) : undefined;
+    const existed = store.discard(clientId);
+    this.#settle(
+      clientId,
+      entry?.state === 'failed'
+        ? { ok: false, clientId, error: new Error(entry.last_error ?? 'failed') }
+        : { ok: false, clientId, error: new Error('discarded'), discarded: true },
+    );
+    return existed;
   }
 
   /** Merges a page of history (any order); `hasMore` tells whether older pages exist. */
@@ -1008,6 +1170,9 @@ export class MessageStore {
     const raw = this.#raw;
     if (!raw) return;
     this.detach();
+    for (const clientId of [...this.#outcomes.keys()]) {
+      this.#settle(clientId, { ok: false, clientId, error: new Error('inbox-realtime: store destroyed') });
+    }
     for (const id of this.#ids) raw.unsubscribe(id);
     this.#ids.clear();
     this.#raw = null;

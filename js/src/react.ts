@@ -24,10 +24,15 @@ import {
   type ConnectionStatus,
   type InitInput,
   type Message,
+  type SendOutcome,
   type ResyncFunction,
   type ResyncResult,
   type RoomSummary,
 } from './index.js';
+import { DurableOutbox, type OutboxDurability } from './durable.js';
+export { isWaitingForNetwork } from './index.js';
+export type { OutboxDurability } from './durable.js';
+export type { OutboxEntry, SendOutcome } from './index.js';
 
 // Next.js inlines `process.env.NEXT_PUBLIC_*` at build time; elsewhere `process` may not exist at all.
 declare const process: { env: Record<string, string | undefined> };
@@ -80,6 +85,7 @@ function release(url: string, entry: SharedEntry): void {
     entry.teardown = null;
     if (entry.refs > 0) return;
     if (shared.get(url) === entry) shared.delete(url);
+    stores.get(entry.client)?.durable.close();
     stores.get(entry.client)?.store.destroy();
     stores.delete(entry.client);
     entry.client.destroy();
@@ -107,6 +113,15 @@ interface StoreEntry {
   readonly roomRefs: Map<string, number>;
   /** Per room, the resync loaders of the mounted hooks showing it; the most recently mounted one is used. */
   readonly resyncSlots: Map<string, ResyncSlot[]>;
+  /**
+   * Per room, the send of the hook that last showed it (kept after unmount: a queued send still goes out with the
+   * app's function when the agent has switched conversation); the default REST send otherwise.
+   */
+  readonly senders: Map<string, SendFunction>;
+  /** The app's send most recently given to a hook: for restored sends of rooms no hook shows. */
+  lastSender: SendFunction | null;
+  /** The outbox's copy in IndexedDB (memory only where it is unavailable). */
+  readonly durable: DurableOutbox;
 }
 
 const stores = new WeakMap<SocketClient, StoreEntry>();
@@ -123,7 +138,24 @@ function storeEntry(socket: SocketClient): StoreEntry {
         ? console.warn('inbox-realtime: resync after reconnect failed:', error.message)
         : console.warn('inbox-realtime: ignored a server event:', error.message),
     );
-    const created: StoreEntry = { store, roomRefs: new Map(), resyncSlots: new Map() };
+    const durable = new DurableOutbox(store, socket.url);
+    const created: StoreEntry = {
+      store,
+      roomRefs: new Map(),
+      resyncSlots: new Map(),
+      senders: new Map(),
+      lastSender: null,
+      durable,
+    };
+    // The outbox's "send now" requests: each with its room's send (see `senders`), once the entry is on disk
+    // (the microtask lets `sendMessage` register the write of a send queued a moment ago).
+    store.setSender(async (payload) => {
+      await Promise.resolve();
+      await durable.beforeSend(payload.client_id);
+      return (created.senders.get(payload.to) ?? created.lastSender ?? restSender(socket.url))(payload);
+    });
+    // Sends saved by an earlier page (reload, crash) reappear at once and resume.
+    void durable.restore();
     // One dispatcher per shared store: after a reconnect the server did not recover, each joined room is resynced
     // by the loader of the hook showing it. Rooms no hook shows (joined by hand) get nothing.
     store.setResync((roomId, sinceMs) => {
@@ -302,16 +334,40 @@ function trimSlash(url: string): string {
   return url.replace(/[?#].*$/, '').replace(/\/+$/, '');
 }
 
+/** An HTTP failure: `status` tells the outbox whether to retry (408/429/5xx) or fail for good (other 4xx). */
+export class HttpError extends Error {
+  readonly status: number;
+  /** From `Retry-After` (seconds or a date), if the server sent one. */
+  readonly retryAfterMs?: number;
+  constructor(message: string, status: number, retryAfterMs?: number) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
+  }
+}
+
+function retryAfter(response: Response): number | undefined {
+  const header = response.headers?.get?.('retry-after');
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
+}
+
 async function json(response: Response): Promise<any> {
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const reason = body && typeof body.error === 'string' ? body.error : `HTTP ${response.status}`;
-    throw new Error(reason);
+    throw new HttpError(reason, response.status, retryAfter(response));
   }
   return body;
 }
 
-/** `POST {baseUrl}/api/messages` with `{to, text, user_id, client_id}`; resolves with `{id, status, …}`. */
+/**
+ * `POST {baseUrl}/api/messages` with `{to, text, user_id, client_id}`; resolves with `{id, status, …}`, rejects
+ * with an {@link HttpError} (its `status` classifies it for the outbox) or `fetch`'s network error (retried).
+ */
 export function restSender(baseUrl: string, init?: RequestInit): SendFunction {
   return async (payload) =>
     json(
@@ -403,7 +459,11 @@ export interface UseRealtimeMessagesOptions {
   sendMessage?: SendFunction;
   /** Loads a page of history older than `beforeMs` (newest page without it). Without it, no history is loaded. */
   loadHistory?: HistoryLoader;
-  /** Keep failed sends in the list (status `failed`, `error` set) so the user can retry. Default `false`. */
+  /**
+   * Keep sends that failed for good in the list (status `failed`, `error` set, text intact) for `retry` /
+   * `discard`. Default `true`; `false` removes them (the old behaviour). Transient failures never fail a send:
+   * it waits in the outbox and is retried.
+   */
   keepFailed?: boolean;
   /**
    * Loads what the room got since `sinceMs` after a reconnect the server did not recover (restart, long outage,
@@ -414,10 +474,14 @@ export interface UseRealtimeMessagesOptions {
   resync?: ResyncFunction | null;
 }
 
-/** What `sendMessage`/`retry` of {@link useRealtimeMessages} resolve with (they never reject). */
+/**
+ * What `sendMessage`/`retry` of {@link useRealtimeMessages} resolve with (they never reject): `ok: true` once the
+ * send is safely in the outbox (then `outcome` settles when the server accepted it, or it failed for good), or
+ * `ok: false` when it could not be queued (keep the text then).
+ */
 export type SendResult =
-  | { ok: true; clientId: string; response: unknown }
-  | { ok: false; clientId: string; error: Error };
+  | { ok: true; queued: true; clientId: string; outcome: Promise<SendOutcome> }
+  | { ok: false; queued: false; clientId: string; error: Error };
 
 /** What {@link useRealtimeMessages} returns. */
 export interface UseRealtimeMessagesResult {
@@ -429,10 +493,17 @@ export interface UseRealtimeMessagesResult {
   loading: boolean;
   /** Whether older history may exist (`loadOlder`); always `false` without `loadHistory`. */
   hasMore: boolean;
-  /** Shows the message at once as pending, sends it, then marks it sent or failed. */
+  /**
+   * Shows the message at once as pending and queues it in the outbox, which sends it (retrying transient failures
+   * until accepted). Resolves once queued; `outcome` reports the end.
+   */
   sendMessage: (text: string, sender?: string | null) => Promise<SendResult>;
-  /** Sends a failed message again (with `keepFailed`). */
+  /** Queues a failed message again (same client id). */
   retry: (clientId: string) => Promise<SendResult>;
+  /** Drops a failed (or waiting) send for good. */
+  discard: (clientId: string) => boolean;
+  /** Where the outbox is kept: `'indexeddb'` (survives a reload), or `'memory'` where IndexedDB is unavailable. */
+  outboxDurability: OutboxDurability;
   /** Loads the page before the oldest message shown. */
   loadOlder: () => Promise<void>;
 }
@@ -455,17 +526,6 @@ const noopUnsubscribe = () => () => {};
 
 function toError(e: unknown): Error {
   return e instanceof Error ? e : new Error(typeof e === 'string' ? e : 'send failed');
-}
-
-/** The server's message id in the send's answer: `{id}`, or an axios-style `{data: {id}}`. */
-function serverId(response: unknown): string | undefined {
-  for (const candidate of [response, (response as { data?: unknown } | null | undefined)?.data]) {
-    if (candidate && typeof candidate === 'object' && 'id' in candidate) {
-      const id = (candidate as { id: unknown }).id;
-      if (typeof id === 'string' || typeof id === 'number') return String(id);
-    }
-  }
-  return undefined;
 }
 
 /** The resync a hook uses: its `resync` option, else the REST default or `loadHistory`'s newest page (see docs). */
@@ -511,6 +571,19 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
 
   const [loadedRoom, setLoadedRoom] = useState<string | null>(null);
 
+  // Where the outbox is kept, once known (the database opens asynchronously).
+  const [outboxDurability, setOutboxDurability] = useState<OutboxDurability>('memory');
+  useEffect(() => {
+    if (!socket || !store || socket.destroyed) return;
+    let active = true;
+    void storeEntry(socket).durable.ready.then((d) => {
+      if (active) setOutboxDurability(d);
+    });
+    return () => {
+      active = false;
+    };
+  }, [socket, store]);
+
   // This hook's resync loader, read by the shared store's dispatcher when a reconnect needs one.
   const resyncSlot = useRef<ResyncSlot>({ current: null });
   resyncSlot.current.current = effectiveResync(options, socket);
@@ -545,74 +618,84 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     };
   }, [socket, store, roomId]);
 
-  // Sends that fail in the store (REST error or confirmation timeout) disappear unless `keepFailed`.
+  // Sends that fail for good stay (Retry / Discard) unless `keepFailed: false`.
   useEffect(() => {
     if (!store || !roomId) return;
     return store.onSendFailed((failure) => {
-      if (failure.room_id === roomId && !latest.current.keepFailed && !store.destroyed) store.discard(failure.client_id);
+      if (failure.room_id === roomId && latest.current.keepFailed === false && !store.destroyed) {
+        store.discard(failure.client_id);
+      }
     });
   }, [store, roomId]);
 
-  const deliver = useCallback(
-    async (target: MessageStore, clientId: string, payload: SendPayload): Promise<SendResult> => {
-      const send = latest.current.sendMessage ?? (socket ? restSender(socket.url) : null);
-      let response: unknown;
-      try {
-        if (!send) throw new Error('inbox-realtime: no sendMessage function and no socket URL');
-        response = await send(payload);
-      } catch (e) {
-        const error = toError(e);
-        if (!target.destroyed) {
-          try {
-            // With keepFailed=false the onSendFailed subscriber above discards it.
-            target.markFailed(clientId, error.message);
-          } catch {
-            // Already confirmed by the socket echo, or discarded: nothing to mark.
-          }
-        }
-        return { ok: false, clientId, error };
-      }
-      try {
-        if (!target.destroyed) target.markSent(clientId, serverId(response));
-      } catch {
-        // Gone meanwhile (discarded, or failed by the pending timeout): the server has it anyway.
-      }
-      return { ok: true, clientId, response };
-    },
-    [socket],
+  // The outbox sends this room's messages with this hook's send (read when each attempt starts).
+  useEffect(() => {
+    if (!socket || !store || !roomId || socket.destroyed) return;
+    const entry = storeEntry(socket);
+    const send: SendFunction = (payload) => (latest.current.sendMessage ?? restSender(socket.url))(payload);
+    entry.senders.set(roomId, send);
+    if (latest.current.sendMessage) entry.lastSender = send;
+  }, [socket, store, roomId]);
+
+  const queued = useCallback(
+    (target: MessageStore, clientId: string): SendResult => ({
+      ok: true,
+      queued: true,
+      clientId,
+      outcome: target.outcome(clientId),
+    }),
+    [],
   );
 
   const sendMessage = useCallback(
     async (text: string, sender?: string | null): Promise<SendResult> => {
-      if (!store || store.destroyed || !roomId) {
-        return { ok: false, clientId: '', error: new Error('inbox-realtime: not connected to a room yet') };
+      if (!store || store.destroyed || !roomId || !socket) {
+        return { ok: false, queued: false, clientId: '', error: new Error('inbox-realtime: not connected to a room yet') };
       }
-      const userId = sender ?? null;
-      const clientId = store.addOptimistic(roomId, text, userId);
-      return deliver(store, clientId, { to: roomId, text, user_id: userId, client_id: clientId });
+      // Before the first send of a room mounted a moment ago: its send must be known when the outbox runs it.
+      const entry = storeEntry(socket);
+      if (!entry.senders.has(roomId)) {
+        entry.senders.set(roomId, (payload) => (latest.current.sendMessage ?? restSender(socket.url))(payload));
+      }
+      let clientId: string;
+      try {
+        clientId = store.queueSend(roomId, text, sender ?? null);
+      } catch (e) {
+        return { ok: false, queued: false, clientId: '', error: toError(e) };
+      }
+      const result = queued(store, clientId);
+      // Safely queued = on disk too (where IndexedDB works).
+      await entry.durable.save(clientId);
+      return result;
     },
-    [store, roomId, deliver],
+    [socket, store, roomId, queued],
   );
 
   const retry = useCallback(
     async (clientId: string): Promise<SendResult> => {
       if (!store || store.destroyed) {
-        return { ok: false, clientId, error: new Error('inbox-realtime: no store') };
+        return { ok: false, queued: false, clientId, error: new Error('inbox-realtime: no store') };
       }
-      let info;
       try {
-        info = store.retry(clientId);
+        store.retry(clientId);
       } catch (e) {
-        return { ok: false, clientId, error: toError(e) };
+        return { ok: false, queued: false, clientId, error: toError(e) };
       }
-      return deliver(store, info.client_id, {
-        to: info.room_id,
-        text: info.text,
-        user_id: info.user_id,
-        client_id: info.client_id,
-      });
+      const result = queued(store, clientId);
+      if (socket && !socket.destroyed) await storeEntry(socket).durable.save(clientId);
+      return result;
     },
-    [store, deliver],
+    [socket, store, queued],
+  );
+
+  const discard = useCallback(
+    (clientId: string): boolean => {
+      if (!store || store.destroyed) return false;
+      const existed = store.discard(clientId);
+      if (socket && !socket.destroyed) void storeEntry(socket).durable.forget(clientId);
+      return existed;
+    },
+    [socket, store],
   );
 
   const loadingOlder = useRef(false);
@@ -638,6 +721,8 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     hasMore,
     sendMessage,
     retry,
+    discard,
+    outboxDurability,
     loadOlder,
   };
 }

@@ -5,11 +5,13 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { init, type SocketClient } from 'inbox-realtime';
 import {
   getMessageStore,
+  isWaitingForNetwork,
   getSharedSocket,
   useInbox,
   useRealtimeMessages,
   useSocket,
   type SendPayload,
+  type SendResult,
   type UseRealtimeMessagesOptions,
   type UseRealtimeMessagesResult,
   type UseSocketResult,
@@ -151,7 +153,7 @@ describe('useRealtimeMessages', () => {
     expect(state!.loading).toBe(false);
     expect(state!.messages).toEqual([]);
 
-    let result: Promise<unknown> | undefined;
+    let result: Promise<SendResult> | undefined;
     await act(async () => {
       result = state!.sendMessage('hola', 'agent-1');
     });
@@ -160,11 +162,12 @@ describe('useRealtimeMessages', () => {
     expect(pending).toMatchObject({ status: 'pending', text: 'hola', user_id: 'agent-1' });
     expect(sendMessage).toHaveBeenCalledWith({ to: 'r1', text: 'hola', user_id: 'agent-1', client_id: pending.client_id });
 
+    const queued = await result!;
+    expect(queued).toMatchObject({ ok: true, queued: true, clientId: pending.client_id });
     await act(async () => {
       reply.resolve({ id: 'wamid.1' });
-      await result;
+      if (queued.ok) expect(await queued.outcome).toEqual({ ok: true, clientId: pending.client_id, response: { id: 'wamid.1' } });
     });
-    expect(await result).toMatchObject({ ok: true, clientId: pending.client_id });
     // The id stays the client id until the echo; the server id links the echo and status updates.
     expect(state!.messages[0]).toMatchObject({ status: 'sent', key: pending.key });
 
@@ -185,45 +188,58 @@ describe('useRealtimeMessages', () => {
     expect(state!.messages[0]).toMatchObject({ status: 'delivered', id: 'wamid.1', key: pending.key });
   });
 
-  it('a failed send disappears by default', async () => {
-    const url = `${DEAD_URL}/fail`;
-    const sendMessage = vi.fn(async () => {
-      throw new Error('whatsapp send failed');
-    });
-    let state: UseRealtimeMessagesResult | undefined;
-    await render(createElement(Chat, { url, roomId: 'r1', options: { sendMessage }, out: (r) => (state = r) }));
-    let result: unknown;
-    await act(async () => {
-      result = await state!.sendMessage('hola', 'agent-1');
-    });
-    expect(result).toMatchObject({ ok: false, error: { message: 'whatsapp send failed' } });
-    expect(state!.messages).toEqual([]);
+  it('a send refused for good stays failed with its text by default; keepFailed: false removes it', async () => {
+    for (const keepFailed of [undefined, false]) {
+      const url = `${DEAD_URL}/fail-${keepFailed}`;
+      const sendMessage = vi.fn(async () => {
+        throw Object.assign(new Error('whatsapp send refused'), { status: 422 });
+      });
+      let state: UseRealtimeMessagesResult | undefined;
+      await render(createElement(Chat, { url, roomId: 'r1', options: { sendMessage, keepFailed }, out: (r) => (state = r) }));
+      let outcome: unknown;
+      await act(async () => {
+        const r = await state!.sendMessage('hola', 'agent-1');
+        if (r.ok) outcome = await r.outcome;
+      });
+      expect(outcome).toMatchObject({ ok: false, error: { message: 'whatsapp send refused' } });
+      expect(sendMessage).toHaveBeenCalledTimes(1);
+      if (keepFailed === false) {
+        expect(state!.messages).toEqual([]);
+      } else {
+        expect(state!.messages).toMatchObject([{ status: 'failed', text: 'hola', error: 'whatsapp send refused' }]);
+        await act(async () => {
+          expect(state!.discard(state!.messages[0]!.client_id!)).toBe(true);
+        });
+        expect(state!.messages).toEqual([]);
+      }
+    }
   });
 
-  it('keepFailed keeps it as failed, and retry sends it again with the same client id', async () => {
-    const url = `${DEAD_URL}/keep`;
+  it('a network failure is retried automatically with the same client id, shown as waiting meanwhile', async () => {
+    const url = `${DEAD_URL}/transient`;
     const sendMessage = vi
       .fn<(p: SendPayload) => Promise<unknown>>()
-      .mockRejectedValueOnce(new Error('whatsapp send failed'))
-      .mockResolvedValueOnce({ id: 'wamid.9' });
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+      .mockRejectedValueOnce(Object.assign(new Error('busy'), { status: 503, retryAfterMs: 0 }))
+      .mockResolvedValueOnce({ id: 'wamid.5' });
     let state: UseRealtimeMessagesResult | undefined;
-    await render(
-      createElement(Chat, { url, roomId: 'r1', options: { sendMessage, keepFailed: true }, out: (r) => (state = r) }),
-    );
+    await render(createElement(Chat, { url, roomId: 'r1', options: { sendMessage }, out: (r) => (state = r) }));
+    let r: SendResult | undefined;
     await act(async () => {
-      await state!.sendMessage('hola', 'agent-1');
+      r = await state!.sendMessage('hola', 'agent-1');
     });
-    const failed = state!.messages[0]!;
-    expect(failed).toMatchObject({ status: 'failed', error: 'whatsapp send failed' });
-
+    await vi.waitFor(() => expect(sendMessage).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(isWaitingForNetwork(state!.messages[0]!)).toBe(true));
+    expect(state!.messages[0]).toMatchObject({ status: 'pending', error: 'Failed to fetch' });
+    // Backoff: ~1 s, then ~2 s (jittered ±50 %).
     await act(async () => {
-      await state!.retry(failed.client_id!);
+      if (r!.ok) expect(await r!.outcome).toMatchObject({ ok: true, response: { id: 'wamid.5' } });
     });
-    expect(sendMessage).toHaveBeenCalledTimes(2);
-    expect(sendMessage.mock.calls[1]![0].client_id).toBe(failed.client_id);
-    expect(state!.messages).toHaveLength(1);
-    expect(state!.messages[0]).toMatchObject({ status: 'sent', key: failed.key });
-  });
+    expect(sendMessage).toHaveBeenCalledTimes(3);
+    const ids = sendMessage.mock.calls.map((c) => c[0].client_id);
+    expect(new Set(ids).size).toBe(1);
+    expect(state!.messages).toMatchObject([{ status: 'sent', error: null }]);
+  }, 15_000);
 
   it('loads history: loading until the first page, then loadOlder asks for older pages', async () => {
     const url = `${DEAD_URL}/history`;

@@ -10,7 +10,10 @@ use super::json::{from_js, to_js, with_json_text};
 use super::options::{get, number};
 use crate::index_map::FastMap;
 use crate::json::Value;
-use crate::store::{Message, MessageStore, StoreError, StoreEvent, StoreOptions};
+use crate::store::{
+    classify_error, Message, MessageStore, OutboxEntry, OutboxState, SendRequest, SendResult, StoreError, StoreEvent,
+    StoreOptions,
+};
 use crate::web::{now, DeadlineTimer};
 
 /// Server events the store consumes when attached to a client.
@@ -60,6 +63,7 @@ enum Topic {
     /// for `"*"`.
     Room(String, Rc<JsValue>),
     SendFailed,
+    Sent,
     Error,
 }
 
@@ -124,6 +128,10 @@ struct Shared {
     /// Per room, the newest server timestamp at the moment of that reconnect: taken before any live event of the
     /// new session (e.g. `inbox_message`, sent to every socket) can move it past the gap.
     resync_since: RefCell<FastMap<String, f64>>,
+    /// The app's `send({to, text, user_id, client_id}) => Promise`, run for every "send now" of the outbox.
+    sender: RefCell<Option<Function>>,
+    /// What the sender resolved with, per client id, handed to `onSent` listeners with the `Sent` event.
+    responses: RefCell<FastMap<String, JsValue>>,
 }
 
 /// The per-room message store for the chat UI: optimistic sends, confirmed merge, status ticks, typing, unread
@@ -178,6 +186,20 @@ fn options_from_js(options: &JsValue) -> StoreOptions {
         opts.keep_failed = keep;
     }
     opts.max_messages_per_room = number(options, "maxMessagesPerRoom").map(|n| n as usize);
+    if let Some(ms) = number(options, "sendGiveUpMs") {
+        opts.outbox.give_up_ms = ms;
+    }
+    if let Some(ms) = number(options, "sendAttemptTimeoutMs") {
+        opts.outbox.attempt_timeout_ms = ms;
+    }
+    if let Some(ms) = number(options, "sendRetryDelayMs") {
+        opts.outbox.backoff.initial_ms = ms;
+    }
+    if let Some(ms) = number(options, "sendRetryDelayMaxMs") {
+        opts.outbox.backoff.max_ms = ms;
+    }
+    // Spreads the retries of many tabs after an outage (the jitter's seed).
+    opts.outbox_seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
     opts.client_id_prefix = get(options, "clientIdPrefix").and_then(|v| v.as_string()).unwrap_or_else(|| {
         // Distinct per tab: a server may deduplicate sends by client id.
         format!("c{:x}", (js_sys::Math::random() * 4_294_967_295.0) as u64)
@@ -218,6 +240,7 @@ impl Shared {
         }
         let mut rooms: Vec<std::sync::Arc<str>> = Vec::new();
         let mut failures = Vec::new();
+        let mut sent = Vec::new();
         loop {
             // One event at a time: the store is not borrowed while subscribers run below.
             let Some(event) = self.store.borrow_mut().poll_event() else { break };
@@ -228,9 +251,11 @@ impl Shared {
                     }
                 }
                 StoreEvent::SendFailed { room_id, client_id, reason } => failures.push((room_id, client_id, reason)),
+                StoreEvent::Sent { room_id, client_id } => sent.push((room_id, client_id)),
             }
         }
-        if rooms.is_empty() && failures.is_empty() {
+        self.pump_sends(now);
+        if rooms.is_empty() && failures.is_empty() && sent.is_empty() {
             return;
         }
         self.views.borrow_mut().inbox = None;
@@ -245,6 +270,75 @@ impl Shared {
             set(&info, "reason", &reason.into());
             let targets = self.subscribers.borrow().matching(|t| matches!(t, Topic::SendFailed));
             call_all(&targets, &info.into());
+        }
+        for (room_id, client_id) in sent {
+            let info = Object::new();
+            let response = self.responses.borrow_mut().remove(&client_id).unwrap_or(JsValue::UNDEFINED);
+            set(&info, "room_id", &room_id.into());
+            set(&info, "client_id", &client_id.into());
+            set(&info, "response", &response);
+            let targets = self.subscribers.borrow().matching(|t| matches!(t, Topic::Sent));
+            call_all(&targets, &info.into());
+        }
+    }
+
+    /// Runs every "send now" the outbox has with the app's sender; each result comes back through
+    /// [`Shared::send_done`]. Nothing without a sender (the entries wait).
+    fn pump_sends(self: &Rc<Self>, now: f64) {
+        let Some(sender) = self.sender.borrow().clone() else { return };
+        loop {
+            let Some(request) = self.store.borrow_mut().poll_send(now) else { break };
+            let payload = Object::new();
+            set(&payload, "to", &request.room_id.as_str().into());
+            set(&payload, "text", &request.text.as_str().into());
+            set(&payload, "user_id", &request.user_id.as_deref().map_or(JsValue::NULL, JsValue::from));
+            set(&payload, "client_id", &request.client_id.as_str().into());
+            // A sender that throws synchronously is an attempt that failed like a rejection.
+            let returned =
+                sender.call1(&JsValue::NULL, &payload).unwrap_or_else(|e| js_sys::Promise::reject(&e).into());
+            let weak = Rc::downgrade(self);
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await;
+                if let Some(shared) = weak.upgrade() {
+                    shared.send_done(request, result);
+                }
+            });
+        }
+    }
+
+    /// Reports an attempt: a resolved sender is accepted (its `{id}` links the echo); a rejection is classified
+    /// by the error's `retryable`, else its `status` (or `response.status`), else transient (network).
+    fn send_done(self: &Rc<Self>, request: SendRequest, result: Result<JsValue, JsValue>) {
+        let outcome = match result {
+            Ok(response) => {
+                let server_id = server_id(&response);
+                self.responses.borrow_mut().insert(request.client_id.clone(), response);
+                SendResult::Ok { server_id }
+            }
+            Err(error) => {
+                let field = |target: &JsValue, key: &str| get(target, key);
+                let retryable = field(&error, "retryable").and_then(|v| v.as_bool());
+                let status = field(&error, "status")
+                    .or_else(|| field(&error, "response").and_then(|r| field(&r, "status")))
+                    .and_then(|v| v.as_f64())
+                    .filter(|n| (100.0..600.0).contains(n))
+                    .map(|n| n as u16);
+                let reason = field(&error, "message")
+                    .and_then(|v| v.as_string())
+                    .or_else(|| error.as_string())
+                    .unwrap_or_else(|| "send failed".into());
+                if classify_error(retryable, status) {
+                    SendResult::Transient { reason, retry_after_ms: number(&error, "retryAfterMs") }
+                } else {
+                    SendResult::Permanent { reason }
+                }
+            }
+        };
+        let handled =
+            self.mutate(|store, now| store.handle_send_result(&request.client_id, request.attempt, outcome, now));
+        if let Err(e) = handled {
+            self.responses.borrow_mut().remove(&request.client_id);
+            self.report(store_error(e));
         }
     }
 
@@ -288,6 +382,30 @@ impl Shared {
     }
 }
 
+/// The server's message id in a send's answer: `{id}`, or an axios-style `{data: {id}}`.
+fn server_id(response: &JsValue) -> Option<String> {
+    let data = get(response, "data");
+    [Some(response.clone()), data].into_iter().flatten().find_map(|candidate| {
+        let id = get(&candidate, "id")?;
+        id.as_string().or_else(|| id.as_f64().filter(|n| n.is_finite()).map(|n| n.to_string()))
+    })
+}
+
+fn outbox_entry_to_js(e: &OutboxEntry) -> JsValue {
+    let out = Object::new();
+    set(&out, "client_id", &e.client_id.as_str().into());
+    set(&out, "room_id", &e.room_id.as_str().into());
+    set(&out, "text", &e.text.as_str().into());
+    set(&out, "user_id", &e.user_id.as_deref().map_or(JsValue::NULL, JsValue::from));
+    set(&out, "created", &e.created.into());
+    set(&out, "attempts", &e.attempts.into());
+    set(&out, "next_attempt", &e.next_attempt.into());
+    set(&out, "state", &e.state.as_str().into());
+    set(&out, "last_error", &e.last_error.as_deref().map_or(JsValue::NULL, JsValue::from));
+    set(&out, "waiting_for_network", &e.is_waiting_for_network().into());
+    out.into()
+}
+
 fn call_all(targets: &[Rc<Function>], arg: &JsValue) {
     for f in targets {
         if let Err(e) = f.call1(&JsValue::NULL, arg) {
@@ -314,6 +432,8 @@ impl StoreHandle {
             connected_before: std::cell::Cell::new(false),
             resync_due: std::cell::Cell::new(false),
             resync_since: RefCell::new(FastMap::default()),
+            sender: RefCell::new(None),
+            responses: RefCell::new(FastMap::default()),
         });
         StoreHandle { shared }
     }
@@ -343,6 +463,8 @@ impl StoreHandle {
                 }
                 TapEvent::Message { .. } => {}
                 TapEvent::Connected { recovered } => {
+                    // The network is back: waiting sends go now rather than after their backoff.
+                    shared.mutate(|store, now| store.wake_sends(now));
                     // A recovered session replays what was missed; a new one needs the app's history call.
                     let due = shared.connected_before.replace(true) && !recovered;
                     shared.resync_due.set(due);
@@ -431,6 +553,76 @@ impl StoreHandle {
     /// Removes an optimistic message for good (e.g. the user deleted a failed one). Returns whether it existed.
     pub fn discard(&self, client_id: &str) -> bool {
         self.shared.mutate(|store, _| store.discard(client_id))
+    }
+
+    /// Queues a send that is never lost: shown at once as `pending`, sent with the sender (`setSender`), retried
+    /// on transient failures until accepted or given up (`failed`, text kept). Returns its client id.
+    #[wasm_bindgen(js_name = queueSend)]
+    pub fn queue_send(&self, room_id: &str, text: &str, user_id: Option<String>) -> Result<String, JsValue> {
+        self.shared.mutate(|store, now| store.queue_send(room_id, text, user_id.as_deref(), now)).map_err(store_error)
+    }
+
+    /// Sets the app's `send({to, text, user_id, client_id}) => Promise` that runs the outbox's sends (a rejection
+    /// with `retryable: false`, or a 4xx `status` other than 408/429, fails the send for good; anything else is
+    /// retried). Queued sends start at once.
+    #[wasm_bindgen(js_name = setSender)]
+    pub fn set_sender(&self, sender: Option<Function>) {
+        *self.shared.sender.borrow_mut() = sender;
+        self.shared.mutate(|_, _| ());
+    }
+
+    /// The network is probably back (online, tab visible): waiting sends go at once.
+    #[wasm_bindgen(js_name = wakeSends)]
+    pub fn wake_sends(&self) {
+        self.shared.mutate(|store, now| store.wake_sends(now));
+    }
+
+    /// The outbox: `[{client_id, room_id, text, user_id, created, attempts, next_attempt, state, last_error,
+    /// waiting_for_network}]`, in the order made; only `roomId`'s with one.
+    pub fn outbox(&self, room_id: Option<String>) -> Array {
+        let store = self.shared.store.borrow();
+        store
+            .outbox_entries()
+            .iter()
+            .filter(|e| room_id.as_deref().is_none_or(|r| r == e.room_id))
+            .map(outbox_entry_to_js)
+            .collect()
+    }
+
+    /// Puts back an outbox entry read from durable storage (`{client_id, room_id, text, user_id, created, attempts,
+    /// state, last_error}`, as `outbox()` gives them): shown again and resumed with the same client id; `false`
+    /// when the room already holds the server's message with that client id (delivered: drop the record). Throws
+    /// `outbox_record_invalid` for a record that is not one (nothing changes).
+    #[wasm_bindgen(js_name = restoreSend)]
+    pub fn restore_send(&self, record: JsValue) -> Result<bool, JsValue> {
+        let invalid = |what: &str| js_error("outbox_record_invalid", format!("outbox record: {what}"));
+        let text = |key: &str| get(&record, key).and_then(|v| v.as_string());
+        let state = match text("state").as_deref() {
+            Some("waiting") => OutboxState::Waiting,
+            Some("sending") => OutboxState::Sending,
+            Some("failed") => OutboxState::Failed,
+            _ => return Err(invalid("bad state")),
+        };
+        let entry = OutboxEntry::new(
+            text("client_id").ok_or_else(|| invalid("no client_id"))?,
+            text("room_id").ok_or_else(|| invalid("no room_id"))?,
+            text("text").ok_or_else(|| invalid("no text"))?,
+            text("user_id"),
+            number(&record, "created").ok_or_else(|| invalid("no created time"))?,
+            number(&record, "attempts").map_or(0, |n| n.min(f64::from(u32::MAX)) as u32),
+            state,
+            text("last_error"),
+        );
+        self.shared
+            .mutate(|store, now| store.restore_send(entry, now))
+            .map_err(|e| js_error("outbox_record_invalid", format!("outbox record: {e}")))
+    }
+
+    /// Calls `listener({room_id, client_id, response})` when an outbox send is accepted (`response`: what the
+    /// sender resolved with; `undefined` when the echo came first).
+    #[wasm_bindgen(js_name = onSent)]
+    pub fn on_sent(&self, listener: Function) -> u32 {
+        self.shared.subscribers.borrow_mut().add(Topic::Sent, listener)
     }
 
     /// Merges a page of older messages; returns `{added, updated, unchanged, rejected: [{index, error}]}`.

@@ -9,6 +9,7 @@ mod retry_queue;
 
 pub use crate::protocol::RawArgs;
 pub use backoff::Backoff;
+pub(crate) use backoff::Jitter;
 pub use config::{Config, TransportKind};
 pub use event::{AckError, Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
 pub use machine::Connection;

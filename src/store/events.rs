@@ -29,6 +29,13 @@ pub enum StoreEvent {
         /// Why.
         reason: String,
     },
+    /// An outbox send was accepted by the server (its result, `mark_sent`, or its echo): it left the outbox.
+    Sent {
+        /// The room.
+        room_id: String,
+        /// The send's client id.
+        client_id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -42,7 +49,7 @@ impl EventQueue {
     /// so a match is found by pointer (`Arc`'s equality checks that first). A set beside it cost an id copy and
     /// two hashes per event. The price: a single call that changes `n` rooms (a timeout sweep) scans O(n²).
     pub(crate) fn push(&mut self, e: StoreEvent) {
-        let coalesce = !matches!(e, StoreEvent::SendFailed { .. });
+        let coalesce = !matches!(e, StoreEvent::SendFailed { .. } | StoreEvent::Sent { .. });
         if coalesce && self.queue.iter().any(|queued| *queued == e) {
             return;
         }

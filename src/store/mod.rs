@@ -27,6 +27,9 @@ mod message_json;
 mod model;
 mod optimistic;
 mod options;
+mod outbox;
+#[cfg(test)]
+mod outbox_tests;
 mod outcome;
 mod outgoing_typing;
 mod room;
@@ -46,6 +49,10 @@ pub use events::StoreEvent;
 pub use extra::Extra;
 pub use model::{Direction, Message, Status};
 pub use options::StoreOptions;
+pub use outbox::{
+    classify_error, classify_status, retry_after_ms, Handled as OutboxHandled, Outbox, OutboxConfig, OutboxEntry,
+    OutboxState, SendRequest, SendResult,
+};
 pub use outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
 pub use outgoing_typing::{OutgoingTyping, TypingSignal};
 pub use room::Messages;

@@ -1,5 +1,7 @@
 //! Tuning knobs of the store. Every default is chosen for a WhatsApp-style inbox and documented on its field.
 
+use super::outbox::OutboxConfig;
+
 /// Options of a [`MessageStore`](super::MessageStore). Build with `StoreOptions::default()` and override fields.
 ///
 /// Durations are milliseconds. A non-finite or negative duration makes the matching deadline never fire; keep them
@@ -43,6 +45,10 @@ pub struct StoreOptions {
     /// [`resync_since`](super::MessageStore::resync_since)), because timestamps are not arrival order. Default
     /// 60 000 (60 s: whole-second WhatsApp stamps, and webhooks that arrive late).
     pub resync_overlap_ms: f64,
+    /// Retry timing and give-up bound of [`queue_send`](super::MessageStore::queue_send)'s outbox.
+    pub outbox: OutboxConfig,
+    /// Seed of the outbox's retry jitter (the browser passes random bits; tests a constant). Default 1.
+    pub outbox_seed: u64,
 }
 
 impl Default for StoreOptions {
@@ -60,6 +66,8 @@ impl Default for StoreOptions {
             held_max_age_ms: 300_000.0,
             max_messages_per_room: None,
             resync_overlap_ms: 60_000.0,
+            outbox: OutboxConfig::default(),
+            outbox_seed: 1,
         }
     }
 }

@@ -14,6 +14,7 @@ use super::message_json::parse_message_json;
 use super::model::{parse_message, parse_status_update, Direction, Message, NewMessage, ParsedMessage, Status};
 use super::optimistic::{Entry, Optimistic, SendState};
 use super::options::StoreOptions;
+use super::outbox::{Handled as OutboxHandled, Outbox, OutboxEntry, SendRequest, SendResult};
 use super::outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
 use super::room::{id_hash, Messages, Room};
 use super::typing::{parse_typing, Typing, TypingUser};
@@ -36,6 +37,8 @@ pub struct MessageStore {
     opts: StoreOptions,
     rooms: FastMap<String, Room>,
     optimistic: Optimistic,
+    /// Sends not yet accepted by the server (made with `queue_send`), retried until they are.
+    outbox: Outbox,
     held: HeldUpdates,
     typing: Typing,
     events: EventQueue,
@@ -82,6 +85,7 @@ impl MessageStore {
     /// An empty store.
     pub fn new(opts: StoreOptions) -> Self {
         MessageStore {
+            outbox: Outbox::new(opts.outbox.clone(), opts.outbox_seed),
             opts,
             rooms: FastMap::default(),
             optimistic: Optimistic::default(),
@@ -323,6 +327,7 @@ impl MessageStore {
         }
         .build();
         self.optimistic.confirm(cid, now + self.opts.pending_timeout_ms);
+        self.outbox_delivered(room, cid);
         if live {
             self.hide_typing_of_sender(room, &m);
         }
@@ -378,6 +383,7 @@ impl MessageStore {
         if let Some(cid) = resolves {
             self.room_remove(room, &cid);
             self.optimistic.confirm(&cid, now + self.opts.pending_timeout_ms);
+            self.outbox_delivered(room, &cid);
             self.touch(room);
             return Ingested::ReplacedOptimistic { client_id: cid.into_owned() };
         }
@@ -443,6 +449,19 @@ impl MessageStore {
         user_id: Option<&str>,
         now: f64,
     ) -> Result<String, StoreError> {
+        self.insert_optimistic(room_id, text, user_id, now, now + self.opts.pending_timeout_ms)
+    }
+
+    /// Adds an optimistic message (see [`add_optimistic`](Self::add_optimistic)) failing at `deadline` (infinite:
+    /// never by time).
+    fn insert_optimistic(
+        &mut self,
+        room_id: &str,
+        text: &str,
+        user_id: Option<&str>,
+        now: f64,
+        deadline: f64,
+    ) -> Result<String, StoreError> {
         check_now(now)?;
         check_id(room_id, "room_id", self.opts.max_id_chars)?;
         check_len(text, "text", self.opts.max_text_chars)?;
@@ -458,7 +477,7 @@ impl MessageStore {
         };
         let room_name = self.room_name(room_id);
         let entry = Entry::new(room_name.clone(), user_id, text, now);
-        self.optimistic.insert(cid.as_str().into(), entry, now + self.opts.pending_timeout_ms);
+        self.optimistic.insert(cid.as_str().into(), entry, deadline);
         self.room_insert(
             NewMessage {
                 id: &cid,
@@ -507,6 +526,7 @@ impl MessageStore {
                     // The echo arrived before the REST result and did not match: it is this message.
                     self.room_remove(&room, client_id);
                     self.optimistic.confirm(client_id, now + self.opts.pending_timeout_ms);
+                    self.outbox_delivered(&room, client_id);
                     let cid = client_id.to_owned();
                     self.room_update(&room, &s, |m| {
                         m.status = m.status.advanced_by(Status::Sent);
@@ -525,6 +545,7 @@ impl MessageStore {
         }
         let held = sid.as_deref().and_then(|s| self.held.take(s));
         self.optimistic.mark_sent(client_id, sid.as_deref());
+        self.outbox_delivered(&room, client_id);
         let changed = self.room_update(&room, client_id, |m| {
             let mut s = if m.status == Status::Failed { Status::Sent } else { m.status.advanced_by(Status::Sent) };
             if let Some(h) = held {
@@ -561,6 +582,7 @@ impl MessageStore {
     fn fail(&mut self, cid: &str, reason: &str) {
         let Some(room) = self.optimistic.get(cid).map(|e| e.room_id.to_string()) else { return };
         if self.opts.keep_failed {
+            self.outbox.mark_failed(cid, reason);
             self.optimistic.mark_failed(cid);
             self.room_update(&room, cid, |m| {
                 m.status = Status::Failed;
@@ -568,6 +590,7 @@ impl MessageStore {
                 true
             });
         } else {
+            self.outbox.remove(cid);
             self.optimistic.remove(cid);
             self.room_remove(&room, cid);
         }
@@ -599,7 +622,10 @@ impl MessageStore {
             user_id: entry.user_id.as_deref().map(str::to_owned),
             client_id: client_id.to_owned(),
         };
-        self.optimistic.retry(client_id, now, now + self.opts.pending_timeout_ms);
+        // An outbox send goes back to the outbox (retried until accepted); others time out as before.
+        let deadline =
+            if self.outbox.retry(client_id, now) { f64::INFINITY } else { now + self.opts.pending_timeout_ms };
+        self.optimistic.retry(client_id, now, deadline);
         self.room_update(&info.room_id, client_id, |m| {
             m.status = Status::Pending;
             m.set_error(None);
@@ -614,10 +640,145 @@ impl MessageStore {
     pub fn discard(&mut self, client_id: &str) -> bool {
         let Some(e) = self.optimistic.get(client_id) else { return false };
         let room = e.room_id.to_string();
+        self.outbox.remove(client_id);
         self.optimistic.remove(client_id);
         self.room_remove(&room, client_id);
         self.touch(&room);
         true
+    }
+
+    // ---- the outbox -------------------------------------------------------------------------------------------
+
+    /// Queues a send that is never lost: shown at once as `pending` (like [`add_optimistic`](Self::add_optimistic),
+    /// but without the pending timeout) and kept in the outbox until the server accepts it. Returns its client id.
+    /// Drain [`poll_send`](Self::poll_send) after every call and report each attempt with
+    /// [`handle_send_result`](Self::handle_send_result).
+    pub fn queue_send(
+        &mut self,
+        room_id: &str,
+        text: &str,
+        user_id: Option<&str>,
+        now: f64,
+    ) -> Result<String, StoreError> {
+        let cid = self.insert_optimistic(room_id, text, user_id, now, f64::INFINITY)?;
+        self.outbox.push(&cid, room_id, text, user_id, now);
+        Ok(cid)
+    }
+
+    /// The next send to run now ("send now" request), marked in flight; `None` when none is due. See
+    /// [`poll_timeout`](Self::poll_timeout) for when to ask again.
+    pub fn poll_send(&mut self, now: f64) -> Option<SendRequest> {
+        self.outbox.poll_send(now)
+    }
+
+    /// The result of attempt `attempt` of `client_id`: accepted (→ `sent`, a [`StoreEvent::Sent`]), transient
+    /// (stays `pending` with `error` = the reason, i.e. waiting for the network, and is retried) or permanent
+    /// (→ `failed`, kept or removed per `keep_failed`, a [`StoreEvent::SendFailed`]).
+    pub fn handle_send_result(
+        &mut self,
+        client_id: &str,
+        attempt: u32,
+        result: SendResult,
+        now: f64,
+    ) -> Result<OutboxHandled, StoreError> {
+        check_now(now)?;
+        if let SendResult::Ok { server_id: Some(s) } = &result {
+            check_id(s, "id", self.opts.max_id_chars)?;
+        }
+        let Some(handled) = self.outbox.handle_result(client_id, attempt, result, now) else {
+            // Not in the outbox (the echo confirmed it, or it was discarded): nothing to do.
+            return Ok(OutboxHandled::Stale);
+        };
+        self.apply_outbox(client_id, handled.clone());
+        if let OutboxHandled::Sent { room_id, server_id } = &handled {
+            // Unknown = the echo confirmed it already, or the user discarded it: the server has it either way.
+            let _ = self.mark_sent(client_id, server_id.as_deref(), now);
+            self.events.push(StoreEvent::Sent { room_id: room_id.clone(), client_id: client_id.to_owned() });
+        }
+        Ok(handled)
+    }
+
+    /// The network is probably back (`online`, the socket reconnected, the tab became visible): every waiting
+    /// send is due at once instead of after its backoff.
+    pub fn wake_sends(&mut self, now: f64) {
+        for room in self.outbox.wake(now) {
+            self.touch(&room);
+        }
+    }
+
+    /// The outbox's entries (sends the server has not accepted), in the order made.
+    pub fn outbox_entries(&self) -> &[OutboxEntry] {
+        self.outbox.entries()
+    }
+
+    /// Restores an entry from durable storage: shown as `pending` (or `failed`) again and resumed with the same
+    /// client id. Ignored if that client id is already tracked here. `Ok(false)` when the room already holds the
+    /// server's message with that client id (history came first): it was delivered, drop the record.
+    pub fn restore_send(&mut self, entry: OutboxEntry, now: f64) -> Result<bool, StoreError> {
+        check_now(now)?;
+        check_id(&entry.client_id, "client_id", self.opts.max_id_chars)?;
+        check_id(&entry.room_id, "room_id", self.opts.max_id_chars)?;
+        check_len(&entry.text, "text", self.opts.max_text_chars)?;
+        if self.optimistic.contains(&entry.client_id) || self.room_of(&entry.client_id).is_some() {
+            return Ok(true);
+        }
+        if self.messages(&entry.room_id).any(|m| m.client_id() == Some(entry.client_id.as_str())) {
+            return Ok(false);
+        }
+        let room_name = self.room_name(&entry.room_id);
+        let failed = entry.state == super::outbox::OutboxState::Failed;
+        let mut e = Entry::new(room_name.clone(), entry.user_id.as_deref(), &entry.text, entry.created);
+        if failed {
+            e.state = SendState::Failed;
+        }
+        self.optimistic.insert(entry.client_id.as_str().into(), e, f64::INFINITY);
+        if failed {
+            self.optimistic.mark_failed(&entry.client_id);
+        }
+        self.room_insert(
+            NewMessage {
+                id: &entry.client_id,
+                key: None,
+                room_id: room_name,
+                text: &entry.text,
+                user_id: entry.user_id.as_deref(),
+                direction: Direction::Outgoing,
+                status: if failed { Status::Failed } else { Status::Pending },
+                timestamp: entry.created,
+                client_id: Some(&entry.client_id),
+                error: entry.last_error.as_deref(),
+                extra: &Extra::new(),
+            }
+            .build(),
+        );
+        self.touch(&entry.room_id);
+        self.outbox.restore(entry);
+        Ok(true)
+    }
+
+    /// The send left the outbox by another path than its result (the echo, or `mark_sent`).
+    fn outbox_delivered(&mut self, room: &str, cid: &str) {
+        if self.outbox.remove(cid).is_some() {
+            self.events.push(StoreEvent::Sent { room_id: room.to_owned(), client_id: cid.to_owned() });
+        }
+    }
+
+    /// Shows what the outbox did on the message: waiting (pending, `error` = why) or failed.
+    fn apply_outbox(&mut self, cid: &str, handled: OutboxHandled) {
+        match handled {
+            OutboxHandled::WillRetry { room_id, .. } => {
+                let reason = self.outbox.get(cid).and_then(|e| e.last_error.clone());
+                if self.room_update(&room_id, cid, |m| {
+                    let changed = m.error() != reason.as_deref();
+                    m.set_error(reason.as_deref());
+                    changed
+                }) {
+                    self.touch(&room_id);
+                }
+            }
+            OutboxHandled::Failed { reason, .. } => self.fail(cid, &reason),
+            OutboxHandled::Sent { .. } | OutboxHandled::Stale => {}
+        }
     }
 
     // ---- typing -----------------------------------------------------------------------------------------------
@@ -688,6 +849,7 @@ impl MessageStore {
         [
             self.typing.next_deadline(),
             self.optimistic.next_deadline(),
+            self.outbox.next_deadline(),
             self.held.next_deadline(self.opts.held_max_age_ms),
         ]
         .into_iter()
@@ -708,6 +870,9 @@ impl MessageStore {
             }
         }
         self.held.expire(now, self.opts.held_max_age_ms);
+        for (cid, handled) in self.outbox.handle_timeout(now) {
+            self.apply_outbox(&cid, handled);
+        }
     }
 
     // ---- history and inbox ------------------------------------------------------------------------------------

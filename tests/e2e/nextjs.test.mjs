@@ -47,7 +47,7 @@ function suite(distDir, label, full) {
     test("9. the original test plan's webhook JSON, verbatim: message shown without reload, dated", T, () => s.testPlanWebhook(ctx));
     if (!full) return;
     test("4. typing dots appear and hide after ~3 s", T, () => s.typingDots(ctx));
-    test("6a. failed send is removed (default)", T, () => s.failedSendRemoved(ctx));
+    test("6b. a send refused for good is kept (default), retry delivers it", T, () => s.failedSendKept(ctx));
     test("5. server killed and restarted on the same port: red, green, rooms re-joined", T, async (t) => {
       ctx.kill = () => stopProcess(ctx.server.child, "SIGKILL");
       ctx.restart = async () => {

@@ -186,10 +186,10 @@ export async function serverRestart(ctx) {
   });
 }
 
-/** (6a) A send the server rejects (fail mode) is removed again (default). */
+/** (6a) A send the server refuses for good (fail mode: 422) is removed again with keepFailed off. */
 export async function failedSendRemoved(ctx) {
   const room = uniqueRoom();
-  await withPage(ctx, room, "", async (page, problems) => {
+  await withPage(ctx, room, "keepFailed=0", async (page, problems) => {
     await waitConnected(page);
     await sleep(JOIN_SETTLE_MS);
     await postJSON(`${ctx.server.url}/dev/fail-sends`, { enabled: true });
@@ -213,10 +213,10 @@ export async function failedSendRemoved(ctx) {
   });
 }
 
-/** (6b) With keepFailed the message stays with a red "!" and Retry; Retry after the outage delivers it once. */
+/** (6b) By default (keepFailed) a refused message stays with a red "!" and Retry; Retry after the outage delivers it once. */
 export async function failedSendKept(ctx) {
   const room = uniqueRoom();
-  await withPage(ctx, room, "keepFailed=1", async (page, problems) => {
+  await withPage(ctx, room, "", async (page, problems) => {
     await waitConnected(page);
     await sleep(JOIN_SETTLE_MS);
     await postJSON(`${ctx.server.url}/dev/fail-sends`, { enabled: true });
@@ -244,6 +244,225 @@ export async function failedSendKept(ctx) {
     await shot(page, `${ctx.prefix}-06c-retried-read`);
     await assertNoProblems(assert, problems);
   });
+}
+
+/**
+ * (11) The outbox: with the server down (killed), three sends are queued, shown pending and "waiting for network";
+ * once the server is back (ctx.restart on the same port and DATA_FILE) all three are delivered without a click,
+ * each exactly once (counted by client_id on the server), in the order typed. ctx.kill / ctx.restart as in (5).
+ */
+export async function outboxServerDown(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    await ctx.kill();
+    await page.waitForSelector('[data-testid="conn-dot"]:not([data-status="connected"])', { timeout: 10_000 });
+    const stamp = Date.now();
+    const texts = [1, 2, 3].map((n) => `Outbox ${n} ${stamp}`);
+    const input = page.getByTestId("send-input");
+    for (const text of texts) {
+      await input.fill(text);
+      await input.press("Enter");
+      // Cleared only once the message is safely in the outbox.
+      await page.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
+    }
+    for (const text of texts) {
+      await messagesWithText(page, text).and(page.locator('[data-status="pending"]')).waitFor({ timeout: 5000 });
+    }
+    // The first attempt fails (connection refused): shown as waiting for the network, never as failed.
+    await messagesWithText(page, texts[0]).getByTestId("waiting").waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('[data-status="failed"]').count(), 0, "nothing failed");
+    await shot(page, `${ctx.prefix}-11a-outbox-waiting`);
+    await sleep(1500);
+
+    await ctx.restart();
+    // No click: the reconnect wakes the outbox.
+    for (const text of texts) {
+      await messagesWithText(page, text).and(page.locator('[data-status="read"]')).waitFor({ timeout: 30_000 });
+    }
+    await shot(page, `${ctx.prefix}-11b-outbox-delivered`);
+    const keys = await Promise.all(texts.map((t) => messagesWithText(page, t).getAttribute("data-key")));
+
+    const res = await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`);
+    const { messages } = await res.json();
+    const ours = messages.filter((m) => texts.includes(m.text)).sort((a, b) => a.timestamp - b.timestamp);
+    assert.deepEqual(ours.map((m) => m.text), texts, "each delivered once, in the order typed");
+    assert.deepEqual(ours.map((m) => m.client_id), keys, "by the page's client ids");
+    for (const key of keys) assert.equal(messages.filter((m) => m.client_id === key).length, 1, `client_id ${key} once`);
+    for (const text of texts) assert.equal(await messagesWithText(page, text).count(), 1, `${text} shown once`);
+    assertNoProblems(assert, problems);
+  });
+}
+
+/**
+ * (12) The outbox survives a reload: a send whose request has not been answered (held in the browser) is on disk
+ * (IndexedDB) once the composer clears; after a reload it is shown at once as pending with the same key, then
+ * delivered, exactly once by client_id on the server.
+ */
+export async function outboxSurvivesReload(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    let held = 0;
+    // The server never answers this page's send (the request never leaves the browser).
+    await page.route("**/api/messages*", (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      held += 1;
+    });
+    const text = `Survives reload ${Date.now()}`;
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    await page.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
+    const msg = messagesWithText(page, text);
+    const key = await msg.getAttribute("data-key");
+    assert.equal(await msg.getAttribute("data-status"), "pending");
+    while (held === 0) await sleep(50);
+
+    // Added on top of the holding route (unroute would release the held request): after the reload sends go
+    // out, slowly enough to see the restored message pending first.
+    await delaySends(page, 1500);
+    await page.reload({ waitUntil: "load" });
+    await msg.and(page.locator('[data-status="pending"]')).waitFor({ timeout: 5000 });
+    await page.getByTestId("outbox-memory").waitFor({ state: "detached", timeout: 5000 }); // IndexedDB in use
+    assert.equal(await msg.getAttribute("data-key"), key, "the same send, restored");
+    await shot(page, `${ctx.prefix}-12a-restored-pending`);
+    await msg.and(page.locator('[data-status="read"]')).waitFor({ timeout: 15_000 });
+    await sleep(300);
+    assert.equal(await msg.count(), 1, "shown once");
+    const { messages } = await (await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`)).json();
+    assert.equal(messages.filter((m) => m.client_id === key).length, 1, "delivered exactly once");
+    assert.equal(messages.filter((m) => m.text === text).length, 1);
+    assertNoProblems(assert, problems);
+  });
+}
+
+/**
+ * (13) Two tabs, one saved outbox: a tab opened while another owns an unsent entry (its Web Lock) neither shows nor
+ * sends it; once the owner is gone, a reload restores and delivers it, once. A corrupt record in the database is
+ * skipped with a typed warning and breaks nothing.
+ */
+export async function outboxTwoTabs(ctx) {
+  const room = uniqueRoom();
+  const context = await ctx.browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const errors = [];
+  const logs = [];
+  try {
+    const open = async () => {
+      const page = await context.newPage();
+      page.on("pageerror", (e) => errors.push(String(e)));
+      page.on("console", (m) => logs.push(m.text()));
+      await page.goto(ctx.pageUrl(room), { waitUntil: "load" });
+      await waitConnected(page);
+      return page;
+    };
+    const a = await open();
+    await sleep(JOIN_SETTLE_MS);
+    await a.route("**/api/messages*", (route) => (route.request().method() === "POST" ? undefined : route.continue()));
+    const text = `Two tabs ${Date.now()}`;
+    await a.getByTestId("send-input").fill(text);
+    await a.getByTestId("send-input").press("Enter");
+    await a.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
+    const key = await messagesWithText(a, text).getAttribute("data-key");
+    await a.evaluate(
+      (scope) =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open("inbox-realtime-outbox");
+          open.onsuccess = () => {
+            const tx = open.result.transaction("entries", "readwrite");
+            tx.objectStore("entries").put({ v: 1, scope, user_key: "zz", client_id: "corrupt-1", state: "waiting" });
+            tx.oncomplete = () => resolve(undefined);
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+      ctx.server.url,
+    );
+
+    const b = await open();
+    await sleep(2000);
+    assert.equal(await messagesWithText(b, text).count(), 0, "not restored in the second tab while the first owns it");
+    const count = async () => {
+      const { messages } = await (await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`)).json();
+      return messages.filter((m) => m.client_id === key).length;
+    };
+    assert.equal(await count(), 0, "not sent by the second tab");
+    assert.ok(logs.some((l) => l.includes("not a valid entry")), "corrupt record reported");
+
+    await a.close(); // its locks go with it
+    await b.reload({ waitUntil: "load" });
+    // (Closing the first tab may release its held request to the server: then history brings it, under the
+    // server's id, and the saved copy is recognised as delivered.)
+    await messagesWithText(b, text).and(b.locator('[data-status="read"]')).waitFor({ timeout: 15_000 });
+    await sleep(300);
+    assert.equal(await count(), 1, "delivered exactly once");
+    assert.equal(await messagesWithText(b, text).count(), 1);
+    assert.deepEqual(errors, [], "uncaught errors in the pages");
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * (14) Idempotent sends: the server stores the first attempt but its answer is lost (the browser sees a network
+ * error); the outbox sends again with the same client_id and the dev server answers with the stored message, so
+ * it exists once on the server and once on the page.
+ */
+export async function outboxLostAnswer(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const bodies = [];
+    await page.route("**/api/messages*", async (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      bodies.push(route.request().postDataJSON());
+      if (bodies.length > 1) return route.continue();
+      await route.fetch(); // reaches the server…
+      await route.abort("failed"); // …but the page never hears back
+    });
+    // No socket meanwhile, so the echo cannot confirm it first: only the second attempt's answer can.
+    await page.evaluate(() => window.inbox.socket.disconnect());
+    const text = `Lost answer ${Date.now()}`;
+    await recordMessage(page, text);
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    const msg = messagesWithText(page, text);
+    await msg.and(page.locator('[data-status="sent"]')).waitFor({ timeout: 15_000 });
+    await page.evaluate(() => window.inbox.socket.connect());
+    await msg.and(page.locator('[data-status="read"]')).waitFor({ timeout: 15_000 });
+    await sleep(300);
+    assert.ok(bodies.length >= 2, `sent again (${bodies.length} attempts)`);
+    assert.equal(new Set(bodies.map((b) => b.client_id)).size, 1, "the same client_id every attempt");
+    const { messages } = await (await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`)).json();
+    assert.equal(messages.filter((m) => m.client_id === bodies[0].client_id).length, 1, "stored once");
+    const rec = await readRecorder(page, text);
+    assert.equal(Math.max(...rec.counts), 1, "never shown twice");
+    assertNoProblems(assert, problems);
+  });
+}
+
+/** (15) Without IndexedDB the outbox runs in memory: the page says so, and sending still works. */
+export async function outboxMemoryFallback(ctx) {
+  const room = uniqueRoom();
+  const context = await ctx.browser.newContext({ viewport: { width: 1100, height: 720 } });
+  try {
+    await context.addInitScript(() => Object.defineProperty(window, "indexedDB", { value: undefined }));
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(ctx.pageUrl(room), { waitUntil: "load" });
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const text = `Memory only ${Date.now()}`;
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    await messagesWithText(page, text).and(page.locator('[data-status="read"]')).waitFor({ timeout: 15_000 });
+    assert.ok(await page.getByTestId("outbox-memory").isVisible(), "memory-only flag shown");
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
 }
 
 /** (7) Markup in a customer's message is shown as text, never run. */

@@ -34,12 +34,46 @@ describe(`example page (examples/web) in ${ENGINE}`, () => {
   test("2. a webhook POST shows the customer's message without reload", T, () => s.webhookAppears(ctx));
   test("3. Enter: clock at once, then ✓, ✓✓, blue ✓✓, never duplicated", T, () => s.sendTicks(ctx));
   test("4. typing dots appear and hide after ~3 s", T, () => s.typingDots(ctx));
-  test("6a. failed send is removed (default)", T, () => s.failedSendRemoved(ctx));
-  test("6b. failed send kept with ?keepFailed=1, retry delivers it", T, () => s.failedSendKept(ctx));
+  test("6a. a send refused for good is removed with ?keepFailed=0", T, () => s.failedSendRemoved(ctx));
+  test("6b. a send refused for good is kept (default), retry delivers it", T, () => s.failedSendKept(ctx));
+  test("12. a send not yet answered survives a reload: restored pending from IndexedDB, delivered once", T, () =>
+    s.outboxSurvivesReload(ctx));
+  test("13. two tabs: the one owning an unsent entry (Web Lock) is the only one to send it; a corrupt record is skipped", T, () =>
+    s.outboxTwoTabs(ctx));
+  test("14. the server stored a send but its answer was lost: sent again with the same client_id, stored once", T, () =>
+    s.outboxLostAnswer(ctx));
+  test("15. without IndexedDB the outbox runs in memory, flagged, and sends still work", T, () => s.outboxMemoryFallback(ctx));
   test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));
   test("8. sidebar: unread badge for another conversation, cleared on open", T, () => s.sidebarUnread(ctx));
   test("9. the original test plan's webhook JSON, verbatim: message shown without reload, dated, named", T, () => s.testPlanWebhook(ctx));
   test("10. phone 390 × 844: no horizontal scroll, list → conversation → back, sending works", T, () => s.phoneLayout(ctx));
+
+  /** A server of its own that the scenario can kill and start again on the same port and DATA_FILE. */
+  async function restartable(tag) {
+    const port = await freePort();
+    const env = { STATIC_DIR: DIST, DATA_FILE: tmpDataFile(tag) };
+    restartServer = await startDevServer({ name: tag, port, env });
+    const rctx = {
+      ...ctx,
+      server: restartServer,
+      pageUrl: (room, query = "") => `${restartServer.url}/?room=${room}${query ? "&" + query : ""}`,
+      kill: () => stopProcess(restartServer.child, "SIGKILL"),
+      restart: async () => {
+        restartServer = await startDevServer({ name: tag, port, env });
+        rctx.server = restartServer;
+      },
+    };
+    return rctx;
+  }
+
+  test("11. server down: 3 sends queued, delivered once each, in order, without a click when it is back", T, async () => {
+    const rctx = await restartable("web-outbox-server");
+    try {
+      await s.outboxServerDown(rctx);
+    } finally {
+      await stopProcess(rctx.server.child);
+    }
+  });
 
   test("5. server killed and restarted on the same port: red, green, rooms re-joined", T, async (t) => {
     // Its own server (same page build, own DATA_FILE) so a crash cannot disturb other scenarios.

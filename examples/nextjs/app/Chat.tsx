@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import { restHistoryLoader, useRealtimeMessages, useSocket } from "inbox-realtime/react";
+import { isWaitingForNetwork, restHistoryLoader, useRealtimeMessages, useSocket } from "inbox-realtime/react";
 import { Ticks } from "./Ticks";
 import { messageTime } from "./time";
 
@@ -11,7 +11,7 @@ const loadHistory = restHistoryLoader(SOCKET_URL, 30);
 
 export function Chat({ roomId }: { roomId: string }) {
   const { socket, isConnected, status } = useSocket({ url: SOCKET_URL });
-  const { messages, isTyping, sendMessage, retry } = useRealtimeMessages({ socket, roomId, isConnected, loadHistory });
+  const { messages, isTyping, sendMessage, retry, discard } = useRealtimeMessages({ socket, roomId, isConnected, loadHistory });
   const [draft, setDraft] = useState("");
   const listRef = useRef<HTMLOListElement>(null);
 
@@ -24,10 +24,11 @@ export function Chat({ roomId }: { roomId: string }) {
     e.preventDefault();
     const text = draft.trim();
     if (!text) return;
-    setDraft("");
-    // Never rejects; a failed send is removed from the list (keepFailed: false).
+    // Never rejects. The draft is cleared once the message is in the outbox (retried until the server has it, or
+    // kept with Retry / Discard if refused); if it could not be queued the text stays.
     void sendMessage(text, AGENT_ID).then((r) => {
-      if (!r.ok) console.warn("send failed:", r.error.message);
+      if (!r.ok) return console.warn("send not queued:", r.error.message);
+      setDraft((d) => (d.trim() === text ? "" : d));
     });
   };
 
@@ -56,10 +57,20 @@ export function Chat({ roomId }: { roomId: string }) {
                 {messageTime(m.timestamp)}
               </time>
               {m.direction === "outgoing" && <Ticks status={m.status} />}
+              {isWaitingForNetwork(m) && (
+                <span className="waiting" data-testid="waiting" title={m.error ?? undefined}>
+                  waiting for network
+                </span>
+              )}
               {m.status === "failed" && (
-                <button type="button" className="retry" data-testid="retry" onClick={() => void retry(m.client_id ?? m.id)}>
-                  Retry
-                </button>
+                <>
+                  <button type="button" className="retry" data-testid="retry" onClick={() => void retry(m.client_id ?? m.id)}>
+                    Retry
+                  </button>
+                  <button type="button" className="discard" data-testid="discard" onClick={() => discard(m.client_id ?? m.id)}>
+                    Discard
+                  </button>
+                </>
               )}
             </li>
           );

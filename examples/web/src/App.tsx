@@ -6,7 +6,8 @@ import { listTime } from "./time";
 const params = new URLSearchParams(location.search);
 // The dev server serves this page, so by default the API and socket are on the same origin.
 const SERVER = params.get("server") ?? location.origin;
-const KEEP_FAILED = params.get("keepFailed") === "1";
+// Failed sends stay with Retry / Discard unless ?keepFailed=0 (the old remove-on-failure).
+const KEEP_FAILED = params.get("keepFailed") !== "0";
 const AGENT_ID = params.get("agent") ?? "agent-1";
 const DEFAULT_ROOM = "15550001111";
 // One pane at a time below this width (the same breakpoint as style.css): the list, or the open conversation.

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { restHistoryLoader, useRealtimeMessages } from "inbox-realtime/react";
+import { isWaitingForNetwork, restHistoryLoader, useRealtimeMessages } from "inbox-realtime/react";
 import type { Log } from "./App";
 import { Ticks } from "./Ticks";
 import { messageTime } from "./time";
@@ -23,7 +23,7 @@ const CUSTOMER_LINES = ["Hola, ¿tienen stock?", "What time do you open tomorrow
 
 export function Chat({ server, socket, isConnected, roomId, contactName, onBack, agentId, keepFailed, log }: Props) {
   const loadHistory = useMemo(() => restHistoryLoader(server, 30), [server]);
-  const { messages, isTyping, loading, sendMessage, retry, loadOlder, hasMore } = useRealtimeMessages({
+  const { messages, isTyping, loading, sendMessage, retry, discard, loadOlder, hasMore, outboxDurability } = useRealtimeMessages({
     socket,
     roomId,
     isConnected,
@@ -43,10 +43,14 @@ export function Chat({ server, socket, isConnected, roomId, contactName, onBack,
   const send = () => {
     const text = draft.trim();
     if (!text) return;
-    setDraft("");
-    // Never rejects; a failed send is removed, or kept with a Retry button (?keepFailed=1).
+    // Never rejects. The draft is cleared only once the message is in the outbox (it is then retried until the
+    // server has it, or kept with Retry / Discard if refused); if it could not be queued the text stays.
     void sendMessage(text, agentId).then((r) => {
-      if (!r.ok) log(`send failed: ${r.error.message}`);
+      if (!r.ok) return log(`send not queued: ${r.error.message}`);
+      setDraft((d) => (d.trim() === text ? "" : d));
+      void r.outcome.then((o) => {
+        if (!o.ok && !o.discarded) log(`send failed: ${o.error.message}`);
+      });
     });
   };
 
@@ -116,10 +120,20 @@ export function Chat({ server, socket, isConnected, roomId, contactName, onBack,
               <time dateTime={new Date(m.timestamp).toISOString()}>{messageTime(m.timestamp)}</time>
               {m.direction === "outgoing" && <Ticks status={m.status} />}
             </span>
+            {isWaitingForNetwork(m) && (
+              <span className="waiting" data-testid="waiting" title={m.error ?? undefined}>
+                waiting for network
+              </span>
+            )}
             {m.status === "failed" && (
-              <button type="button" className="retry" data-testid="retry" onClick={() => void retry(m.client_id ?? m.id).then((r) => log(r.ok ? "retry sent" : `retry failed: ${r.error.message}`))}>
-                Retry
-              </button>
+              <>
+                <button type="button" className="retry" data-testid="retry" onClick={() => void retry(m.client_id ?? m.id).then((r) => log(r.ok ? "retry queued" : `retry failed: ${r.error.message}`))}>
+                  Retry
+                </button>
+                <button type="button" className="discard" data-testid="discard" onClick={() => discard(m.client_id ?? m.id)}>
+                  Discard
+                </button>
+              </>
             )}
           </li>
         ))}
@@ -144,6 +158,11 @@ export function Chat({ server, socket, isConnected, roomId, contactName, onBack,
           value={draft}
           onChange={(e) => setDraft(e.target.value)}
         />
+        {outboxDurability === "memory" && (
+          <span className="waiting" data-testid="outbox-memory" title="IndexedDB unavailable: unsent messages are lost on reload">
+            outbox in memory only
+          </span>
+        )}
         <button type="submit" data-testid="send-button">
           Send
         </button>
