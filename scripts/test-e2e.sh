@@ -74,7 +74,7 @@ for engine in ${E2E_BROWSERS:-chromium firefox webkit}; do
   E2E_BROWSER=$engine timeout 420 node --test --test-concurrency=1 --test-reporter=spec tests/e2e/ 2>&1 | tee "$log" ||
     engine_status=$?
   [ "$engine_status" -eq 0 ] || status=1
-  counts=$(sed -n 's/^ℹ \(tests\|pass\|fail\) \([0-9]*\)$/\1 \2/p' "$log" | paste -sd' ' -)
+  counts=$(sed -n 's/^ℹ \(tests\|pass\|fail\|skipped\) \([0-9]*\)$/\1 \2/p' "$log" | paste -sd' ' -)
   summary+=("$(printf '  %-8s %-30s %4ss' "$engine" "${counts:-no test summary (see $log)}" "$((SECONDS - start))")")
 done
 
