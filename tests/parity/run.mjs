@@ -13,10 +13,10 @@
 //      PARITY_CLIENT=socket.io-client  run the cases against socket.io-client itself (checks the ports)
 import { build } from "esbuild";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { freePort } from "../e2e/helpers.mjs";
 import { createParityServer, createV2Server } from "./server.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,17 +36,6 @@ export function launchBrowser(engine = process.env.PARITY_BROWSER ?? "chromium")
   });
 }
 
-/** A port of 127.0.0.1 nothing listens on (taken from the OS, then released). */
-function closedPort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const reference = process.env.PARITY_CLIENT === "socket.io-client";
 if (process.env.PARITY_CLIENT && !reference) throw new Error(`PARITY_CLIENT=${process.env.PARITY_CLIENT}: only socket.io-client`);
@@ -88,7 +77,7 @@ async function main() {
   await buildPage();
   const server = await createParityServer({ pageDir });
   const v2 = await createV2Server();
-  const closed = await closedPort();
+  const closed = await freePort(); // taken from the OS, then released: nothing listens there
   // socket.io-client has every feature
   const features = reference ? "all" : (process.env.PARITY_FEATURES ?? "");
   if (reference) console.log("PARITY_CLIENT=socket.io-client: the cases run against socket.io-client 4.8, not this client\n");
