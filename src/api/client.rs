@@ -332,13 +332,6 @@ fn single(value: JsValue) -> Array {
 
 /// The last argument a listener gets when the server asked for an ack: `(...args) => void`, answering once.
 fn ack_callback(hooks: &Hooks, driver: &Driver, id: u64) -> JsValue {
-    thread_local! {
-        // Made once: `send` is the client's one Rust closure, `id` this event's ack id.
-        static MAKE_ACK: Function = Function::new_with_args(
-            "send, id",
-            "let done = false; return (...args) => { if (!done) { done = true; send(id, args); } };",
-        );
-    }
     let mut sender = hooks.ack_sender.borrow_mut();
     let send = sender.get_or_insert_with(|| {
         // Weak: the driver's owner (this client) holds these hooks.
@@ -351,7 +344,14 @@ fn ack_callback(hooks: &Hooks, driver: &Driver, id: u64) -> JsValue {
             }
         })
     });
-    MAKE_ACK.with(|make| make.call2(&JsValue::NULL, send.as_ref(), &(id as f64).into())).unwrap_or(JsValue::UNDEFINED)
+    make_ack_callback(send.as_ref().unchecked_ref(), id as f64)
+}
+
+#[wasm_bindgen(module = "/src/web/ack_callback.js")]
+extern "C" {
+    /// `(...args) => send(id, args)`, answering once.
+    #[wasm_bindgen(js_name = ack_callback)]
+    fn make_ack_callback(send: &Function, id: f64) -> JsValue;
 }
 
 /// Turns a state-machine event into JS listener calls (and settles `emitWithAck` promises).

@@ -285,9 +285,13 @@ impl Shared {
     /// Runs every "send now" the outbox has with the app's sender; each result comes back through
     /// [`Shared::send_done`]. Nothing without a sender (the entries wait).
     fn pump_sends(self: &Rc<Self>, now: f64) {
-        let Some(sender) = self.sender.borrow().clone() else { return };
+        // Runs after every mutation (each incoming message): clone the sender (a JS call) only for a send due.
+        if self.sender.borrow().is_none() {
+            return;
+        }
         loop {
             let Some(request) = self.store.borrow_mut().poll_send(now) else { break };
+            let Some(sender) = self.sender.borrow().clone() else { break };
             let payload = Object::new();
             set(&payload, "to", &request.room_id.as_str().into());
             set(&payload, "text", &request.text.as_str().into());
@@ -387,7 +391,7 @@ fn server_id(response: &JsValue) -> Option<String> {
     let data = get(response, "data");
     [Some(response.clone()), data].into_iter().flatten().find_map(|candidate| {
         let id = get(&candidate, "id")?;
-        // A numeric id is written by JS (`String(n)`): Rust's float formatting would add ~13 KB gzip to the wasm.
+        // A numeric id is written by JS: Rust's float formatting cost 5 754 B gzip of .wasm (112 200 -> 106 446).
         let number = || id.as_f64().filter(|n| n.is_finite()).map(|_| id.unchecked_ref::<js_sys::Number>());
         id.as_string().or_else(|| number()?.to_string_with_radix(10).ok().map(String::from))
     })
@@ -599,12 +603,7 @@ impl StoreHandle {
     pub fn restore_send(&self, record: JsValue) -> Result<bool, JsValue> {
         let invalid = |what: &str| js_error("outbox_record_invalid", format!("outbox record: {what}"));
         let text = |key: &str| get(&record, key).and_then(|v| v.as_string());
-        let state = match text("state").as_deref() {
-            Some("waiting") => OutboxState::Waiting,
-            Some("sending") => OutboxState::Sending,
-            Some("failed") => OutboxState::Failed,
-            _ => return Err(invalid("bad state")),
-        };
+        let state = text("state").as_deref().and_then(OutboxState::parse).ok_or_else(|| invalid("bad state"))?;
         let entry = OutboxEntry::new(
             text("client_id").ok_or_else(|| invalid("no client_id"))?,
             text("room_id").ok_or_else(|| invalid("no room_id"))?,

@@ -14,7 +14,7 @@ pub(super) struct Queued {
     pub(super) name: String,
     pub(super) args: Vec<Value>,
     /// Times sent so far.
-    pub(super) tries: u32,
+    tries: u32,
     /// The ack id handed to the app (`emit_with_ack`), settled once, when the emit is acked or given up.
     pub(super) app_ack: Option<u64>,
     /// The ack id of the try on the wire, if one is.

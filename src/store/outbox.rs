@@ -36,6 +36,11 @@ impl OutboxState {
             OutboxState::Failed => "failed",
         }
     }
+
+    /// The state [`as_str`](Self::as_str) names (a stored record's).
+    pub fn parse(s: &str) -> Option<OutboxState> {
+        [OutboxState::Waiting, OutboxState::Sending, OutboxState::Failed].into_iter().find(|state| state.as_str() == s)
+    }
 }
 
 /// One send the server has not accepted yet.

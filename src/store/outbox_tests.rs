@@ -279,3 +279,11 @@ fn entries_restored_from_storage_reappear_and_resume_with_their_client_id() {
     assert!(s.restore_send(bad, T0).is_err());
     assert_eq!(s, before);
 }
+
+#[test]
+fn states_read_back_what_they_write() {
+    for state in [OutboxState::Waiting, OutboxState::Sending, OutboxState::Failed] {
+        assert_eq!(OutboxState::parse(state.as_str()), Some(state));
+    }
+    assert_eq!(OutboxState::parse("sent"), None);
+}

@@ -154,7 +154,7 @@ export function Chat({ server, socket, isConnected, roomId, contactName, onBack,
       >
         <input
           data-testid="send-input"
-          placeholder={isConnected ? "Type a message" : "Offline: messages are sent over HTTP"}
+          placeholder={isConnected ? "Type a message" : "Offline: messages wait here and go out when the connection is back"}
           value={draft}
           onChange={(e) => setDraft(e.target.value)}
         />
