@@ -334,32 +334,29 @@ function trimSlash(url: string): string {
   return url.replace(/[?#].*$/, '').replace(/\/+$/, '');
 }
 
+/** A hook's send for the outbox: its `sendMessage` option as it is when the attempt starts, else the REST send. */
+function hookSend(latest: { current: { sendMessage?: SendFunction } }, socket: SocketClient): SendFunction {
+  return (payload) => (latest.current.sendMessage ?? restSender(socket.url))(payload);
+}
+
 /** An HTTP failure: `status` tells the outbox whether to retry (408/429/5xx) or fail for good (other 4xx). */
 export class HttpError extends Error {
   readonly status: number;
-  /** From `Retry-After` (seconds or a date), if the server sent one. */
-  readonly retryAfterMs?: number;
-  constructor(message: string, status: number, retryAfterMs?: number) {
+  /** The `Retry-After` header (seconds or an HTTP date), if the server sent one; the outbox reads it. */
+  readonly retryAfter?: string;
+  constructor(message: string, status: number, retryAfter?: string) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
-    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
+    if (retryAfter) this.retryAfter = retryAfter;
   }
-}
-
-function retryAfter(response: Response): number | undefined {
-  const header = response.headers?.get?.('retry-after');
-  if (!header) return undefined;
-  const seconds = Number(header);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
-  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
 }
 
 async function json(response: Response): Promise<any> {
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const reason = body && typeof body.error === 'string' ? body.error : `HTTP ${response.status}`;
-    throw new HttpError(reason, response.status, retryAfter(response));
+    throw new HttpError(reason, response.status, response.headers?.get?.('retry-after') ?? undefined);
   }
   return body;
 }
@@ -632,7 +629,7 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
   useEffect(() => {
     if (!socket || !store || !roomId || socket.destroyed) return;
     const entry = storeEntry(socket);
-    const send: SendFunction = (payload) => (latest.current.sendMessage ?? restSender(socket.url))(payload);
+    const send = hookSend(latest, socket);
     entry.senders.set(roomId, send);
     if (latest.current.sendMessage) entry.lastSender = send;
   }, [socket, store, roomId]);
@@ -655,7 +652,7 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
       // Before the first send of a room mounted a moment ago: its send must be known when the outbox runs it.
       const entry = storeEntry(socket);
       if (!entry.senders.has(roomId)) {
-        entry.senders.set(roomId, (payload) => (latest.current.sendMessage ?? restSender(socket.url))(payload));
+        entry.senders.set(roomId, hookSend(latest, socket));
       }
       let clientId: string;
       try {

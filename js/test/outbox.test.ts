@@ -3,6 +3,7 @@
 // becoming visible sends a waiting message at once instead of after its backoff; order per room; outcomes.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { init, MessageStore, SocketClient, type OutboxSender } from 'inbox-realtime';
+import { HttpError } from 'inbox-realtime/react';
 import { DEAD_URL, wasmBytes } from './helpers';
 
 beforeAll(() => init(wasmBytes()));
@@ -74,5 +75,21 @@ describe('outbox', () => {
       ['two', 'failed'],
       ['three', 'sent'],
     ]);
+  });
+
+  it("waits out the default sender's Retry-After (an HttpError's header, read by the core)", async () => {
+    const client = new SocketClient(DEAD_URL, { autoConnect: false });
+    // A 10 ms backoff: only the header can push the next attempt 120 s out.
+    const store = new MessageStore({ keepFailed: true, sendRetryDelayMs: 10, sendRetryDelayMaxMs: 10 });
+    cleanup.push(() => {
+      store.destroy();
+      client.destroy();
+    });
+    store.attach(client);
+    store.setSender(() => Promise.reject(new HttpError('busy', 503, '120')));
+    const started = Date.now();
+    store.queueSend('r1', 'later', 'agent');
+    await vi.waitFor(() => expect(store.outbox()[0]).toMatchObject({ state: 'waiting', attempts: 1 }));
+    expect(store.outbox()[0]!.next_attempt - started).toBeGreaterThanOrEqual(120_000);
   });
 });

@@ -11,8 +11,8 @@ use super::options::{get, number};
 use crate::index_map::FastMap;
 use crate::json::Value;
 use crate::store::{
-    classify_error, Message, MessageStore, OutboxEntry, OutboxState, SendRequest, SendResult, StoreError, StoreEvent,
-    StoreOptions,
+    classify_error, retry_after_ms, Message, MessageStore, OutboxEntry, OutboxState, SendRequest, SendResult,
+    StoreError, StoreEvent, StoreOptions,
 };
 use crate::web::{now, DeadlineTimer};
 
@@ -332,7 +332,12 @@ impl Shared {
                     .or_else(|| error.as_string())
                     .unwrap_or_else(|| "send failed".into());
                 if classify_error(retryable, status) {
-                    SendResult::Transient { reason, retry_after_ms: number(&error, "retryAfterMs") }
+                    // An app's own `retryAfterMs`, else the default sender's `Retry-After` header (HttpError).
+                    let header = field(&error, "retryAfter").and_then(|v| v.as_string());
+                    let date = header.as_deref().map(js_sys::Date::parse);
+                    let retry_after_ms =
+                        number(&error, "retryAfterMs").or_else(|| retry_after_ms(header.as_deref(), date, now()));
+                    SendResult::Transient { reason, retry_after_ms }
                 } else {
                     SendResult::Permanent { reason }
                 }
