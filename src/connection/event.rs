@@ -33,8 +33,8 @@ pub enum Action {
     /// then send `5` (UPGRADE) on the probe, make it the transport, and send everything queued since on it.
     Upgrade,
     /// Ask the app for the auth payload (its callback runs on every connect, so tokens can be refreshed), then call
-    /// [`Connection::handle_auth`](super::Connection::handle_auth).
-    RequestAuth,
+    /// [`Manager::handle_auth`](super::Manager::handle_auth) for that socket.
+    RequestAuth(super::SocketId),
 }
 
 /// Connection status for the UI.
