@@ -84,11 +84,16 @@ export class Manager {
   socket(nsp = '/', options: SocketOptions = {}): SocketClient {
     const namespace = nsp.startsWith('/') ? nsp : `/${nsp}`;
     const cached = this.#sockets.get(namespace);
-    if (cached && !cached.destroyed) return cached;
+    if (cached && !cached.destroyed) {
+      // socket.io-client reopens a cached socket that is not active (disconnected) when the manager auto-connects.
+      const active = cached.status === 'connecting' || cached.status === 'connected' || cached.status === 'reconnecting';
+      if (this.#options.autoConnect !== false && !active) cached.connect();
+      return cached;
+    }
     const merged: ClientOptions = { ...this.#options, ...options, namespace };
     const { autoConnect: _, debug: __, query: ___, auth, ...wasmOptions } = merged;
     const raw = this.#manager().socket(namespace, { ...wasmOptions, auth: authFunction(auth) });
-    const socket = new SocketClient(this.url, merged, { raw, manager: this });
+    const socket = new SocketClient(this.url, { ...merged, autoConnect: this.#options.autoConnect }, { raw, manager: this });
     this.#sockets.set(namespace, socket);
     return socket;
   }
