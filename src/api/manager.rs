@@ -70,9 +70,10 @@ impl Registry {
                 Some(hooks) => provide_auth(hooks, driver),
                 None => driver.with(|m, now| m.handle_auth(id, None, now)),
             },
+            // One handle per socket (the TS face caches them per namespace): the event moves, no copy.
             Output::Event(Some(id), event) => {
-                for hooks in self.hooks(Some(id)) {
-                    deliver(&hooks, driver, event.clone());
+                if let Some(hooks) = self.hooks(Some(id)).first() {
+                    deliver(hooks, driver, event);
                 }
             }
             Output::Event(None, event) => self.deliver_own(driver, event),
@@ -100,9 +101,24 @@ impl Registry {
             _ => {}
         }
         for hooks in self.hooks(None) {
-            deliver(&hooks, driver, event.clone());
+            if let Some(copy) = own_copy(&event) {
+                deliver(&hooks, driver, copy);
+            }
         }
     }
+}
+
+/// A copy of a manager event for a socket (by hand: a derived `Clone` of every event, messages included, would
+/// cost wasm bytes for the few small events that are repeated).
+fn own_copy(event: &Event) -> Option<Event> {
+    Some(match event {
+        Event::ReconnectAttempt { attempt } => Event::ReconnectAttempt { attempt: *attempt },
+        Event::Reconnect { attempts } => Event::Reconnect { attempts: *attempts },
+        Event::ReconnectError { message } => Event::ReconnectError { message: message.clone() },
+        Event::ReconnectFailed => Event::ReconnectFailed,
+        Event::Error(error) => Event::Error(error.clone()),
+        _ => return None,
+    })
 }
 
 /// socket.io-client's `Manager`: one Engine.IO connection that several namespace sockets share. Prefer the
@@ -176,17 +192,5 @@ impl ManagerHandle {
     #[wasm_bindgen(getter)]
     pub fn reconnection(&self) -> bool {
         self.registry.driver().read(|m| m.config().reconnection)
-    }
-
-    /// The browser went offline: report disconnected at once.
-    #[wasm_bindgen(js_name = notifyOffline)]
-    pub fn notify_offline(&self) {
-        self.registry.driver().with(|m, now| m.handle_offline(now));
-    }
-
-    /// The network is back or the tab became visible: reconnect now if waiting, and check the heartbeat.
-    #[wasm_bindgen(js_name = notifyWake)]
-    pub fn notify_wake(&self) {
-        self.registry.driver().with(|m, now| m.handle_wake(now));
     }
 }

@@ -420,15 +420,20 @@ impl Manager {
 
     /// Runs `f` on the socket, then moves its frames to the transport and its events out, in order.
     fn on_socket<R>(&mut self, id: SocketId, f: impl FnOnce(&mut NamespaceSocket) -> R) -> Option<R> {
-        let socket = self.sockets.get_mut(id.0 as usize).and_then(Option::as_mut)?;
-        let result = f(socket);
+        let result = f(self.socket_mut(id)?);
+        self.collect(id);
+        Some(result)
+    }
+
+    /// Not generic, so the many `on_socket` instances stay small in the wasm.
+    fn collect(&mut self, id: SocketId) {
+        let Some(socket) = self.sockets.get_mut(id.0 as usize).and_then(Option::as_mut) else { return };
         while let Some(frame) = socket.frames.pop_front() {
             self.engine.actions.push_back(Action::Send(frame));
         }
         while let Some(event) = socket.events.pop_front() {
             self.events.push_back((Some(id), event));
         }
-        Some(result)
     }
 
     fn report(&mut self, error: ConnectionError) {
