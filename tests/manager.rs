@@ -90,6 +90,18 @@ impl Harness {
         std::mem::take(&mut self.events)
     }
 
+    /// Opens the session with `/` connected over it.
+    fn root_connected() -> (Self, SocketId) {
+        let mut h = Harness::new();
+        let root = h.socket("/");
+        h.connect(root);
+        h.frame(OPEN);
+        h.answer_auth();
+        h.frame(r#"40{"sid":"r1"}"#);
+        h.take_sent();
+        (h, root)
+    }
+
     /// Opens the session with `/` and `/admin` connected over it.
     fn two_connected() -> (Self, SocketId, SocketId) {
         let mut h = Harness::new();
@@ -155,13 +167,7 @@ fn two_namespaces_share_one_engine_io_session() {
 #[test]
 fn a_namespace_opened_later_reuses_the_session() {
     // socket.io-client: "should connect to a namespace after connection established".
-    let mut h = Harness::new();
-    let root = h.socket("/");
-    h.connect(root);
-    h.frame(OPEN);
-    h.answer_auth();
-    h.frame(r#"40{"sid":"r1"}"#);
-    h.take_sent();
+    let (mut h, _root) = Harness::root_connected();
     let admin = h.socket("/admin");
     h.connect(admin);
     assert_eq!(h.opens, 1, "no second transport");
@@ -255,12 +261,7 @@ fn a_namespace_opened_after_the_session_closed_opens_a_new_one() {
 
 #[test]
 fn a_slow_namespace_does_not_take_down_a_working_session() {
-    let mut h = Harness::new();
-    let root = h.socket("/");
-    h.connect(root);
-    h.frame(OPEN);
-    h.answer_auth();
-    h.frame(r#"40{"sid":"r1"}"#);
+    let (mut h, root) = Harness::root_connected();
     let slow = h.socket("/slow");
     h.connect(slow);
     h.answer_auth();
