@@ -167,14 +167,18 @@ fn two_namespaces_share_one_engine_io_session() {
 #[test]
 fn a_namespace_opened_later_reuses_the_session() {
     // socket.io-client: "should connect to a namespace after connection established".
-    let (mut h, _root) = Harness::root_connected();
+    let (mut h, root) = Harness::root_connected();
     let admin = h.socket("/admin");
+    h.connect(admin);
     h.connect(admin);
     assert_eq!(h.opens, 1, "no second transport");
     h.answer_auth();
-    assert_eq!(h.take_sent(), vec![r#"40/admin,{"token":"/admin"}"#]);
+    assert_eq!(h.take_sent(), vec![r#"40/admin,{"token":"/admin"}"#], "one CONNECT, however often connect() is called");
     h.frame(r#"40/admin,{"sid":"a1"}"#);
     assert_eq!(h.m.status(admin), Status::Connected);
+    h.connect(admin);
+    h.connect(root);
+    assert!(h.take_sent().is_empty() && h.auth_requests.is_empty(), "connected sockets are left alone");
 }
 
 #[test]

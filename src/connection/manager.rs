@@ -166,11 +166,13 @@ impl Manager {
                 self.start_attempt(now);
             }
             EnginePhase::Backoff { .. } => self.start_attempt(now),
-            EnginePhase::Open => {
+            // (A socket already joining or connected keeps its attempt: no second CONNECT.)
+            EnginePhase::Open if self.socket(id).is_some_and(|s| s.phase == SocketPhase::Waiting) => {
                 // A session that already serves a namespace works: no connect timeout for this one.
                 let deadline = (!self.any_connected()).then_some(now + self.engine.config.connect_timeout_ms);
                 self.begin_auth(id, deadline);
             }
+            EnginePhase::Open => {}
             EnginePhase::Opening { .. } => {}
         }
         self.sync_status();
@@ -502,7 +504,10 @@ impl Manager {
     /// [`lose`](Self::lose); `failure` is the `connect_error` message for the sockets that were connecting.
     fn lose_with(&mut self, reason: DisconnectReason, failure: &str, now: f64) {
         let was_opening = matches!(self.engine.phase, EnginePhase::Opening { .. });
-        let attempt_failed = self.engine.active() && !self.any_connected();
+        // An attempt: the transport was opening, or open with namespaces joining and none connected yet (a session
+        // opened by `open()` alone that drops was no attempt of anyone's).
+        let joining = self.live().any(|(_, s)| s.phase.active());
+        let attempt_failed = was_opening || (self.engine.active() && joining && !self.any_connected());
         let was_reconnecting = self.engine.attempts > 0;
         self.engine.close();
         let mut attempting = Vec::new();
