@@ -546,6 +546,8 @@ export class SocketClient {
   readonly #ownsManager: boolean;
   /** socket.io-client: callbacks are error-first once `ackTimeout` is set. */
   readonly #errorFirstAcks: boolean;
+  /** The options given, for the Manager made on first use of {@link io} (the defaults of its other sockets). */
+  readonly #options: ClientOptions;
   #debug: boolean;
 
   /**
@@ -559,6 +561,7 @@ export class SocketClient {
     this.#errorFirstAcks = options.ackTimeout !== undefined;
     this.#manager = from?.manager ?? null;
     this.#ownsManager = !from;
+    this.#options = options;
     this.#raw = from?.raw ?? new WasmSocketClient(url, { ...wasmOptions, auth: authFunction(auth), query: encodeQuery(query) });
     rawClients.set(this, this.#raw);
     this.#debug = debug === true;
@@ -790,7 +793,7 @@ export class SocketClient {
    * `reconnection()`. The reconnect events also reach the socket's own listeners, as they always did here.
    */
   get io(): Manager {
-    this.#manager ??= Manager._adopt(this.#client().manager(), this.url);
+    this.#manager ??= Manager._adopt(this.#client().manager(), this.url, this.#options);
     return this.#manager;
   }
 

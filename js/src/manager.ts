@@ -68,8 +68,9 @@ export class Manager {
   }
 
   /** @internal The manager behind a `new SocketClient(...)`. */
-  static _adopt(raw: WasmManager, url: string): Manager {
-    return new Manager(url, { autoConnect: false }, raw);
+  static _adopt(raw: WasmManager, url: string, options: ClientOptions): Manager {
+    const { namespace: _, auth: __, debug: ___, ...managerOptions } = options;
+    return new Manager(url, managerOptions, raw);
   }
 
   #manager(): WasmManager {

@@ -114,3 +114,17 @@ it('io() shares a connection per URL like socket.io-client; forceNew and new Soc
   // (connected before the clean-up: the `ws` package throws when a WebSocket is closed while it opens)
   await vi.waitFor(() => expect(again.connected).toBe(true));
 });
+
+it("a new SocketClient's own manager (socket.io) adds namespaces over the client's connection", async () => {
+  const client = new SocketClient(url, { auth: { token: 'root' } });
+  const admin = client.io.socket('/admin', { auth: { token: 'admin' } });
+  cleanups.push(() => {
+    admin.destroy();
+    client.destroy();
+  });
+  expect(client.io).toBe(admin.io);
+  await vi.waitFor(() => expect([client.connected, admin.connected]).toEqual([true, true]));
+  const engineOf = (nsp: string, id: string | undefined) => server.of(nsp).sockets.get(id ?? '')?.conn.id;
+  expect(engineOf('/admin', admin.id)).toBe(engineOf('/', client.id));
+  await expect(admin.emitWithAck('where')).resolves.toBe('/admin');
+});
