@@ -189,13 +189,16 @@ fn disconnecting_one_namespace_keeps_the_other_and_the_last_closes_the_session()
     assert_eq!(h.take_sent(), vec!["41/admin,"], "a DISCONNECT for that namespace only");
     assert_eq!(h.closes, 0);
     assert_eq!((h.m.status(root), h.m.status(admin)), (Status::Connected, Status::Disconnected));
-    assert!(h.take_events().contains(&(Some(admin), Event::Disconnect { reason: DisconnectReason::ClientDisconnect })));
+    let events = h.take_events();
+    assert!(events.contains(&(Some(admin), Event::Disconnect { reason: DisconnectReason::ClientDisconnect })));
+    assert!(!events.iter().any(|(_, e)| matches!(e, Event::SessionClose { .. })), "{events:?}");
     h.frame(r#"42["still",1]"#);
     assert!(h.take_events().iter().any(|(s, e)| *s == Some(root) && matches!(e, Event::Message { .. })));
     // socket.io-client closes the session once no socket uses it.
     h.m.disconnect(root, h.now);
     h.drain();
     assert_eq!((h.take_sent(), h.closes), (vec!["41".to_owned()], 1));
+    assert!(h.take_events().contains(&(None, Event::SessionClose { reason: "forced close" })));
     h.advance(60_000.0);
     assert_eq!(h.opens, 1, "no reconnect after the app closed everything");
 }
@@ -230,6 +233,7 @@ fn after_a_lost_session_every_namespace_reconnects_with_its_auth_and_rejoins_its
     h.drain();
     let events = h.take_events();
     assert_eq!(events.iter().filter(|(_, e)| matches!(e, Event::Disconnect { .. })).count(), 2, "{events:?}");
+    assert!(events.contains(&(None, Event::SessionClose { reason: "transport error" })), "{events:?}");
     assert_eq!((h.m.status(root), h.m.status(admin)), (Status::Reconnecting, Status::Reconnecting));
     h.advance(2000.0);
     assert_eq!(h.opens, 2, "one session for both again");
@@ -242,6 +246,7 @@ fn after_a_lost_session_every_namespace_reconnects_with_its_auth_and_rejoins_its
     assert!(sent.iter().any(|f| f.starts_with("42/admin,") && f.ends_with(r#"["join_room","a-room"]"#)), "{sent:?}");
     assert!(sent.iter().any(|f| f.starts_with("420") && f.ends_with(r#"["join_room","r-room"]"#)), "{sent:?}");
     let events = h.take_events();
+    assert!(events.contains(&(None, Event::SessionOpen)), "{events:?}");
     let reconnects = events.iter().filter(|(s, e)| s.is_none() && matches!(e, Event::Reconnect { .. })).count();
     assert_eq!((reconnects, connect_of(&events, root), connect_of(&events, admin)), (1, 1, 1), "{events:?}");
 }

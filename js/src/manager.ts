@@ -28,6 +28,10 @@ export type SocketOptions = Pick<
 
 /** The manager's own events (socket.io-client's `socket.io.on(...)`). */
 export interface ManagerEvents {
+  /** The Engine.IO connection opened. */
+  open: () => void;
+  /** It closed: `'forced close'` (no socket uses it any more, or {@link Manager.close}), or why it was lost. */
+  close: (reason: string) => void;
   reconnect_attempt: (attempt: number) => void;
   reconnect: (attempts: number) => void;
   reconnect_error: (error: InboxRealtimeError) => void;

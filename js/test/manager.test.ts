@@ -124,7 +124,9 @@ it("a new SocketClient's own manager (socket.io) adds namespaces over the client
   });
   expect(client.io).toBe(admin.io);
   await vi.waitFor(() => expect([client.connected, admin.connected]).toEqual([true, true]));
-  const engineOf = (nsp: string, id: string | undefined) => server.of(nsp).sockets.get(id ?? '')?.conn.id;
+  // The Engine.IO session id of a namespace socket (`conn.id` is typed private; `request` would not tell).
+  const engineOf = (nsp: string, id: string | undefined) =>
+    (server.of(nsp).sockets.get(id ?? '')?.conn as unknown as { id: string } | undefined)?.id;
   expect(engineOf('/admin', admin.id)).toBe(engineOf('/', client.id));
   await expect(admin.emitWithAck('where')).resolves.toBe('/admin');
 });

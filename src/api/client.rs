@@ -388,6 +388,8 @@ pub(crate) fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
             Listeners::dispatch(listeners, "reconnect_error", &single(js_error("connect_error", &message)))
         }
         Event::ReconnectFailed => Listeners::dispatch(listeners, "reconnect_failed", &Array::new()),
+        // The manager's alone (its `open` / `close`).
+        Event::SessionOpen | Event::SessionClose { .. } => {}
         Event::RoomsRejoined { rooms } => {
             for tap in hooks.taps() {
                 tap(TapEvent::RoomsRejoined { rooms: &rooms });

@@ -98,6 +98,10 @@ impl Registry {
                 Listeners::dispatch(listeners, "reconnect_error", &single(js_error("connect_error", message)))
             }
             Event::ReconnectFailed => Listeners::dispatch(listeners, "reconnect_failed", &Array::new()),
+            Event::SessionOpen => return Listeners::dispatch(listeners, "open", &Array::new()),
+            Event::SessionClose { reason } => {
+                return Listeners::dispatch(listeners, "close", &single((*reason).into()))
+            }
             _ => {}
         }
         for hooks in self.hooks(None) {
@@ -171,7 +175,7 @@ impl ManagerHandle {
         self.registry.driver().read(Manager::is_open)
     }
 
-    /// Adds a listener of a manager event (`reconnect_attempt`, `reconnect`, `reconnect_error`,
+    /// Adds a listener of a manager event (`open`, `close`, `reconnect_attempt`, `reconnect`, `reconnect_error`,
     /// `reconnect_failed`, `error`); returns its id for `off`.
     pub fn on(&self, event: &str, listener: Function) -> u32 {
         self.registry.listeners.borrow_mut().add(event, listener)

@@ -215,6 +215,14 @@ pub enum Event {
     },
     /// The configured number of attempts failed; the machine stopped.
     ReconnectFailed,
+    /// The manager's Engine.IO connection opened (socket.io-client's manager `open`). Manager-level only.
+    SessionOpen,
+    /// The manager's Engine.IO connection closed (socket.io-client's manager `close`). Manager-level only.
+    SessionClose {
+        /// socket.io-client's reason: `"forced close"` (no socket uses it any more, or `close()`), or the
+        /// disconnect reason of a lost connection (`"transport close"`, `"ping timeout"`, …).
+        reason: &'static str,
+    },
     /// Rooms were joined again after a (re)connect, in join order.
     RoomsRejoined {
         /// The rooms.

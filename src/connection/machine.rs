@@ -73,11 +73,11 @@ impl Connection {
     }
 
     /// Next event for the app: the socket's and the manager's, minus the manager's `ConnectError` (the socket
-    /// reports its own).
+    /// reports its own) and the session's open and close (its status says it).
     pub fn poll_event(&mut self) -> Option<Event> {
         loop {
             match self.manager.poll_event()? {
-                (None, Event::ConnectError { .. }) => continue,
+                (None, Event::ConnectError { .. } | Event::SessionOpen | Event::SessionClose { .. }) => continue,
                 (_, event) => return Some(event),
             }
         }

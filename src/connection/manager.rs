@@ -118,9 +118,9 @@ impl Manager {
         self.engine.actions.pop_front()
     }
 
-    /// Next event: for a socket, or (`None`) the manager's own: `ReconnectAttempt`, `Reconnect`, `ReconnectError`,
-    /// `ReconnectFailed`, `ConnectError` (the session could not open: socket.io-client's manager `error`) and
-    /// `Error` (a frame no socket could take).
+    /// Next event: for a socket, or (`None`) the manager's own: `SessionOpen`, `SessionClose`, `ReconnectAttempt`,
+    /// `Reconnect`, `ReconnectError`, `ReconnectFailed`, `ConnectError` (the session could not open:
+    /// socket.io-client's manager `error`) and `Error` (a frame no socket could take).
     pub fn poll_event(&mut self) -> Option<(Option<SocketId>, Event)> {
         self.events.pop_front()
     }
@@ -326,6 +326,7 @@ impl Manager {
                 self.engine.opened(info, now);
                 let max_payload = self.engine.max_payload;
                 self.for_each_socket(|s| s.max_payload = max_payload);
+                self.events.push_back((None, Event::SessionOpen));
                 // socket.io-client order: the manager's `reconnect` when the session is back, before any `connect`.
                 if self.engine.attempts > 0 {
                     let attempts = std::mem::take(&mut self.engine.attempts);
@@ -478,6 +479,9 @@ impl Manager {
 
     fn stop_engine(&mut self, now: f64) {
         let _ = now;
+        if self.is_open() {
+            self.events.push_back((None, Event::SessionClose { reason: "forced close" }));
+        }
         self.engine.close();
         self.engine.attempts = 0;
     }
@@ -509,6 +513,9 @@ impl Manager {
         let joining = self.live().any(|(_, s)| s.phase.active());
         let attempt_failed = was_opening || (self.engine.active() && joining && !self.any_connected());
         let was_reconnecting = self.engine.attempts > 0;
+        if self.is_open() {
+            self.events.push_back((None, Event::SessionClose { reason: reason.as_str() }));
+        }
         self.engine.close();
         let mut attempting = Vec::new();
         let ids: Vec<SocketId> = self.live().filter(|(_, s)| s.phase.active()).map(|(id, _)| id).collect();
