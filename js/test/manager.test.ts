@@ -127,6 +127,7 @@ it("a new SocketClient's own manager (socket.io) adds namespaces over the client
   // The Engine.IO session id of a namespace socket (`conn.id` is typed private; `request` would not tell).
   const engineOf = (nsp: string, id: string | undefined) =>
     (server.of(nsp).sockets.get(id ?? '')?.conn as unknown as { id: string } | undefined)?.id;
+  expect(engineOf('/', client.id)).toBeTruthy();
   expect(engineOf('/admin', admin.id)).toBe(engineOf('/', client.id));
   await expect(admin.emitWithAck('where')).resolves.toBe('/admin');
 });
