@@ -22,13 +22,9 @@ import type {
   ConnectionStatus,
   DisconnectReason,
   ErrorCode,
-  HistoryRejection,
   HistoryReport,
   Message,
-  MessageDirection,
-  MessageStatus,
   OutboxEntry,
-  OutboxState,
   RetryInfo,
   RoomSummary,
   SendAccepted,
@@ -37,24 +33,7 @@ import type {
 } from './generated/boundary.js';
 
 // What crosses the wasm boundary: generated from the Rust definitions (src/boundary, src/error_code.rs).
-export type {
-  ConnectInfo,
-  ConnectionStatus,
-  DisconnectReason,
-  ErrorCode,
-  HistoryRejection,
-  HistoryReport,
-  Message,
-  MessageDirection,
-  MessageStatus,
-  OutboxEntry,
-  OutboxState,
-  RetryInfo,
-  RoomSummary,
-  SendAccepted,
-  SendFailure,
-  SendPayload,
-} from './generated/boundary.js';
+export type * from './generated/boundary.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types

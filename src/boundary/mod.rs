@@ -30,14 +30,16 @@ pub(crate) enum Ty {
     Array(&'static Ty),
 }
 
-/// One property of a [`Shape`].
-#[derive(Debug)]
-pub(crate) struct Field {
-    pub(crate) name: &'static str,
-    pub(crate) ty: Ty,
-    /// Absent unless it applies (`T?`); every other field is always set (to `null` when it has no value).
-    pub(crate) optional: bool,
-    pub(crate) doc: &'static str,
+/// One property of a [`Shape`]: its name, its type and its doc. A name ending in `?` is absent unless it applies;
+/// every other field is always set (to `null` when it has no value).
+pub(crate) type Field = (&'static str, Ty, &'static str);
+
+/// A field's name without the `?`, and whether it is optional.
+pub(crate) fn field_name(field: &Field) -> (&'static str, bool) {
+    match field.0.strip_suffix('?') {
+        Some(name) => (name, true),
+        None => (field.0, false),
+    }
 }
 
 /// An object the wasm hands to JS.
@@ -58,19 +60,21 @@ pub(crate) struct Union {
     pub(crate) values: Vec<(&'static str, &'static str)>,
 }
 
-const fn field(name: &'static str, ty: Ty, doc: &'static str) -> Field {
-    Field { name, ty, optional: false, doc }
+/// A shape without unknown fields.
+const fn closed(name: &'static str, doc: &'static str, fields: &'static [Field]) -> Shape {
+    Shape { name, doc, fields, open: None }
 }
 
-const STRING_OR_NULL: Ty = Ty::Nullable(&Ty::String);
+const STR: Ty = Ty::String;
+const NUM: Ty = Ty::Number;
+const BOOL: Ty = Ty::Boolean;
+const STR_OR_NULL: Ty = Ty::Nullable(&Ty::String);
 
 /// The string unions, each from its enum's `as_str`. The exhaustive `match`es make a new variant a compile error
 /// here until it is listed.
 pub(crate) fn unions() -> Vec<Union> {
     use ConnectionStatus as C;
     use DisconnectReason as D;
-    let plain =
-        |name, doc, values: &[&'static str]| Union { name, doc, values: values.iter().map(|v| (*v, "")).collect() };
     let connection = [C::Connecting, C::Connected, C::Reconnecting, C::Disconnected, C::Error];
     let _ = |s: C| match s {
         C::Connecting | C::Connected | C::Reconnecting | C::Disconnected | C::Error => (),
@@ -97,38 +101,38 @@ pub(crate) fn unions() -> Vec<Union> {
         | D::TransportError
         | D::Offline => (),
     };
-    vec![
-        plain(
-            "ConnectionStatus",
-            "Connection state of a `SocketClient`.",
-            &connection.map(C::as_str),
-        ),
-        plain(
-            "DisconnectReason",
-            "Why a connection ended (`disconnect`), in socket.io-client's words.",
-            &disconnect.map(D::as_str),
-        ),
-        plain(
+    let values: [Vec<&'static str>; 5] = [
+        connection.map(C::as_str).into(),
+        disconnect.map(D::as_str).into(),
+        status.map(Status::as_str).into(),
+        direction.map(Direction::as_str).into(),
+        outbox.map(OutboxState::as_str).into(),
+    ];
+    let docs = [
+        ("ConnectionStatus", "Connection state of a `SocketClient`."),
+        ("DisconnectReason", "Why a connection ended (`disconnect`), in socket.io-client's words."),
+        (
             "MessageStatus",
-            "Delivery state of a message, WhatsApp style: clock, one tick, two grey ticks, two blue ticks, or failed.",
-            &status.map(Status::as_str),
+            "Delivery state, WhatsApp style: clock, one tick, two grey ticks, two blue ticks, or failed.",
         ),
-        plain(
-            "MessageDirection",
-            "`incoming` = from the customer, `outgoing` = from an agent.",
-            &direction.map(Direction::as_str),
-        ),
-        plain(
+        ("MessageDirection", "`incoming` = from the customer, `outgoing` = from an agent."),
+        (
             "OutboxState",
-            "Where an outbox send is: `waiting` (its turn, or its next attempt), `sending`, or `failed` (Retry / Discard).",
-            &outbox.map(OutboxState::as_str),
+            "Where an outbox send is: `waiting` (its turn or next attempt), `sending`, `failed` (Retry/Discard).",
         ),
-        Union {
+    ];
+    let plain = docs.into_iter().zip(values).map(|((name, doc), values)| Union {
+        name,
+        doc,
+        values: values.into_iter().map(|v| (v, "")).collect(),
+    });
+    plain
+        .chain([Union {
             name: "ErrorCode",
             doc: "Codes carried by `InboxRealtimeError`.",
             values: ErrorCode::ALL.iter().map(|c| (c.as_str(), c.doc())).collect(),
-        },
-    ]
+        }])
+        .collect()
 }
 
 /// The objects, in the order they are written.
@@ -138,147 +142,117 @@ pub(crate) const SHAPES: &[Shape] = &[
         doc: "A chat message as the store hands it out. Objects are frozen in practice: never mutate them; the store \
               returns the same object until that message changes, so `React.memo` on a message row works.",
         fields: &[
-            field(
-                "key",
-                Ty::String,
-                "Stable across the optimistic → confirmed replacement: use it as the React `key`.",
-            ),
-            field("id", Ty::String, "The server's id; for a message not yet confirmed, its client id."),
-            field("room_id", Ty::String, ""),
-            field("text", Ty::String, ""),
-            field("user_id", STRING_OR_NULL, "The agent who sent it; `null` for the customer."),
-            field("direction", Ty::Named("MessageDirection"), ""),
-            field("status", Ty::Named("MessageStatus"), ""),
-            field("timestamp", Ty::Number, "Milliseconds since the epoch."),
-            field(
+            ("key", STR, "Stable across the optimistic → confirmed replacement: use it as the React `key`."),
+            ("id", STR, "The server's id; for a message not yet confirmed, its client id."),
+            ("room_id", STR, ""),
+            ("text", STR, ""),
+            ("user_id", STR_OR_NULL, "The agent who sent it; `null` for the customer."),
+            ("direction", Ty::Named("MessageDirection"), ""),
+            ("status", Ty::Named("MessageStatus"), ""),
+            ("timestamp", NUM, "Milliseconds since the epoch."),
+            (
                 "client_id",
-                STRING_OR_NULL,
+                STR_OR_NULL,
                 "The client id of the send this message is or confirms (sent from this client); `null` otherwise.",
             ),
-            field(
+            (
                 "error",
-                STRING_OR_NULL,
+                STR_OR_NULL,
                 "Why a send failed (`status === 'failed'`, or a retry is waiting); `null` otherwise.",
             ),
-            Field {
-                optional: true,
-                ..field(
-                    "text_truncated",
-                    Ty::Number,
-                    "Set when the text was longer than the store's `maxTextChars`: `text` holds its start, this its \
-                     full length.",
-                )
-            },
+            (
+                "text_truncated?",
+                NUM,
+                "Set when the text was longer than the store's `maxTextChars`: `text` holds its start, this its \
+                 full length.",
+            ),
         ],
         open: Some("Any other field the server sent (`contact_name`, `from`, …) is kept."),
     },
-    Shape {
-        name: "RoomSummary",
-        doc: "One line of the inbox sidebar.",
-        fields: &[
-            field("room_id", Ty::String, ""),
-            field(
+    closed(
+        "RoomSummary",
+        "One line of the inbox sidebar.",
+        &[
+            ("room_id", STR, ""),
+            (
                 "contact_name",
-                STRING_OR_NULL,
+                STR_OR_NULL,
                 "The customer's name: the `contact_name` of the newest message (live or history) that carried one, \
                  `null` if none did. Agent sends carry no name and leave it as it is, so the sidebar does not flip to \
                  the phone number.",
             ),
-            field("last_message", Ty::Nullable(&Ty::Named("Message")), ""),
-            field("unread", Ty::Number, ""),
-            field("version", Ty::Number, "Changes whenever the room changes."),
-            field("has_more", Ty::Boolean, "Whether older history may exist."),
+            ("last_message", Ty::Nullable(&Ty::Named("Message")), ""),
+            ("unread", NUM, ""),
+            ("version", NUM, "Changes whenever the room changes."),
+            ("has_more", BOOL, "Whether older history may exist."),
         ],
-        open: None,
-    },
-    Shape {
-        name: "HistoryRejection",
-        doc: "A history item `mergeHistory` skipped: its index in the page, and why.",
-        fields: &[field("index", Ty::Number, ""), field("error", Ty::String, "")],
-        open: None,
-    },
-    Shape {
-        name: "HistoryReport",
-        doc: "What `MessageStore.mergeHistory` did with a page.",
-        fields: &[
-            field("added", Ty::Number, ""),
-            field("updated", Ty::Number, ""),
-            field("unchanged", Ty::Number, ""),
-            field(
+    ),
+    closed(
+        "HistoryRejection",
+        "A history item `mergeHistory` skipped: its index in the page, and why.",
+        &[("index", NUM, ""), ("error", STR, "")],
+    ),
+    closed(
+        "HistoryReport",
+        "What `MessageStore.mergeHistory` did with a page.",
+        &[
+            ("added", NUM, ""),
+            ("updated", NUM, ""),
+            ("unchanged", NUM, ""),
+            (
                 "rejected",
                 Ty::Array(&Ty::Named("HistoryRejection")),
                 "Items skipped because they were invalid; the rest of the page was merged.",
             ),
         ],
-        open: None,
-    },
-    Shape {
-        name: "RetryInfo",
-        doc: "What `MessageStore.retry` hands back to send again (same `client_id`: servers can deduplicate).",
-        fields: &[
-            field("room_id", Ty::String, ""),
-            field("text", Ty::String, ""),
-            field("user_id", STRING_OR_NULL, ""),
-            field("client_id", Ty::String, ""),
+    ),
+    closed(
+        "RetryInfo",
+        "What `MessageStore.retry` hands back to send again (same `client_id`: servers can deduplicate).",
+        &[("room_id", STR, ""), ("text", STR, ""), ("user_id", STR_OR_NULL, ""), ("client_id", STR, "")],
+    ),
+    closed(
+        "SendFailure",
+        "Passed to `MessageStore.onSendFailed` listeners.",
+        &[("room_id", STR, ""), ("client_id", STR, ""), ("reason", STR, "")],
+    ),
+    closed(
+        "SendAccepted",
+        "Passed to `MessageStore.onSent` listeners: an outbox send the server accepted.",
+        &[
+            ("room_id", STR, ""),
+            ("client_id", STR, ""),
+            ("response", Ty::Unknown, "What the sender resolved with (`undefined` when the echo arrived first)."),
         ],
-        open: None,
-    },
-    Shape {
-        name: "SendFailure",
-        doc: "Passed to `MessageStore.onSendFailed` listeners.",
-        fields: &[
-            field("room_id", Ty::String, ""),
-            field("client_id", Ty::String, ""),
-            field("reason", Ty::String, ""),
-        ],
-        open: None,
-    },
-    Shape {
-        name: "SendAccepted",
-        doc: "Passed to `MessageStore.onSent` listeners: an outbox send the server accepted.",
-        fields: &[
-            field("room_id", Ty::String, ""),
-            field("client_id", Ty::String, ""),
-            field("response", Ty::Unknown, "What the sender resolved with (`undefined` when the echo arrived first)."),
-        ],
-        open: None,
-    },
-    Shape {
-        name: "OutboxEntry",
-        doc: "A send the server has not accepted yet (`MessageStore.outbox`).",
-        fields: &[
-            field("client_id", Ty::String, ""),
-            field("room_id", Ty::String, ""),
-            field("text", Ty::String, ""),
-            field("user_id", STRING_OR_NULL, ""),
-            field("created", Ty::Number, "When it was made (or retried), ms."),
-            field("attempts", Ty::Number, ""),
-            field("next_attempt", Ty::Number, "Earliest next attempt, ms (while `waiting`)."),
-            field("state", Ty::Named("OutboxState"), ""),
-            field("last_error", STRING_OR_NULL, "Why the last attempt failed."),
-            field(
+    ),
+    closed(
+        "OutboxEntry",
+        "A send the server has not accepted yet (`MessageStore.outbox`).",
+        &[
+            ("client_id", STR, ""),
+            ("room_id", STR, ""),
+            ("text", STR, ""),
+            ("user_id", STR_OR_NULL, ""),
+            ("created", NUM, "When it was made (or retried), ms."),
+            ("attempts", NUM, ""),
+            ("next_attempt", NUM, "Earliest next attempt, ms (while `waiting`)."),
+            ("state", Ty::Named("OutboxState"), ""),
+            ("last_error", STR_OR_NULL, "Why the last attempt failed."),
+            (
                 "waiting_for_network",
-                Ty::Boolean,
+                BOOL,
                 "`waiting` after a failed attempt: retried automatically, at once when the network comes back.",
             ),
         ],
-        open: None,
-    },
-    Shape {
-        name: "SendPayload",
-        doc: "What the outbox hands the app's `OutboxSender`: the same `client_id` on every attempt.",
-        fields: &[
-            field("to", Ty::String, "The room."),
-            field("text", Ty::String, ""),
-            field("user_id", STRING_OR_NULL, ""),
-            field("client_id", Ty::String, ""),
-        ],
-        open: None,
-    },
-    Shape {
-        name: "ConnectInfo",
-        doc: "Passed to `connect` listeners. `recovered`: the server restored the session (no events missed).",
-        fields: &[field("sid", Ty::String, "Socket.IO session id."), field("recovered", Ty::Boolean, "")],
-        open: None,
-    },
+    ),
+    closed(
+        "SendPayload",
+        "What the outbox hands the app's `OutboxSender`: the same `client_id` on every attempt.",
+        &[("to", STR, "The room."), ("text", STR, ""), ("user_id", STR_OR_NULL, ""), ("client_id", STR, "")],
+    ),
+    closed(
+        "ConnectInfo",
+        "Passed to `connect` listeners. `recovered`: the server restored the session (no events missed).",
+        &[("sid", STR, "Socket.IO session id."), ("recovered", BOOL, "")],
+    ),
 ];

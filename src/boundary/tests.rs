@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::typescript::{declarations, spec};
-use super::{unions, Shape, Ty, Union, SHAPES};
+use super::{field_name, unions, Shape, Ty, Union, SHAPES};
 use crate::json::Value;
 use crate::store::{MessageStore, StoreOptions};
 
@@ -46,9 +46,9 @@ fn every_named_type_is_declared_once() {
         }
     }
     for shape in SHAPES {
-        for field in shape.fields {
-            if let Some(name) = named(&field.ty) {
-                assert!(names.contains(&name), "{}.{}: {name} is not declared", shape.name, field.name);
+        for (field, ty, _) in shape.fields {
+            if let Some(name) = named(ty) {
+                assert!(names.contains(&name), "{}.{field}: {name} is not declared", shape.name);
             }
         }
     }
@@ -85,15 +85,16 @@ fn shape_problems(value: &Value, shape: &Shape, unions: &[Union], path: &str) ->
     let Some(obj) = value.as_object() else { return vec![format!("{path}: not an object")] };
     let mut out = Vec::new();
     for field in shape.fields {
-        let at = format!("{path}.{}", field.name);
-        match obj.get(field.name) {
-            None if field.optional => {}
+        let (name, optional) = field_name(field);
+        let at = format!("{path}.{name}");
+        match obj.get(name) {
+            None if optional => {}
             None => out.push(format!("{at}: missing")),
-            Some(v) => out.extend(problems(v, &field.ty, unions, &at)),
+            Some(v) => out.extend(problems(v, &field.1, unions, &at)),
         }
     }
     for key in obj.keys() {
-        if !shape.fields.iter().any(|f| f.name == key) {
+        if !shape.fields.iter().any(|f| field_name(f).0 == key) {
             out.push(format!("{path}.{key}: not declared in {}", shape.name));
         }
     }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Shape, Ty, Union, SHAPES};
+use super::{field_name, Shape, Ty, Union, SHAPES};
 
 const HEADER: &str =
     "// Generated from src/boundary and src/error_code.rs by `cargo test` (it fails when this file is stale;\n\
@@ -74,10 +74,9 @@ pub(crate) fn declarations(unions: &[Union]) -> String {
 fn interface(out: &mut String, shape: &Shape) {
     doc(out, "", shape.doc);
     let _ = writeln!(out, "export interface {} {{", shape.name);
-    for field in shape.fields {
-        doc(out, "  ", field.doc);
-        let optional = if field.optional { "?" } else { "" };
-        let _ = writeln!(out, "  readonly {}{optional}: {};", field.name, field.ty.ts());
+    for (name, ty, field_doc) in shape.fields {
+        doc(out, "  ", field_doc);
+        let _ = writeln!(out, "  readonly {name}: {};", ty.ts());
     }
     if let Some(open) = shape.open {
         doc(out, "  ", open);
@@ -103,8 +102,8 @@ pub(crate) fn spec(unions: &[Union]) -> String {
         let _ = writeln!(out, "    open: {},", shape.open.is_some());
         out.push_str("    fields: {\n");
         for field in shape.fields {
-            let optional = if field.optional { "?" } else { "" };
-            let _ = writeln!(out, "      {}: '{}{optional}',", field.name, field.ty.ts());
+            let (name, optional) = field_name(field);
+            let _ = writeln!(out, "      {name}: '{}{}',", field.1.ts(), if optional { "?" } else { "" });
         }
         out.push_str("    },\n  },\n");
     }

@@ -18,7 +18,7 @@ export type DisconnectReason =
   | 'transport error'
   | 'offline';
 
-/** Delivery state of a message, WhatsApp style: clock, one tick, two grey ticks, two blue ticks, or failed. */
+/** Delivery state, WhatsApp style: clock, one tick, two grey ticks, two blue ticks, or failed. */
 export type MessageStatus =
   | 'pending'
   | 'sent'
@@ -31,7 +31,7 @@ export type MessageDirection =
   | 'incoming'
   | 'outgoing';
 
-/** Where an outbox send is: `waiting` (its turn, or its next attempt), `sending`, or `failed` (Retry / Discard). */
+/** Where an outbox send is: `waiting` (its turn or next attempt), `sending`, `failed` (Retry/Discard). */
 export type OutboxState =
   | 'waiting'
   | 'sending'
