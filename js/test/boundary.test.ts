@@ -134,6 +134,7 @@ describe('objects from the wasm match the generated declarations', () => {
     client.on('disconnect', (r) => reasons.push(r));
     client.connect();
     await expect.poll(() => infos.length).toBe(1);
+    statuses.push(client.status);
     client.disconnect();
     expectShape('ConnectInfo', infos);
     expect(statuses.filter((s) => !UNIONS.ConnectionStatus!.includes(s))).toEqual([]);
@@ -168,11 +169,14 @@ describe('objects from the wasm match the generated declarations', () => {
   });
 });
 
-/** The keys the wasm reads from an options object (a Proxy records them). */
-function keysRead(construct: (options: object) => unknown): string[] {
+/** The keys the wasm reads from an object (a Proxy over `backing` records them). */
+function keysRead(use: (options: object) => unknown, backing: object = {}): string[] {
   const read = new Set<string>();
-  const options = new Proxy({}, { get: (_, key) => (typeof key === 'string' && read.add(key), undefined) });
-  construct(options);
+  const get = (target: object, key: string | symbol) => {
+    if (typeof key === 'string') read.add(key);
+    return Reflect.get(target, key);
+  };
+  use(new Proxy(backing, { get }));
   return [...read].sort();
 }
 
@@ -186,6 +190,20 @@ describe('option keys the wasm reads are the ones the TS options declare', () =>
       sendRetryDelayMaxMs: true,
     } satisfies Record<keyof StoreOptions, true>;
     expect(keysRead((o) => new MessageStore(o).destroy()).join(' ')).toBe(Object.keys(declared).sort().join(' '));
+  });
+
+  it('MessageStore.restoreSend reads OutboxEntry fields only', () => {
+    const from = new MessageStore();
+    from.queueSend('r1', 'hola', 'agent-1');
+    const [entry] = from.outbox();
+    const to = new MessageStore();
+    let restored: unknown;
+    const read = keysRead((record) => (restored = to.restoreSend(record as typeof entry & object)), { ...entry });
+    expect(restored).toBe(true);
+    expect(read).toContain('client_id');
+    expect(read.filter((key) => !(key in SHAPES.OutboxEntry!.fields)).join(' ')).toBe('');
+    from.destroy();
+    to.destroy();
   });
 
   it('SocketClient (the keys only the TS face reads excepted)', () => {
