@@ -16,11 +16,22 @@ fn check_generated(path: &str, text: &str) {
         return;
     }
     let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        current == text,
-        "{} is stale: the Rust side changed. Run `UPDATE_GENERATED=1 cargo test boundary` and commit the file.",
-        path.display()
-    );
+    if current != text {
+        let (line, (was, now)) = current
+            .lines()
+            .chain(std::iter::repeat(""))
+            .zip(text.lines().chain(std::iter::repeat("")))
+            .take(current.lines().count().max(text.lines().count()))
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .unwrap_or((0, ("", "")));
+        panic!(
+            "{} is stale: the Rust side changed (line {}: `{was}`, now `{now}`). Run `UPDATE_GENERATED=1 cargo test \
+             boundary` and commit the file.",
+            path.display(),
+            line + 1
+        );
+    }
 }
 
 #[test]
