@@ -17,19 +17,15 @@ fn check_generated(path: &str, text: &str) {
     }
     let current = std::fs::read_to_string(&path).unwrap_or_default();
     if current != text {
-        let (line, (was, now)) = current
-            .lines()
-            .chain(std::iter::repeat(""))
-            .zip(text.lines().chain(std::iter::repeat("")))
-            .take(current.lines().count().max(text.lines().count()))
-            .enumerate()
-            .find(|(_, (a, b))| a != b)
-            .unwrap_or((0, ("", "")));
+        let lines = current.lines().count().max(text.lines().count());
+        let first = (0..lines)
+            .map(|i| (i + 1, current.lines().nth(i).unwrap_or(""), text.lines().nth(i).unwrap_or("")))
+            .find(|(_, was, now)| was != now)
+            .map_or_else(|| "at the end".to_owned(), |(n, was, now)| format!("line {n}: `{was}`, now `{now}`"));
         panic!(
-            "{} is stale: the Rust side changed (line {}: `{was}`, now `{now}`). Run `UPDATE_GENERATED=1 cargo test \
-             boundary` and commit the file.",
-            path.display(),
-            line + 1
+            "{} is stale: the Rust side changed ({first}). Run `UPDATE_GENERATED=1 cargo test boundary` and commit \
+             the file.",
+            path.display()
         );
     }
 }
