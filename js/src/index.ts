@@ -20,6 +20,23 @@ import { logClientEvents, logRoom } from './debug.js';
 import { Manager } from './manager.js';
 
 export { Manager, io, type ManagerOptions, type SocketOptions, type ManagerEvents, type IoOptions } from './manager.js';
+import type {
+  ConnectInfo,
+  ConnectionStatus,
+  DisconnectReason,
+  ErrorCode,
+  HistoryReport,
+  Message,
+  OutboxEntry,
+  RetryInfo,
+  RoomSummary,
+  SendAccepted,
+  SendFailure,
+  SendPayload,
+} from './generated/boundary.js';
+
+// What crosses the wasm boundary: generated from the Rust definitions (src/boundary, src/error_code.rs).
+export type * from './generated/boundary.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types
@@ -27,75 +44,6 @@ export { Manager, io, type ManagerOptions, type SocketOptions, type ManagerEvent
 
 /** What `init()` accepts: the URL of `inbox_realtime_bg.wasm`, its bytes, a `fetch` response or a compiled module. */
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
-
-/** Connection state of a {@link SocketClient}. */
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'error';
-
-/** Delivery state of a message, WhatsApp style: clock, one tick, two grey ticks, two blue ticks, or failed. */
-export type MessageStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
-
-/** `incoming` = from the customer, `outgoing` = from an agent. */
-export type MessageDirection = 'incoming' | 'outgoing';
-
-/**
- * A chat message as the store hands it out. Objects are frozen in practice: never mutate them; the store returns
- * the same object until that message changes, so `React.memo` on a message row works.
- */
-export interface Message {
-  /** Stable across the optimistic → confirmed replacement: use it as the React `key`. */
-  readonly key: string;
-  /** The server's id; for a message not yet confirmed, its client id. */
-  readonly id: string;
-  readonly room_id: string;
-  readonly text: string;
-  /** The agent who sent it; `null` for the customer. */
-  readonly user_id: string | null;
-  readonly direction: MessageDirection;
-  readonly status: MessageStatus;
-  /** Milliseconds since the epoch. */
-  readonly timestamp: number;
-  /** Set on messages sent from this client (optimistic sends and their confirmations). */
-  readonly client_id?: string;
-  /** Why a send failed (`status === 'failed'`); `null` or absent otherwise. */
-  readonly error?: string | null;
-  /** Set when the text was longer than the store's `maxTextChars`: `text` holds its start, this its full length. */
-  readonly text_truncated?: number;
-  /** Any other field the server sent (`contact_name`, `from`, …) is kept. */
-  readonly [field: string]: unknown;
-}
-
-/** One line of the inbox sidebar. */
-export interface RoomSummary {
-  readonly room_id: string;
-  /**
-   * The customer's name: the `contact_name` of the newest message (live or history) that carried one, `null` if
-   * none did. Agent sends carry no name and leave it as it is, so the sidebar does not flip to the phone number.
-   */
-  readonly contact_name: string | null;
-  readonly last_message: Message | null;
-  readonly unread: number;
-  /** Changes whenever the room changes. */
-  readonly version: number;
-  /** Whether older history may exist. */
-  readonly has_more: boolean;
-}
-
-/** What {@link MessageStore.mergeHistory} did with a page. */
-export interface HistoryReport {
-  readonly added: number;
-  readonly updated: number;
-  readonly unchanged: number;
-  /** Items skipped because they were invalid; the rest of the page was merged. */
-  readonly rejected: ReadonlyArray<{ readonly index: number; readonly error: string }>;
-}
-
-/** What {@link MessageStore.retry} hands back to send again (same `client_id`: servers can deduplicate). */
-export interface RetryInfo {
-  readonly room_id: string;
-  readonly text: string;
-  readonly user_id: string | null;
-  readonly client_id: string;
-}
 
 /**
  * What a {@link ResyncFunction} hands back: the messages (any order), or a page `{messages, has_more}` (its
@@ -110,42 +58,6 @@ export type ResyncResult = readonly unknown[] | { readonly messages: readonly un
  */
 export type ResyncFunction = (roomId: string, sinceMs: number) => ResyncResult | Promise<ResyncResult>;
 
-/** Passed to {@link MessageStore.onSendFailed} listeners. */
-export interface SendFailure {
-  readonly room_id: string;
-  readonly client_id: string;
-  readonly reason: string;
-}
-
-/** Passed to {@link MessageStore.onSent} listeners: an outbox send the server accepted. */
-export interface SendAccepted {
-  readonly room_id: string;
-  readonly client_id: string;
-  /** What the sender resolved with (`undefined` when the echo arrived first). */
-  readonly response: unknown;
-}
-
-/** Where an outbox send is: `waiting` (its turn, or its next attempt), `sending`, or `failed` (Retry / Discard). */
-export type OutboxState = 'waiting' | 'sending' | 'failed';
-
-/** A send the server has not accepted yet ({@link MessageStore.outbox}). */
-export interface OutboxEntry {
-  readonly client_id: string;
-  readonly room_id: string;
-  readonly text: string;
-  readonly user_id: string | null;
-  /** When it was made (or retried), ms. */
-  readonly created: number;
-  readonly attempts: number;
-  /** Earliest next attempt, ms (while `waiting`). */
-  readonly next_attempt: number;
-  readonly state: OutboxState;
-  /** Why the last attempt failed. */
-  readonly last_error: string | null;
-  /** `waiting` after a failed attempt: retried automatically, at once when the network comes back. */
-  readonly waiting_for_network: boolean;
-}
-
 /** The final outcome of a queued send ({@link MessageStore.outcome}); never rejects. */
 export type SendOutcome =
   | { ok: true; clientId: string; response: unknown }
@@ -157,12 +69,7 @@ export type SendOutcome =
  * `retryable: false` or has an HTTP `status` (or `response.status`) that is a 4xx other than 408/429;
  * `retryAfterMs` on the error delays the next attempt.
  */
-export type OutboxSender = (payload: {
-  to: string;
-  text: string;
-  user_id: string | null;
-  client_id: string;
-}) => Promise<unknown>;
+export type OutboxSender = (payload: SendPayload) => Promise<unknown>;
 
 /** Whether a message is an outbox send waiting for the network: still `pending`, its last attempt failed. */
 export function isWaitingForNetwork(message: Message): boolean {
@@ -288,29 +195,6 @@ export interface StoreOptions {
   sendRetryDelayMaxMs?: number;
 }
 
-/** Codes carried by {@link InboxRealtimeError}. */
-export type ErrorCode =
-  | 'ack_timeout'
-  | 'ack_disconnected'
-  | 'ack_dropped'
-  | 'connect_error'
-  | 'emit'
-  | 'invalid_argument'
-  | 'invalid_event'
-  | 'unknown_event'
-  | 'unknown_client_id'
-  | 'not_failed'
-  | 'too_large'
-  | 'malformed_packet'
-  | 'wrong_namespace'
-  | 'unknown_ack'
-  | 'unexpected_packet'
-  | 'buffer_overflow'
-  | 'binary_unsupported'
-  | 'resync_failed'
-  | 'outbox_record_invalid'
-  | (string & {});
-
 /** The errors this package throws and reports: real `Error`s with a `code` to branch on. */
 export interface InboxRealtimeError extends Error {
   readonly name: 'InboxRealtimeError';
@@ -327,8 +211,8 @@ export function isInboxRealtimeError(value: unknown): value is InboxRealtimeErro
 /** Listener signatures of the client's own events; server events take `(...args: any[])`. */
 export interface ReservedEvents {
   status: (status: ConnectionStatus) => void;
-  connect: (info: { sid: string; recovered: boolean }) => void;
-  disconnect: (reason: string) => void;
+  connect: (info: ConnectInfo) => void;
+  disconnect: (reason: DisconnectReason) => void;
   connect_error: (error: InboxRealtimeError) => void;
   reconnect_attempt: (attempt: number) => void;
   reconnect: (attempts: number) => void;

@@ -6,12 +6,13 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
-use super::error::js_error;
+use super::error::{core_error, js_error};
 use super::json::{from_js, object_from_js, to_js};
 use super::listeners::Listeners;
 use super::manager::{ManagerHandle, Registry};
 use super::options::{auth_from_js, config_from_js};
-use crate::connection::{AckError, Config, ConnectionError, Event, Manager, RawArgs, SocketId};
+use crate::connection::{Config, Event, Manager, RawArgs, SocketId};
+use crate::error_code::ErrorCode;
 use crate::web::Driver;
 
 /// Promises of `emitWithAck` waiting for their ack: (ack id, resolve, reject). A Vec, not a hash map (less code):
@@ -119,14 +120,14 @@ impl SocketClient {
     /// Emits `event` with `args`. Buffered while disconnected. Throws on a reserved name or an oversized packet.
     pub fn emit(&self, event: &str, args: Array) -> Result<(), JsValue> {
         let args = args_from_js(&args)?;
-        self.with(|m, id, now| m.emit(id, event, args, now)).map_err(|e| js_error("emit", e))
+        self.with(|m, id, now| m.emit(id, event, args, now)).map_err(core_error)
     }
 
     /// Emits only if connected now; otherwise drops it (socket.io-client's `volatile`). Returns whether it was sent.
     #[wasm_bindgen(js_name = emitVolatile)]
     pub fn emit_volatile(&self, event: &str, args: Array) -> Result<bool, JsValue> {
         let args = args_from_js(&args)?;
-        self.with(|m, id, now| m.emit_volatile(id, event, args, now)).map_err(|e| js_error("emit", e))
+        self.with(|m, id, now| m.emit_volatile(id, event, args, now)).map_err(core_error)
     }
 
     /// The manager (Engine.IO connection) this socket uses: socket.io-client's `socket.io`.
@@ -167,7 +168,7 @@ impl SocketClient {
                 id
             });
             if let Err(e) = result {
-                let _ = reject.call1(&JsValue::NULL, &js_error("emit", e));
+                let _ = reject.call1(&JsValue::NULL, &core_error(e));
             }
         })
     }
@@ -285,7 +286,7 @@ impl Hooks {
 }
 
 fn args_from_js(args: &Array) -> Result<Vec<Value>, JsValue> {
-    args.iter().map(|a| from_js(&a).map_err(|e| js_error("invalid_argument", e))).collect()
+    args.iter().map(|a| from_js(&a).map_err(|e| js_error(ErrorCode::InvalidArgument, e))).collect()
 }
 
 fn single(value: JsValue) -> Array {
@@ -332,7 +333,7 @@ pub(crate) fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
         }
         Event::Disconnect { reason } => Listeners::dispatch(listeners, "disconnect", &single(reason.as_str().into())),
         Event::ConnectError { message, data } => {
-            let error = js_error("connect_error", &message);
+            let error = js_error(ErrorCode::ConnectError, &message);
             if let Some(data) = data {
                 let _ = js_sys::Reflect::set(&error, &"data".into(), &to_js(&data));
             }
@@ -370,14 +371,7 @@ pub(crate) fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
             let Some((_, resolve, reject)) = taken else { return };
             let _ = match result {
                 Ok(args) => resolve.call1(&JsValue::NULL, &args.first().map(to_js).unwrap_or(JsValue::UNDEFINED)),
-                Err(e) => {
-                    let code = match e {
-                        AckError::Timeout => "ack_timeout",
-                        AckError::Disconnected => "ack_disconnected",
-                        AckError::Dropped => "ack_dropped",
-                    };
-                    reject.call1(&JsValue::NULL, &js_error(code, e))
-                }
+                Err(e) => reject.call1(&JsValue::NULL, &core_error(e)),
             };
         }
         Event::ReconnectAttempt { attempt } => {
@@ -385,7 +379,7 @@ pub(crate) fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
         }
         Event::Reconnect { attempts } => Listeners::dispatch(listeners, "reconnect", &single(attempts.into())),
         Event::ReconnectError { message } => {
-            Listeners::dispatch(listeners, "reconnect_error", &single(js_error("connect_error", &message)))
+            Listeners::dispatch(listeners, "reconnect_error", &single(js_error(ErrorCode::ConnectError, &message)))
         }
         Event::ReconnectFailed => Listeners::dispatch(listeners, "reconnect_failed", &Array::new()),
         // The manager's alone (its `open` / `close`).
@@ -397,16 +391,7 @@ pub(crate) fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
             let array: Array = rooms.into_iter().map(JsValue::from).collect();
             Listeners::dispatch(listeners, "rooms_rejoined", &single(array.into()))
         }
-        Event::Error(error) => {
-            let code = match error {
-                ConnectionError::Decode(_) => "malformed_packet",
-                ConnectionError::WrongNamespace(_) => "wrong_namespace",
-                ConnectionError::UnknownAck(_) => "unknown_ack",
-                ConnectionError::Unexpected(_) => "unexpected_packet",
-                ConnectionError::BufferOverflow => "buffer_overflow",
-            };
-            Listeners::dispatch(listeners, "error", &single(js_error(code, error)))
-        }
+        Event::Error(error) => Listeners::dispatch(listeners, "error", &single(core_error(error))),
     }
 }
 

@@ -9,6 +9,7 @@ use super::error::js_error;
 use super::listeners::Listeners;
 use super::options::{auth_from_js, config_from_js};
 use crate::connection::{Config, Event, Manager, SocketId};
+use crate::error_code::ErrorCode;
 use crate::web::{Driver, Output};
 
 /// One manager's driver, its own listeners and the sockets' hooks, by socket id: where the driver's outputs go.
@@ -88,14 +89,14 @@ impl Registry {
         match &event {
             Event::ConnectError { message, .. } => {
                 // The session could not open: the manager's `error`; each socket has its own `connect_error`.
-                return Listeners::dispatch(listeners, "error", &single(js_error("connect_error", message)));
+                return Listeners::dispatch(listeners, "error", &single(js_error(ErrorCode::ConnectError, message)));
             }
             Event::ReconnectAttempt { attempt } => {
                 Listeners::dispatch(listeners, "reconnect_attempt", &single((*attempt).into()))
             }
             Event::Reconnect { attempts } => Listeners::dispatch(listeners, "reconnect", &single((*attempts).into())),
             Event::ReconnectError { message } => {
-                Listeners::dispatch(listeners, "reconnect_error", &single(js_error("connect_error", message)))
+                Listeners::dispatch(listeners, "reconnect_error", &single(js_error(ErrorCode::ConnectError, message)))
             }
             Event::ReconnectFailed => Listeners::dispatch(listeners, "reconnect_failed", &Array::new()),
             Event::SessionOpen => return Listeners::dispatch(listeners, "open", &Array::new()),
