@@ -17,6 +17,9 @@
  */
 import wasmInit, { WasmMessageStore, WasmSocketClient } from '../wasm/inbox_realtime.js';
 import { logClientEvents, logRoom } from './debug.js';
+import { Manager } from './manager.js';
+
+export { Manager, io, type ManagerOptions, type SocketOptions, type ManagerEvents, type IoOptions } from './manager.js';
 import type {
   ConnectInfo,
   ConnectionStatus,
@@ -84,7 +87,7 @@ export type AuthOption =
  * The `auth` function in both styles: socket.io-client's `(cb) => cb({...})`, and returning the payload (or a
  * promise of it). A thrown error or rejection stops the attempt with `connect_error`.
  */
-function authFunction(auth: AuthOption | null | undefined): AuthOption | null | undefined {
+export function authFunction(auth: AuthOption | null | undefined): AuthOption | null | undefined {
   if (typeof auth !== 'function') return auth;
   return () =>
     new Promise((resolve) => {
@@ -301,7 +304,7 @@ function engineUrl(url: string, path = '/socket.io/', query = ''): string {
 }
 
 /** The `query` option as URL-encoded text. */
-function encodeQuery(query: ClientOptions['query']): string {
+export function encodeQuery(query: ClientOptions['query']): string {
   if (!query) return '';
   return Object.entries(query)
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
@@ -346,7 +349,7 @@ export function isReady(): boolean {
   return ready;
 }
 
-function assertReady(what: string): void {
+export function assertReady(what: string): void {
   if (!ready) {
     throw new Error(`inbox-realtime: call await init() before creating a ${what}`);
   }
@@ -371,6 +374,17 @@ const rawClients = new WeakMap<SocketClient, WasmSocketClient>();
  * methods, so socket.io-style chaining (`socket.on('a', f).on('b', g)`) works too.
  */
 export type Subscription<T> = (() => void) & T;
+
+/** `off`, carrying `owner`'s methods for chaining. */
+export function subscription<T extends object>(owner: T, off: () => void): Subscription<T> {
+  return new Proxy(off, {
+    get: (target, key) => {
+      if (key in target) return Reflect.get(target, key);
+      const value = Reflect.get(owner, key);
+      return typeof value === 'function' ? value.bind(owner) : value;
+    },
+  }) as Subscription<T>;
+}
 
 /** socket.io-client's `hasBinary`: this client speaks JSON only, so binary is refused instead of sent as `{}`. */
 function hasBinary(value: unknown, depth = 0): boolean {
@@ -410,17 +424,29 @@ export class SocketClient {
   #outgoing: Function[] = [];
   #browserHooks: (() => void) | null = null;
   #onDestroy = new Set<() => void>();
+  /** The manager: given (`manager.socket()`), or made on first use of {@link io} around this client's own. */
+  #manager: Manager | null;
+  /** Whether the manager is this client's alone (then destroying the client destroys it). */
+  readonly #ownsManager: boolean;
   /** socket.io-client: callbacks are error-first once `ackTimeout` is set. */
   readonly #errorFirstAcks: boolean;
+  /** The options given, for the Manager made on first use of {@link io} (the defaults of its other sockets). */
+  readonly #options: ClientOptions;
   #debug: boolean;
 
-  /** Throws if {@link init} has not completed. */
-  constructor(url: string, options: ClientOptions = {}) {
+  /**
+   * A client with its own connection (its own {@link Manager}: a `new SocketClient` is never shared; see
+   * {@link Manager.socket} and {@link io} for sockets sharing one). Throws if {@link init} has not completed.
+   */
+  constructor(url: string, options: ClientOptions = {}, /** @internal */ from?: { raw: WasmSocketClient; manager: Manager }) {
     assertReady('SocketClient');
     this.url = url;
     const { autoConnect = true, debug = false, query, auth, ...wasmOptions } = options;
     this.#errorFirstAcks = options.ackTimeout !== undefined;
-    this.#raw = new WasmSocketClient(url, { ...wasmOptions, auth: authFunction(auth), query: encodeQuery(query) });
+    this.#manager = from?.manager ?? null;
+    this.#ownsManager = !from;
+    this.#options = options;
+    this.#raw = from?.raw ?? new WasmSocketClient(url, { ...wasmOptions, auth: authFunction(auth), query: encodeQuery(query) });
     rawClients.set(this, this.#raw);
     this.#debug = debug === true;
     if (this.#debug) logClientEvents(this.#raw, url);
@@ -479,13 +505,7 @@ export class SocketClient {
 
   /** The unsubscribe function, carrying this socket's methods for chaining. */
   #subscription(off: () => void): Subscription<this> {
-    return new Proxy(off, {
-      get: (target, key) => {
-        if (key in target) return Reflect.get(target, key);
-        const value = Reflect.get(this, key);
-        return typeof value === 'function' ? value.bind(this) : value;
-      },
-    }) as Subscription<this>;
+    return subscription(this, off);
   }
 
   /** Adds a listener of every server event, called as `(event, ...args)` (socket.io-client's `onAny`). */
@@ -652,11 +672,13 @@ export class SocketClient {
   }
 
   /**
-   * socket.io-client's `socket.io` (the Manager): here the socket itself, which emits the Manager's events
-   * (`reconnect_attempt`, `reconnect`, `reconnect_error`, `reconnect_failed`) and has its `reconnection()`.
+   * socket.io-client's `socket.io`: the {@link Manager} (the Engine.IO connection) this socket uses, with the
+   * manager's events (`reconnect_attempt`, `reconnect`, `reconnect_error`, `reconnect_failed`, `error`) and
+   * `reconnection()`. The reconnect events also reach the socket's own listeners, as they always did here.
    */
-  get io(): this {
-    return this;
+  get io(): Manager {
+    this.#manager ??= Manager._adopt(this.#client().manager(), this.url, this.#options);
+    return this.#manager;
   }
 
   /**
@@ -758,6 +780,8 @@ export class SocketClient {
     this.#raw = null;
     rawClients.delete(this);
     raw.free();
+    if (this.#ownsManager) this.#manager?._free();
+    else this.#manager?._forget(this);
   }
 
   /** @internal Used by MessageStore.attach so that destroying the client detaches the store first. */
