@@ -9,7 +9,7 @@ const ms = (v, dflt) => (v === undefined || v === "" ? dflt : Number(v));
 
 const server = createInboxServer({
   recovery: env.RECOVERY === "1",
-  dataFile: env.DATA_FILE || undefined,
+  dataDir: env.DATA_DIR || env.DATA_FILE || undefined,
   deliverDelayMs: ms(env.DELIVER_DELAY_MS, 100),
   readDelayMs: ms(env.READ_DELAY_MS, 200),
   log: env.QUIET === "1" ? () => {} : (msg) => console.log(msg),
