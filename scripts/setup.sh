@@ -4,6 +4,8 @@
 #                                wasm-bindgen-cli, nightly's rust-src if nightly is there, the root npm packages
 #   bash scripts/setup.sh test   that, plus what only the tests use: clippy + rustfmt, the browsers (Debian's chromium,
 #                                firefox-esr, WebKitGTK + drivers, geckodriver), cargo-fuzz (the default, without an argument)
+#                                and the back end's services: PostgreSQL, redis-server, HAProxy (started by the tests
+#                                themselves on 127.0.0.1, never as system services)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-test}
@@ -33,11 +35,17 @@ if [ "$MODE" = test ]; then
     /usr/bin/WebKitWebDriver:webkit2gtk-driver /usr/bin/xvfb-run:xvfb /usr/bin/xauth:xauth; do
     [ -x "${pair%%:*}" ] || missing+=("${pair#*:}")
   done
+  for pair in /usr/bin/redis-server:redis-server /usr/sbin/haproxy:haproxy; do
+    [ -x "${pair%%:*}" ] || missing+=("${pair#*:}")
+  done
+  compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # RUNLEVEL=1: the packages' init scripts start no system PostgreSQL/Redis/HAProxy on their default ports; the
+  # tests start their own on 127.0.0.1 and stop them.
+  $SUDO env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly, or it refuses the module.
@@ -70,4 +78,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The dev server's embedded PostgreSQL (PGlite) starts from an initialised data directory cached once per machine:
+# made here, so no server start (the demo's, an e2e test's) waits seconds for initdb.
+node -e 'import("./examples/server/db.js").then((db) => db.warmEmbedded())'
 log "ok ($MODE)"

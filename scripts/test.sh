@@ -45,7 +45,8 @@ bash scripts/fuzz.sh
 
 step "server smoke tests"
 node tests/server/smoke.mjs
-node examples/server/smoke.mjs
+node examples/server/smoke.mjs             # the back end on its embedded PostgreSQL (PGlite)
+node examples/server/smoke.mjs --postgres  # the same tests on a real PostgreSQL server it starts and stops
 
 step "JS: package build, type-check, vitest (Node + jsdom), npm pack smoke"
 bash scripts/test-js.sh

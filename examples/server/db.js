@@ -71,6 +71,12 @@ async function openPGlite(dataDir) {
   };
 }
 
+/** Makes the cached PGlite template now (scripts/setup.sh), so that no server start waits for initdb. */
+export async function warmEmbedded() {
+  const { PGlite } = await import("@electric-sql/pglite");
+  await pgliteTemplate(PGlite);
+}
+
 async function pgliteTemplate(PGlite) {
   const version = pgliteVersion();
   const file = path.join(os.tmpdir(), `inbox-pglite-template-${version}.tar.gz`);
