@@ -2,7 +2,8 @@
 # Installs what the demo or the tests need. Idempotent: a second run only checks.
 #   bash scripts/setup.sh demo   what building the package and the example page needs: the wasm32 Rust target,
 #                                wasm-bindgen-cli, nightly's rust-src if nightly is there, the root npm packages
-#   bash scripts/setup.sh test   that, plus what only the tests use: clippy + rustfmt, the browsers (Debian's chromium,
+#   bash scripts/setup.sh cluster demo's, plus the services `make cluster` runs: PostgreSQL, redis-server, HAProxy
+#   bash scripts/setup.sh test   demo's, plus what only the tests use: clippy + rustfmt, the browsers (Debian's chromium,
 #                                firefox-esr, WebKitGTK + drivers, geckodriver), cargo-fuzz (the default, without an argument)
 #                                and the back end's services: PostgreSQL, redis-server, HAProxy (started by the tests
 #                                themselves on 127.0.0.1, never as system services)
@@ -10,8 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-test}
 case "$MODE" in
-  demo | test) ;;
-  *) echo "usage: $0 [demo|test]" >&2; exit 2 ;;
+  demo | cluster | test) ;;
+  *) echo "usage: $0 [demo|cluster|test]" >&2; exit 2 ;;
 esac
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
@@ -35,6 +36,8 @@ if [ "$MODE" = test ]; then
     /usr/bin/WebKitWebDriver:webkit2gtk-driver /usr/bin/xvfb-run:xvfb /usr/bin/xauth:xauth; do
     [ -x "${pair%%:*}" ] || missing+=("${pair#*:}")
   done
+fi
+if [ "$MODE" = test ] || [ "$MODE" = cluster ]; then
   for pair in /usr/bin/redis-server:redis-server /usr/sbin/haproxy:haproxy; do
     [ -x "${pair%%:*}" ] || missing+=("${pair#*:}")
   done

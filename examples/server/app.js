@@ -54,9 +54,10 @@ export function createInboxServer(cfg = {}) {
   let failSends = Boolean(cfg.failSends);
   let failStatus = 422;
   const startedAt = Date.now();
-  // The database and the adapter connect asynchronously; listen() waits for them, nothing is served before.
+  // The database opens asynchronously (see listen): what needs it waits for `ready`.
   let store = null;
   let redis = null;
+  let ready = null;
   const timers = new Set();
 
   const app = express();
@@ -175,6 +176,11 @@ export function createInboxServer(cfg = {}) {
       res.set("Access-Control-Max-Age", "600");
       return res.sendStatus(204);
     }
+    next();
+  });
+  // Only what reads or writes messages waits for the database; the page's files and /health do not.
+  app.use(["/api", "/webhook", "/dev"], async (_req, _res, next) => {
+    await ready;
     next();
   });
   // Keep the raw bytes: the webhook signature is computed over them.
@@ -347,6 +353,7 @@ export function createInboxServer(cfg = {}) {
     socket.on("join_room", async (roomId, ack) => {
       if (!isRoomId(roomId)) return ackOk(ack, { ok: false, error: "invalid room id" });
       socket.join(roomId);
+      await ready;
       // An agent opened the conversation. The join holds even if the database hiccups: live events still flow.
       await store.markRead(roomId).catch((err) => log(`[io] markRead ${roomId}: ${err.message}`));
       ackOk(ack, { ok: true, room: roomId });
@@ -367,11 +374,6 @@ export function createInboxServer(cfg = {}) {
     socket.on("disconnect", (reason) => log(`[io] disconnect ${socket.id}: ${reason}`));
   });
 
-  async function start() {
-    store = await MessageStore.open({ databaseUrl, dataDir, log });
-    if (redisUrl) redis = await attachRedisAdapter(io, redisUrl, log);
-  }
-
   return {
     app,
     io,
@@ -379,8 +381,19 @@ export function createInboxServer(cfg = {}) {
     get store() {
       return store;
     },
+    /** Resolves once the database is open and migrated (rejects if it cannot be: the process should exit). */
+    get ready() {
+      return ready;
+    },
+    /** e.g. "postgresql", "pglite (memory)" */
+    databaseKind: databaseUrl ? "postgresql" : dataDir ? "pglite (dir)" : "pglite (memory)",
     async listen(port, host) {
-      if (!store) await start();
+      ready ??= MessageStore.open({ databaseUrl, dataDir, log }).then((s) => void (store = s));
+      // The adapter must be in place before the first connection. A real PostgreSQL is waited for too: it answers
+      // in milliseconds and a wrong DATABASE_URL must fail the start. PGlite is not: it takes seconds (WebAssembly)
+      // that the page load, the browser start and the socket handshake can overlap (e2e tests, demo).
+      if (redisUrl && !redis) redis = await attachRedisAdapter(io, redisUrl, log);
+      if (databaseUrl) await ready;
       return new Promise((resolve, reject) => {
         httpServer.once("error", reject);
         httpServer.listen(port, host, () => resolve(httpServer.address()));
@@ -393,6 +406,7 @@ export function createInboxServer(cfg = {}) {
       // which needs Redis still connected.
       await new Promise((resolve) => io.close(() => resolve()));
       await redis?.close();
+      await ready?.catch(() => {});
       await store?.close();
     },
   };

@@ -36,9 +36,14 @@ const server = createInboxServer({
 const port = Number(env.PORT ?? 8080);
 const host = env.HOST || "127.0.0.1";
 const addr = await server.listen(port, host);
+// A database that cannot be opened (PGlite's directory unreadable, a migration failing) ends the process.
+server.ready.catch((err) => {
+  console.error(`database: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
 // Supervisors and e2e harnesses wait for this line; it carries the real port (PORT may be 0).
 console.log(`listening on ${addr.port} (http://${host}:${addr.port})` +
-  `${env.JWT_SECRET ? " jwt" : ""}${env.RECOVERY === "1" ? " recovery" : ""} db=${server.store.kind}${env.REDIS_URL ? " redis" : ""}` +
+  `${env.JWT_SECRET ? " jwt" : ""}${env.RECOVERY === "1" ? " recovery" : ""} db=${server.databaseKind}${env.REDIS_URL ? " redis" : ""}` +
   `${env.NODE_ID ? ` node=${env.NODE_ID}` : ""}`);
 
 let closing = false;
