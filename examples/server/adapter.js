@@ -5,6 +5,32 @@
 import { createClient } from "redis";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 
+// How long a broadcast keeps trying while Redis is away; past this it is dropped (clients then resync on reconnect).
+const PUBLISH_PATIENCE_MS = 15_000;
+
+/**
+ * The adapter's XADD, retried: a command in flight when Redis goes down is rejected by the client, and the adapter
+ * would drop that broadcast (a message another node's clients never get live, with nothing telling them to resync).
+ * Retrying makes it at-least-once: if the first XADD did land, clients get the packet twice, and the inbox client
+ * ignores a message id it already holds (statuses only move forward, typing is idempotent).
+ */
+async function publishUntilStored(publish, message, log) {
+  const t0 = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const offset = await publish(message);
+      if (attempt > 1) log(`[redis] broadcast stored after ${attempt} attempts (${Date.now() - t0} ms)`);
+      return offset;
+    } catch (err) {
+      if (Date.now() - t0 > PUBLISH_PATIENCE_MS) {
+        log(`[redis] broadcast dropped after ${attempt} attempts: ${err.message}`);
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
+    }
+  }
+}
+
 /** Connects to Redis and installs the adapter on `io`; returns { close }. */
 export async function attachRedisAdapter(io, url, log) {
   const client = createClient({
@@ -22,7 +48,14 @@ export async function attachRedisAdapter(io, url, log) {
     down = false;
   });
   await client.connect();
-  io.adapter(createAdapter(client, { streamName: "inbox-realtime", maxLen: 100_000 }));
+  const make = createAdapter(client, { streamName: "inbox-realtime", maxLen: 100_000 });
+  // (a plain function: Socket.IO calls the adapter with `new`)
+  io.adapter(function retryingAdapter(nsp) {
+    const adapter = make(nsp);
+    const publish = adapter.doPublish.bind(adapter);
+    adapter.doPublish = (message) => publishUntilStored(publish, message, log);
+    return adapter;
+  });
   log(`[redis] streams adapter on ${url.replace(/\/\/[^@]*@/, "//")}`);
   return {
     async close() {

@@ -64,7 +64,7 @@ async function health(n) {
   }
 }
 
-/** The room's messages in the database (through any live node), ascending, paging `since`. */
+/** The room's rows in the database (through the balancer), ascending, paging `since`; a duplicated wamid shows twice. */
 async function serverHistory(cluster, room = ROOM) {
   const base = cluster.url;
   const out = new Map();
@@ -73,7 +73,7 @@ async function serverHistory(cluster, room = ROOM) {
     const body = await (await fetch(`${base}/api/messages?room=${room}&since=${since}&limit=500`)).json();
     let last = since;
     for (const m of body.messages) {
-      out.set(m.id, m);
+      out.set(`${m.id}@${m.timestamp}`, m); // pages overlap at `since`; rows differ in timestamp (unique per room)
       last = Math.max(last, m.timestamp);
     }
     if (!body.has_more || last === since) return [...out.values()];
@@ -106,7 +106,7 @@ async function main() {
     recovery: RECOVERY,
     sticky: STICKY,
     logDir: ARTIFACTS,
-    env: { STATIC_DIR: path.join(ROOT, "tests", "chaos", "page"), PKG_DIR: path.join(ROOT, "pkg"), DELIVER_DELAY_MS: "100", READ_DELAY_MS: "200" },
+    env: { STATIC_DIR: path.join(ROOT, "tests", "chaos", "page"), PKG_DIR: path.join(ROOT, "pkg"), DELIVER_DELAY_MS: "100", READ_DELAY_MS: "200", QUIET: "" },
   });
   report.figures.startup_ms = Date.now() - T0;
   say(`cluster up in ${report.figures.startup_ms} ms: balancer ${cluster.url}, nodes ${cluster.nodes.map((n) => `${n.name}:${n.port}`).join(" ")}`);
@@ -153,7 +153,7 @@ async function main() {
         const target = others[rr++ % Math.max(1, others.length)] ?? cluster.nodes.find((n) => n.alive);
         try {
           await post(target.url, "/webhook/whatsapp", body);
-          generated.push({ id, node: target.name, attempts: attempt });
+          generated.push({ id, node: target.name, attempts: attempt, t: Date.now() });
           break;
         } catch {
           await sleep(50); // that node just went down: WhatsApp would redeliver; so do we, to another node
@@ -242,8 +242,11 @@ async function main() {
   const result = await page.evaluate(() => window.chaos.result());
   const snap = result.snapshot;
   const serverIds = new Set(history.map((m) => m.id));
+  const dbDupes = dupes(history.map((m) => m.id)).length + dupes(history.filter((m) => m.client_id).map((m) => m.client_id)).length;
   const storeIds = new Set(snap.map((m) => m.id));
   const lost = history.filter((m) => !storeIds.has(m.id));
+  Object.assign(report, { lostIds: lost.map((m) => ({ id: m.id, ts: m.timestamp, posted: generated.find((g) => g.id === m.id) })),
+    events: result.events, resyncCalls: result.resyncCalls });
   const dupIds = dupes(snap.map((m) => m.id));
   const dupCids = dupes(snap.filter((m) => m.client_id).map((m) => m.client_id));
   const failedCids = new Set(result.sends.filter((s) => s.result === "failed").map((s) => s.cid));
@@ -259,6 +262,7 @@ async function main() {
     store_messages: snap.length,
     lost: lost.length,
     duplicated: dupIds.length + dupCids.length,
+    duplicated_in_db: dbDupes,
     unexpected_in_store: unexpected.length,
     order_inversions: inversions,
     missing_in_db: missingGenerated,
@@ -272,6 +276,7 @@ async function main() {
   });
   expect(lost.length === 0, `lost ${lost.length}: ${lost.slice(0, 3).map((m) => m.id)}`);
   expect(dupIds.length + dupCids.length === 0, `duplicated: ${JSON.stringify([...dupIds, ...dupCids].slice(0, 3))}`);
+  expect(dbDupes === 0, `the database holds ${dbDupes} wamid/client_id twice`);
   expect(unexpected.length === 0, `in the store but not in the database: ${unexpected.length}`);
   expect(inversions === 0, `order inversions: ${inversions}`);
   expect(missingGenerated === 0, `webhooks answered 200 but not in the database: ${missingGenerated}`);
@@ -349,7 +354,7 @@ function print() {
   console.log(`  stream: ${f.generated} webhooks to the nodes the page was not on, at ${RATE}/s (${(f.stream_ms / 1000).toFixed(1)} s), ${f.sends} page sends`);
   for (const line of cyc) console.log(`  cycle: ${line}`);
   console.log(`  page: connects ${f.connects} (recovered ${f.recovered_connects}), resync calls ${f.resync_calls}`);
-  console.log(`  lost: ${f.lost}  duplicated: ${f.duplicated}  unexpected: ${f.unexpected_in_store}  order inversions: ${f.order_inversions}  ` +
+  console.log(`  lost: ${f.lost}  duplicated: ${f.duplicated} (in the database: ${f.duplicated_in_db})  unexpected: ${f.unexpected_in_store}  order inversions: ${f.order_inversions}  ` +
     `(database ${f.db_messages}, store ${f.store_messages})`);
   console.log(`  same webhook at two nodes at once: applied ${JSON.stringify(f.webhook_two_nodes_applied)}, ${f.webhook_two_nodes_rows} row; ` +
     `send retried on 3 nodes: ${f.send_retry_rows} row, ${f.send_retry_ids} id`);
