@@ -62,6 +62,9 @@ bash scripts/test-parity.sh
 step "chaos soak: server killed, black-holed and dropped while messages stream (short form)"
 bash scripts/chaos.sh
 
+step "cluster: 3 nodes on PostgreSQL + Redis Streams adapter behind HAProxy; nodes stopped and crashed, Redis restarted"
+node tests/cluster/run.mjs
+
 printf '\nbrowser parts: tests/web.rs in 3 engines %ss; e2e (builds included) %ss; together %ss\n' \
   "$web_seconds" "$e2e_seconds" "$((web_seconds + e2e_seconds))"
 printf '\n\033[1;32mall tests passed\033[0m\n'

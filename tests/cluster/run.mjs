@@ -19,7 +19,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { startCluster } from "../../examples/server/ops/cluster.mjs";
-import { CHROMIUM_ARGS, ROOT, sleep, textWebhook } from "../e2e/helpers.mjs";
+import { CHROMIUM_ARGS, ROOT, postJSON, sleep, textWebhook } from "../e2e/helpers.mjs";
 
 const env = process.env;
 const int = (name, dflt) => (env[name] === undefined || env[name] === "" ? dflt : Number(env[name]));
@@ -43,17 +43,7 @@ function expect(ok, what) {
   return ok;
 }
 
-async function post(base, pathname, body, timeoutMs = 3000) {
-  const res = await fetch(base + pathname, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await res.text();
-  if (!res.ok) throw Object.assign(new Error(`POST ${pathname} -> ${res.status} ${text}`), { status: res.status });
-  return JSON.parse(text);
-}
+const post = (base, pathname, body) => postJSON(base + pathname, body);
 
 async function health(n) {
   try {
