@@ -1,7 +1,8 @@
 // The dev server (examples/server/app.js; its embedded PGlite kept in DATA_DIR / DATA_FILE) with a short Engine.IO
-// heartbeat, for the chaos soak test: a connection black-holed by the proxy is then noticed in about PING_INTERVAL + PING_TIMEOUT instead of 45 s. Same environment
-// as examples/server/server.js for what it uses (PORT, HOST, DATA_FILE, RECOVERY, DELIVER_DELAY_MS, READ_DELAY_MS,
-// QUIET), plus PING_INTERVAL_MS / PING_TIMEOUT_MS. Prints `listening on <port>` when ready.
+// heartbeat, for the chaos soak test: a connection black-holed by the proxy is then noticed in about
+// PING_INTERVAL + PING_TIMEOUT instead of 45 s. Same environment as examples/server/server.js for what it uses (PORT,
+// HOST, DATA_DIR, RECOVERY, DELIVER_DELAY_MS, READ_DELAY_MS, QUIET), plus PING_INTERVAL_MS / PING_TIMEOUT_MS. Prints
+// `listening on <port>` when ready.
 import { createInboxServer } from "../../examples/server/app.js";
 
 const env = process.env;
