@@ -106,6 +106,7 @@ window.chaos = {
       reconnectionDelay: opts.reconnectionDelay ?? 200,
       reconnectionDelayMax: opts.reconnectionDelayMax ?? 1000,
       timeout: opts.connectTimeout ?? 3000,
+      ...(opts.transports && { transports: opts.transports }), // the cluster test's polling-only page
     });
     store = new MessageStore({ keepFailed: true, pendingTimeoutMs: opts.pendingTimeoutMs ?? 60_000 });
     store.attach(client);
