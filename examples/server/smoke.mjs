@@ -9,13 +9,12 @@ import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import jwt from "jsonwebtoken";
 import { io as connect } from "socket.io-client";
-import { startPostgres } from "./ops/services.mjs";
+import { freePort, startPostgres } from "./ops/services.mjs";
 
 const serverPath = fileURLToPath(new URL("./server.js", import.meta.url));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "inbox-smoke-"));
@@ -113,9 +112,7 @@ let databases = 0;
 async function dbEnv() {
   if (!onPostgres) return {};
   if (!postgres) {
-    const port = Number(process.env.PG_PORT) || (await new Promise((resolve) => {
-      const srv = net.createServer().listen(0, "127.0.0.1", () => srv.close(() => resolve(srv.address().port)));
-    }));
+    const port = Number(process.env.PG_PORT) || (await freePort());
     postgres = await startPostgres({ port });
   }
   return { DATABASE_URL: await postgres.createDatabase(`smoke_${++databases}`) };

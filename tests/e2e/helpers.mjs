@@ -14,19 +14,10 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const ARTIFACTS = path.join(ROOT, "artifacts", "e2e");
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// One free-port finder for the tests and the back end's ops scripts.
+export { freePort } from "../../examples/server/ops/services.mjs";
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function portIsFree(port) {
   return new Promise((resolve) => {

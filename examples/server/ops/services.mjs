@@ -24,6 +24,19 @@ function asDbUser(cmd, args) {
   return isRoot ? ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", cmd, ...args]] : [cmd, args];
 }
 
+/** A port free on 127.0.0.1 now (read before the probe server closes: its address is null after). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 export function portOpen(port, host = "127.0.0.1") {
   return new Promise((resolve) => {
     const sock = net.connect(port, host);
