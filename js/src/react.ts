@@ -29,7 +29,8 @@ import {
   type ResyncResult,
   type RoomSummary,
 } from './index.js';
-import { DurableOutbox, type OutboxDurability } from './durable.js';
+import { clearLocalData as clearSavedData, DurableOutbox, type OutboxDurability } from './durable.js';
+import { RoomCache } from './cache.js';
 export { isWaitingForNetwork } from './index.js';
 export type { OutboxDurability } from './durable.js';
 export type { OutboxEntry, SendOutcome } from './index.js';
@@ -62,13 +63,20 @@ interface SharedEntry {
   teardown: ReturnType<typeof setTimeout> | null;
 }
 
+/** Keyed by URL and identity: another agent signing in gets a client and store of its own. */
 const shared = new Map<string, SharedEntry>();
+/** The identity (signed-in agent) each shared client was made for; it names what is saved on the device. */
+const identities = new WeakMap<SocketClient, string>();
 
-function acquire(url: string, options: ClientOptions | undefined): SharedEntry {
-  let entry = shared.get(url);
+const sharedKey = (url: string, identity: string) => `${identity}\u0000${url}`;
+
+function acquire(url: string, options: ClientOptions | undefined, identity: string): SharedEntry {
+  const key = sharedKey(url, identity);
+  let entry = shared.get(key);
   if (!entry || entry.client.destroyed) {
     entry = { client: new SocketClient(url, { ...options, autoConnect: true }), refs: 0, teardown: null };
-    shared.set(url, entry);
+    identities.set(entry.client, identity);
+    shared.set(key, entry);
   }
   if (entry.teardown !== null) {
     clearTimeout(entry.teardown);
@@ -78,23 +86,33 @@ function acquire(url: string, options: ClientOptions | undefined): SharedEntry {
   return entry;
 }
 
-function release(url: string, entry: SharedEntry): void {
+function release(key: string, entry: SharedEntry): void {
   entry.refs -= 1;
   if (entry.refs > 0 || entry.teardown !== null) return;
   entry.teardown = setTimeout(() => {
     entry.teardown = null;
     if (entry.refs > 0) return;
-    if (shared.get(url) === entry) shared.delete(url);
-    stores.get(entry.client)?.durable.close();
-    stores.get(entry.client)?.store.destroy();
+    if (shared.get(key) === entry) shared.delete(key);
+    const storeEntry = stores.get(entry.client);
+    if (storeEntry) {
+      // The copies due are read from the store now, before it goes.
+      void storeEntry.cache.flush();
+      storeEntry.cache.close();
+      storeEntry.durable.close();
+      storeEntry.store.destroy();
+      live.delete(storeEntry);
+    }
     stores.delete(entry.client);
     entry.client.destroy();
   }, TEARDOWN_DELAY_MS);
 }
 
-/** The shared client for `url` if a mounted {@link useSocket} holds one, else `null` (e.g. to call `setAuth`). */
-export function getSharedSocket(url: string = defaultUrl()): SocketClient | null {
-  const entry = shared.get(url);
+/**
+ * The shared client for `url` (and `identity`, as given to {@link useSocket}) if a mounted {@link useSocket} holds
+ * one, else `null` (e.g. to call `setAuth`).
+ */
+export function getSharedSocket(url: string = defaultUrl(), identity = ''): SocketClient | null {
+  const entry = shared.get(sharedKey(url, identity));
   return entry && !entry.client.destroyed ? entry.client : null;
 }
 
@@ -122,9 +140,14 @@ interface StoreEntry {
   lastSender: SendFunction | null;
   /** The outbox's copy in IndexedDB (memory only where it is unavailable). */
   readonly durable: DurableOutbox;
+  /** The opened rooms' copies in IndexedDB. */
+  readonly cache: RoomCache;
+  readonly identity: string;
 }
 
 const stores = new WeakMap<SocketClient, StoreEntry>();
+/** The stores alive now (for {@link clearLocalData}). */
+const live = new Set<StoreEntry>();
 
 function storeEntry(socket: SocketClient): StoreEntry {
   let entry = stores.get(socket);
@@ -138,7 +161,8 @@ function storeEntry(socket: SocketClient): StoreEntry {
         ? console.warn('inbox-realtime: resync after reconnect failed:', error.message)
         : console.warn('inbox-realtime: ignored a server event:', error.message),
     );
-    const durable = new DurableOutbox(store, socket.url);
+    const identity = identities.get(socket) ?? '';
+    const durable = new DurableOutbox(store, socket.url, identity);
     const created: StoreEntry = {
       store,
       roomRefs: new Map(),
@@ -146,13 +170,21 @@ function storeEntry(socket: SocketClient): StoreEntry {
       senders: new Map(),
       lastSender: null,
       durable,
+      cache: new RoomCache(store, socket.url, identity, durable.database),
+      identity,
     };
+    live.add(created);
     // The outbox's "send now" requests: each with its room's send (see `senders`), once the entry is on disk
     // (the microtask lets `sendMessage` register the write of a send queued a moment ago).
     store.setSender(async (payload) => {
       await Promise.resolve();
       await durable.beforeSend(payload.client_id);
-      return (created.senders.get(payload.to) ?? created.lastSender ?? restSender(socket.url))(payload);
+      const send = created.senders.get(payload.to) ?? created.lastSender ?? restSender(socket.url);
+      return send(payload).catch((e: unknown) => {
+        // The core counts the attempt and sets the next one when this rejection reaches it: saved after that.
+        durable.persist(payload.client_id);
+        throw e;
+      });
     });
     // Sends saved by an earlier page (reload, crash) reappear at once and resume.
     void durable.restore();
@@ -220,6 +252,12 @@ export interface UseSocketOptions {
   wasm?: InitInput;
   /** `false` keeps the hook idle (no socket), e.g. until the user is logged in. Default `true`. */
   enabled?: boolean;
+  /**
+   * Who is signed in (e.g. the agent's id). What the device saves (unsent messages, opened conversations) is kept
+   * per identity: another identity never restores or sends it, and {@link clearLocalData} deletes it at logout. A
+   * change of identity gives a client and store of its own. Default `''` (one identity per browser profile).
+   */
+  identity?: string;
 }
 
 /** What {@link useSocket} returns. */
@@ -239,6 +277,7 @@ export interface UseSocketResult {
 export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
   const url = options.url ?? defaultUrl();
   const enabled = options.enabled ?? true;
+  const identity = options.identity ?? '';
   const latest = useRef(options);
   latest.current = options;
 
@@ -252,7 +291,7 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
     let cleanup: (() => void) | null = null;
 
     const start = () => {
-      const entry = acquire(url, latest.current.clientOptions);
+      const entry = acquire(url, latest.current.clientOptions, identity);
       const client = entry.client;
       const offs = [
         client.onStatus((s) => setStatus(s)),
@@ -264,7 +303,7 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
       setSocket(client);
       cleanup = () => {
         for (const off of offs) off();
-        release(url, entry);
+        release(sharedKey(url, identity), entry);
       };
     };
 
@@ -292,9 +331,23 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
       setSocket(null);
       setStatus('disconnected');
     };
-  }, [url, enabled]);
+  }, [url, enabled, identity]);
 
   return { socket, isConnected: status === 'connected', status, error };
+}
+
+/**
+ * Logout: deletes what this device keeps for `identity` (its unsent messages and saved conversations, for every
+ * socket URL of this origin; everything of every identity without one) and discards the unsent messages of its
+ * live stores, so nothing of it is sent or shown after. Resolves once deleted.
+ */
+export async function clearLocalData(identity?: string): Promise<void> {
+  for (const entry of live) {
+    if (identity !== undefined && entry.identity !== identity) continue;
+    entry.cache.clear();
+    await entry.durable.clear();
+  }
+  await clearSavedData(identity);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -486,7 +539,11 @@ export interface UseRealtimeMessagesResult {
   messages: readonly Message[];
   isTyping: boolean;
   typingUsers: readonly string[];
-  /** True until the first history page arrived (with `loadHistory`), or until the room is joined. */
+  /**
+   * True until the room's saved copy is shown (a room opened before on this device: at once after a reload, its
+   * messages `cached: true` until the resync brings them again), else until the first history page arrived (with
+   * `loadHistory`), or until the room is joined.
+   */
   loading: boolean;
   /** Whether older history may exist (`loadOlder`); always `false` without `loadHistory`. */
   hasMore: boolean;
@@ -592,8 +649,14 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     const entry = storeEntry(socket);
     const removeSlot = addResyncSlot(entry, roomId, resyncSlot.current);
     const leave = joinShared(socket, entry, roomId);
-    const load = latest.current.loadHistory;
-    if (load) {
+    // The room's saved copy is kept up to date while it is open.
+    const unsubscribe = store.subscribe(roomId, () => entry.cache.save(roomId));
+    const firstPage = () => {
+      const load = latest.current.loadHistory;
+      if (!load) {
+        setLoadedRoom(roomId);
+        return;
+      }
       load(roomId).then(
         (page) => {
           if (!active || store.destroyed) return;
@@ -605,11 +668,21 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
           if (active) setLoadedRoom(roomId);
         },
       );
-    } else {
-      setLoadedRoom(roomId);
-    }
+    };
+    // Shown at once from the device's copy, then brought up to date by the resync (from its newest message, with
+    // the overlap) once the server has us in the room; without a copy, the newest page as before.
+    void entry.cache.open(roomId).then((saved) => {
+      if (!active || store.destroyed) return;
+      if (saved > 0 && resyncSlot.current.current) {
+        setLoadedRoom(roomId);
+        store.resyncCached(roomId);
+      } else {
+        firstPage();
+      }
+    });
     return () => {
       active = false;
+      unsubscribe();
       leave();
       removeSlot();
     };

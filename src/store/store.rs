@@ -378,6 +378,11 @@ impl MessageStore {
                 changed |= m.set_client_id(p.client_id.as_deref());
             }
             changed |= m.merge_extra(p.extra);
+            // The server sent it again: no longer only the device's copy.
+            if m.cached {
+                m.cached = false;
+                changed = true;
+            }
             changed
         });
         if let Some(cid) = resolves {
@@ -952,6 +957,81 @@ impl MessageStore {
             .find(|ts| *ts >= newest - UNSETTLED_LOOKBACK_MS);
         let overlap = self.opts.resync_overlap_ms.max(0.0);
         unsettled.unwrap_or(newest).min(newest - overlap).max(0.0)
+    }
+
+    // ---- the device copy ---------------------------------------------------------------------------------------
+
+    /// What the device keeps of `room_id` for the next load: its newest messages from the server (at most
+    /// [`cache.max_messages_per_room`](super::CacheConfig::max_messages_per_room)), oldest first, as JSON objects to
+    /// store. Unconfirmed sends are left out: the outbox keeps those.
+    pub fn cached_messages(&self, room_id: &str) -> Vec<Value> {
+        let max = self.opts.cache.max_messages_per_room;
+        let mut out: Vec<Value> = self
+            .messages(room_id)
+            .rev()
+            .filter(|m| !self.optimistic.is_unconfirmed(m.id()))
+            .take(max)
+            .map(|m| {
+                let mut v = m.to_json();
+                if let Value::Object(o) = &mut v {
+                    // Local bookkeeping, not the server's message: the next load works these out again.
+                    for k in ["key", "cached", "error"] {
+                        o.remove(k);
+                    }
+                }
+                v
+            })
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// Shows a room's device copy (what [`cached_messages`](Self::cached_messages) gave on an earlier load) at once,
+    /// each message marked [`cached`](Message::cached) until the server sends it again. What the store already has
+    /// wins: a message the server sent in this session (live, an edit, a resync page) is not overwritten by the
+    /// older copy, and a status update held for a cached message applies to it. An item confirming a restored send
+    /// (its `client_id`) delivers it. Only the newest `max_messages_per_room` items count; invalid ones (corrupt, of
+    /// another room) are reported in `rejected` and skipped. `has_more` is left as it is (older history stays on the
+    /// server). Bring the room up to date afterwards with a resync from [`resync_since`](Self::resync_since).
+    pub fn restore_cached(&mut self, room_id: &str, items: &[Value], now: f64) -> Result<HistoryReport, StoreError> {
+        check_now(now)?;
+        check_id(room_id, "room_id", self.opts.max_id_chars)?;
+        let mut report = HistoryReport::default();
+        let mut inserted = Vec::new();
+        let skip = items.len().saturating_sub(self.opts.cache.max_messages_per_room);
+        self.room_mut(room_id).begin_batch();
+        for (i, item) in items.iter().enumerate().skip(skip) {
+            let p = match parse_message(item, &self.opts, now) {
+                Ok(p) => p,
+                Err(e) => {
+                    report.rejected.push((i, e));
+                    continue;
+                }
+            };
+            if let Some(r) = p.room_id.as_deref().filter(|r| *r != room_id) {
+                report
+                    .rejected
+                    .push((i, StoreError::RoomMismatch { expected: room_id.to_owned(), found: r.to_owned() }));
+                continue;
+            }
+            if self.rooms.get(room_id).is_some_and(|r| r.contains(&p.id)) {
+                report.unchanged += 1;
+                continue;
+            }
+            let id = p.id.to_string();
+            self.ingest_parsed(room_id, p, now, false);
+            report.added += 1;
+            inserted.push(id);
+        }
+        self.room_mut(room_id).end_batch();
+        for id in inserted {
+            self.room_update(room_id, &id, |m| {
+                m.cached = true;
+                true
+            });
+        }
+        self.touch(room_id);
+        Ok(report)
     }
 
     /// Marks the room read up to `max(now, newest message timestamp)` (so server clock skew cannot leave a

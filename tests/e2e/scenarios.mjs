@@ -465,6 +465,129 @@ export async function outboxMemoryFallback(ctx) {
   }
 }
 
+/**
+ * (16) A reload opens the last conversation from the device's copy before the socket connects (messages marked
+ * cached), then the resync brings what the customer wrote meanwhile: each message once. The socket (WebSocket and
+ * polling) and the REST API are refused until released, so what is on screen first can only come from IndexedDB.
+ */
+export async function cachedConversationReload(ctx) {
+  const room = uniqueRoom();
+  const context = await ctx.browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const errors = [];
+  try {
+    const page = await context.newPage();
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(ctx.pageUrl(room), { waitUntil: "load" });
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const stamp = Date.now();
+    const before = [`Cached first ${stamp}`, `Cached second ${stamp}`];
+    for (const text of before) await sendWebhook(ctx.server, room, text);
+    await messagesWithText(page, before[1]).waitFor({ timeout: 10_000 });
+    await sleep(800); // the copy is written a moment (300 ms) after the room's last change
+
+    let released = false;
+    await context.routeWebSocket(/socket\.io/, (ws) => (released ? ws.connectToServer() : ws.close()));
+    await context.route("**/socket.io/**", (route) => (released ? route.continue() : route.abort()));
+    // The REST API too (the sidebar's list, history): what shows before the release can only come from IndexedDB.
+    await context.route("**/api/**", (route) => (released ? route.continue() : route.abort()));
+    await page.reload({ waitUntil: "load" });
+    for (const text of before) {
+      const msg = messagesWithText(page, text);
+      await msg.waitFor({ timeout: 5000 });
+      assert.equal(await msg.getAttribute("data-cached"), "true", "shown from the device's copy");
+    }
+    assert.notEqual(await page.getByTestId("conn-dot").getAttribute("data-status"), "connected", "before the socket connects");
+    assert.equal(await page.locator(".loading").count(), 0, "not loading: the copy is shown");
+    await page.getByTestId("cache-note").waitFor({ timeout: 2000 });
+    await shot(page, `${ctx.prefix}-16a-cached-before-connect`);
+
+    // The customer writes while this page has no socket.
+    const meanwhile = [`Meanwhile first ${stamp}`, `Meanwhile second ${stamp}`];
+    for (const text of meanwhile) await sendWebhook(ctx.server, room, text);
+    for (const text of [...before, ...meanwhile]) await recordMessage(page, text);
+    await sleep(500);
+    assert.equal(await messagesWithText(page, meanwhile[0]).count(), 0, "no socket yet, no resync yet");
+
+    released = true;
+    await waitConnected(page, 25_000);
+    for (const text of meanwhile) await messagesWithText(page, text).waitFor({ timeout: 15_000 });
+    await sleep(500);
+    for (const text of [...before, ...meanwhile]) {
+      assert.equal(await messagesWithText(page, text).count(), 1, `${text}: shown once`);
+      assert.equal(Math.max(...(await readRecorder(page, text)).counts), 1, `${text}: never shown twice`);
+    }
+    // The overlap brought the cached ones again: no longer marked.
+    assert.equal(await messagesWithText(page, before[1]).getAttribute("data-cached"), null);
+    await page.getByTestId("cache-note").waitFor({ state: "detached", timeout: 5000 });
+    await shot(page, `${ctx.prefix}-16b-resynced`);
+    assert.deepEqual(errors, [], "uncaught errors in the page");
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * (17) Saved sends belong to the agent who made them: signed in as another agent in the same browser, they are
+ * neither shown nor sent; back as the first agent they are restored; after "Clear data on this device"
+ * (clearLocalData) they are gone for good.
+ */
+export async function outboxPerIdentity(ctx) {
+  const room = uniqueRoom();
+  const context = await ctx.browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const errors = [];
+  try {
+    // Agent A's sends never reach the server in this test; B's go through.
+    await context.route("**/api/messages*", (route) =>
+      route.request().method() === "POST" && route.request().postDataJSON()?.user_id === "agent-a" ? undefined : route.continue(),
+    );
+    const page = await context.newPage();
+    page.on("pageerror", (e) => errors.push(String(e)));
+    const as = async (agent) => {
+      await page.goto(ctx.pageUrl(room, `agent=${agent}`), { waitUntil: "load" });
+      await waitConnected(page);
+    };
+    await as("agent-a");
+    await sleep(JOIN_SETTLE_MS);
+    const text = `Agent A only ${Date.now()}`;
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    await page.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
+
+    await as("agent-b");
+    await sleep(2000);
+    assert.equal(await messagesWithText(page, text).count(), 0, "not restored into another agent's outbox");
+    const onServer = async () => {
+      const { messages } = await (await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`)).json();
+      return messages.filter((m) => m.text === text).length;
+    };
+    assert.equal(await onServer(), 0, "not sent as another agent");
+
+    await as("agent-a");
+    await messagesWithText(page, text).waitFor({ timeout: 5000 });
+    await page.getByTestId("clear-local").click();
+    await page.waitForURL(/agent=agent-a/);
+    await waitConnected(page);
+    await sleep(1500);
+    assert.equal(await messagesWithText(page, text).count(), 0, "cleared from the device");
+    const saved = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const open = indexedDB.open("inbox-realtime-outbox");
+          open.onsuccess = () => {
+            const all = open.result.transaction("entries").objectStore("entries").getAll();
+            all.onsuccess = () => resolve(all.result.filter((r) => r.identity === "agent-a").length);
+          };
+        }),
+    );
+    assert.equal(saved, 0, "agent-a's saved sends deleted");
+    assert.equal(await onServer(), 0);
+    assert.deepEqual(errors, [], "uncaught errors in the page");
+  } finally {
+    await context.close();
+  }
+}
+
 /** (7) Markup in a customer's message is shown as text, never run. */
 export async function xssAsText(ctx) {
   const room = uniqueRoom();

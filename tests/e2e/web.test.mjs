@@ -51,6 +51,10 @@ describe(`example page (examples/web) in ${ENGINE}`, () => {
     s.outboxLostAnswer(ctx));
   test("15. without IndexedDB the outbox runs in memory, flagged, and sends still work", PLAYWRIGHT_ONLY, () =>
     s.outboxMemoryFallback(ctx));
+  test("16. a reload shows the last conversation from the device's copy before the socket connects, then what came meanwhile, once", PLAYWRIGHT_ONLY, () =>
+    s.cachedConversationReload(ctx));
+  test("17. saved sends belong to their agent: not restored for another, gone after clearLocalData", PLAYWRIGHT_ONLY, () =>
+    s.outboxPerIdentity(ctx));
   test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));
   test("8. sidebar: unread badge for another conversation, cleared on open", T, () => s.sidebarUnread(ctx));
   test("9. the original test plan's webhook JSON, verbatim: message shown without reload, dated, named", T, () => s.testPlanWebhook(ctx));
