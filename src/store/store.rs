@@ -81,6 +81,20 @@ fn sender_ids(m: &Message) -> Vec<String> {
     ids
 }
 
+/// A history or saved item of `room_id`: a valid message that names no other room.
+fn parse_page_item<'a>(
+    item: &'a Value,
+    room_id: &str,
+    opts: &StoreOptions,
+    now: f64,
+) -> Result<ParsedMessage<'a>, StoreError> {
+    let p = parse_message(item, opts, now)?;
+    match p.room_id.as_deref() {
+        Some(r) if r != room_id => Err(StoreError::RoomMismatch { expected: room_id.to_owned(), found: r.to_owned() }),
+        _ => Ok(p),
+    }
+}
+
 impl MessageStore {
     /// An empty store.
     pub fn new(opts: StoreOptions) -> Self {
@@ -902,19 +916,13 @@ impl MessageStore {
         // One placement of the page's new messages in the room's order, after the loop.
         self.room_mut(room_id).begin_batch();
         for (i, item) in items.iter().enumerate() {
-            let p = match parse_message(item, &self.opts, now) {
+            let p = match parse_page_item(item, room_id, &self.opts, now) {
                 Ok(p) => p,
                 Err(e) => {
                     report.rejected.push((i, e));
                     continue;
                 }
             };
-            if let Some(r) = p.room_id.as_deref().filter(|r| *r != room_id) {
-                report
-                    .rejected
-                    .push((i, StoreError::RoomMismatch { expected: room_id.to_owned(), found: r.to_owned() }));
-                continue;
-            }
             match self.ingest_parsed(room_id, p, now, false) {
                 Ingested::Inserted | Ingested::ReplacedOptimistic { .. } => report.added += 1,
                 Ingested::Updated => report.updated += 1,
@@ -1001,19 +1009,13 @@ impl MessageStore {
         let skip = items.len().saturating_sub(self.opts.cache.max_messages_per_room);
         self.room_mut(room_id).begin_batch();
         for (i, item) in items.iter().enumerate().skip(skip) {
-            let p = match parse_message(item, &self.opts, now) {
+            let p = match parse_page_item(item, room_id, &self.opts, now) {
                 Ok(p) => p,
                 Err(e) => {
                     report.rejected.push((i, e));
                     continue;
                 }
             };
-            if let Some(r) = p.room_id.as_deref().filter(|r| *r != room_id) {
-                report
-                    .rejected
-                    .push((i, StoreError::RoomMismatch { expected: room_id.to_owned(), found: r.to_owned() }));
-                continue;
-            }
             if self.rooms.get(room_id).is_some_and(|r| r.contains(&p.id)) {
                 report.unchanged += 1;
                 continue;
