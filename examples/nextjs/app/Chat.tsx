@@ -41,7 +41,7 @@ export function Chat({ roomId }: { roomId: string }) {
         <span className="conn-label">{status}</span>
       </header>
       <ol className="messages" data-testid="message-list" ref={listRef}>
-        {loading && <li className="note">Loading…</li>}
+        {loading && <li className="note loading">Loading…</li>}
         {/* After a reload the conversation shows at once from this device's copy, brought up to date on connect. */}
         {!isConnected && messages.some((m) => m.cached) && (
           <li className="note cache-note" data-testid="cache-note">
