@@ -65,17 +65,22 @@ interface SharedEntry {
 
 /** Keyed by URL and identity: another agent signing in gets a client and store of its own. */
 const shared = new Map<string, SharedEntry>();
-/** The identity (signed-in agent) each shared client was made for; it names what is saved on the device. */
-const identities = new WeakMap<SocketClient, string>();
+/** What each shared client was made with that its store needs: the identity (signed-in agent) naming what is
+ * saved on the device, and the saved conversations' bounds. */
+interface DeviceSettings {
+  identity: string;
+  cache: UseSocketOptions['cache'];
+}
+const settings = new WeakMap<SocketClient, DeviceSettings>();
 
 const sharedKey = (url: string, identity: string) => `${identity}\u0000${url}`;
 
-function acquire(url: string, options: ClientOptions | undefined, identity: string): SharedEntry {
+function acquire(url: string, options: ClientOptions | undefined, identity: string, cache: UseSocketOptions['cache']): SharedEntry {
   const key = sharedKey(url, identity);
   let entry = shared.get(key);
   if (!entry || entry.client.destroyed) {
     entry = { client: new SocketClient(url, { ...options, autoConnect: true }), refs: 0, teardown: null };
-    identities.set(entry.client, identity);
+    settings.set(entry.client, { identity, cache });
     shared.set(key, entry);
   }
   if (entry.teardown !== null) {
@@ -153,7 +158,9 @@ function storeEntry(socket: SocketClient): StoreEntry {
   let entry = stores.get(socket);
   if (!entry || entry.store.destroyed) {
     // Failed sends are kept in the shared store; each hook discards them unless it asked for `keepFailed`.
-    const store = new MessageStore({ keepFailed: true });
+    const { identity, cache } = settings.get(socket) ?? { identity: '', cache: undefined };
+    const bounds = cache === false ? { cacheMessagesPerRoom: 0 } : { cacheMessagesPerRoom: cache?.messagesPerRoom, cacheMaxMessages: cache?.maxMessages };
+    const store = new MessageStore({ keepFailed: true, ...bounds });
     store.attach(socket);
     // Rejected server events leave the store unchanged; say so, or a contract mismatch is invisible.
     store.onError((error) =>
@@ -161,7 +168,6 @@ function storeEntry(socket: SocketClient): StoreEntry {
         ? console.warn('inbox-realtime: resync after reconnect failed:', error.message)
         : console.warn('inbox-realtime: ignored a server event:', error.message),
     );
-    const identity = identities.get(socket) ?? '';
     const durable = new DurableOutbox(store, socket.url, identity);
     const created: StoreEntry = {
       store,
@@ -170,7 +176,8 @@ function storeEntry(socket: SocketClient): StoreEntry {
       senders: new Map(),
       lastSender: null,
       durable,
-      cache: new RoomCache(store, socket.url, identity, durable.database),
+      // `cache: false`: nothing is saved or read (a shared computer, say).
+      cache: new RoomCache(store, socket.url, identity, cache === false ? Promise.resolve(null) : durable.database),
       identity,
     };
     live.add(created);
@@ -258,6 +265,12 @@ export interface UseSocketOptions {
    * change of identity gives a client and store of its own. Default `''` (one identity per browser profile).
    */
   identity?: string;
+  /**
+   * The conversations saved on the device (a room opened before shows at once after a reload): the newest
+   * `messagesPerRoom` (50) messages of each opened room, `maxMessages` (1000) in all, the least recently opened
+   * rooms dropped first; `false` saves none. Used by the component that creates the shared client.
+   */
+  cache?: { messagesPerRoom?: number; maxMessages?: number } | false;
 }
 
 /** What {@link useSocket} returns. */
@@ -291,7 +304,7 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
     let cleanup: (() => void) | null = null;
 
     const start = () => {
-      const entry = acquire(url, latest.current.clientOptions, identity);
+      const entry = acquire(url, latest.current.clientOptions, identity, latest.current.cache);
       const client = entry.client;
       const offs = [
         client.onStatus((s) => setStatus(s)),
