@@ -588,6 +588,53 @@ export async function outboxPerIdentity(ctx) {
   }
 }
 
+/**
+ * (18) A send the server keeps answering 503 (Retry-After: 120) is saved again after each failed attempt, with its
+ * attempt count and next attempt: the record on disk says so, and after a reload the count goes on (the backoff
+ * grows from it) and the entry still waits out Retry-After instead of starting over.
+ */
+export async function outboxBackoffSaved(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    await page.context().route("**/api/messages*", (route) =>
+      route.request().method() === "POST"
+        ? route.fulfill({ status: 503, headers: { "retry-after": "120" }, contentType: "application/json", body: '{"error":"busy"}' })
+        : route.continue(),
+    );
+    const text = `Busy server ${Date.now()}`;
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    await messagesWithText(page, text).getByTestId("waiting").waitFor({ timeout: 10_000 });
+    const saved = () =>
+      page.evaluate(
+        (text) =>
+          new Promise((resolve) => {
+            const open = indexedDB.open("inbox-realtime-outbox");
+            open.onsuccess = () => {
+              const all = open.result.transaction("entries").objectStore("entries").getAll();
+              all.onsuccess = () => resolve(all.result.find((r) => r.text === text) ?? null);
+            };
+          }),
+        text,
+      );
+    let record = null;
+    for (let i = 0; i < 20 && !(record?.attempts >= 1); i++) {
+      await sleep(100);
+      record = await saved();
+    }
+    assert.ok(record?.attempts >= 1, `the failed attempt is saved (${JSON.stringify(record)})`);
+    assert.ok(record.next_attempt > Date.now() + 60_000, "with Retry-After's next attempt");
+    await page.reload({ waitUntil: "load" });
+    await messagesWithText(page, text).getByTestId("waiting").waitFor({ timeout: 10_000 });
+    const entry = await page.evaluate((text) => window.inbox.store.outbox().find((e) => e.text === text), text);
+    assert.ok(entry.attempts >= record.attempts, `the count goes on after the reload (${record.attempts} -> ${entry.attempts})`);
+    assert.ok(entry.next_attempt > Date.now() + 60_000, "still waiting out Retry-After");
+    await assertNoProblems(assert, problems);
+  });
+}
+
 /** (7) Markup in a customer's message is shown as text, never run. */
 export async function xssAsText(ctx) {
   const room = uniqueRoom();

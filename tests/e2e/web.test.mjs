@@ -55,6 +55,8 @@ describe(`example page (examples/web) in ${ENGINE}`, () => {
     s.cachedConversationReload(ctx));
   test("17. saved sends belong to their agent: not restored for another, gone after clearLocalData", PLAYWRIGHT_ONLY, () =>
     s.outboxPerIdentity(ctx));
+  test("18. a failed attempt is saved with its count and next attempt: a reload keeps the backoff", PLAYWRIGHT_ONLY, () =>
+    s.outboxBackoffSaved(ctx));
   test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));
   test("8. sidebar: unread badge for another conversation, cleared on open", T, () => s.sidebarUnread(ctx));
   test("9. the original test plan's webhook JSON, verbatim: message shown without reload, dated, named", T, () => s.testPlanWebhook(ctx));
