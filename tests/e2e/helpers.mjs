@@ -128,6 +128,24 @@ export async function startDevServer({ name = "dev-server", port, env = {} } = {
   return { child, port: real, url: `http://127.0.0.1:${real}` };
 }
 
+/**
+ * Serves a built page (e.g. examples/web/dist) on its own port, so it still loads while the dev server is down;
+ * the page is told the dev server's URL with `?server=`. Resolves { url, close }.
+ */
+export async function startStaticServer(dir) {
+  const http = await import("node:http");
+  const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm" };
+  const srv = http.createServer((req, res) => {
+    const name = decodeURIComponent(new URL(req.url, "http://x").pathname).replace(/^\/+/, "") || "index.html";
+    const file = path.join(dir, name);
+    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${srv.address().port}`, close: () => new Promise((resolve) => srv.close(resolve)) };
+}
+
 /** Starts `next start` for a built Next.js app (default examples/nextjs) on `port`; resolves { child, url }. */
 export async function startNext({ port, distDir = ".next", name = "next-start", dir = path.join(ROOT, "examples", "nextjs") }) {
   const bin = path.join(dir, "node_modules", "next", "dist", "bin", "next");

@@ -635,6 +635,52 @@ export async function outboxBackoffSaved(ctx) {
   });
 }
 
+/**
+ * (19) The server goes down; a reload then has nothing but the device: the conversation shows from its copy (marked
+ * cached) and the message typed during the outage is restored pending with its key. When the server is back, the
+ * message is delivered once (by client_id on the server) and what the customer wrote meanwhile appears once. No
+ * request interception: the page is served apart from the dev server (ctx.pageUrl), which is really stopped, so it
+ * runs in every engine.
+ */
+export async function reloadWhileServerDown(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const stamp = Date.now();
+    const before = `Before the outage ${stamp}`;
+    await sendWebhook(ctx.server, room, before);
+    await messagesWithText(page, before).waitFor({ timeout: 10_000 });
+    await sleep(800); // the copy is written a moment (300 ms) after the room's last change
+    await ctx.kill();
+    await page.waitForSelector('[data-testid="conn-dot"]:not([data-status="connected"])', { timeout: 10_000 });
+    const text = `Typed during the outage ${stamp}`;
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    await page.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
+    const key = await messagesWithText(page, text).getAttribute("data-key");
+
+    await page.goto(ctx.pageUrl(room)); // the reload: the server is still down
+    await messagesWithText(page, before).waitFor({ timeout: 10_000 });
+    assert.equal(await messagesWithText(page, before).getAttribute("data-cached"), "true", "shown from the device's copy");
+    await messagesWithText(page, text).and(page.locator('[data-status="pending"]')).waitFor({ timeout: 10_000 });
+    assert.equal(await messagesWithText(page, text).getAttribute("data-key"), key, "the same send, restored");
+    await shot(page, `${ctx.prefix}-19a-reloaded-offline`);
+
+    await ctx.restart();
+    const meanwhile = `Meanwhile ${stamp}`;
+    await sendWebhook(ctx.server, room, meanwhile);
+    await messagesWithText(page, text).and(page.locator('[data-status="read"]')).waitFor({ timeout: 30_000 });
+    await messagesWithText(page, meanwhile).waitFor({ timeout: 15_000 });
+    await sleep(500);
+    for (const t of [before, text, meanwhile]) assert.equal(await messagesWithText(page, t).count(), 1, `${t}: shown once`);
+    const { messages } = await (await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`)).json();
+    assert.equal(messages.filter((m) => m.client_id === key).length, 1, "delivered exactly once");
+    await shot(page, `${ctx.prefix}-19b-back`);
+    await assertNoProblems(assert, problems);
+  });
+}
+
 /** (7) Markup in a customer's message is shown as text, never run. */
 export async function xssAsText(ctx) {
   const room = uniqueRoom();
