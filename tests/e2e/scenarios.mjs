@@ -469,6 +469,7 @@ export async function outboxMemoryFallback(ctx) {
  * (16) A reload opens the last conversation from the device's copy before the socket connects (messages marked
  * cached), then the resync brings what the customer wrote meanwhile: each message once. The socket (WebSocket and
  * polling) and the REST API are refused until released, so what is on screen first can only come from IndexedDB.
+ * A saved copy of an older schema is skipped with a typed warning.
  */
 export async function cachedConversationReload(ctx) {
   const room = uniqueRoom();
@@ -521,6 +522,42 @@ export async function cachedConversationReload(ctx) {
     assert.equal(await messagesWithText(page, before[1]).getAttribute("data-cached"), null);
     await page.getByTestId("cache-note").waitFor({ state: "detached", timeout: 5000 });
     await shot(page, `${ctx.prefix}-16b-resynced`);
+
+    // A saved conversation this version cannot read (an older schema) is skipped with a typed warning and dropped;
+    // the room loads from the server as if it had none.
+    const other = uniqueRoom();
+    await sendWebhook(ctx.server, other, `Other room ${stamp}`);
+    const key = [ctx.server.url, "agent-1", other]; // scope = the socket URL, identity = the page's agent
+    await page.evaluate(
+      (key) =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open("inbox-realtime-outbox");
+          open.onsuccess = () => {
+            const tx = open.result.transaction("rooms", "readwrite");
+            tx.objectStore("rooms").put({ v: 0, scope: key[0], identity: key[1], room_id: key[2], msgs: "old shape" });
+            tx.oncomplete = () => resolve(undefined);
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+      key,
+    );
+    const logs = [];
+    page.on("console", (m) => logs.push(m.text()));
+    await page.goto(ctx.pageUrl(other), { waitUntil: "load" });
+    await messagesWithText(page, `Other room ${stamp}`).waitFor({ timeout: 10_000 });
+    assert.ok(logs.some((l) => l.includes("cannot read")), "the unreadable copy is reported");
+    const left = await page.evaluate(
+      (key) =>
+        new Promise((resolve) => {
+          const open = indexedDB.open("inbox-realtime-outbox");
+          open.onsuccess = () => {
+            const get = open.result.transaction("rooms").objectStore("rooms").get(key);
+            get.onsuccess = () => resolve(get.result?.v ?? null);
+          };
+        }),
+      key,
+    );
+    assert.notEqual(left, 0, "and dropped (or replaced by a readable copy)");
     assert.deepEqual(errors, [], "uncaught errors in the page");
   } finally {
     await context.close();
