@@ -318,6 +318,39 @@ export async function delaySends(page, ms) {
   });
 }
 
+/** Every record of one object store ("entries": the outbox, "rooms": saved conversations) of the page's database. */
+export const savedRecords = (page, store) =>
+  page.evaluate(
+    (store) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("inbox-realtime-outbox");
+        open.onsuccess = () => {
+          const all = open.result.transaction(store).objectStore(store).getAll();
+          all.onsuccess = () => resolve(all.result);
+          all.onerror = () => reject(all.error);
+        };
+        open.onerror = () => reject(open.error);
+      }),
+    store,
+  );
+
+/** Writes a record into one object store of the page's database (e.g. a corrupt one). */
+export const saveRecord = (page, store, record) =>
+  page.evaluate(
+    ([store, record]) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("inbox-realtime-outbox");
+        open.onsuccess = () => {
+          const tx = open.result.transaction(store, "readwrite");
+          tx.objectStore(store).put(record);
+          tx.oncomplete = () => resolve(undefined);
+          tx.onerror = () => reject(tx.error);
+        };
+        open.onerror = () => reject(open.error);
+      }),
+    [store, record],
+  );
+
 export async function assertNoProblems(assert, problems, { allowDialogs = false } = {}) {
   await problems.refresh?.(); // WebDriver engines read what the page recorded
   assert.deepEqual(problems.pageErrors, [], "uncaught errors in the page");

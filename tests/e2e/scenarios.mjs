@@ -13,6 +13,8 @@ import {
   postRaw,
   readRecorder,
   recordMessage,
+  saveRecord,
+  savedRecords,
   sendWebhook,
   shot,
   sleep,
@@ -365,19 +367,7 @@ export async function outboxTwoTabs(ctx) {
     await a.getByTestId("send-input").press("Enter");
     await a.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
     const key = await messagesWithText(a, text).getAttribute("data-key");
-    await a.evaluate(
-      (scope) =>
-        new Promise((resolve, reject) => {
-          const open = indexedDB.open("inbox-realtime-outbox");
-          open.onsuccess = () => {
-            const tx = open.result.transaction("entries", "readwrite");
-            tx.objectStore("entries").put({ v: 1, scope, user_key: "zz", client_id: "corrupt-1", state: "waiting" });
-            tx.oncomplete = () => resolve(undefined);
-            tx.onerror = () => reject(tx.error);
-          };
-        }),
-      ctx.server.url,
-    );
+    await saveRecord(a, "entries", { v: 1, scope: ctx.server.url, user_key: "zz", client_id: "corrupt-1", state: "waiting" });
 
     const b = await open();
     await sleep(2000);
@@ -528,36 +518,14 @@ export async function cachedConversationReload(ctx) {
     const other = uniqueRoom();
     await sendWebhook(ctx.server, other, `Other room ${stamp}`);
     const key = [ctx.server.url, "agent-1", other]; // scope = the socket URL, identity = the page's agent
-    await page.evaluate(
-      (key) =>
-        new Promise((resolve, reject) => {
-          const open = indexedDB.open("inbox-realtime-outbox");
-          open.onsuccess = () => {
-            const tx = open.result.transaction("rooms", "readwrite");
-            tx.objectStore("rooms").put({ v: 0, scope: key[0], identity: key[1], room_id: key[2], msgs: "old shape" });
-            tx.oncomplete = () => resolve(undefined);
-            tx.onerror = () => reject(tx.error);
-          };
-        }),
-      key,
-    );
+    await saveRecord(page, "rooms", { v: 0, scope: key[0], identity: key[1], room_id: key[2], msgs: "old shape" });
     const logs = [];
     page.on("console", (m) => logs.push(m.text()));
     await page.goto(ctx.pageUrl(other), { waitUntil: "load" });
     await messagesWithText(page, `Other room ${stamp}`).waitFor({ timeout: 10_000 });
     assert.ok(logs.some((l) => l.includes("cannot read")), "the unreadable copy is reported");
-    const left = await page.evaluate(
-      (key) =>
-        new Promise((resolve) => {
-          const open = indexedDB.open("inbox-realtime-outbox");
-          open.onsuccess = () => {
-            const get = open.result.transaction("rooms").objectStore("rooms").get(key);
-            get.onsuccess = () => resolve(get.result?.v ?? null);
-          };
-        }),
-      key,
-    );
-    assert.notEqual(left, 0, "and dropped (or replaced by a readable copy)");
+    const left = (await savedRecords(page, "rooms")).filter((r) => r.room_id === other && r.v === 0);
+    assert.equal(left.length, 0, "and dropped");
     assert.deepEqual(errors, [], "uncaught errors in the page");
   } finally {
     await context.close();
@@ -607,17 +575,8 @@ export async function outboxPerIdentity(ctx) {
     await waitConnected(page);
     await sleep(1500);
     assert.equal(await messagesWithText(page, text).count(), 0, "cleared from the device");
-    const saved = await page.evaluate(
-      () =>
-        new Promise((resolve) => {
-          const open = indexedDB.open("inbox-realtime-outbox");
-          open.onsuccess = () => {
-            const all = open.result.transaction("entries").objectStore("entries").getAll();
-            all.onsuccess = () => resolve(all.result.filter((r) => r.identity === "agent-a").length);
-          };
-        }),
-    );
-    assert.equal(saved, 0, "agent-a's saved sends deleted");
+    const saved = (await savedRecords(page, "entries")).filter((r) => r.identity === "agent-a");
+    assert.equal(saved.length, 0, "agent-a's saved sends deleted");
     assert.equal(await onServer(), 0);
     assert.deepEqual(errors, [], "uncaught errors in the page");
   } finally {
@@ -644,18 +603,7 @@ export async function outboxBackoffSaved(ctx) {
     await page.getByTestId("send-input").fill(text);
     await page.getByTestId("send-input").press("Enter");
     await messagesWithText(page, text).getByTestId("waiting").waitFor({ timeout: 10_000 });
-    const saved = () =>
-      page.evaluate(
-        (text) =>
-          new Promise((resolve) => {
-            const open = indexedDB.open("inbox-realtime-outbox");
-            open.onsuccess = () => {
-              const all = open.result.transaction("entries").objectStore("entries").getAll();
-              all.onsuccess = () => resolve(all.result.find((r) => r.text === text) ?? null);
-            };
-          }),
-        text,
-      );
+    const saved = async () => (await savedRecords(page, "entries")).find((r) => r.text === text) ?? null;
     let record = null;
     for (let i = 0; i < 20 && !(record?.attempts >= 1); i++) {
       await sleep(100);
