@@ -157,6 +157,7 @@ const live = new Set<StoreEntry>();
 function storeEntry(socket: SocketClient): StoreEntry {
   let entry = stores.get(socket);
   if (!entry || entry.store.destroyed) {
+    if (entry) live.delete(entry);
     // Failed sends are kept in the shared store; each hook discards them unless it asked for `keepFailed`.
     const { identity, cache } = settings.get(socket) ?? { identity: '', cache: undefined };
     const bounds = cache === false ? { cacheMessagesPerRoom: 0 } : { cacheMessagesPerRoom: cache?.messagesPerRoom, cacheMaxMessages: cache?.maxMessages };
