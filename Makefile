@@ -1,8 +1,11 @@
 # The two commands of the README. Everything else lives in scripts/.
-.PHONY: demo test package bench size
+.PHONY: demo test package bench size cluster
 
 demo:   ## build the package and the example page, start the dev server, open http://127.0.0.1:8080
 	bash scripts/demo.sh
+
+cluster: ## the back end scaled out: PostgreSQL, Redis, 3 nodes, HAProxy (sticky) on 127.0.0.1; open http://127.0.0.1:8090
+	bash scripts/cluster.sh
 
 package: ## build the npm package and pack it: ./inbox-realtime-<version>.tgz, for `npm i` in your app
 	bash scripts/package.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package `inbox-realtime` into pkg/ (git-ignored):
 #   pkg/wasm/   the release wasm through wasm-bindgen --target web (glue + .wasm + .d.ts) and wasm-opt -Os
-#   pkg/dist/   js/src/*.ts compiled by tsc (ESM + .d.ts)
+#   pkg/dist/   js/src/*.ts and js/src/generated/*.ts (types written from the Rust side) compiled by tsc (ESM + .d.ts)
 #   pkg/package.json from js/package.json, version from Cargo.toml; README.md
 # WASM_TOOLCHAIN=stable forces the stable build. Idempotent; skips the wasm build / tsc when their inputs are older than their outputs (FORCE=1 rebuilds everything).
 set -euo pipefail

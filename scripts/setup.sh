@@ -2,14 +2,17 @@
 # Installs what the demo or the tests need. Idempotent: a second run only checks.
 #   bash scripts/setup.sh demo   what building the package and the example page needs: the wasm32 Rust target,
 #                                wasm-bindgen-cli, nightly's rust-src if nightly is there, the root npm packages
-#   bash scripts/setup.sh test   that, plus what only the tests use: clippy + rustfmt, the browsers (Debian's chromium,
+#   bash scripts/setup.sh cluster demo's, plus the services `make cluster` runs: PostgreSQL, redis-server, HAProxy
+#   bash scripts/setup.sh test   demo's, plus what only the tests use: clippy + rustfmt, the browsers (Debian's chromium,
 #                                firefox-esr, WebKitGTK + drivers, geckodriver), cargo-fuzz (the default, without an argument)
+#                                and the back end's services: PostgreSQL, redis-server, HAProxy (started by the tests
+#                                themselves on 127.0.0.1, never as system services)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-test}
 case "$MODE" in
-  demo | test) ;;
-  *) echo "usage: $0 [demo|test]" >&2; exit 2 ;;
+  demo | cluster | test) ;;
+  *) echo "usage: $0 [demo|cluster|test]" >&2; exit 2 ;;
 esac
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
@@ -34,10 +37,18 @@ if [ "$MODE" = test ]; then
     [ -x "${pair%%:*}" ] || missing+=("${pair#*:}")
   done
 fi
+if [ "$MODE" = test ] || [ "$MODE" = cluster ]; then
+  for pair in /usr/bin/redis-server:redis-server /usr/sbin/haproxy:haproxy; do
+    [ -x "${pair%%:*}" ] || missing+=("${pair#*:}")
+  done
+  compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # RUNLEVEL=1: the packages' init scripts start no system PostgreSQL/Redis/HAProxy on their default ports; the
+  # tests start their own on 127.0.0.1 and stop them.
+  $SUDO env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly, or it refuses the module.
@@ -70,4 +81,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The dev server's embedded PostgreSQL (PGlite) starts from an initialised data directory cached once per machine:
+# made here, so no server start (the demo's, an e2e test's) waits seconds for initdb.
+node -e 'import("./examples/server/db.js").then((db) => db.warmEmbedded())'
 log "ok ($MODE)"

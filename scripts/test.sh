@@ -45,7 +45,8 @@ bash scripts/fuzz.sh
 
 step "server smoke tests"
 node tests/server/smoke.mjs
-node examples/server/smoke.mjs
+node examples/server/smoke.mjs             # the back end on its embedded PostgreSQL (PGlite)
+node examples/server/smoke.mjs --postgres  # the same tests on a real PostgreSQL server it starts and stops
 
 step "JS: package build, type-check, vitest (Node + jsdom), npm pack smoke"
 bash scripts/test-js.sh
@@ -60,6 +61,9 @@ bash scripts/test-parity.sh
 
 step "chaos soak: server killed, black-holed and dropped while messages stream (short form)"
 bash scripts/chaos.sh
+
+step "cluster: 3 nodes on PostgreSQL + Redis Streams adapter behind HAProxy; nodes stopped and crashed, Redis restarted"
+node tests/cluster/run.mjs
 
 printf '\nbrowser parts: tests/web.rs in 3 engines %ss; e2e (builds included) %ss; together %ss\n' \
   "$web_seconds" "$e2e_seconds" "$((web_seconds + e2e_seconds))"

@@ -18,7 +18,10 @@ macro_rules! json {
     };
 }
 
+#[cfg(test)]
+mod boundary;
 pub mod connection;
+pub mod error_code;
 mod fifo;
 mod hash;
 mod index_map;

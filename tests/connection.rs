@@ -54,7 +54,7 @@ impl Harness {
                 }
                 Action::Close => self.closes += 1,
                 Action::Send(frame) => self.sent.push(frame),
-                Action::RequestAuth => self.auth_requests += 1,
+                Action::RequestAuth(_) => self.auth_requests += 1,
                 other => self.probe_actions.push(other),
             }
         }

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
-use inbox_realtime::api::SocketClient;
+use inbox_realtime::api::{ManagerHandle, SocketClient};
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -898,4 +898,68 @@ async fn an_emit_after_a_clock_jump_is_sent_after_the_reconnect() {
     assert_eq!(reply.expect("echo after the jump").as_string().as_deref(), Some("after sleep"));
     assert!(client.connected());
     client.disconnect();
+}
+
+/// Engine.IO connections the server has open now.
+async fn engine_clients(probe: &SocketClient) -> u32 {
+    let stats = ack(probe, "stats", &[]).await.expect("stats ack");
+    field(&stats, "connections").as_f64().expect("a count") as u32
+}
+
+#[wasm_bindgen_test]
+async fn two_namespaces_share_one_engine_io_connection_and_reconnect_together() {
+    let (probe, _probe_rec) = connected(None).await;
+    let before = engine_clients(&probe).await;
+    let manager =
+        ManagerHandle::new(SERVER, options(&[("reconnectionDelay", 100.into()), ("reconnectionDelayMax", 300.into())]));
+    let reconnects = Rc::new(RefCell::new(0u32));
+    let counter = reconnects.clone();
+    let on_reconnect = Closure::<dyn FnMut()>::new(move || *counter.borrow_mut() += 1);
+    manager.on("reconnect", on_reconnect.as_ref().unchecked_ref::<Function>().clone());
+    let root = manager.socket("/", JsValue::UNDEFINED);
+    let admin = manager.socket("/admin", JsValue::UNDEFINED);
+    let (root_rec, admin_rec) = (Recorder::default(), Recorder::default());
+    for event in ["welcome", "disconnect", "rooms_rejoined"] {
+        root_rec.listen(&root, event);
+        admin_rec.listen(&admin, event);
+    }
+    root.connect();
+    admin.connect();
+    wait_for("both namespaces", || root.connected() && admin.connected()).await;
+    let welcome = admin_rec.args("welcome")[0].get(0);
+    assert_eq!(field(&welcome, "ns").as_string().as_deref(), Some("/admin"));
+    assert_eq!(engine_clients(&probe).await, before + 1, "one Engine.IO connection for both namespaces");
+    let engine_id = ack(&root, "engine_id", &[]).await.unwrap().as_string();
+    assert_eq!(ack(&admin, "engine_id", &[]).await.unwrap().as_string(), engine_id);
+    root.join_room("mux-root");
+    admin.join_room("mux-admin");
+    assert_eq!(rooms_of(&root).await, vec!["mux-root"]);
+    assert_eq!(rooms_of(&admin).await, vec!["mux-admin"]);
+
+    // One namespace leaves: the other keeps the connection.
+    admin.disconnect();
+    assert_eq!(admin.status(), "disconnected");
+    assert_eq!(ack(&root, "echo", &["still".into()]).await.unwrap().as_string().as_deref(), Some("still"));
+    assert_eq!(ack(&root, "engine_id", &[]).await.unwrap().as_string(), engine_id);
+    admin.connect();
+    wait_for("admin back", || admin.connected()).await;
+    assert_eq!(rooms_of(&admin).await, vec!["mux-admin"], "re-joined on its own connect");
+    assert_eq!(engine_clients(&probe).await, before + 1);
+
+    // The server kills the transport: both namespaces reconnect over one new connection and re-join their rooms.
+    root.emit("drop_me", Array::new()).unwrap();
+    wait_for("both disconnected", || root_rec.count("disconnect") == 1 && admin_rec.count("disconnect") == 2).await;
+    wait_for("both re-joined", || root_rec.count("rooms_rejoined") == 1 && admin_rec.count("rooms_rejoined") == 2)
+        .await;
+    assert_eq!(*reconnects.borrow(), 1, "one manager reconnect for both");
+    let new_engine_id = ack(&root, "engine_id", &[]).await.unwrap().as_string();
+    assert_ne!(new_engine_id, engine_id);
+    assert_eq!(ack(&admin, "engine_id", &[]).await.unwrap().as_string(), new_engine_id);
+    assert_eq!(rooms_of(&root).await, vec!["mux-root"]);
+    assert_eq!(rooms_of(&admin).await, vec!["mux-admin"]);
+    assert_eq!(engine_clients(&probe).await, before + 1);
+    root.disconnect();
+    admin.disconnect();
+    wait_for("the last socket closes the connection", || !manager.is_open()).await;
+    probe.disconnect();
 }

@@ -1,12 +1,15 @@
-// The chat inbox back end's contract, in memory: WhatsApp webhook in, agent
-// REST sends out, Socket.IO rooms per customer conversation. server.js reads
-// the environment and calls createInboxServer; tests can call it directly.
+// The chat inbox back end's contract: WhatsApp webhook in, agent REST sends
+// out, Socket.IO rooms per customer conversation, messages in PostgreSQL
+// (store.js). Any number of these can run side by side on one database and a
+// Socket.IO adapter (REDIS_URL: the Redis Streams adapter) behind a sticky load
+// balancer. server.js reads the environment and calls createInboxServer.
 import http from "node:http";
 import crypto from "node:crypto";
 import express from "express";
 import jwt from "jsonwebtoken";
 import { Server } from "socket.io";
 import { MessageStore } from "./store.js";
+import { attachRedisAdapter } from "./adapter.js";
 import { parseWebhook, buildTextWebhook, validSignature } from "./whatsapp.js";
 
 const MAX_TEXT = 4096; // WhatsApp's limit for a text message body
@@ -22,7 +25,10 @@ const randomWamid = () => "wamid." + crypto.randomBytes(12).toString("base64url"
  * @param {string|string[]|true} [cfg.corsOrigin]  true = reflect any origin
  * @param {string} [cfg.jwtSecret]   verify socket.handshake.auth.token (HS256)
  * @param {boolean} [cfg.recovery]   Socket.IO connectionStateRecovery
- * @param {string} [cfg.dataFile]    persist messages to this JSON file
+ * @param {string} [cfg.databaseUrl] PostgreSQL (postgres://…); unset = PGlite in this process
+ * @param {string} [cfg.dataDir]     PGlite's data directory (kept across restarts); unset = in memory
+ * @param {string} [cfg.redisUrl]    Redis for the Socket.IO Redis Streams adapter (rooms and recovery across nodes)
+ * @param {string} [cfg.nodeId]      this node's name in /health and the log
  * @param {string} [cfg.verifyToken] webhook GET handshake token
  * @param {string} [cfg.appSecret]   if set, require X-Hub-Signature-256 on webhooks
  * @param {boolean} [cfg.failSends]  start in "WhatsApp send fails" mode
@@ -35,7 +41,10 @@ export function createInboxServer(cfg = {}) {
     corsOrigin = true,
     jwtSecret,
     recovery = false,
-    dataFile,
+    databaseUrl,
+    dataDir,
+    redisUrl,
+    nodeId = `pid-${process.pid}`,
     verifyToken = "dev-verify-token",
     appSecret,
     deliverDelayMs = 600,
@@ -45,7 +54,10 @@ export function createInboxServer(cfg = {}) {
   let failSends = Boolean(cfg.failSends);
   let failStatus = 422;
   const startedAt = Date.now();
-  const store = new MessageStore({ dataFile });
+  // The database opens asynchronously (see listen): what needs it waits for `ready`.
+  let store = null;
+  let redis = null;
+  let ready = null;
   const timers = new Set();
 
   const app = express();
@@ -73,7 +85,7 @@ export function createInboxServer(cfg = {}) {
 
   // Applies a validated webhook; shared by the real webhook and /dev/customer-message. Logs what it applied and,
   // with the reason, what it ignored: a payload that changes nothing must say why in the server log.
-  function applyWebhook(parsed, source = "webhook") {
+  async function applyWebhook(parsed, source = "webhook") {
     let messages = 0;
     let statuses = 0;
     const applied = [];
@@ -89,22 +101,25 @@ export function createInboxServer(cfg = {}) {
         status: "received",
         timestamp: m.timestamp,
         from: m.from,
-        contact_name: m.contact_name ?? store.contactName(m.room_id),
+        contact_name: m.contact_name ?? (await store.contactName(m.room_id)),
       };
-      if (!store.add(msg)) {
+      // One row per wamid at the database: a redelivery, or the same webhook at two nodes at once, inserts once.
+      const { message: stored, inserted } = await store.add(msg);
+      if (!inserted) {
         ignored.push({ at: `message ${m.id}`, reason: "already stored (a redelivery)" });
         continue;
       }
+      Object.assign(msg, stored);
       messages += 1;
       applied.push(`message ${msg.id} in room ${msg.room_id}${msg.contact_name ? ` (${msg.contact_name})` : ""}: ${JSON.stringify(clip(msg.text))}`);
       publishMessage(msg);
     }
     for (const s of parsed.statuses) {
-      const updated = store.updateStatus(s.id, s.status);
-      const known = store.get(s.id);
-      // Stale (backwards) receipts are dropped; receipts for messages this
-      // process never stored (sent before a restart without DATA_FILE) are
-      // still forwarded because the client may hold them.
+      const updated = await store.updateStatus(s.id, s.status);
+      const known = updated ?? (await store.get(s.id));
+      // Stale (backwards) receipts are dropped; receipts for messages the
+      // database never stored (sent before an in-memory restart) are still
+      // forwarded because the client may hold them.
       if (known && !updated) {
         ignored.push({ at: `status ${s.id}`, reason: `"${s.status}" does not move "${known.status}" forward` });
         continue;
@@ -129,11 +144,15 @@ export function createInboxServer(cfg = {}) {
 
   // Simulated WhatsApp receipts for an agent's message.
   function simulateReceipts(msg) {
-    const deliver = (status) => {
-      if (store.updateStatus(msg.id, status)) publishStatus(msg.id, msg.room_id, status, Date.now());
+    const deliver = async (status) => {
+      try {
+        if (await store.updateStatus(msg.id, status)) publishStatus(msg.id, msg.room_id, status, Date.now());
+      } catch (err) {
+        log(`[receipts] ${msg.id} → ${status} not stored: ${err.message}`);
+      }
     };
-    schedule(deliverDelayMs, () => {
-      deliver("delivered");
+    schedule(deliverDelayMs, async () => {
+      await deliver("delivered");
       schedule(readDelayMs, () => deliver("read"));
     });
   }
@@ -159,11 +178,16 @@ export function createInboxServer(cfg = {}) {
     }
     next();
   });
+  // Only what reads or writes messages waits for the database; the page's files and /health do not.
+  app.use(["/api", "/webhook", "/dev"], async (_req, _res, next) => {
+    await ready;
+    next();
+  });
   // Keep the raw bytes: the webhook signature is computed over them.
   app.use(express.json({ limit: "1mb", verify: (req, _res, buf) => (req.rawBody = buf) }));
 
   app.get("/health", (_req, res) => {
-    res.json({ status: "ok", uptime: (Date.now() - startedAt) / 1000, connections: io.engine.clientsCount });
+    res.json({ status: "ok", uptime: (Date.now() - startedAt) / 1000, connections: io.engine.clientsCount, node: nodeId });
   });
 
   // Meta's subscription handshake.
@@ -174,7 +198,7 @@ export function createInboxServer(cfg = {}) {
     res.sendStatus(403);
   });
 
-  app.post("/webhook/whatsapp", (req, res) => {
+  app.post("/webhook/whatsapp", async (req, res) => {
     if (appSecret && !validSignature(req.rawBody, req.get("x-hub-signature-256"), appSecret)) {
       log("[webhook] rejected (401, nothing applied): invalid X-Hub-Signature-256");
       return res.status(401).json({ error: "invalid signature" });
@@ -184,12 +208,12 @@ export function createInboxServer(cfg = {}) {
       log(`[webhook] rejected (400, nothing applied): ${parsed.error}`);
       return res.status(400).json({ error: parsed.error });
     }
-    res.json({ ok: true, ...applyWebhook(parsed) });
+    res.json({ ok: true, ...(await applyWebhook(parsed)) });
   });
 
   // The agent's send. Retrying with the same client_id returns the stored
   // message instead of sending twice (safe for an offline outbox replay).
-  app.post("/api/messages", (req, res) => {
+  app.post("/api/messages", async (req, res) => {
     const { to, text, user_id = null, client_id } = req.body ?? {};
     if (!isRoomId(to)) return res.status(400).json({ error: "to must be a non-empty string" });
     if (typeof text !== "string" || text.trim() === "") return res.status(400).json({ error: "text must be a non-empty string" });
@@ -201,9 +225,10 @@ export function createInboxServer(cfg = {}) {
       return res.status(400).json({ error: "client_id must be a non-empty string" });
     }
 
+    const answer = (m) => res.json({ id: m.id, status: m.status, client_id, timestamp: m.timestamp });
     if (client_id !== undefined) {
-      const existing = store.findByClientId(to, client_id);
-      if (existing) return res.json({ id: existing.id, status: existing.status, client_id, timestamp: existing.timestamp });
+      const existing = await store.findByClientId(to, client_id);
+      if (existing) return answer(existing);
     }
     // A refusal for good (422: what WhatsApp says outside the 24 h window) unless fail mode asked for another
     // status (e.g. 503: a transient outage, which clients retry).
@@ -220,15 +245,18 @@ export function createInboxServer(cfg = {}) {
       status: "sent",
       timestamp: Date.now(),
       ...(client_id !== undefined && { client_id }),
-      contact_name: store.contactName(to),
+      contact_name: await store.contactName(to),
     };
-    store.add(msg); // may bump timestamp by a few ms to keep it unique in the room
-    res.json({ id: msg.id, status: "sent", client_id: client_id ?? null, timestamp: msg.timestamp });
-    publishMessage(msg);
-    simulateReceipts(msg);
+    // The unique (room, client_id) decides a race: the same send retried against another node while this one
+    // stores it is one row, and the loser answers with the winner's message (no second event, no second send).
+    const { message: stored, inserted } = await store.add(msg);
+    if (!inserted) return answer(stored);
+    res.json({ id: stored.id, status: "sent", client_id: client_id ?? null, timestamp: stored.timestamp });
+    publishMessage(stored);
+    simulateReceipts(stored);
   });
 
-  app.get("/api/messages", (req, res) => {
+  app.get("/api/messages", async (req, res) => {
     const room = req.query.room ?? req.query.room_id;
     if (!isRoomId(room)) return res.status(400).json({ error: "room is required" });
     const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
@@ -236,14 +264,14 @@ export function createInboxServer(cfg = {}) {
     if (req.query.since !== undefined) {
       const since = Number(req.query.since);
       if (!Number.isFinite(since)) return res.status(400).json({ error: "since must be a number (ms)" });
-      return res.json(store.since(room, since, limit));
+      return res.json(await store.since(room, since, limit));
     }
     const before = req.query.before === undefined ? Infinity : Number(req.query.before);
     if (Number.isNaN(before)) return res.status(400).json({ error: "before must be a number (ms)" });
-    res.json(store.before(room, before, limit));
+    res.json(await store.before(room, before, limit));
   });
 
-  app.get("/api/rooms", (_req, res) => res.json(store.roomList()));
+  app.get("/api/rooms", async (_req, res) => res.json(await store.roomList()));
 
   // ---------- dev hooks (demo buttons and e2e tests) ----------
 
@@ -257,25 +285,25 @@ export function createInboxServer(cfg = {}) {
     res.json({ ok: true, enabled: failSends });
   });
 
-  app.post("/dev/typing", (req, res) => {
+  app.post("/dev/typing", async (req, res) => {
     const { room_id, user, is_typing = true } = req.body ?? {};
     if (!isRoomId(room_id)) return res.status(400).json({ error: "room_id must be a non-empty string" });
-    const who = typeof user === "string" && user !== "" ? user : store.contactName(room_id) ?? "customer";
+    const who = typeof user === "string" && user !== "" ? user : (await store.contactName(room_id)) ?? "customer";
     io.to(room_id).emit("typing_indicator", { room_id, is_typing: Boolean(is_typing), user: who });
     res.json({ ok: true });
   });
 
   // Same code path as a real inbound WhatsApp message.
-  app.post("/dev/customer-message", (req, res) => {
+  app.post("/dev/customer-message", async (req, res) => {
     const { room_id, text, name } = req.body ?? {};
     if (!isRoomId(room_id)) return res.status(400).json({ error: "room_id must be a non-empty string" });
     if (typeof text !== "string" || text === "") return res.status(400).json({ error: "text must be a non-empty string" });
     const id = randomWamid();
-    const contact = typeof name === "string" && name !== "" ? name : store.contactName(room_id) ?? undefined;
+    const contact = typeof name === "string" && name !== "" ? name : (await store.contactName(room_id)) ?? undefined;
     const parsed = parseWebhook(buildTextWebhook({ roomId: room_id, text, name: contact, id }));
     if (parsed.error) return res.status(400).json({ error: parsed.error });
-    const result = applyWebhook(parsed, "dev customer-message");
-    res.json({ ok: true, ...result, message: store.get(id) });
+    const result = await applyWebhook(parsed, "dev customer-message");
+    res.json({ ok: true, ...result, message: await store.get(id) });
   });
 
   // ---------- static files for the demo ----------
@@ -322,10 +350,12 @@ export function createInboxServer(cfg = {}) {
     // received at least one such packet.
     io.to(socket.id).emit("session", { sid: socket.id, recovered: socket.recovered, user: socket.data.user?.sub ?? null });
 
-    socket.on("join_room", (roomId, ack) => {
+    socket.on("join_room", async (roomId, ack) => {
       if (!isRoomId(roomId)) return ackOk(ack, { ok: false, error: "invalid room id" });
       socket.join(roomId);
-      store.markRead(roomId); // an agent opened the conversation
+      await ready;
+      // An agent opened the conversation. The join holds even if the database hiccups: live events still flow.
+      await store.markRead(roomId).catch((err) => log(`[io] markRead ${roomId}: ${err.message}`));
       ackOk(ack, { ok: true, room: roomId });
     });
 
@@ -348,17 +378,36 @@ export function createInboxServer(cfg = {}) {
     app,
     io,
     httpServer,
-    store,
-    listen(port, host) {
+    get store() {
+      return store;
+    },
+    /** Resolves once the database is open and migrated (rejects if it cannot be: the process should exit). */
+    get ready() {
+      return ready;
+    },
+    /** e.g. "postgresql", "pglite (memory)" */
+    databaseKind: databaseUrl ? "postgresql" : dataDir ? "pglite (dir)" : "pglite (memory)",
+    async listen(port, host) {
+      ready ??= MessageStore.open({ databaseUrl, dataDir, log }).then((s) => void (store = s));
+      // The adapter must be in place before the first connection. A real PostgreSQL is waited for too: it answers
+      // in milliseconds and a wrong DATABASE_URL must fail the start. PGlite is not: it takes seconds (WebAssembly)
+      // that the page load, the browser start and the socket handshake can overlap (e2e tests, demo).
+      if (redisUrl && !redis) redis = await attachRedisAdapter(io, redisUrl, log);
+      if (databaseUrl) await ready;
       return new Promise((resolve, reject) => {
         httpServer.once("error", reject);
         httpServer.listen(port, host, () => resolve(httpServer.address()));
       });
     },
-    close() {
+    async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      return new Promise((resolve) => io.close(() => resolve()));
+      // Sockets are closed first ("server shutting down"): with recovery on, the adapter stores their sessions,
+      // which needs Redis still connected.
+      await new Promise((resolve) => io.close(() => resolve()));
+      await redis?.close();
+      await ready?.catch(() => {});
+      await store?.close();
     },
   };
 }

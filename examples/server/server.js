@@ -19,7 +19,11 @@ const server = createInboxServer({
   corsOrigin: corsFromEnv(env.CORS_ORIGIN),
   jwtSecret: env.JWT_SECRET || undefined,
   recovery: env.RECOVERY === "1",
-  dataFile: env.DATA_FILE || undefined,
+  databaseUrl: env.DATABASE_URL || undefined,
+  // DATA_FILE is the old name (the JSON file store); it now names PGlite's data directory too.
+  dataDir: dir(env.DATA_DIR || env.DATA_FILE),
+  redisUrl: env.REDIS_URL || undefined,
+  nodeId: env.NODE_ID || undefined,
   verifyToken: env.VERIFY_TOKEN || "dev-verify-token",
   appSecret: env.APP_SECRET || undefined,
   failSends: env.FAIL_SENDS === "1",
@@ -32,12 +36,21 @@ const server = createInboxServer({
 const port = Number(env.PORT ?? 8080);
 const host = env.HOST || "127.0.0.1";
 const addr = await server.listen(port, host);
+// A database that cannot be opened (PGlite's directory unreadable, a migration failing) ends the process.
+server.ready.catch((err) => {
+  console.error(`database: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
 // Supervisors and e2e harnesses wait for this line; it carries the real port (PORT may be 0).
 console.log(`listening on ${addr.port} (http://${host}:${addr.port})` +
-  `${env.JWT_SECRET ? " jwt" : ""}${env.RECOVERY === "1" ? " recovery" : ""}${env.DATA_FILE ? " data-file" : ""}`);
+  `${env.JWT_SECRET ? " jwt" : ""}${env.RECOVERY === "1" ? " recovery" : ""} db=${server.databaseKind}${env.REDIS_URL ? " redis" : ""}` +
+  `${env.NODE_ID ? ` node=${env.NODE_ID}` : ""}`);
 
+let closing = false;
 async function shutdown() {
-  await server.close();
+  if (closing) return;
+  closing = true;
+  await server.close().catch((err) => console.error(`shutdown: ${err.message}`));
   process.exit(0);
 }
 process.on("SIGINT", shutdown);

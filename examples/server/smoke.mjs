@@ -1,16 +1,21 @@
 // Smoke test for the dev server (examples/server). Starts real server
 // processes on free ports, drives them over HTTP and socket.io-client, and
 // stops them. Exits non-zero on failure.
-//   node examples/server/smoke.mjs
+//   node examples/server/smoke.mjs              the embedded database (PGlite in each server process)
+//   node examples/server/smoke.mjs --postgres   a real PostgreSQL server (Debian's), started here on 127.0.0.1
+//                                               (PG_PORT, default a free port) in a temporary directory and
+//                                               stopped after; every server instance gets a database of its own
 import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import jwt from "jsonwebtoken";
 import { io as connect } from "socket.io-client";
+import { startPostgres } from "./ops/services.mjs";
 
 const serverPath = fileURLToPath(new URL("./server.js", import.meta.url));
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "inbox-smoke-"));
@@ -101,6 +106,22 @@ function webhook({ messages = [], statuses = [], contacts = [] }) {
 }
 const textMsg = (from, id, ts, body) => ({ from, id, timestamp: String(ts), type: "text", text: { body } });
 
+// --postgres: one PostgreSQL server for the run, a fresh database per server instance (a restart keeps its own).
+const onPostgres = process.argv.includes("--postgres");
+let postgres = null;
+let databases = 0;
+async function dbEnv() {
+  if (!onPostgres) return {};
+  if (!postgres) {
+    const port = Number(process.env.PG_PORT) || (await new Promise((resolve) => {
+      const srv = net.createServer().listen(0, "127.0.0.1", () => srv.close(() => resolve(srv.address().port)));
+    }));
+    postgres = await startPostgres({ port });
+  }
+  return { DATABASE_URL: await postgres.createDatabase(`smoke_${++databases}`) };
+}
+const runStart = Date.now();
+
 let passed = 0;
 let failed = 0;
 async function check(name, fn) {
@@ -123,8 +144,9 @@ try {
   fs.mkdirSync(pkgDir);
   fs.writeFileSync(path.join(staticDir, "index.html"), "<!doctype html><title>inbox</title>");
   fs.writeFileSync(path.join(pkgDir, "inbox_bg.wasm"), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
-  const serverEnv = { DATA_FILE: dataFile, STATIC_DIR: staticDir, PKG_DIR: pkgDir };
+  const serverEnv = { DATA_FILE: dataFile, STATIC_DIR: staticDir, PKG_DIR: pkgDir, ...(await dbEnv()) };
   let { child, base } = await startServer(serverEnv);
+  console.log(`database: ${onPostgres ? `PostgreSQL ${postgres.url}` : "embedded (PGlite)"}; first server up in ${Date.now() - runStart} ms`);
   const room = "15550001111";
 
   await check("GET /health", async () => {
@@ -242,6 +264,25 @@ try {
     assert.equal(r.body.id, sent.id);
     const h = await http(base, "GET", `/api/messages?room=${room}`);
     assert.equal(h.body.messages.filter((m) => m.client_id === "c-1").length, 1);
+  });
+
+  await check("the same webhook 8× and the same send 8× at once: one row and one event each (unique at the database)", async () => {
+    const cr = "15550003333";
+    let events = 0;
+    const count = (e) => (e.room_id === cr ? (events += 1) : 0);
+    other.on("inbox_message", count);
+    const hook = webhook({ messages: [textMsg(cr, "wamid.RACE", t0, "once")] });
+    const hooks = await Promise.all(Array.from({ length: 8 }, () => http(base, "POST", "/webhook/whatsapp", hook)));
+    assert.deepEqual(hooks.map((r) => r.body.messages).sort(), [0, 0, 0, 0, 0, 0, 0, 1]);
+    const send = { to: cr, text: "once from the agent", user_id: 7, client_id: "c-race" };
+    const sends = await Promise.all(Array.from({ length: 8 }, () => http(base, "POST", "/api/messages", send)));
+    assert.deepEqual(new Set(sends.map((r) => r.status)), new Set([200]));
+    assert.equal(new Set(sends.map((r) => r.body.id)).size, 1, "every retry answers the one stored message");
+    await sleep(200);
+    other.off("inbox_message", count);
+    assert.equal(events, 2);
+    const h = (await http(base, "GET", `/api/messages?room=${cr}`)).body.messages;
+    assert.deepEqual(h.map((m) => [m.id === "wamid.RACE" ? m.id : m.client_id, m.user_id]), [["wamid.RACE", null], ["c-race", 7]]);
   });
 
   await check("status webhook is forward only", async () => {
@@ -370,7 +411,7 @@ try {
   await stopServer(child);
 
   // ---------- logging instance: the original inbox's test plan, and what the log says ----------
-  const loud = await startServer({ QUIET: "" });
+  const loud = await startServer({ QUIET: "", ...(await dbEnv()) });
   const planRoom = "628123456789";
   // The test plan's payload, byte for byte (no `field` on its change): see tests/e2e/fixtures/.
   const testPlan = fs.readFileSync(new URL("../../tests/e2e/fixtures/test-plan-webhook.json", import.meta.url), "utf8");
@@ -412,7 +453,7 @@ try {
 
   // ---------- secured instance: JWT + CORS list + recovery ----------
   const secret = crypto.randomBytes(16).toString("hex");
-  const sec = await startServer({ JWT_SECRET: secret, CORS_ORIGIN: "http://allowed.test", RECOVERY: "1" });
+  const sec = await startServer({ JWT_SECRET: secret, CORS_ORIGIN: "http://allowed.test", RECOVERY: "1", ...(await dbEnv()) });
 
   await check("JWT: missing/bad/expired tokens rejected with 'unauthorized'", async () => {
     const tokens = [undefined, "garbage", jwt.sign({ sub: "a" }, "other-secret"), jwt.sign({ sub: "a", exp: 1 }, secret)];
@@ -457,8 +498,9 @@ try {
 } finally {
   for (const s of sockets) s.disconnect();
   await Promise.all([...children].map((c) => stopServer(c)));
+  await postgres?.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed (${onPostgres ? "PostgreSQL" : "embedded PGlite"}, ${((Date.now() - runStart) / 1000).toFixed(1)} s)`);
 process.exit(failed === 0 ? 0 : 1);

@@ -27,11 +27,15 @@ function seconds(v, where) {
 }
 
 // Second resolution would put a customer message before an agent reply sent
-// earlier in the same second, so a timestamp for "this second" gets the
-// receive time's milliseconds; older (redelivered/queued) ones keep theirs.
+// earlier in the same second, so a recent timestamp gets the receive time's
+// milliseconds, kept inside its own second: a webhook that arrives just after
+// the second turned (a slow hop, a busy database) lands at .999, after what
+// was received earlier in that second, not at .000 before it. Older
+// (redelivered/queued) ones keep theirs.
+const RECENT_MS = 5000;
 function toMillis(sec, now) {
   const ms = sec * 1000;
-  return now >= ms && now - ms < 1000 ? now : ms;
+  return now >= ms && now - ms < RECENT_MS ? ms + Math.min(999, now - ms) : ms;
 }
 
 // Text shown for non-text messages, e.g. "[image] caption".

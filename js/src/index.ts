@@ -17,6 +17,26 @@
  */
 import wasmInit, { WasmMessageStore, WasmSocketClient } from '../wasm/inbox_realtime.js';
 import { logClientEvents, logRoom } from './debug.js';
+import { Manager } from './manager.js';
+
+export { Manager, io, type ManagerOptions, type SocketOptions, type ManagerEvents, type IoOptions } from './manager.js';
+import type {
+  ConnectInfo,
+  ConnectionStatus,
+  DisconnectReason,
+  ErrorCode,
+  HistoryReport,
+  Message,
+  OutboxEntry,
+  RetryInfo,
+  RoomSummary,
+  SendAccepted,
+  SendFailure,
+  SendPayload,
+} from './generated/boundary.js';
+
+// What crosses the wasm boundary: generated from the Rust definitions (src/boundary, src/error_code.rs).
+export type * from './generated/boundary.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types
@@ -24,80 +44,6 @@ import { logClientEvents, logRoom } from './debug.js';
 
 /** What `init()` accepts: the URL of `inbox_realtime_bg.wasm`, its bytes, a `fetch` response or a compiled module. */
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
-
-/** Connection state of a {@link SocketClient}. */
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'error';
-
-/** Delivery state of a message, WhatsApp style: clock, one tick, two grey ticks, two blue ticks, or failed. */
-export type MessageStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
-
-/** `incoming` = from the customer, `outgoing` = from an agent. */
-export type MessageDirection = 'incoming' | 'outgoing';
-
-/**
- * A chat message as the store hands it out. Objects are frozen in practice: never mutate them; the store returns
- * the same object until that message changes, so `React.memo` on a message row works.
- */
-export interface Message {
-  /** Stable across the optimistic → confirmed replacement: use it as the React `key`. */
-  readonly key: string;
-  /** The server's id; for a message not yet confirmed, its client id. */
-  readonly id: string;
-  readonly room_id: string;
-  readonly text: string;
-  /** The agent who sent it; `null` for the customer. */
-  readonly user_id: string | null;
-  readonly direction: MessageDirection;
-  readonly status: MessageStatus;
-  /** Milliseconds since the epoch. */
-  readonly timestamp: number;
-  /** Set on messages sent from this client (optimistic sends and their confirmations). */
-  readonly client_id?: string;
-  /** Why a send failed (`status === 'failed'`); `null` or absent otherwise. */
-  readonly error?: string | null;
-  /** Set when the text was longer than the store's `maxTextChars`: `text` holds its start, this its full length. */
-  readonly text_truncated?: number;
-  /**
-   * `true` on a message shown from this device's saved copy of the room (a reload opens it at once) that the
-   * server has not sent again since; absent otherwise.
-   */
-  readonly cached?: boolean;
-  /** Any other field the server sent (`contact_name`, `from`, …) is kept. */
-  readonly [field: string]: unknown;
-}
-
-/** One line of the inbox sidebar. */
-export interface RoomSummary {
-  readonly room_id: string;
-  /**
-   * The customer's name: the `contact_name` of the newest message (live or history) that carried one, `null` if
-   * none did. Agent sends carry no name and leave it as it is, so the sidebar does not flip to the phone number.
-   */
-  readonly contact_name: string | null;
-  readonly last_message: Message | null;
-  readonly unread: number;
-  /** Changes whenever the room changes. */
-  readonly version: number;
-  /** Whether older history may exist. */
-  readonly has_more: boolean;
-}
-
-/** What {@link MessageStore.mergeHistory} did with a page. */
-export interface HistoryReport {
-  readonly added: number;
-  readonly updated: number;
-  readonly unchanged: number;
-  /** Items skipped because they were invalid; the rest of the page was merged. */
-  readonly rejected: ReadonlyArray<{ readonly index: number; readonly error: string }>;
-}
-
-/** What {@link MessageStore.retry} hands back to send again (same `client_id`: servers can deduplicate). */
-export interface RetryInfo {
-  readonly room_id: string;
-  readonly text: string;
-  readonly user_id: string | null;
-  readonly client_id: string;
-}
 
 /**
  * What a {@link ResyncFunction} hands back: the messages (any order), or a page `{messages, has_more}` (its
@@ -112,42 +58,6 @@ export type ResyncResult = readonly unknown[] | { readonly messages: readonly un
  */
 export type ResyncFunction = (roomId: string, sinceMs: number) => ResyncResult | Promise<ResyncResult>;
 
-/** Passed to {@link MessageStore.onSendFailed} listeners. */
-export interface SendFailure {
-  readonly room_id: string;
-  readonly client_id: string;
-  readonly reason: string;
-}
-
-/** Passed to {@link MessageStore.onSent} listeners: an outbox send the server accepted. */
-export interface SendAccepted {
-  readonly room_id: string;
-  readonly client_id: string;
-  /** What the sender resolved with (`undefined` when the echo arrived first). */
-  readonly response: unknown;
-}
-
-/** Where an outbox send is: `waiting` (its turn, or its next attempt), `sending`, or `failed` (Retry / Discard). */
-export type OutboxState = 'waiting' | 'sending' | 'failed';
-
-/** A send the server has not accepted yet ({@link MessageStore.outbox}). */
-export interface OutboxEntry {
-  readonly client_id: string;
-  readonly room_id: string;
-  readonly text: string;
-  readonly user_id: string | null;
-  /** When it was made (or retried), ms. */
-  readonly created: number;
-  readonly attempts: number;
-  /** Earliest next attempt, ms (while `waiting`). */
-  readonly next_attempt: number;
-  readonly state: OutboxState;
-  /** Why the last attempt failed. */
-  readonly last_error: string | null;
-  /** `waiting` after a failed attempt: retried automatically, at once when the network comes back. */
-  readonly waiting_for_network: boolean;
-}
-
 /** The final outcome of a queued send ({@link MessageStore.outcome}); never rejects. */
 export type SendOutcome =
   | { ok: true; clientId: string; response: unknown }
@@ -159,12 +69,7 @@ export type SendOutcome =
  * `retryable: false` or has an HTTP `status` (or `response.status`) that is a 4xx other than 408/429;
  * `retryAfterMs` on the error delays the next attempt.
  */
-export type OutboxSender = (payload: {
-  to: string;
-  text: string;
-  user_id: string | null;
-  client_id: string;
-}) => Promise<unknown>;
+export type OutboxSender = (payload: SendPayload) => Promise<unknown>;
 
 /** Whether a message is an outbox send waiting for the network: still `pending`, its last attempt failed. */
 export function isWaitingForNetwork(message: Message): boolean {
@@ -182,7 +87,7 @@ export type AuthOption =
  * The `auth` function in both styles: socket.io-client's `(cb) => cb({...})`, and returning the payload (or a
  * promise of it). A thrown error or rejection stops the attempt with `connect_error`.
  */
-function authFunction(auth: AuthOption | null | undefined): AuthOption | null | undefined {
+export function authFunction(auth: AuthOption | null | undefined): AuthOption | null | undefined {
   if (typeof auth !== 'function') return auth;
   return () =>
     new Promise((resolve) => {
@@ -303,30 +208,6 @@ export interface CachedRoomInfo {
   messages: number;
 }
 
-/** Codes carried by {@link InboxRealtimeError}. */
-export type ErrorCode =
-  | 'ack_timeout'
-  | 'ack_disconnected'
-  | 'ack_dropped'
-  | 'connect_error'
-  | 'emit'
-  | 'invalid_argument'
-  | 'invalid_event'
-  | 'unknown_event'
-  | 'unknown_client_id'
-  | 'not_failed'
-  | 'too_large'
-  | 'malformed_packet'
-  | 'wrong_namespace'
-  | 'unknown_ack'
-  | 'unexpected_packet'
-  | 'buffer_overflow'
-  | 'binary_unsupported'
-  | 'resync_failed'
-  | 'outbox_record_invalid'
-  | 'cache_record_invalid'
-  | (string & {});
-
 /** The errors this package throws and reports: real `Error`s with a `code` to branch on. */
 export interface InboxRealtimeError extends Error {
   readonly name: 'InboxRealtimeError';
@@ -343,8 +224,8 @@ export function isInboxRealtimeError(value: unknown): value is InboxRealtimeErro
 /** Listener signatures of the client's own events; server events take `(...args: any[])`. */
 export interface ReservedEvents {
   status: (status: ConnectionStatus) => void;
-  connect: (info: { sid: string; recovered: boolean }) => void;
-  disconnect: (reason: string) => void;
+  connect: (info: ConnectInfo) => void;
+  disconnect: (reason: DisconnectReason) => void;
   connect_error: (error: InboxRealtimeError) => void;
   reconnect_attempt: (attempt: number) => void;
   reconnect: (attempts: number) => void;
@@ -436,7 +317,7 @@ function engineUrl(url: string, path = '/socket.io/', query = ''): string {
 }
 
 /** The `query` option as URL-encoded text. */
-function encodeQuery(query: ClientOptions['query']): string {
+export function encodeQuery(query: ClientOptions['query']): string {
   if (!query) return '';
   return Object.entries(query)
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
@@ -481,7 +362,7 @@ export function isReady(): boolean {
   return ready;
 }
 
-function assertReady(what: string): void {
+export function assertReady(what: string): void {
   if (!ready) {
     throw new Error(`inbox-realtime: call await init() before creating a ${what}`);
   }
@@ -506,6 +387,17 @@ const rawClients = new WeakMap<SocketClient, WasmSocketClient>();
  * methods, so socket.io-style chaining (`socket.on('a', f).on('b', g)`) works too.
  */
 export type Subscription<T> = (() => void) & T;
+
+/** `off`, carrying `owner`'s methods for chaining. */
+export function subscription<T extends object>(owner: T, off: () => void): Subscription<T> {
+  return new Proxy(off, {
+    get: (target, key) => {
+      if (key in target) return Reflect.get(target, key);
+      const value = Reflect.get(owner, key);
+      return typeof value === 'function' ? value.bind(owner) : value;
+    },
+  }) as Subscription<T>;
+}
 
 /** socket.io-client's `hasBinary`: this client speaks JSON only, so binary is refused instead of sent as `{}`. */
 function hasBinary(value: unknown, depth = 0): boolean {
@@ -545,17 +437,29 @@ export class SocketClient {
   #outgoing: Function[] = [];
   #browserHooks: (() => void) | null = null;
   #onDestroy = new Set<() => void>();
+  /** The manager: given (`manager.socket()`), or made on first use of {@link io} around this client's own. */
+  #manager: Manager | null;
+  /** Whether the manager is this client's alone (then destroying the client destroys it). */
+  readonly #ownsManager: boolean;
   /** socket.io-client: callbacks are error-first once `ackTimeout` is set. */
   readonly #errorFirstAcks: boolean;
+  /** The options given, for the Manager made on first use of {@link io} (the defaults of its other sockets). */
+  readonly #options: ClientOptions;
   #debug: boolean;
 
-  /** Throws if {@link init} has not completed. */
-  constructor(url: string, options: ClientOptions = {}) {
+  /**
+   * A client with its own connection (its own {@link Manager}: a `new SocketClient` is never shared; see
+   * {@link Manager.socket} and {@link io} for sockets sharing one). Throws if {@link init} has not completed.
+   */
+  constructor(url: string, options: ClientOptions = {}, /** @internal */ from?: { raw: WasmSocketClient; manager: Manager }) {
     assertReady('SocketClient');
     this.url = url;
     const { autoConnect = true, debug = false, query, auth, ...wasmOptions } = options;
     this.#errorFirstAcks = options.ackTimeout !== undefined;
-    this.#raw = new WasmSocketClient(url, { ...wasmOptions, auth: authFunction(auth), query: encodeQuery(query) });
+    this.#manager = from?.manager ?? null;
+    this.#ownsManager = !from;
+    this.#options = options;
+    this.#raw = from?.raw ?? new WasmSocketClient(url, { ...wasmOptions, auth: authFunction(auth), query: encodeQuery(query) });
     rawClients.set(this, this.#raw);
     this.#debug = debug === true;
     if (this.#debug) logClientEvents(this.#raw, url);
@@ -614,13 +518,7 @@ export class SocketClient {
 
   /** The unsubscribe function, carrying this socket's methods for chaining. */
   #subscription(off: () => void): Subscription<this> {
-    return new Proxy(off, {
-      get: (target, key) => {
-        if (key in target) return Reflect.get(target, key);
-        const value = Reflect.get(this, key);
-        return typeof value === 'function' ? value.bind(this) : value;
-      },
-    }) as Subscription<this>;
+    return subscription(this, off);
   }
 
   /** Adds a listener of every server event, called as `(event, ...args)` (socket.io-client's `onAny`). */
@@ -787,11 +685,13 @@ export class SocketClient {
   }
 
   /**
-   * socket.io-client's `socket.io` (the Manager): here the socket itself, which emits the Manager's events
-   * (`reconnect_attempt`, `reconnect`, `reconnect_error`, `reconnect_failed`) and has its `reconnection()`.
+   * socket.io-client's `socket.io`: the {@link Manager} (the Engine.IO connection) this socket uses, with the
+   * manager's events (`reconnect_attempt`, `reconnect`, `reconnect_error`, `reconnect_failed`, `error`) and
+   * `reconnection()`. The reconnect events also reach the socket's own listeners, as they always did here.
    */
-  get io(): this {
-    return this;
+  get io(): Manager {
+    this.#manager ??= Manager._adopt(this.#client().manager(), this.url, this.#options);
+    return this.#manager;
   }
 
   /**
@@ -893,6 +793,8 @@ export class SocketClient {
     this.#raw = null;
     rawClients.delete(this);
     raw.free();
+    if (this.#ownsManager) this.#manager?._free();
+    else this.#manager?._forget(this);
   }
 
   /** @internal Used by MessageStore.attach so that destroying the client detaches the store first. */

@@ -6,53 +6,14 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
-use super::error::js_error;
+use super::error::{core_error, js_error};
 use super::json::{from_js, object_from_js, to_js};
+use super::listeners::Listeners;
+use super::manager::{ManagerHandle, Registry};
 use super::options::{auth_from_js, config_from_js};
-use crate::connection::{AckError, Connection, ConnectionError, Event, RawArgs};
-use crate::web::{Driver, Output};
-
-/// Listeners by event name. Ids let the TS face hand out unsubscribe functions without Rust closures that leak.
-/// A Vec of (event, listeners), not a hash map (less code): an app listens to a handful of event names.
-#[derive(Default)]
-struct Listeners {
-    next_id: u32,
-    by_event: Vec<(String, Vec<(u32, Function)>)>,
-    /// `onAny` listeners: every server event, called with its name first.
-    any: Vec<(u32, Function)>,
-}
-
-impl Listeners {
-    /// The listeners of `event`, if it has any.
-    fn of(&self, event: &str) -> Option<&[(u32, Function)]> {
-        self.by_event.iter().find(|(name, _)| name == event).map(|(_, list)| list.as_slice())
-    }
-
-    fn dispatch(this: &RefCell<Self>, event: &str, args: &Array) {
-        // Copy first: a listener may subscribe or unsubscribe while we iterate.
-        let targets: Vec<Function> =
-            this.borrow().of(event).map(|v| v.iter().map(|(_, f)| f.clone()).collect()).unwrap_or_default();
-        Self::call(targets, event, args);
-    }
-
-    /// Calls the `onAny` listeners with `[event, ...args]`.
-    fn dispatch_any(this: &RefCell<Self>, event: &str, args: &Array) {
-        let targets: Vec<Function> = this.borrow().any.iter().map(|(_, f)| f.clone()).collect();
-        if !targets.is_empty() {
-            let with_name = Array::of1(&event.into()).concat(args);
-            Self::call(targets, event, &with_name);
-        }
-    }
-
-    fn call(targets: Vec<Function>, event: &str, args: &Array) {
-        for f in targets {
-            if let Err(e) = f.apply(&JsValue::NULL, args) {
-                // A throwing listener must not break the others or the connection.
-                web_sys::console::error_2(&format!("inbox-realtime: \"{event}\" listener threw").into(), &e);
-            }
-        }
-    }
-}
+use crate::connection::{Config, Event, Manager, RawArgs, SocketId};
+use crate::error_code::ErrorCode;
+use crate::web::Driver;
 
 /// Promises of `emitWithAck` waiting for their ack: (ack id, resolve, reject). A Vec, not a hash map (less code):
 /// a few acks are in flight at a time.
@@ -76,6 +37,8 @@ pub(crate) enum TapEvent<'a> {
 type AckSender = Closure<dyn Fn(f64, Array)>;
 
 pub(crate) struct Hooks {
+    /// The socket these hooks serve in the manager.
+    id: SocketId,
     listeners: RefCell<Listeners>,
     taps: RefCell<Vec<(u32, Tap)>>,
     pending: RefCell<PendingAcks>,
@@ -90,6 +53,7 @@ pub(crate) struct Hooks {
 #[wasm_bindgen(js_name = WasmSocketClient)]
 pub struct SocketClient {
     driver: Driver,
+    registry: Rc<Registry>,
     hooks: Rc<Hooks>,
 }
 
@@ -108,33 +72,18 @@ impl SocketClient {
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, options: JsValue) -> SocketClient {
         let config = config_from_js(url, &options);
-        let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
-        let hooks = Rc::new(Hooks {
-            listeners: RefCell::new(Listeners::default()),
-            taps: RefCell::new(Vec::new()),
-            pending: RefCell::new(Vec::new()),
-            auth: RefCell::new(auth_from_js(&options)),
-            ack_sender: RefCell::new(None),
-        });
-        let sink_hooks = hooks.clone();
-        let driver = Driver::new(
-            Connection::new(config, seed),
-            Box::new(move |driver, output| match output {
-                Output::Event(event) => deliver(&sink_hooks, driver, event),
-                Output::AuthRequested => provide_auth(&sink_hooks, driver),
-            }),
-        );
-        SocketClient { driver, hooks }
+        let registry = Registry::new(&config);
+        SocketClient::open(&registry, &config.namespace, &config, auth_from_js(&options))
     }
 
     /// Starts connecting, or retries at once if waiting out the backoff.
     pub fn connect(&self) {
-        self.driver.with(|conn, now| conn.connect(now));
+        self.with(|m, id, now| m.connect(id, now));
     }
 
     /// Closes the connection; no reconnect follows until `connect()`.
     pub fn disconnect(&self) {
-        self.driver.with(|conn, now| conn.disconnect(now));
+        self.with(|m, id, now| m.disconnect(id, now));
     }
 
     /// Replaces the `auth` option (object or function) for the next connects.
@@ -146,14 +95,7 @@ impl SocketClient {
     /// Adds a listener; returns its id for `off`. Events: `status`, `connect`, `disconnect`, `connect_error`,
     /// `reconnect_attempt`, `reconnect`, `reconnect_failed`, `rooms_rejoined`, `error`, and every server event.
     pub fn on(&self, event: &str, listener: Function) -> u32 {
-        let mut listeners = self.hooks.listeners.borrow_mut();
-        listeners.next_id += 1;
-        let id = listeners.next_id;
-        match listeners.by_event.iter_mut().find(|(name, _)| name == event) {
-            Some((_, list)) => list.push((id, listener)),
-            None => listeners.by_event.push((event.to_owned(), vec![(id, listener)])),
-        }
-        id
+        self.hooks.listeners.borrow_mut().add(event, listener)
     }
 
     /// Adds a listener of every server event, called with the event name first (socket.io-client's `onAny`);
@@ -161,62 +103,48 @@ impl SocketClient {
     /// With `prepend`, it runs before the ones already added (`prependAny`).
     #[wasm_bindgen(js_name = onAny)]
     pub fn on_any(&self, listener: Function, prepend: bool) -> u32 {
-        let mut listeners = self.hooks.listeners.borrow_mut();
-        listeners.next_id += 1;
-        let id = listeners.next_id;
-        if prepend {
-            listeners.any.insert(0, (id, listener));
-        } else {
-            listeners.any.push((id, listener));
-        }
-        id
+        self.hooks.listeners.borrow_mut().add_any(listener, prepend)
     }
 
     /// Removes the listener with this id. Returns whether it existed.
     pub fn off(&self, id: u32) -> bool {
-        let mut listeners = self.hooks.listeners.borrow_mut();
-        let before = listeners.any.len();
-        listeners.any.retain(|(i, _)| *i != id);
-        let mut found = listeners.any.len() != before;
-        listeners.by_event.retain_mut(|(_, list)| {
-            let before = list.len();
-            list.retain(|(i, _)| *i != id);
-            found |= list.len() != before;
-            !list.is_empty()
-        });
-        found
+        self.hooks.listeners.borrow_mut().remove(id)
     }
 
     /// Number of registered listeners (leak checks in tests).
     #[wasm_bindgen(getter, js_name = listenerCount)]
     pub fn listener_count(&self) -> usize {
-        let listeners = self.hooks.listeners.borrow();
-        listeners.by_event.iter().map(|(_, list)| list.len()).sum::<usize>() + listeners.any.len()
+        self.hooks.listeners.borrow().count()
     }
 
     /// Emits `event` with `args`. Buffered while disconnected. Throws on a reserved name or an oversized packet.
     pub fn emit(&self, event: &str, args: Array) -> Result<(), JsValue> {
         let args = args_from_js(&args)?;
-        self.driver.with(|conn, now| conn.emit(event, args, now)).map_err(|e| js_error("emit", e))
+        self.with(|m, id, now| m.emit(id, event, args, now)).map_err(core_error)
     }
 
     /// Emits only if connected now; otherwise drops it (socket.io-client's `volatile`). Returns whether it was sent.
     #[wasm_bindgen(js_name = emitVolatile)]
     pub fn emit_volatile(&self, event: &str, args: Array) -> Result<bool, JsValue> {
         let args = args_from_js(&args)?;
-        self.driver.with(|conn, now| conn.emit_volatile(event, args, now)).map_err(|e| js_error("emit", e))
+        self.with(|m, id, now| m.emit_volatile(id, event, args, now)).map_err(core_error)
+    }
+
+    /// The manager (Engine.IO connection) this socket uses: socket.io-client's `socket.io`.
+    pub fn manager(&self) -> ManagerHandle {
+        ManagerHandle::of(&self.registry)
     }
 
     /// Turns automatic reconnection on or off from now on.
     #[wasm_bindgen(js_name = setReconnection)]
     pub fn set_reconnection(&self, on: bool) {
-        self.driver.with(|conn, now| conn.set_reconnection(on, now));
+        self.driver.with(|m, now| m.set_reconnection(on, now));
     }
 
     /// Whether automatic reconnection is on.
     #[wasm_bindgen(getter)]
     pub fn reconnection(&self) -> bool {
-        self.driver.read(|conn| conn.config().reconnection)
+        self.driver.read(|m| m.config().reconnection)
     }
 
     /// Emits and resolves with the server's first ack argument; rejects after `timeoutMs` (default `ackTimeout`) or
@@ -232,15 +160,15 @@ impl SocketClient {
         let event = event.to_owned();
         Promise::new(&mut move |resolve, reject| {
             // Register before emitting: the outcome may be decided synchronously inside `with`.
-            let result = driver.with(|conn, now| {
-                let id = conn.emit_with_ack(&event, args.clone(), timeout_ms, now);
+            let result = driver.with(|m, now| {
+                let id = m.emit_with_ack(hooks.id, &event, args.clone(), timeout_ms, now);
                 if let Ok(id) = id {
                     hooks.pending.borrow_mut().push((id, resolve.clone(), reject.clone()));
                 }
                 id
             });
             if let Err(e) = result {
-                let _ = reject.call1(&JsValue::NULL, &js_error("emit", e));
+                let _ = reject.call1(&JsValue::NULL, &core_error(e));
             }
         })
     }
@@ -248,70 +176,105 @@ impl SocketClient {
     /// Joins a room (emits `join_room`); it is joined again after every reconnect.
     #[wasm_bindgen(js_name = joinRoom)]
     pub fn join_room(&self, room: &str) {
-        self.driver.with(|conn, now| conn.join_room(room, now));
+        self.with(|m, id, now| m.join_room(id, room, now));
     }
 
     /// Leaves a room (emits `leave_room`) and stops re-joining it.
     #[wasm_bindgen(js_name = leaveRoom)]
     pub fn leave_room(&self, room: &str) {
-        self.driver.with(|conn, now| conn.leave_room(room, now));
+        self.with(|m, id, now| m.leave_room(id, room, now));
     }
 
     /// `connecting | connected | reconnecting | disconnected | error`.
     #[wasm_bindgen(getter)]
     pub fn status(&self) -> String {
-        self.driver.read(|conn| conn.status().as_str().to_owned())
+        self.driver.read(|m| m.status(self.hooks.id).as_str().to_owned())
     }
 
     /// Whether the namespace is connected.
     #[wasm_bindgen(getter)]
     pub fn connected(&self) -> bool {
-        self.driver.read(|conn| conn.status() == crate::connection::Status::Connected)
+        self.driver.read(|m| m.status(self.hooks.id) == crate::connection::Status::Connected)
     }
 
     /// The Socket.IO session id while connected.
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> Option<String> {
-        self.driver.read(|conn| conn.sid().map(str::to_owned))
+        self.driver.read(|m| m.sid(self.hooks.id).map(str::to_owned))
     }
 
     /// The transport in use (or of the next attempt): `websocket` or `polling`.
     #[wasm_bindgen(getter)]
     pub fn transport(&self) -> String {
-        self.driver.read(|conn| conn.transport().as_str().to_owned())
+        self.driver.read(|m| m.transport().as_str().to_owned())
     }
 
     /// Rooms this client is in (or will re-join), in join order.
     #[wasm_bindgen(getter)]
     pub fn rooms(&self) -> Vec<String> {
-        self.driver.read(|conn| conn.rooms().to_vec())
+        self.driver.read(|m| m.rooms(self.hooks.id).to_vec())
     }
 
     /// The browser went offline: report disconnected at once.
     #[wasm_bindgen(js_name = notifyOffline)]
     pub fn notify_offline(&self) {
-        self.driver.with(|conn, now| conn.handle_offline(now));
+        self.driver.with(|m, now| m.handle_offline(now));
     }
 
     /// The network is back or the tab became visible: reconnect now if waiting, and check the heartbeat.
     #[wasm_bindgen(js_name = notifyWake)]
     pub fn notify_wake(&self) {
-        self.driver.with(|conn, now| conn.handle_wake(now));
+        self.driver.with(|m, now| m.handle_wake(now));
     }
 }
 
 impl SocketClient {
+    /// A socket of `namespace` on the manager of `registry` (added there if new), with its own listeners and auth.
+    pub(crate) fn open(registry: &Rc<Registry>, namespace: &str, config: &Config, auth: Option<JsValue>) -> Self {
+        let driver = registry.driver();
+        let id = driver.with(|m, _| m.add_socket(namespace, config));
+        let hooks = Rc::new(Hooks {
+            id,
+            listeners: RefCell::new(Listeners::default()),
+            taps: RefCell::new(Vec::new()),
+            pending: RefCell::new(Vec::new()),
+            auth: RefCell::new(auth),
+            ack_sender: RefCell::new(None),
+        });
+        registry.register(&hooks);
+        SocketClient { driver, registry: registry.clone(), hooks }
+    }
+
+    /// Runs a command of this socket on the manager.
+    fn with<R>(&self, f: impl FnOnce(&mut Manager, SocketId, f64) -> R) -> R {
+        let id = self.hooks.id;
+        self.driver.with(|m, now| f(m, id, now))
+    }
+
     /// Adds a Rust-side observer of server events; returns its id for [`Hooks::remove_tap`].
     pub(crate) fn add_tap(&self, tap: Tap) -> (std::rc::Weak<Hooks>, u32) {
-        let mut listeners = self.hooks.listeners.borrow_mut();
-        listeners.next_id += 1;
-        let id = listeners.next_id;
+        let id = self.hooks.listeners.borrow_mut().fresh_id();
         self.hooks.taps.borrow_mut().push((id, tap));
         (Rc::downgrade(&self.hooks), id)
     }
 }
 
+impl Drop for SocketClient {
+    /// The JS object was freed: the manager forgets the socket (leaving its namespace), unless another handle of
+    /// the same namespace still uses it.
+    fn drop(&mut self) {
+        if self.registry.unregister(&self.hooks) {
+            self.with(|m, id, now| m.remove_socket(id, now));
+        }
+    }
+}
+
 impl Hooks {
+    /// The socket these hooks serve.
+    pub(crate) fn id(&self) -> SocketId {
+        self.id
+    }
+
     /// A copy of the taps, so one may be added or removed while they run.
     fn taps(&self) -> Vec<Tap> {
         self.taps.borrow().iter().map(|(_, t)| t.clone()).collect()
@@ -323,7 +286,7 @@ impl Hooks {
 }
 
 fn args_from_js(args: &Array) -> Result<Vec<Value>, JsValue> {
-    args.iter().map(|a| from_js(&a).map_err(|e| js_error("invalid_argument", e))).collect()
+    args.iter().map(|a| from_js(&a).map_err(|e| js_error(ErrorCode::InvalidArgument, e))).collect()
 }
 
 fn single(value: JsValue) -> Array {
@@ -335,11 +298,11 @@ fn ack_callback(hooks: &Hooks, driver: &Driver, id: u64) -> JsValue {
     let mut sender = hooks.ack_sender.borrow_mut();
     let send = sender.get_or_insert_with(|| {
         // Weak: the driver's owner (this client) holds these hooks.
-        let driver = driver.downgrade();
+        let (driver, socket) = (driver.downgrade(), hooks.id);
         Closure::new(move |id: f64, args: Array| {
             let Some(driver) = driver.upgrade() else { return };
             match args_from_js(&args) {
-                Ok(args) => driver.with(|conn, _| conn.ack(id as u64, args)),
+                Ok(args) => driver.with(|m, _| m.ack(socket, id as u64, args)),
                 Err(e) => web_sys::console::error_2(&"inbox-realtime: ack arguments are not JSON".into(), &e),
             }
         })
@@ -355,7 +318,7 @@ extern "C" {
 }
 
 /// Turns a state-machine event into JS listener calls (and settles `emitWithAck` promises).
-fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
+pub(crate) fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
     let listeners = &hooks.listeners;
     match event {
         Event::Status(status) => Listeners::dispatch(listeners, "status", &single(status.as_str().into())),
@@ -370,7 +333,7 @@ fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
         }
         Event::Disconnect { reason } => Listeners::dispatch(listeners, "disconnect", &single(reason.as_str().into())),
         Event::ConnectError { message, data } => {
-            let error = js_error("connect_error", &message);
+            let error = js_error(ErrorCode::ConnectError, &message);
             if let Some(data) = data {
                 let _ = js_sys::Reflect::set(&error, &"data".into(), &to_js(&data));
             }
@@ -408,14 +371,7 @@ fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
             let Some((_, resolve, reject)) = taken else { return };
             let _ = match result {
                 Ok(args) => resolve.call1(&JsValue::NULL, &args.first().map(to_js).unwrap_or(JsValue::UNDEFINED)),
-                Err(e) => {
-                    let code = match e {
-                        AckError::Timeout => "ack_timeout",
-                        AckError::Disconnected => "ack_disconnected",
-                        AckError::Dropped => "ack_dropped",
-                    };
-                    reject.call1(&JsValue::NULL, &js_error(code, e))
-                }
+                Err(e) => reject.call1(&JsValue::NULL, &core_error(e)),
             };
         }
         Event::ReconnectAttempt { attempt } => {
@@ -423,9 +379,11 @@ fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
         }
         Event::Reconnect { attempts } => Listeners::dispatch(listeners, "reconnect", &single(attempts.into())),
         Event::ReconnectError { message } => {
-            Listeners::dispatch(listeners, "reconnect_error", &single(js_error("connect_error", &message)))
+            Listeners::dispatch(listeners, "reconnect_error", &single(js_error(ErrorCode::ConnectError, &message)))
         }
         Event::ReconnectFailed => Listeners::dispatch(listeners, "reconnect_failed", &Array::new()),
+        // The manager's alone (its `open` / `close`).
+        Event::SessionOpen | Event::SessionClose { .. } => {}
         Event::RoomsRejoined { rooms } => {
             for tap in hooks.taps() {
                 tap(TapEvent::RoomsRejoined { rooms: &rooms });
@@ -433,31 +391,23 @@ fn deliver(hooks: &Hooks, driver: &Driver, event: Event) {
             let array: Array = rooms.into_iter().map(JsValue::from).collect();
             Listeners::dispatch(listeners, "rooms_rejoined", &single(array.into()))
         }
-        Event::Error(error) => {
-            let code = match error {
-                ConnectionError::Decode(_) => "malformed_packet",
-                ConnectionError::WrongNamespace(_) => "wrong_namespace",
-                ConnectionError::UnknownAck(_) => "unknown_ack",
-                ConnectionError::Unexpected(_) => "unexpected_packet",
-                ConnectionError::BufferOverflow => "buffer_overflow",
-            };
-            Listeners::dispatch(listeners, "error", &single(js_error(code, error)))
-        }
+        Event::Error(error) => Listeners::dispatch(listeners, "error", &single(core_error(error))),
     }
 }
 
 /// Runs the app's `auth` (object, or function returning an object or a promise of one) and answers the machine.
-fn provide_auth(hooks: &Rc<Hooks>, driver: &Driver) {
+pub(crate) fn provide_auth(hooks: &Rc<Hooks>, driver: &Driver) {
+    let id = hooks.id;
     let auth = hooks.auth.borrow().clone();
     let Some(auth) = auth else {
-        return driver.with(|conn, now| conn.handle_auth(None, now));
+        return driver.with(|m, now| m.handle_auth(id, None, now));
     };
     // A throwing or rejecting callback stops the attempt (`connect_error`): never connect without the
     // credentials the app meant to send.
     let value = match auth.dyn_ref::<Function>() {
         Some(f) => match f.call0(&JsValue::NULL) {
             Ok(value) => value,
-            Err(e) => return driver.with(|conn, now| conn.handle_auth_error(auth_failure(&e), now)),
+            Err(e) => return driver.with(|m, now| m.handle_auth_error(id, auth_failure(&e), now)),
         },
         None => auth,
     };
@@ -466,12 +416,12 @@ fn provide_auth(hooks: &Rc<Hooks>, driver: &Driver) {
         let driver = driver.clone();
         spawn_local(async move {
             match future.await {
-                Ok(value) => driver.with(|conn, now| conn.handle_auth(object_from_js(&value), now)),
-                Err(e) => driver.with(|conn, now| conn.handle_auth_error(auth_failure(&e), now)),
+                Ok(value) => driver.with(|m, now| m.handle_auth(id, object_from_js(&value), now)),
+                Err(e) => driver.with(|m, now| m.handle_auth_error(id, auth_failure(&e), now)),
             }
         });
     } else {
-        driver.with(|conn, now| conn.handle_auth(object_from_js(&value), now));
+        driver.with(|m, now| m.handle_auth(id, object_from_js(&value), now));
     }
 }
 

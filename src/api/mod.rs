@@ -3,11 +3,14 @@
 mod client;
 mod error;
 mod json;
+mod listeners;
+mod manager;
 mod options;
 mod probe;
 mod store;
 
 pub use client::SocketClient;
+pub use manager::ManagerHandle;
 pub use probe::boundary_probe;
 pub use store::StoreHandle;
 

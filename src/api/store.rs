@@ -5,9 +5,10 @@ use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::client::{Hooks, SocketClient, TapEvent};
-use super::error::js_error;
+use super::error::{core_error, js_error};
 use super::json::{from_js, to_js, with_json_text};
 use super::options::{get, number};
+use crate::error_code::ErrorCode;
 use crate::index_map::FastMap;
 use crate::json::Value;
 use crate::store::{
@@ -150,14 +151,7 @@ impl std::fmt::Debug for StoreHandle {
 }
 
 fn store_error(e: StoreError) -> JsValue {
-    let code = match e {
-        StoreError::UnknownEvent(_) => "unknown_event",
-        StoreError::UnknownClientId(_) => "unknown_client_id",
-        StoreError::NotFailed(_) => "not_failed",
-        StoreError::TooLarge { .. } => "too_large",
-        _ => "invalid_event",
-    };
-    js_error(code, e)
+    core_error(e)
 }
 
 fn options_from_js(options: &JsValue) -> StoreOptions {
@@ -363,7 +357,7 @@ impl Shared {
         let since = self.resync_since.borrow_mut().remove(room).unwrap_or(0.0);
         let returned = match resync.call2(&JsValue::NULL, &room.into(), &since.into()) {
             Ok(value) => value,
-            Err(e) => return self.report(js_error("resync_failed", format!("resync({room}) threw: {e:?}"))),
+            Err(e) => return self.report(js_error(ErrorCode::ResyncFailed, format!("resync({room}) threw: {e:?}"))),
         };
         let weak = Rc::downgrade(self);
         let room = room.to_owned();
@@ -372,7 +366,9 @@ impl Shared {
             let Some(shared) = weak.upgrade() else { return };
             let page = match result {
                 Ok(page) => page,
-                Err(e) => return shared.report(js_error("resync_failed", format!("resync({room}) rejected: {e:?}"))),
+                Err(e) => {
+                    return shared.report(js_error(ErrorCode::ResyncFailed, format!("resync({room}) rejected: {e:?}")))
+                }
             };
             let items =
                 if Array::is_array(&page) { page } else { Reflect::get(&page, &"messages".into()).unwrap_or_default() };
@@ -380,7 +376,7 @@ impl Shared {
             let has_more = shared.store.borrow().has_more(&room);
             match shared.mutate(|store, now| store.merge_history(&room, &items, has_more, now)) {
                 Ok(report) if !report.rejected.is_empty() => shared.report(js_error(
-                    "invalid_event",
+                    ErrorCode::InvalidEvent,
                     format!("resync({room}): {} invalid messages skipped", report.rejected.len()),
                 )),
                 Ok(_) => {}
@@ -535,7 +531,7 @@ impl StoreHandle {
     #[wasm_bindgen(js_name = handleEvent)]
     pub fn handle_event(&self, name: &str, payload: JsValue) -> Result<(), JsValue> {
         with_json_text(&payload, |payload| self.shared.mutate(|store, now| store.handle_event_json(name, payload, now)))
-            .map_err(|e| js_error("invalid_event", e))?
+            .map_err(|e| js_error(ErrorCode::InvalidEvent, e))?
             .map(|_| ())
             .map_err(store_error)
     }
@@ -616,7 +612,7 @@ impl StoreHandle {
     /// `outbox_record_invalid` for a record that is not one (nothing changes).
     #[wasm_bindgen(js_name = restoreSend)]
     pub fn restore_send(&self, record: JsValue) -> Result<bool, JsValue> {
-        let invalid = |what: &str| js_error("outbox_record_invalid", format!("outbox record: {what}"));
+        let invalid = |what: &str| js_error(ErrorCode::OutboxRecordInvalid, format!("outbox record: {what}"));
         let text = |key: &str| get(&record, key).and_then(|v| v.as_string());
         let state = text("state").as_deref().and_then(OutboxState::parse).ok_or_else(|| invalid("bad state"))?;
         let mut entry = OutboxEntry::new(
@@ -635,7 +631,7 @@ impl StoreHandle {
         }
         self.shared
             .mutate(|store, now| store.restore_send(entry, now))
-            .map_err(|e| js_error("outbox_record_invalid", format!("outbox record: {e}")))
+            .map_err(|e| js_error(ErrorCode::OutboxRecordInvalid, format!("outbox record: {e}")))
     }
 
     /// Calls `listener({room_id, client_id, response})` when an outbox send is accepted (`response`: what the

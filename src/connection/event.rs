@@ -33,8 +33,8 @@ pub enum Action {
     /// then send `5` (UPGRADE) on the probe, make it the transport, and send everything queued since on it.
     Upgrade,
     /// Ask the app for the auth payload (its callback runs on every connect, so tokens can be refreshed), then call
-    /// [`Connection::handle_auth`](super::Connection::handle_auth).
-    RequestAuth,
+    /// [`Manager::handle_auth`](super::Manager::handle_auth) for that socket.
+    RequestAuth(super::SocketId),
 }
 
 /// Connection status for the UI.
@@ -215,6 +215,14 @@ pub enum Event {
     },
     /// The configured number of attempts failed; the machine stopped.
     ReconnectFailed,
+    /// The manager's Engine.IO connection opened (socket.io-client's manager `open`). Manager-level only.
+    SessionOpen,
+    /// The manager's Engine.IO connection closed (socket.io-client's manager `close`). Manager-level only.
+    SessionClose {
+        /// socket.io-client's reason: `"forced close"` (no socket uses it any more, or `close()`), or the
+        /// disconnect reason of a lost connection (`"transport close"`, `"ping timeout"`, …).
+        reason: &'static str,
+    },
     /// Rooms were joined again after a (re)connect, in join order.
     RoomsRejoined {
         /// The rooms.

@@ -3,8 +3,11 @@
 
 mod backoff;
 mod config;
+mod engine;
 mod event;
 mod machine;
+mod manager;
+mod namespace_socket;
 mod retry_queue;
 
 pub use crate::protocol::RawArgs;
@@ -13,3 +16,4 @@ pub(crate) use backoff::Jitter;
 pub use config::{Config, TransportKind};
 pub use event::{AckError, Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
 pub use machine::Connection;
+pub use manager::{Manager, SocketId};

@@ -4,13 +4,14 @@ use std::rc::{Rc, Weak};
 use super::polling::PollingTransport;
 use super::timer::DeadlineTimer;
 use super::transport::{TransportInput, WebSocketTransport};
-use crate::connection::{Action, Connection, Event, TransportKind};
+use crate::connection::{Action, Event, Manager, SocketId, TransportKind};
 
 /// What the driver hands to its owner (the wasm API), always outside any borrow so the owner may call back in.
 #[derive(Debug)]
 pub(crate) enum Output {
-    Event(Event),
-    AuthRequested,
+    /// An event of a socket, or (`None`) of the manager.
+    Event(Option<SocketId>, Event),
+    AuthRequested(SocketId),
 }
 
 type Sink = Box<dyn Fn(&Driver, Output)>;
@@ -42,7 +43,7 @@ impl Transport {
 }
 
 struct Inner {
-    conn: Connection,
+    conn: Manager,
     transport: Option<Transport>,
     /// The WebSocket probing an upgrade from polling, and whether it has taken over (its events then count as the
     /// main transport's).
@@ -58,7 +59,7 @@ struct Shared {
     sink: Sink,
 }
 
-/// Moves bytes between a [`WebSocketTransport`] and the [`Connection`] state machine, and ticks one timer.
+/// Moves bytes between a [`WebSocketTransport`] and the [`Manager`] state machine, and ticks one timer.
 /// All decisions are the state machine's.
 #[derive(Clone)]
 pub(crate) struct Driver(Rc<Shared>);
@@ -84,7 +85,7 @@ pub(crate) fn now() -> f64 {
 }
 
 impl Driver {
-    pub(crate) fn new(conn: Connection, sink: Sink) -> Self {
+    pub(crate) fn new(conn: Manager, sink: Sink) -> Self {
         Driver(Rc::new(Shared {
             inner: RefCell::new(Inner {
                 conn,
@@ -98,7 +99,7 @@ impl Driver {
     }
 
     /// Runs one input or command on the state machine, then carries out what it asked for.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Connection, f64) -> R) -> R {
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Manager, f64) -> R) -> R {
         let result = {
             let mut inner = self.0.inner.borrow_mut();
             f(&mut inner.conn, now())
@@ -108,7 +109,7 @@ impl Driver {
     }
 
     /// Reads state without running the machine.
-    pub(crate) fn read<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&Manager) -> R) -> R {
         f(&self.0.inner.borrow().conn)
     }
 
@@ -179,11 +180,11 @@ impl Driver {
                             // Only polling upgrades; anything else keeps its transport.
                             _ => inner.probe = None,
                         },
-                        Action::RequestAuth => outputs.push(Output::AuthRequested),
+                        Action::RequestAuth(id) => outputs.push(Output::AuthRequested(id)),
                     }
                 }
                 if outputs.is_empty() {
-                    outputs.extend(inner.conn.poll_event().map(Output::Event));
+                    outputs.extend(inner.conn.poll_event().map(|(id, event)| Output::Event(id, event)));
                 }
                 if outputs.is_empty() {
                     self.arm_timer(&mut inner);

@@ -1,4 +1,4 @@
-//! The browser driver: a `web_sys::WebSocket` and one timer around the sans-IO [`Connection`](crate::connection::Connection).
+//! The browser driver: a `web_sys::WebSocket` and one timer around the sans-IO [`Manager`](crate::connection::Manager).
 
 mod driver;
 mod js_text;

@@ -2,8 +2,9 @@
 // the same kind of server they use (server.mjs: a rewrite of packages/socket.io-client/test/support/server.ts on
 // socket.io 4.8). Originals: github.com/socketio/socket.io, packages/socket.io-client/test/{socket,connection,
 // retry,connection-state-recovery,url,node}.ts. Each case keeps its original name and what it asserts, rewritten
-// against our API (`t.io(url, opts)` stands for `io(url, { forceNew: true, ...opts })`: every SocketClient owns its
-// connection). Where an original reaches into socket.io-client's internals only to provoke a situation (e.g.
+// against our API (`t.io(url, opts)` stands for `io(url, { forceNew: true, ...opts })`: a `new SocketClient` owns
+// its connection; `t.ioShared` is the package's `io()` with socket.io-client's manager cache, `t.manager` a `new
+// Manager`). Where an original reaches into socket.io-client's internals only to provoke a situation (e.g.
 // `socket.io.engine.close()`), the port provokes it from outside (the server closes the connection: `t.drop`).
 //
 // Run: bash scripts/test-parity.sh (or `node tests/parity/run.mjs` after bash scripts/build-package.sh).
@@ -29,6 +30,7 @@ export const LANDED = [
   "queryOption",
   "authCallback",
   "retries",
+  "manager",
 ];
 
 /** name → { what, detect?(SocketClient.prototype) }. */
@@ -41,6 +43,7 @@ export const FEATURES = {
   queryOption: { what: "the query option" },
   authCallback: { what: "auth as a socket.io-client-style function taking a callback: auth: (cb) => cb({...})" },
   retries: { what: "the retries option (acks retried in order, one packet at a time)" },
+  manager: { what: "Manager and io() with its cache: several namespaces over one Engine.IO connection" },
   onAny: { what: "onAny / offAny", detect: (p) => typeof p.onAny === "function" && typeof p.offAny === "function" },
   prependAny: { what: "prependAny", detect: (p) => typeof p.prependAny === "function" },
   onAnyOutgoing: {
@@ -573,10 +576,11 @@ it("should not connect when autoConnect option set to false", C, async (t) => {
   assert.equal(socket.connected, false);
 });
 
-it("should start two connections with same path", C, async (t) => {
-  // the original compares Managers (s1.io !== s2.io); here each client's connection is its own session
-  const s1 = t.io(t.url + "/");
-  const s2 = t.io(t.url + "/");
+it("should start two connections with same path", needs(C, "manager"), async (t) => {
+  // io() without forceNew: the cached manager already has "/", so the second socket gets a manager of its own
+  const s1 = t.ioShared(t.url + "/");
+  const s2 = t.ioShared(t.url + "/");
+  assert.notEqual(s1.io, s2.io);
   await Promise.all([t.once(s1, "connect"), t.once(s2, "connect")]);
   assert.notEqual(s1.id, s2.id);
 });
@@ -623,10 +627,10 @@ it("should receive utf8 multibyte characters", C, async (t) => {
   assert.deepEqual((await received).map((args) => args[0]), correct);
 });
 
-it("should reconnect by default", C, async (t) => {
+it("should reconnect by default", needs(C, "manager"), async (t) => {
   const socket = t.io(t.url, { reconnectionDelay: 10 });
   await t.once(socket, "connect");
-  const reconnected = t.once(socket, "reconnect");
+  const reconnected = t.once(socket.io, "reconnect");
   await t.sleep(100);
   await t.drop(socket);
   await reconnected;
@@ -861,23 +865,161 @@ it("connection state recovery: should have an accessible socket id equal to the 
   assert.equal(info.recovered, true, "recovered");
 });
 
+// ---- several namespaces over one Engine.IO connection (connection.ts, Manager and io()) ----------------------
+
+const M = needs(C, "manager");
+
+/** Resolves once `check()` holds; rejects after `ms`. */
+async function until(t, what, check, ms = 3000) {
+  const end = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await t.sleep(10);
+  }
+}
+
+it("should start two connections with different paths", M, async (t) => {
+  const s1 = t.ioShared(t.url + "/", { path: "/foo", reconnection: false });
+  const s2 = t.ioShared(t.url + "/", { path: "/bar", reconnection: false });
+  assert.notEqual(s1.io, s2.io);
+});
+
+it("should start a single connection with different namespaces", M, async (t) => {
+  const s1 = t.ioShared(t.url + "/foo");
+  const s2 = t.ioShared(t.url + "/bar");
+  assert.equal(s1.io, s2.io);
+  // (beyond the original: the one connection serves /foo; /bar is no namespace of the server)
+  await t.once(s1, "connect");
+});
+
+it("should connect to a namespace after connection established", M, async (t) => {
+  const manager = t.manager(t.url);
+  const socket = manager.socket("/");
+  await t.once(socket, "connect");
+  const foo = manager.socket("/foo");
+  await t.once(foo, "connect");
+  assert.equal(foo.io, manager);
+});
+
+it("should open a new namespace after connection gets closed", M, async (t) => {
+  const manager = t.manager(t.url);
+  const socket = manager.socket("/");
+  await t.once(socket, "connect");
+  const gone = t.once(socket, "disconnect");
+  socket.disconnect();
+  await gone;
+  const foo = manager.socket("/foo");
+  await t.once(foo, "connect");
+});
+
+it("should reconnect by default (two namespaces over one manager)", M, async (t) => {
+  // the original's case with one socket, above; here with two namespaces sharing the connection
+  const manager = t.manager(t.url, { reconnectionDelay: 10 });
+  const socket = manager.socket("/");
+  const foo = manager.socket("/foo");
+  await Promise.all([t.once(socket, "connect"), t.once(foo, "connect")]);
+  const reconnects = t.record(manager, "reconnect");
+  const back = Promise.all([t.once(socket, "connect"), t.once(foo, "connect")]);
+  await t.drop(socket);
+  await back;
+  assert.equal(reconnects.calls.length, 1, "one manager reconnect for both namespaces");
+});
+
+it("should stop reconnecting on a socket and keep to reconnect on another", M, async (t) => {
+  const manager = t.manager(t.url, { reconnectionDelay: 10 });
+  const socket1 = manager.socket("/");
+  const socket2 = manager.socket("/asd");
+  await Promise.all([t.once(socket1, "connect"), t.once(socket2, "connect")]);
+  const attempt = new Promise((resolve) =>
+    manager.once("reconnect_attempt", () => {
+      socket1.on("connect", () => t.fail("should not happen"));
+      resolve(t.once(socket2, "connect"));
+      socket1.disconnect();
+    }),
+  );
+  // the original closes manager.engine; here the server closes the connection
+  await t.sleep(100);
+  await t.drop(socket1);
+  await attempt;
+  await t.sleep(50);
+});
+
+it("should not close the connection when disconnecting a single socket", M, async (t) => {
+  const manager = t.manager(t.url, { autoConnect: false });
+  const socket1 = manager.socket("/foo");
+  const socket2 = manager.socket("/asd");
+  socket1.connect();
+  await t.once(socket1, "connect");
+  socket2.connect();
+  await t.once(socket2, "connect");
+  const off = socket2.on("disconnect", () => t.fail("should not happen for now"));
+  socket1.disconnect();
+  await t.sleep(200);
+  off();
+  const closed = t.once(manager, "close");
+  socket2.disconnect();
+  await closed;
+  assert.equal(manager.isOpen, false);
+});
+
+it("should still try to reconnect twice after opening another socket asynchronously", M, async (t) => {
+  const manager = t.manager(t.closedUrl, { reconnection: true, reconnectionAttempts: 2, reconnectionDelay: 10 });
+  const attempts = t.record(manager, "reconnect_attempt");
+  const failed = t.once(manager, "reconnect_failed");
+  manager.socket("/room1");
+  await t.sleep(10);
+  manager.socket("/room2");
+  await failed;
+  assert.equal(attempts.calls.length, 2);
+});
+
+it("should reopen a cached socket", M, async (t) => {
+  const manager = t.manager(t.url, { autoConnect: true });
+  const socket = manager.socket("/");
+  await t.once(socket, "connect");
+  const gone = t.once(socket, "disconnect");
+  socket.disconnect();
+  await gone;
+  const socket2 = manager.socket("/");
+  assert.equal(socket2, socket);
+  // (socket.io-client's `active`: connecting or connected)
+  assert.ok(socket2.status === "connecting" || socket2.connected, "connecting again");
+  await t.once(socket2, "connect");
+});
+
+it("should not reopen a cached but active socket", M, async (t) => {
+  // the original counts the engine's packets (one CONNECT); here: the same socket, connected once
+  const manager = t.manager(t.url, { autoConnect: true });
+  const socket = manager.socket("/");
+  const socket2 = manager.socket("/");
+  assert.equal(socket2, socket);
+  const connects = t.record(socket, "connect");
+  await until(t, "connect", () => connects.calls.length === 1);
+  await t.sleep(100);
+  assert.equal(connects.calls.length, 1);
+});
+
+it("should not reopen an already active socket", M, async (t) => {
+  // the original counts the engine's packets (0, 0/foo, 1, 1/foo); here: each namespace connects once
+  const manager = t.manager(t.url, { autoConnect: true });
+  const socket = manager.socket("/");
+  const socketFoo = manager.socket("/foo");
+  const [root, foo] = [t.record(socket, "connect"), t.record(socketFoo, "connect")];
+  await until(t, "both connect", () => root.calls.length === 1 && foo.calls.length === 1);
+  assert.equal(manager.socket("/foo"), socketFoo);
+  await t.sleep(100);
+  assert.deepEqual([root.calls.length, foo.calls.length], [1, 1]);
+});
+
 // =================================================================================================================
 // Not ported, and why
 // =================================================================================================================
 
 const BINARY = "binary payloads: this client refuses binary by design (the inbox protocol is JSON)";
-const MANAGER = "io.Manager internals: this client has no Manager; each SocketClient owns one connection, no multiplexing";
 
 notApplicable("socket.ts", "should enable compression by default", "asserts engine.io-client's packet option (packetCreate); the browser's WebSocket negotiates permessage-deflate itself, nothing for the client to set");
 notApplicable("socket.ts", "volatile packets: should discard a volatile packet when the pipe is not ready", "engine.io-client's transport `writable` flag (a packet in flight in the same tick) has no counterpart: the WebSocket send is synchronous, so 'pipe not ready' cannot be produced through the API");
 notApplicable("socket.ts", "onAnyOutgoing: should call listener with binary data", BINARY);
-notApplicable("connection.ts", "should start two connections with different paths", "only compares Manager objects (s1.io !== s2.io) for paths /foo and /bar that no server serves; nothing observable is left without a Manager");
-notApplicable("connection.ts", "should start a single connection with different namespaces", MANAGER);
-notApplicable("connection.ts", "should connect to a namespace after connection established", MANAGER + " (manager.socket('/foo'))");
-notApplicable("connection.ts", "should open a new namespace after connection gets closed", MANAGER + " (manager.socket('/foo'))");
-notApplicable("connection.ts", "should stop reconnecting on a socket and keep to reconnect on another", MANAGER + " (two sockets on one manager)");
-notApplicable("connection.ts", "should not close the connection when disconnecting a single socket", MANAGER + " (two sockets on one manager)");
-notApplicable("connection.ts", "should still try to reconnect twice after opening another socket asynchronously", MANAGER + " (a second manager.socket() during the backoff)");
 notApplicable("connection.ts", "reconnect timeout: should use overridden setTimeout by default", "installs @sinonjs/fake-timers and relies on the Manager's useNativeTimers option; the client's timers run in wasm, no such option");
 notApplicable("connection.ts", "reconnect timeout: should use native setTimeout with useNativeSetTimers", "the useNativeTimers option and sinon fake timers (see above)");
 notApplicable("connection.ts", "should get base64 data as a last resort", BINARY + " (and only runs where neither Blob nor ArrayBuffer exist)");
@@ -888,9 +1030,6 @@ notApplicable("connection.ts", "should send events with ArrayBuffers in the corr
 notApplicable("connection.ts", "should send binary data (as a Blob)", BINARY);
 notApplicable("connection.ts", "should send binary data (as a Blob) mixed with json", BINARY);
 notApplicable("connection.ts", "should send events with Blobs in the correct order", BINARY);
-notApplicable("connection.ts", "should reopen a cached socket", MANAGER + " (the manager's socket cache)");
-notApplicable("connection.ts", "should not reopen a cached but active socket", MANAGER + " (socket cache, engine packetCreate)");
-notApplicable("connection.ts", "should not reopen an already active socket", MANAGER + " (socket cache, engine packetCreate)");
 notApplicable("connection.ts", "should close the engine upon decoding exception", "by design: a malformed packet is reported as an `error` event (code malformed_packet) and skipped, the connection is kept (README); the original also injects the data through the private engine.emit");
 for (const name of [
   "works with undefined",

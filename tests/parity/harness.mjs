@@ -1,7 +1,7 @@
 // A tiny in-page test registry for the parity cases (cases.mjs): `it(name, meta, fn)`, `notApplicable(...)`,
 // feature flags, and the helpers each case gets as `t`. Bundled into the page by run.mjs; run.mjs drives it
 // through `window.__parity`.
-import { SocketClient } from "inbox-realtime";
+import { io as sharedIo, Manager, SocketClient } from "inbox-realtime";
 
 export const cases = [];
 export const notPorted = [];
@@ -70,6 +70,7 @@ const sleep = (ms) => new Promise((r) => realSetTimeout(r, ms));
 
 function makeContext(env) {
   const clients = [];
+  const managers = [];
   let disposeClock = () => {};
   let failWith;
   const failed = new Promise((_, reject) => {
@@ -89,6 +90,18 @@ function makeContext(env) {
       const socket = new SocketClient(url, options);
       clients.push(socket);
       return socket;
+    },
+    /** socket.io-client's `io(url, opts)` itself, with its Manager cache (no forceNew): destroyed when the case ends. */
+    ioShared(url, options = {}) {
+      const socket = sharedIo(url, options);
+      clients.push(socket);
+      return socket;
+    },
+    /** `new Manager(url, opts)`: destroyed (with its sockets) when the case ends. */
+    manager(url, options = {}) {
+      const manager = new Manager(url, options);
+      managers.push(manager);
+      return manager;
     },
     /** Fails the case now (for "should not happen" listeners; a throw inside a listener would not reach the case). */
     fail(message) {
@@ -193,6 +206,7 @@ function makeContext(env) {
         /* already destroyed */
       }
     }
+    for (const manager of managers) manager.destroy();
     disposeClock();
     Date.now = env.realDateNow;
     window.setTimeout = env.realSetTimeout;

@@ -1,7 +1,7 @@
 // PARITY_CLIENT=socket.io-client: the cases run against socket.io-client 4.8 itself, through this stand-in with
 // SocketClient's surface. It checks the ports (above all the pending ones, which our client cannot run yet): a
 // case that fails here is a wrong port, not a missing feature. Only what cases.mjs uses is mapped.
-import { io } from "socket.io-client";
+import { io, Manager as IoManager } from "socket.io-client";
 
 const MANAGER_EVENTS = new Set(["reconnect_attempt", "reconnect", "reconnect_failed", "reconnect_error"]);
 
@@ -9,13 +9,63 @@ export function init() {
   return Promise.resolve();
 }
 
+/** One wrapper per socket.io-client socket / manager, so identities compare as the originals' do. */
+const wrappers = new WeakMap();
+const wrap = (inner, make) => {
+  if (!wrappers.has(inner)) wrappers.set(inner, make());
+  return wrappers.get(inner);
+};
+
+/** socket.io-client's `io()` with its cache, behind our surface. */
+export function sharedIo(url, options = {}) {
+  const { namespace, ...rest } = options;
+  const target = namespace ? url.replace(/\/?(\?|$)/, `${namespace}$1`) : url;
+  const socket = io(target, rest);
+  return wrap(socket, () => new SocketClient(url, {}, socket));
+}
+export { sharedIo as io };
+
+export class Manager {
+  #manager;
+  constructor(url, options = {}, inner) {
+    this.#manager = inner ?? new IoManager(url, options);
+    wrappers.set(this.#manager, this);
+  }
+  socket(nsp = "/", options = {}) {
+    const socket = this.#manager.socket(nsp, options);
+    return wrap(socket, () => new SocketClient(this.#manager.uri, {}, socket));
+  }
+  on(event, listener) {
+    this.#manager.on(event, listener);
+    return () => this.#manager.off(event, listener);
+  }
+  once(event, listener) {
+    this.#manager.once(event, listener);
+    return () => this.#manager.off(event, listener);
+  }
+  off(event, listener) {
+    this.#manager.off(event, listener);
+    return this;
+  }
+  get isOpen() {
+    return this.#manager._readyState === "open";
+  }
+  destroy() {
+    this.#manager._close();
+  }
+}
+
 export class SocketClient {
   #socket;
-  constructor(url, options = {}) {
+  constructor(url, options = {}, existing) {
     const { namespace, ...rest } = options;
     // our `namespace` option is socket.io-client's URL path
     const target = namespace ? url.replace(/\/?(\?|$)/, `${namespace}$1`) : url;
-    this.#socket = io(target, { forceNew: true, ...rest });
+    this.#socket = existing ?? io(target, { forceNew: true, ...rest });
+  }
+
+  get io() {
+    return wrap(this.#socket.io, () => new Manager(null, {}, this.#socket.io));
   }
 
   #target(event) {

@@ -166,12 +166,8 @@ function ownRooms(socket) {
   return [...socket.rooms].filter((r) => r !== socket.id);
 }
 
-// ---------- namespace "/" ----------
-
-io.on("connection", (socket) => {
-  log(`[/] connect ${socket.id} via ${socket.conn.transport.name}`);
-  socket.emit("welcome", { sid: socket.id, ns: "/", auth: maskTokens(socket.handshake.auth) });
-
+// join_room / leave_room (acked), rooms, engine_id, drop_me: on "/" and "/admin".
+function roomHandlers(socket) {
   socket.on("join_room", (...raw) => {
     const [[room], ack] = splitAck(raw);
     if (typeof room !== "string" || room === "") {
@@ -191,6 +187,30 @@ io.on("connection", (socket) => {
     ack?.({ ok: true, room });
     socket.emit("room_left", { room });
   });
+
+  socket.on("rooms", (...raw) => {
+    const [, ack] = splitAck(raw);
+    ack?.(ownRooms(socket));
+  });
+
+  // The Engine.IO session id: namespaces multiplexed over one connection share it.
+  socket.on("engine_id", (...raw) => {
+    const [, ack] = splitAck(raw);
+    ack?.(socket.conn.id);
+  });
+
+  // Abrupt transport close (no DISCONNECT packet): the client must treat it as
+  // "transport close" and reconnect (every namespace over that connection).
+  socket.on("drop_me", () => socket.conn.close());
+}
+
+// ---------- namespace "/" ----------
+
+io.on("connection", (socket) => {
+  log(`[/] connect ${socket.id} via ${socket.conn.transport.name}`);
+  socket.emit("welcome", { sid: socket.id, ns: "/", auth: maskTokens(socket.handshake.auth) });
+
+  roomHandlers(socket);
 
   // Round-trips every argument (including binary) through the ack.
   socket.on("echo", (...raw) => {
@@ -218,14 +238,6 @@ io.on("connection", (socket) => {
     ack?.(socket.conn.transport.name);
   });
 
-  socket.on("rooms", (...raw) => {
-    const [, ack] = splitAck(raw);
-    ack?.(ownRooms(socket));
-  });
-
-  // Abrupt transport close (no DISCONNECT packet): the client must treat it as
-  // "transport close" and reconnect.
-  socket.on("drop_me", () => socket.conn.close());
 
   // Server-initiated disconnect: the client must NOT reconnect by itself.
   socket.on("kick_me", () => socket.disconnect(true));
@@ -284,6 +296,7 @@ io.on("connection", (socket) => {
 io.of("/admin").on("connection", (socket) => {
   log(`[/admin] connect ${socket.id}`);
   socket.emit("welcome", { sid: socket.id, ns: "/admin", query: socket.handshake.query });
+  roomHandlers(socket);
   socket.on("echo", (...raw) => {
     const [args, ack] = splitAck(raw);
     ack?.(...args);

@@ -115,6 +115,7 @@ window.chaos = {
       reconnectionDelay: opts.reconnectionDelay ?? 200,
       reconnectionDelayMax: opts.reconnectionDelayMax ?? 1000,
       timeout: opts.connectTimeout ?? 3000,
+      ...(opts.transports && { transports: opts.transports }), // the cluster test's polling-only page
     });
     // The room's copy holds all of it, so after a reload the store must again equal the server's history.
     store = new MessageStore({ keepFailed: true, cacheMessagesPerRoom: 1e6, cacheMaxMessages: 1e6 });
