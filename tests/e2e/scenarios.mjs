@@ -613,7 +613,12 @@ export async function outboxBackoffSaved(ctx) {
     assert.ok(record.next_attempt > Date.now() + 60_000, "with Retry-After's next attempt");
     await page.reload({ waitUntil: "load" });
     await messagesWithText(page, text).getByTestId("waiting").waitFor({ timeout: 10_000 });
-    const entry = await page.evaluate((text) => window.inbox.store.outbox().find((e) => e.text === text), text);
+    // Waiting (not in the middle of an attempt the reconnect may have woken: that one gets Retry-After again).
+    let entry = null;
+    for (let i = 0; i < 50 && entry?.state !== "waiting"; i++) {
+      if (i) await sleep(100);
+      entry = await page.evaluate((text) => window.inbox.store.outbox().find((e) => e.text === text), text);
+    }
     assert.ok(entry.attempts >= record.attempts, `the count goes on after the reload (${record.attempts} -> ${entry.attempts})`);
     assert.ok(entry.next_attempt > Date.now() + 60_000, "still waiting out Retry-After");
     await assertNoProblems(assert, problems);
