@@ -77,6 +77,9 @@ error_codes! {
     ResyncFailed = "resync_failed",
     /// A durable outbox record is not one (`restoreSend`, the IndexedDB outbox); nothing changed.
     OutboxRecordInvalid = "outbox_record_invalid",
+    /// A saved conversation (the IndexedDB copy of a room) this version cannot read; skipped and dropped. Set by
+    /// the TS layer.
+    CacheRecordInvalid = "cache_record_invalid",
 }
 
 impl From<&StoreError> for ErrorCode {

@@ -18,6 +18,8 @@ try {
   const files = info.files.map((f) => f.path).sort();
   const expected = [
     'README.md',
+    'dist/cache.d.ts',
+    'dist/cache.js',
     'dist/debug.d.ts',
     'dist/debug.js',
     'dist/durable.d.ts',

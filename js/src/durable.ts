@@ -4,7 +4,10 @@
  *
  * - A record is written before its first attempt and deleted once the server accepted it (or it is discarded);
  *   a send that failed for good is rewritten as `failed`, so after a reload it shows Retry instead of going again.
- * - Keyed by the socket URL (the origin partitions IndexedDB itself) and the sender (`user_id`), then `client_id`.
+ * - Keyed by the socket URL (the origin partitions IndexedDB itself) and the sender (`user_id`), then `client_id`;
+ *   each record names the identity (the signed-in agent) that made it, and only that identity's records are
+ *   restored: after a change of agent in one browser, the previous agent's sends never go out as the new one's.
+ *   {@link clearLocalData} deletes an identity's records (outbox and room copies) on logout.
  * - Schema versioned (`v` in each record, the database version for its shape); a record that is not a valid
  *   entry is skipped and reported with a typed error (`outbox_record_invalid`).
  * - Web Locks: a tab holds a lock per entry while it owns it, so two tabs restoring the same outbox never both
@@ -16,11 +19,13 @@
  */
 import type { InboxRealtimeError, MessageStore, OutboxEntry } from './index.js';
 
-const DB_NAME = 'inbox-realtime-outbox';
-/** Bump with a migration in `upgrade` when the record shape changes. */
-const DB_VERSION = 1;
+export const DB_NAME = 'inbox-realtime-outbox';
+/** Bump with a migration in `upgrade` when the record shape changes (2: the `rooms` store of room copies). */
+const DB_VERSION = 2;
 const RECORD_VERSION = 1;
 const STORE = 'entries';
+/** Room copies (`cache.ts`); created here, with the database. */
+export const ROOMS = 'rooms';
 
 /** Where the outbox is kept: IndexedDB, or memory only (lost on reload). */
 export type OutboxDurability = 'indexeddb' | 'memory';
@@ -29,16 +34,18 @@ interface OutboxRecord extends OutboxEntry {
   v: number;
   /** The socket URL the entry is sent for. */
   scope: string;
+  /** Who made it (`''`: the app named no identity; records before identities had none either). */
+  identity?: string;
 }
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
+export function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
 }
 
-function openDb(): Promise<IDBDatabase> {
+export function openDb(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, DB_VERSION);
     req.onupgradeneeded = () => {
@@ -47,15 +54,26 @@ function openDb(): Promise<IDBDatabase> {
         const store = db.createObjectStore(STORE, { keyPath: ['scope', 'user_key', 'client_id'] });
         store.createIndex('scope', 'scope');
       }
+      if (!db.objectStoreNames.contains(ROOMS)) {
+        const rooms = db.createObjectStore(ROOMS, { keyPath: ['scope', 'identity', 'room_id'] });
+        rooms.createIndex('owner', ['scope', 'identity']);
+      }
     };
-    req.onsuccess = () => resolve(req.result);
+    req.onsuccess = () => {
+      // A newer page (after an upgrade of the package) must not wait for this one to close.
+      req.result.onversionchange = () => req.result.close();
+      resolve(req.result);
+    };
     req.onerror = () => reject(req.error);
     req.onblocked = () => reject(new Error('IndexedDB upgrade blocked'));
   });
 }
 
-function invalid(message: string): InboxRealtimeError {
-  return Object.assign(new Error(message), { name: 'InboxRealtimeError' as const, code: 'outbox_record_invalid' as const });
+export function invalid(
+  message: string,
+  code: 'outbox_record_invalid' | 'cache_record_invalid' = 'outbox_record_invalid',
+): InboxRealtimeError {
+  return Object.assign(new Error(message), { name: 'InboxRealtimeError' as const, code });
 }
 
 /** Whether a stored value is an entry this version can restore. */
@@ -68,6 +86,7 @@ function isRecord(value: unknown): value is OutboxRecord {
     typeof r.room_id === 'string' &&
     typeof r.text === 'string' &&
     (r.user_id === null || typeof r.user_id === 'string') &&
+    (r.identity === undefined || typeof r.identity === 'string') &&
     typeof r.created === 'number' &&
     (r.state === 'waiting' || r.state === 'sending' || r.state === 'failed')
   );
@@ -94,7 +113,10 @@ function claim(name: string, releases: Map<string, () => void>): Promise<boolean
 /** The durable copy of one store's outbox for one socket URL. */
 export class DurableOutbox {
   readonly #scope: string;
+  readonly #identity: string;
   readonly #store: MessageStore;
+  /** Set by {@link clear}: nothing more is written. */
+  #cleared = false;
   #db: Promise<IDBDatabase | null>;
   #durability: OutboxDurability = 'memory';
   /** Per client id, the write that must finish before its first attempt. */
@@ -104,9 +126,10 @@ export class DurableOutbox {
   /** Records skipped on restore (invalid), with why. */
   readonly errors: InboxRealtimeError[] = [];
 
-  constructor(store: MessageStore, socketUrl: string) {
+  constructor(store: MessageStore, socketUrl: string, identity = '') {
     this.#store = store;
     this.#scope = socketUrl;
+    this.#identity = identity;
     this.#db =
       typeof indexedDB === 'undefined'
         ? Promise.resolve(null)
@@ -129,6 +152,11 @@ export class DurableOutbox {
   /** `'indexeddb'` once the database is open; `'memory'` before, or when it cannot be used. */
   get durability(): OutboxDurability {
     return this.#durability;
+  }
+
+  /** The open database (`null` in memory mode), shared with the room copies. */
+  get database(): Promise<IDBDatabase | null> {
+    return this.#db;
   }
 
   /** Resolves with the durability once the database opened or could not be. */
@@ -157,10 +185,10 @@ export class DurableOutbox {
    */
   async #rewrite(clientId: string): Promise<void> {
     await Promise.resolve();
-    if (this.#store.destroyed) return;
+    if (this.#store.destroyed || this.#cleared) return;
     const entry = this.#store.outbox().find((e) => e.client_id === clientId);
     if (!entry) return this.#delete(clientId);
-    const record = { ...entry, v: RECORD_VERSION, scope: this.#scope, user_key: entry.user_id ?? '' };
+    const record = { ...entry, v: RECORD_VERSION, scope: this.#scope, identity: this.#identity, user_key: entry.user_id ?? '' };
     return this.#tx('readwrite', (s) => s.put(record)).then(
       () => undefined,
       (e: unknown) => console.warn('inbox-realtime: could not save an outbox entry:', e),
@@ -193,6 +221,14 @@ export class DurableOutbox {
     return this.#writes.get(clientId) ?? Promise.resolve();
   }
 
+  /**
+   * Saves `clientId`'s retry counters after an attempt failed and will be retried, so a reload keeps its backoff
+   * and its attempt count (read after the core handled the result).
+   */
+  persist(clientId: string): void {
+    setTimeout(() => void this.#rewrite(clientId), 0);
+  }
+
   /** Drops a discarded send's record. */
   forget(clientId: string): Promise<void> {
     return this.#delete(clientId);
@@ -221,6 +257,8 @@ export class DurableOutbox {
         this.errors.push(invalid(`skipped an outbox record that is not a valid entry: ${JSON.stringify(record)?.slice(0, 200)}`));
         continue;
       }
+      // Another agent's sends stay theirs (restored when they sign in here again, or cleared at their logout).
+      if ((record.identity ?? '') !== this.#identity) continue;
       if (this.#store.destroyed || !(await claim(this.#lockName(record.client_id), this.#locks))) continue;
       try {
         if (this.#store.restoreSend(record)) restored += 1;
@@ -233,11 +271,55 @@ export class DurableOutbox {
     return restored;
   }
 
+  /**
+   * Logout: the store's unsent messages are discarded and this identity's saved sends deleted; nothing more is
+   * written by this copy.
+   */
+  async clear(): Promise<void> {
+    this.#cleared = true;
+    if (!this.#store.destroyed) for (const e of this.#store.outbox()) this.#store.discard(e.client_id);
+    for (const release of this.#locks.values()) release();
+    this.#locks.clear();
+    await clearLocalData(this.#identity);
+  }
+
   /** Stops following the store and releases this tab's locks (the records stay for the next load). */
   close(): void {
     for (const off of this.#offs.splice(0)) off();
     for (const release of this.#locks.values()) release();
     this.#locks.clear();
     void this.#db.then((db) => db?.close());
+  }
+}
+
+/**
+ * Deletes what this device keeps for `identity` (every socket URL of this origin): its unsent messages and its room
+ * copies. Without `identity`, everything of every identity. Call it on logout (the React layer's
+ * `clearLocalData` also empties the live stores). Resolves once deleted (at once where IndexedDB is unavailable).
+ */
+export async function clearLocalData(identity?: string): Promise<void> {
+  if (typeof indexedDB === 'undefined') return;
+  const db = await openDb().catch(() => null);
+  if (!db) return;
+  try {
+    const tx = db.transaction([STORE, ROOMS], 'readwrite');
+    const done = new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+    for (const name of [STORE, ROOMS]) {
+      const cursor = tx.objectStore(name).openCursor();
+      cursor.onsuccess = () => {
+        const c = cursor.result;
+        if (!c) return;
+        const owner = (c.value as { identity?: unknown } | null)?.identity ?? '';
+        if (identity === undefined || owner === identity) c.delete();
+        c.continue();
+      };
+    }
+    await done;
+  } finally {
+    db.close();
   }
 }

@@ -193,6 +193,19 @@ export interface StoreOptions {
   sendRetryDelayMs?: number;
   /** Cap of the retry delay (before jitter). Default 30000. */
   sendRetryDelayMaxMs?: number;
+  /** The device copy of an opened room keeps its newest this many messages. Default 50. */
+  cacheMessagesPerRoom?: number;
+  /** The device copies of all rooms hold at most this many messages; least recently opened rooms go first. Default 1000. */
+  cacheMaxMessages?: number;
+}
+
+/** A saved room copy, as {@link MessageStore.cacheEvictions} weighs it. */
+export interface CachedRoomInfo {
+  room_id: string;
+  /** When the agent last opened it (ms). */
+  opened_at: number;
+  /** Messages in the copy. */
+  messages: number;
 }
 
 /** The errors this package throws and reports: real `Error`s with a `code` to branch on. */
@@ -830,6 +843,7 @@ export class MessageStore {
   #raw: WasmMessageStore | null;
   #ids = new Set<number>();
   #detachFromClient: (() => void) | null = null;
+  #client: SocketClient | null = null;
   /** Waiters of {@link outcome}, per client id; the store's listeners for them exist only while there are some. */
   #outcomes = new Map<string, ((outcome: SendOutcome) => void)[]>();
   #outcomeListeners: (() => void)[] = [];
@@ -854,6 +868,7 @@ export class MessageStore {
     if (!raw) throw new Error('inbox-realtime: cannot attach to a destroyed SocketClient');
     this.detach();
     this.#store().attach(raw);
+    this.#client = client;
     const offDestroy = client._onDestroy(() => this.detach());
     // The network is probably back: waiting sends go at once instead of after their backoff (the socket's own
     // reconnect wakes them inside wasm).
@@ -885,6 +900,7 @@ export class MessageStore {
 
   /** Stops consuming the attached client's events. */
   detach(): void {
+    this.#client = null;
     this.#detachFromClient?.();
     this.#detachFromClient = null;
     this.#raw?.detach();
@@ -929,6 +945,37 @@ export class MessageStore {
    */
   restoreSend(entry: OutboxEntry): boolean {
     return this.#store().restoreSend(entry);
+  }
+
+  /**
+   * The device copy of `roomId` to save for the next load: its newest server messages (at most
+   * `cacheMessagesPerRoom`), oldest first. Sends not yet accepted are left out (the outbox keeps them).
+   */
+  cachedMessages(roomId: string): unknown[] {
+    return this.#store().cachedMessages(roomId) as unknown[];
+  }
+
+  /**
+   * Shows a room's saved copy at once, each message marked `cached: true`; whatever the store already has from the
+   * server wins over it (an edit, a tick). Invalid items are skipped and listed in `rejected`. Follow with
+   * {@link resyncCached} to bring the room up to date.
+   */
+  restoreCached(roomId: string, messages: readonly unknown[]): HistoryReport {
+    return this.#store().restoreCached(roomId, messages as unknown[]) as HistoryReport;
+  }
+
+  /**
+   * Brings a room shown from its saved copy up to date through the resync ({@link setResync}), from the newest
+   * cached server message minus `resyncOverlapMs`: once the server acked the join of the attached client, or at
+   * once if it is connected already.
+   */
+  resyncCached(roomId: string): void {
+    this.#store().resyncCached(roomId, this.#client?.connected ?? false);
+  }
+
+  /** The saved rooms to drop so the copies fit in `cacheMaxMessages` (least recently opened first, never `keep`). */
+  cacheEvictions(rooms: readonly CachedRoomInfo[], keep?: string): string[] {
+    return this.#store().cacheEvictions(rooms as CachedRoomInfo[], keep) as string[];
   }
 
   /** Sets the function that runs the outbox's sends (see {@link OutboxSender}); queued sends start at once. */

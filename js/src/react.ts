@@ -29,7 +29,8 @@ import {
   type ResyncResult,
   type RoomSummary,
 } from './index.js';
-import { DurableOutbox, type OutboxDurability } from './durable.js';
+import { clearLocalData as clearSavedData, DurableOutbox, type OutboxDurability } from './durable.js';
+import { RoomCache } from './cache.js';
 export { isWaitingForNetwork } from './index.js';
 export type { OutboxDurability } from './durable.js';
 export type { OutboxEntry, SendOutcome } from './index.js';
@@ -62,13 +63,25 @@ interface SharedEntry {
   teardown: ReturnType<typeof setTimeout> | null;
 }
 
+/** Keyed by URL and identity: another agent signing in gets a client and store of its own. */
 const shared = new Map<string, SharedEntry>();
+/** What each shared client was made with that its store needs: the identity (signed-in agent) naming what is
+ * saved on the device, and the saved conversations' bounds. */
+interface DeviceSettings {
+  identity: string;
+  cache: UseSocketOptions['cache'];
+}
+const settings = new WeakMap<SocketClient, DeviceSettings>();
 
-function acquire(url: string, options: ClientOptions | undefined): SharedEntry {
-  let entry = shared.get(url);
+const sharedKey = (url: string, identity: string) => `${identity}\u0000${url}`;
+
+function acquire(url: string, options: ClientOptions | undefined, identity: string, cache: UseSocketOptions['cache']): SharedEntry {
+  const key = sharedKey(url, identity);
+  let entry = shared.get(key);
   if (!entry || entry.client.destroyed) {
     entry = { client: new SocketClient(url, { ...options, autoConnect: true }), refs: 0, teardown: null };
-    shared.set(url, entry);
+    settings.set(entry.client, { identity, cache });
+    shared.set(key, entry);
   }
   if (entry.teardown !== null) {
     clearTimeout(entry.teardown);
@@ -78,23 +91,33 @@ function acquire(url: string, options: ClientOptions | undefined): SharedEntry {
   return entry;
 }
 
-function release(url: string, entry: SharedEntry): void {
+function release(key: string, entry: SharedEntry): void {
   entry.refs -= 1;
   if (entry.refs > 0 || entry.teardown !== null) return;
   entry.teardown = setTimeout(() => {
     entry.teardown = null;
     if (entry.refs > 0) return;
-    if (shared.get(url) === entry) shared.delete(url);
-    stores.get(entry.client)?.durable.close();
-    stores.get(entry.client)?.store.destroy();
+    if (shared.get(key) === entry) shared.delete(key);
+    const storeEntry = stores.get(entry.client);
+    if (storeEntry) {
+      // The copies due are read from the store now, before it goes.
+      void storeEntry.cache.flush();
+      storeEntry.cache.close();
+      storeEntry.durable.close();
+      storeEntry.store.destroy();
+      live.delete(storeEntry);
+    }
     stores.delete(entry.client);
     entry.client.destroy();
   }, TEARDOWN_DELAY_MS);
 }
 
-/** The shared client for `url` if a mounted {@link useSocket} holds one, else `null` (e.g. to call `setAuth`). */
-export function getSharedSocket(url: string = defaultUrl()): SocketClient | null {
-  const entry = shared.get(url);
+/**
+ * The shared client for `url` (and `identity`, as given to {@link useSocket}) if a mounted {@link useSocket} holds
+ * one, else `null` (e.g. to call `setAuth`).
+ */
+export function getSharedSocket(url: string = defaultUrl(), identity = ''): SocketClient | null {
+  const entry = shared.get(sharedKey(url, identity));
   return entry && !entry.client.destroyed ? entry.client : null;
 }
 
@@ -122,15 +145,23 @@ interface StoreEntry {
   lastSender: SendFunction | null;
   /** The outbox's copy in IndexedDB (memory only where it is unavailable). */
   readonly durable: DurableOutbox;
+  /** The opened rooms' copies in IndexedDB. */
+  readonly cache: RoomCache;
+  readonly identity: string;
 }
 
 const stores = new WeakMap<SocketClient, StoreEntry>();
+/** The stores alive now (for {@link clearLocalData}). */
+const live = new Set<StoreEntry>();
 
 function storeEntry(socket: SocketClient): StoreEntry {
   let entry = stores.get(socket);
   if (!entry || entry.store.destroyed) {
+    if (entry) live.delete(entry);
     // Failed sends are kept in the shared store; each hook discards them unless it asked for `keepFailed`.
-    const store = new MessageStore({ keepFailed: true });
+    const { identity, cache } = settings.get(socket) ?? { identity: '', cache: undefined };
+    const bounds = cache === false ? { cacheMessagesPerRoom: 0 } : { cacheMessagesPerRoom: cache?.messagesPerRoom, cacheMaxMessages: cache?.maxMessages };
+    const store = new MessageStore({ keepFailed: true, ...bounds });
     store.attach(socket);
     // Rejected server events leave the store unchanged; say so, or a contract mismatch is invisible.
     store.onError((error) =>
@@ -138,7 +169,7 @@ function storeEntry(socket: SocketClient): StoreEntry {
         ? console.warn('inbox-realtime: resync after reconnect failed:', error.message)
         : console.warn('inbox-realtime: ignored a server event:', error.message),
     );
-    const durable = new DurableOutbox(store, socket.url);
+    const durable = new DurableOutbox(store, socket.url, identity);
     const created: StoreEntry = {
       store,
       roomRefs: new Map(),
@@ -146,13 +177,22 @@ function storeEntry(socket: SocketClient): StoreEntry {
       senders: new Map(),
       lastSender: null,
       durable,
+      // `cache: false`: nothing is saved or read (a shared computer, say).
+      cache: new RoomCache(store, socket.url, identity, cache === false ? Promise.resolve(null) : durable.database),
+      identity,
     };
+    live.add(created);
     // The outbox's "send now" requests: each with its room's send (see `senders`), once the entry is on disk
     // (the microtask lets `sendMessage` register the write of a send queued a moment ago).
     store.setSender(async (payload) => {
       await Promise.resolve();
       await durable.beforeSend(payload.client_id);
-      return (created.senders.get(payload.to) ?? created.lastSender ?? restSender(socket.url))(payload);
+      const send = created.senders.get(payload.to) ?? created.lastSender ?? restSender(socket.url);
+      return send(payload).catch((e: unknown) => {
+        // The core counts the attempt and sets the next one when this rejection reaches it: saved after that.
+        durable.persist(payload.client_id);
+        throw e;
+      });
     });
     // Sends saved by an earlier page (reload, crash) reappear at once and resume.
     void durable.restore();
@@ -220,6 +260,18 @@ export interface UseSocketOptions {
   wasm?: InitInput;
   /** `false` keeps the hook idle (no socket), e.g. until the user is logged in. Default `true`. */
   enabled?: boolean;
+  /**
+   * Who is signed in (e.g. the agent's id). What the device saves (unsent messages, opened conversations) is kept
+   * per identity: another identity never restores or sends it, and {@link clearLocalData} deletes it at logout. A
+   * change of identity gives a client and store of its own. Default `''` (one identity per browser profile).
+   */
+  identity?: string;
+  /**
+   * The conversations saved on the device (a room opened before shows at once after a reload): the newest
+   * `messagesPerRoom` (50) messages of each opened room, `maxMessages` (1000) in all, the least recently opened
+   * rooms dropped first; `false` saves none. Used by the component that creates the shared client.
+   */
+  cache?: { messagesPerRoom?: number; maxMessages?: number } | false;
 }
 
 /** What {@link useSocket} returns. */
@@ -239,6 +291,7 @@ export interface UseSocketResult {
 export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
   const url = options.url ?? defaultUrl();
   const enabled = options.enabled ?? true;
+  const identity = options.identity ?? '';
   const latest = useRef(options);
   latest.current = options;
 
@@ -252,7 +305,7 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
     let cleanup: (() => void) | null = null;
 
     const start = () => {
-      const entry = acquire(url, latest.current.clientOptions);
+      const entry = acquire(url, latest.current.clientOptions, identity, latest.current.cache);
       const client = entry.client;
       const offs = [
         client.onStatus((s) => setStatus(s)),
@@ -264,7 +317,7 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
       setSocket(client);
       cleanup = () => {
         for (const off of offs) off();
-        release(url, entry);
+        release(sharedKey(url, identity), entry);
       };
     };
 
@@ -292,9 +345,23 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
       setSocket(null);
       setStatus('disconnected');
     };
-  }, [url, enabled]);
+  }, [url, enabled, identity]);
 
   return { socket, isConnected: status === 'connected', status, error };
+}
+
+/**
+ * Logout: deletes what this device keeps for `identity` (its unsent messages and saved conversations, for every
+ * socket URL of this origin; everything of every identity without one) and discards the unsent messages of its
+ * live stores, so nothing of it is sent or shown after. Resolves once deleted.
+ */
+export async function clearLocalData(identity?: string): Promise<void> {
+  for (const entry of live) {
+    if (identity !== undefined && entry.identity !== identity) continue;
+    entry.cache.clear();
+    await entry.durable.clear();
+  }
+  await clearSavedData(identity);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -486,7 +553,11 @@ export interface UseRealtimeMessagesResult {
   messages: readonly Message[];
   isTyping: boolean;
   typingUsers: readonly string[];
-  /** True until the first history page arrived (with `loadHistory`), or until the room is joined. */
+  /**
+   * True until the room's saved copy is shown (a room opened before on this device: at once after a reload, its
+   * messages `cached: true` until the resync brings them again), else until the first history page arrived (with
+   * `loadHistory`), or until the room is joined.
+   */
   loading: boolean;
   /** Whether older history may exist (`loadOlder`); always `false` without `loadHistory`. */
   hasMore: boolean;
@@ -592,8 +663,14 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     const entry = storeEntry(socket);
     const removeSlot = addResyncSlot(entry, roomId, resyncSlot.current);
     const leave = joinShared(socket, entry, roomId);
-    const load = latest.current.loadHistory;
-    if (load) {
+    // The room's saved copy is kept up to date while it is open.
+    const unsubscribe = store.subscribe(roomId, () => entry.cache.save(roomId));
+    const firstPage = () => {
+      const load = latest.current.loadHistory;
+      if (!load) {
+        setLoadedRoom(roomId);
+        return;
+      }
       load(roomId).then(
         (page) => {
           if (!active || store.destroyed) return;
@@ -605,11 +682,21 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
           if (active) setLoadedRoom(roomId);
         },
       );
-    } else {
-      setLoadedRoom(roomId);
-    }
+    };
+    // Shown at once from the device's copy, then brought up to date by the resync (from its newest message, with
+    // the overlap) once the server has us in the room; without a copy, the newest page as before.
+    void entry.cache.open(roomId).then((saved) => {
+      if (!active || store.destroyed) return;
+      if (saved > 0 && resyncSlot.current.current) {
+        setLoadedRoom(roomId);
+        store.resyncCached(roomId);
+      } else {
+        firstPage();
+      }
+    });
     return () => {
       active = false;
+      unsubscribe();
       leave();
       removeSlot();
     };

@@ -187,7 +187,7 @@ describe('option keys the wasm reads are the ones the TS options declare', () =>
       matchWindowMs: true, keepFailed: true, pendingTimeoutMs: true, typingTimeoutMs: true, maxMessagesPerRoom: true,
       clientIdPrefix: true, resyncOverlapMs: true, maxTextChars: true, maxIdChars: true, maxFutureMs: true,
       maxHeldUpdates: true, heldMaxAgeMs: true, sendGiveUpMs: true, sendAttemptTimeoutMs: true, sendRetryDelayMs: true,
-      sendRetryDelayMaxMs: true,
+      sendRetryDelayMaxMs: true, cacheMessagesPerRoom: true, cacheMaxMessages: true,
     } satisfies Record<keyof StoreOptions, true>;
     expect(keysRead((o) => new MessageStore(o).destroy()).join(' ')).toBe(Object.keys(declared).sort().join(' '));
   });

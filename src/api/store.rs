@@ -12,8 +12,8 @@ use crate::error_code::ErrorCode;
 use crate::index_map::FastMap;
 use crate::json::Value;
 use crate::store::{
-    classify_error, retry_after_ms, Message, MessageStore, OutboxEntry, OutboxState, SendRequest, SendResult,
-    StoreError, StoreEvent, StoreOptions,
+    classify_error, retry_after_ms, rooms_to_evict, CachedRoom, HistoryReport, Message, MessageStore, OutboxEntry,
+    OutboxState, SendRequest, SendResult, StoreError, StoreEvent, StoreOptions,
 };
 use crate::web::{now, DeadlineTimer};
 
@@ -133,6 +133,8 @@ struct Shared {
     sender: RefCell<Option<Function>>,
     /// What the sender resolved with, per client id, handed to `onSent` listeners with the `Sent` event.
     responses: RefCell<FastMap<String, JsValue>>,
+    /// Rooms shown from the device copy, with where their resync starts: run once the server acked the join.
+    cache_resyncs: RefCell<FastMap<String, f64>>,
 }
 
 /// The per-room message store for the chat UI: optimistic sends, confirmed merge, status ticks, typing, unread
@@ -192,6 +194,8 @@ fn options_from_js(options: &JsValue) -> StoreOptions {
     if let Some(ms) = number(options, "sendRetryDelayMaxMs") {
         opts.outbox.backoff.max_ms = ms;
     }
+    opts.cache.max_messages_per_room = count("cacheMessagesPerRoom").unwrap_or(opts.cache.max_messages_per_room);
+    opts.cache.max_messages = count("cacheMaxMessages").unwrap_or(opts.cache.max_messages);
     // Spreads the retries of many tabs after an outage (the jitter's seed).
     opts.outbox_seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
     opts.client_id_prefix = get(options, "clientIdPrefix").and_then(|v| v.as_string()).unwrap_or_else(|| {
@@ -441,6 +445,7 @@ impl StoreHandle {
             resync_since: RefCell::new(FastMap::default()),
             sender: RefCell::new(None),
             responses: RefCell::new(FastMap::default()),
+            cache_resyncs: RefCell::new(FastMap::default()),
         });
         StoreHandle { shared }
     }
@@ -486,8 +491,13 @@ impl StoreHandle {
                 }
                 TapEvent::RoomsRejoined { rooms } => {
                     // After the server acked the joins, so nothing published in between can slip through.
-                    if shared.resync_due.replace(false) {
-                        for room in rooms {
+                    let due = shared.resync_due.replace(false);
+                    for room in rooms {
+                        let from_cache = shared.cache_resyncs.borrow_mut().remove(room);
+                        if let (false, Some(since)) = (due, from_cache) {
+                            shared.resync_since.borrow_mut().insert(room.clone(), since);
+                        }
+                        if due || from_cache.is_some() {
                             Shared::resync(&shared, room);
                         }
                     }
@@ -605,7 +615,7 @@ impl StoreHandle {
         let invalid = |what: &str| js_error(ErrorCode::OutboxRecordInvalid, format!("outbox record: {what}"));
         let text = |key: &str| get(&record, key).and_then(|v| v.as_string());
         let state = text("state").as_deref().and_then(OutboxState::parse).ok_or_else(|| invalid("bad state"))?;
-        let entry = OutboxEntry::new(
+        let mut entry = OutboxEntry::new(
             text("client_id").ok_or_else(|| invalid("no client_id"))?,
             text("room_id").ok_or_else(|| invalid("no room_id"))?,
             text("text").ok_or_else(|| invalid("no text"))?,
@@ -615,6 +625,10 @@ impl StoreHandle {
             state,
             text("last_error"),
         );
+        // The backoff a reload keeps (re-saved after every failed attempt).
+        if let Some(t) = number(&record, "next_attempt").filter(|t| t.is_finite()) {
+            entry.next_attempt = t;
+        }
         self.shared
             .mutate(|store, now| store.restore_send(entry, now))
             .map_err(|e| js_error(ErrorCode::OutboxRecordInvalid, format!("outbox record: {e}")))
@@ -635,24 +649,81 @@ impl StoreHandle {
             .shared
             .mutate(|store, now| store.merge_history(room_id, &items, has_more, now))
             .map_err(store_error)?;
-        let out = Object::new();
-        set(&out, "added", &(report.added as u32).into());
-        set(&out, "updated", &(report.updated as u32).into());
-        set(&out, "unchanged", &(report.unchanged as u32).into());
-        let rejected: Array = report
-            .rejected
-            .into_iter()
-            .map(|(index, e)| {
-                let item = Object::new();
-                set(&item, "index", &(index as u32).into());
-                set(&item, "error", &e.to_string().into());
-                JsValue::from(item)
-            })
-            .collect();
-        set(&out, "rejected", &rejected.into());
-        Ok(out.into())
+        Ok(report_to_js(report))
     }
 
+    /// The device copy of a room to save: its newest server messages (bounded by `cacheMessagesPerRoom`), oldest
+    /// first. Unsent messages are left to the outbox.
+    #[wasm_bindgen(js_name = cachedMessages)]
+    pub fn cached_messages(&self, room_id: &str) -> Array {
+        self.shared.store.borrow().cached_messages(room_id).iter().map(to_js).collect()
+    }
+
+    /// Shows a room's saved copy at once (each message `cached: true`); what the store already has wins. Returns
+    /// `{added, updated, unchanged, rejected}` like `mergeHistory` (corrupt items are rejected, never shown).
+    #[wasm_bindgen(js_name = restoreCached)]
+    pub fn restore_cached(&self, room_id: &str, messages: Array) -> Result<JsValue, JsValue> {
+        let items: Vec<Value> = messages.iter().map(|m| from_js(&m).unwrap_or(Value::Null)).collect();
+        let report =
+            self.shared.mutate(|store, now| store.restore_cached(room_id, &items, now)).map_err(store_error)?;
+        Ok(report_to_js(report))
+    }
+
+    /// Brings a room shown from its saved copy up to date through the resync (`setResync`), from the newest cached
+    /// server message minus the overlap: once the server acked the join, or at once when `connected` (the join
+    /// was acked already).
+    #[wasm_bindgen(js_name = resyncCached)]
+    pub fn resync_cached(&self, room_id: &str, connected: bool) {
+        let since = self.shared.store.borrow().resync_since(room_id);
+        if connected {
+            self.shared.resync_since.borrow_mut().insert(room_id.to_owned(), since);
+            Shared::resync(&self.shared, room_id);
+        } else {
+            self.shared.cache_resyncs.borrow_mut().insert(room_id.to_owned(), since);
+        }
+    }
+
+    /// Which saved rooms to drop so the copies fit in `cacheMaxMessages`: `rooms` = `[{room_id, opened_at,
+    /// messages}]`; the least recently opened go first, never `keep`.
+    #[wasm_bindgen(js_name = cacheEvictions)]
+    pub fn cache_evictions(&self, rooms: Array, keep: Option<String>) -> Array {
+        let rooms: Vec<CachedRoom> = rooms
+            .iter()
+            .filter_map(|r| {
+                Some(CachedRoom {
+                    room_id: get(&r, "room_id")?.as_string()?,
+                    opened_at: number(&r, "opened_at").unwrap_or(0.0),
+                    messages: number(&r, "messages").unwrap_or(0.0) as usize,
+                })
+            })
+            .collect();
+        let store = self.shared.store.borrow();
+        rooms_to_evict(&rooms, &store.options().cache, keep.as_deref()).into_iter().map(JsValue::from).collect()
+    }
+}
+
+/// A merge's report as `{added, updated, unchanged, rejected: [{index, error}]}`.
+fn report_to_js(report: HistoryReport) -> JsValue {
+    let out = Object::new();
+    set(&out, "added", &(report.added as u32).into());
+    set(&out, "updated", &(report.updated as u32).into());
+    set(&out, "unchanged", &(report.unchanged as u32).into());
+    let rejected: Array = report
+        .rejected
+        .into_iter()
+        .map(|(index, e)| {
+            let item = Object::new();
+            set(&item, "index", &(index as u32).into());
+            set(&item, "error", &e.to_string().into());
+            JsValue::from(item)
+        })
+        .collect();
+    set(&out, "rejected", &rejected.into());
+    out.into()
+}
+
+#[wasm_bindgen(js_class = WasmMessageStore)]
+impl StoreHandle {
     /// Whether older history may exist for the room.
     #[wasm_bindgen(js_name = hasMore)]
     pub fn has_more(&self, room_id: &str) -> bool {

@@ -166,6 +166,12 @@ pub(crate) const SHAPES: &[Shape] = &[
                 "Set when the text was longer than the store's `maxTextChars`: `text` holds its start, this its \
                  full length.",
             ),
+            (
+                "cached?",
+                BOOL,
+                "`true` on a message shown from this device's saved copy of the room (a reload opens it at once) \
+                 that the server has not sent again since; absent otherwise.",
+            ),
         ],
         open: Some("Any other field the server sent (`contact_name`, `from`, …) is kept."),
     },

@@ -17,6 +17,9 @@
 //! `contact_name` also names the room's contact ([`RoomSummary::contact_name`]; the newest message carrying one wins).
 //! Typing matches a message's sender by `user_id`, or by the `from`/`sender` extra fields for customers.
 
+mod cache;
+#[cfg(test)]
+mod cache_tests;
 mod contact;
 mod error;
 mod events;
@@ -44,6 +47,7 @@ mod memory_tests;
 #[cfg(test)]
 mod tests;
 
+pub use cache::{rooms_to_evict, CacheConfig, CachedRoom};
 pub use error::StoreError;
 pub use events::StoreEvent;
 pub use extra::Extra;

@@ -127,6 +127,9 @@ pub struct Message {
     pub timestamp: f64,
     /// Revision: a store-wide counter value, changed on every change to this message.
     pub rev: u64,
+    /// Shown from this device's copy of the room ([`restore_cached`](super::MessageStore::restore_cached)) and
+    /// not sent again by the server since (a resync or live update clears it).
+    pub cached: bool,
 }
 
 /// Canonical field names and aliases the parser consumes; everything else goes to `extra`.
@@ -250,6 +253,7 @@ impl NewMessage<'_> {
             status: self.status,
             timestamp: self.timestamp,
             rev: 0,
+            cached: false,
         }
     }
 }
@@ -326,7 +330,7 @@ impl Message {
 
     /// The message as a JSON object: every field the server sent (`extra`), then the canonical fields on top:
     /// `id, key, room_id, text, user_id (string|null), direction, status, timestamp (ms), client_id (string|null),
-    /// error (string|null)`. A server field with a canonical name is shadowed by the canonical value.
+    /// error (string|null)`, and `cached: true` on a message shown from the device's copy. A server field with a canonical name is shadowed by the canonical value.
     pub fn to_json(&self) -> Value {
         let mut m = self.extra().to_map();
         let opt = |o: Option<&str>| o.map_or(Value::Null, Value::from);
@@ -340,6 +344,9 @@ impl Message {
         m.insert("timestamp".into(), Value::from(self.timestamp));
         m.insert("client_id".into(), opt(self.client_id()));
         m.insert("error".into(), opt(self.error()));
+        if self.cached {
+            m.insert("cached".into(), Value::Bool(true));
+        }
         Value::Object(m)
     }
 }

@@ -1,5 +1,6 @@
 //! Tuning knobs of the store. Every default is chosen for a WhatsApp-style inbox and documented on its field.
 
+use super::cache::CacheConfig;
 use super::outbox::OutboxConfig;
 
 /// Options of a [`MessageStore`](super::MessageStore). Build with `StoreOptions::default()` and override fields.
@@ -49,6 +50,8 @@ pub struct StoreOptions {
     pub outbox: OutboxConfig,
     /// Seed of the outbox's retry jitter (the browser passes random bits; tests a constant). Default 1.
     pub outbox_seed: u64,
+    /// Bounds of the device copy of opened rooms ([`cached_messages`](super::MessageStore::cached_messages)).
+    pub cache: CacheConfig,
 }
 
 impl Default for StoreOptions {
@@ -68,6 +71,7 @@ impl Default for StoreOptions {
             resync_overlap_ms: 60_000.0,
             outbox: OutboxConfig::default(),
             outbox_seed: 1,
+            cache: CacheConfig::default(),
         }
     }
 }

@@ -287,3 +287,36 @@ fn states_read_back_what_they_write() {
     }
     assert_eq!(OutboxState::parse("sent"), None);
 }
+
+#[test]
+fn a_restored_entry_keeps_its_attempt_count_and_backoff() {
+    use super::outbox::OutboxEntry;
+    let mut s = store(true);
+    let c = s.queue_send("r", "hola", Some("agent"), T0).unwrap();
+    let mut now = T0;
+    for _ in 0..3 {
+        let req = s.poll_send(now).expect("due");
+        s.handle_send_result(&c, req.attempt, transient("network error"), now).unwrap();
+        now = s.outbox_entries()[0].next_attempt;
+    }
+    // What the page saved after the third failure, read back by the next page.
+    let saved = s.outbox_entries()[0].clone();
+    assert_eq!(saved.attempts, 3);
+    let mut entry = OutboxEntry::new(
+        saved.client_id.clone(),
+        saved.room_id.clone(),
+        saved.text.clone(),
+        saved.user_id.clone(),
+        saved.created,
+        saved.attempts,
+        saved.state,
+        saved.last_error.clone(),
+    );
+    entry.next_attempt = saved.next_attempt;
+    let reload = saved.next_attempt - 500.0;
+    let mut next = store(true);
+    next.restore_send(entry, reload).unwrap();
+    assert_eq!(next.poll_send(reload), None, "the backoff outlives the reload");
+    let req = next.poll_send(saved.next_attempt).expect("due when it was");
+    assert_eq!(req.attempt, 4, "the count goes on (the give-up bound and the backoff grow from it)");
+}

@@ -81,6 +81,22 @@ fn sender_ids(m: &Message) -> Vec<String> {
     ids
 }
 
+/// A history or saved item of `room_id`: a valid message that names no other room. Not inlined: one copy of the
+/// parser serves history and the device copy (96 B of .wasm gzip).
+#[inline(never)]
+fn parse_page_item<'a>(
+    item: &'a Value,
+    room_id: &str,
+    opts: &StoreOptions,
+    now: f64,
+) -> Result<ParsedMessage<'a>, StoreError> {
+    let p = parse_message(item, opts, now)?;
+    match p.room_id.as_deref() {
+        Some(r) if r != room_id => Err(StoreError::RoomMismatch { expected: room_id.to_owned(), found: r.to_owned() }),
+        _ => Ok(p),
+    }
+}
+
 impl MessageStore {
     /// An empty store.
     pub fn new(opts: StoreOptions) -> Self {
@@ -378,6 +394,11 @@ impl MessageStore {
                 changed |= m.set_client_id(p.client_id.as_deref());
             }
             changed |= m.merge_extra(p.extra);
+            // The server sent it again: no longer only the device's copy.
+            if m.cached {
+                m.cached = false;
+                changed = true;
+            }
             changed
         });
         if let Some(cid) = resolves {
@@ -890,34 +911,11 @@ impl MessageStore {
     ) -> Result<HistoryReport, StoreError> {
         check_now(now)?;
         check_id(room_id, "room_id", self.opts.max_id_chars)?;
-        let mut report = HistoryReport::default();
         if !self.rooms.contains_key(room_id) {
             self.touch(room_id);
         }
-        // One placement of the page's new messages in the room's order, after the loop.
-        self.room_mut(room_id).begin_batch();
-        for (i, item) in items.iter().enumerate() {
-            let p = match parse_message(item, &self.opts, now) {
-                Ok(p) => p,
-                Err(e) => {
-                    report.rejected.push((i, e));
-                    continue;
-                }
-            };
-            if let Some(r) = p.room_id.as_deref().filter(|r| *r != room_id) {
-                report
-                    .rejected
-                    .push((i, StoreError::RoomMismatch { expected: room_id.to_owned(), found: r.to_owned() }));
-                continue;
-            }
-            match self.ingest_parsed(room_id, p, now, false) {
-                Ingested::Inserted | Ingested::ReplacedOptimistic { .. } => report.added += 1,
-                Ingested::Updated => report.updated += 1,
-                Ingested::Duplicate => report.unchanged += 1,
-            }
-        }
+        let report = self.merge_page(room_id, items, now, false);
         let r = self.room_mut(room_id);
-        r.end_batch();
         if r.has_more != has_more {
             r.has_more = has_more;
             self.touch(room_id);
@@ -952,6 +950,91 @@ impl MessageStore {
             .find(|ts| *ts >= newest - UNSETTLED_LOOKBACK_MS);
         let overlap = self.opts.resync_overlap_ms.max(0.0);
         unsettled.unwrap_or(newest).min(newest - overlap).max(0.0)
+    }
+
+    // ---- the device copy ---------------------------------------------------------------------------------------
+
+    /// What the device keeps of `room_id` for the next load: its newest messages from the server (at most
+    /// [`cache.max_messages_per_room`](super::CacheConfig::max_messages_per_room)), oldest first, as JSON objects to
+    /// store. Unconfirmed sends are left out: the outbox keeps those.
+    pub fn cached_messages(&self, room_id: &str) -> Vec<Value> {
+        let max = self.opts.cache.max_messages_per_room;
+        let mut out: Vec<Value> = self
+            .messages(room_id)
+            .rev()
+            .filter(|m| !self.optimistic.is_unconfirmed(m.id()))
+            .take(max)
+            .map(|m| {
+                let mut v = m.to_json();
+                if let Value::Object(o) = &mut v {
+                    // Local bookkeeping, not the server's message: the next load works these out again.
+                    for k in ["key", "cached", "error"] {
+                        o.remove(k);
+                    }
+                }
+                v
+            })
+            .collect();
+        out.reverse();
+        out
+    }
+
+    /// Shows a room's device copy (what [`cached_messages`](Self::cached_messages) gave on an earlier load) at once,
+    /// each message marked [`cached`](Message::cached) until the server sends it again. What the store already has
+    /// wins: a message the server sent in this session (live, an edit, a resync page) is not overwritten by the
+    /// older copy, and a status update held for a cached message applies to it. An item confirming a restored send
+    /// (its `client_id`) delivers it. Only the newest `max_messages_per_room` items count; invalid ones (corrupt, of
+    /// another room) are reported in `rejected` and skipped. `has_more` is left as it is (older history stays on the
+    /// server). Bring the room up to date afterwards with a resync from [`resync_since`](Self::resync_since).
+    pub fn restore_cached(&mut self, room_id: &str, items: &[Value], now: f64) -> Result<HistoryReport, StoreError> {
+        check_now(now)?;
+        check_id(room_id, "room_id", self.opts.max_id_chars)?;
+        let skip = items.len().saturating_sub(self.opts.cache.max_messages_per_room);
+        let mut report = self.merge_page(room_id, &items[skip..], now, true);
+        for (i, _) in &mut report.rejected {
+            *i += skip;
+        }
+        self.touch(room_id);
+        Ok(report)
+    }
+
+    /// Merges a page of `room_id`'s messages (history, or with `from_copy` the device's copy) in one placement.
+    /// Invalid items are reported and skipped. From the copy, a message the store already holds is left as it is
+    /// (the server's version wins) and the ones added are marked `cached`. One loop for both: the ingest it calls
+    /// is inlined once in the `.wasm`.
+    fn merge_page(&mut self, room_id: &str, items: &[Value], now: f64, from_copy: bool) -> HistoryReport {
+        let mut report = HistoryReport::default();
+        let mut inserted = Vec::new();
+        self.room_mut(room_id).begin_batch();
+        for (i, item) in items.iter().enumerate() {
+            let p = match parse_page_item(item, room_id, &self.opts, now) {
+                Ok(p) => p,
+                Err(e) => {
+                    report.rejected.push((i, e));
+                    continue;
+                }
+            };
+            if from_copy {
+                if self.rooms.get(room_id).is_some_and(|r| r.contains(&p.id)) {
+                    report.unchanged += 1;
+                    continue;
+                }
+                inserted.push(p.id.to_string());
+            }
+            match self.ingest_parsed(room_id, p, now, false) {
+                Ingested::Inserted | Ingested::ReplacedOptimistic { .. } => report.added += 1,
+                Ingested::Updated => report.updated += 1,
+                Ingested::Duplicate => report.unchanged += 1,
+            }
+        }
+        self.room_mut(room_id).end_batch();
+        for id in inserted {
+            self.room_update(room_id, &id, |m| {
+                m.cached = true;
+                true
+            });
+        }
+        report
     }
 
     /// Marks the room read up to `max(now, newest message timestamp)` (so server clock skew cannot leave a

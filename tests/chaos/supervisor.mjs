@@ -2,15 +2,17 @@
 // one room at a steady rate while this supervisor kills (SIGKILL) and restarts it K times, black-holes the
 // connection (TCP proxy stops forwarding without closing: only the heartbeat notices) and drops it. The server keeps
 // its messages across restarts (DATA_FILE), so the store's resync can load what the browser missed. A headless
-// Chromium page (tests/chaos/page/) runs the built package: SocketClient + MessageStore + resync, and optimistic
-// REST sends at random moments, some during outages.
+// Chromium page (tests/chaos/page/) runs the built package: SocketClient + MessageStore + resync, and sends through
+// the outbox (kept in IndexedDB with the room's copy) at random moments, some during outages, some just before the
+// page is reloaded (the reloaded page shows the room from its copy, resyncs it and resumes the saved sends).
 //
 // At the end (server up, quiet) the page's store must hold exactly the server's messages for the room: N incoming
-// plus the confirmed sends, in the server's order, none twice, and every send confirmed or reported failed.
+// plus every send, in the server's order, none twice; every send on the server exactly once, none reported failed.
 //
 //   node tests/chaos/supervisor.mjs            (or: bash scripts/chaos.sh)
 //
 // Environment: CHAOS_N (300), CHAOS_RATE (50 msg/s), CHAOS_K restarts (3), CHAOS_BLACKHOLES (1), CHAOS_DROPS (1),
+// CHAOS_RELOADS (2: page reloads right after a send; with any, one more while the server is down),
 // CHAOS_SENDS (random optimistic sends besides one per outage; default N/30), CHAOS_SEED (random),
 // CHAOS_RECOVERY=1 (server with connection state recovery), CHAOS_PING_INTERVAL_MS / CHAOS_PING_TIMEOUT_MS
 // (1000 / 1000), CHAOS_TIMEOUT_S (whole run, default 100 + N/RATE*2), CHROMIUM_PATH (/usr/bin/chromium),
@@ -38,6 +40,7 @@ const RATE = int("CHAOS_RATE", 50);
 const K = int("CHAOS_K", 3);
 const BLACKHOLES = int("CHAOS_BLACKHOLES", 1);
 const DROPS = int("CHAOS_DROPS", 1);
+const RELOADS = int("CHAOS_RELOADS", 2);
 const SENDS = int("CHAOS_SENDS", Math.max(5, Math.round(N / 30)));
 const SEED = int("CHAOS_SEED", Math.floor(Math.random() * 2 ** 31));
 const RECOVERY = env.CHAOS_RECOVERY === "1";
@@ -236,7 +239,11 @@ let files = null;
 const generated = []; // {seq, id, storedAt, attempts}
 let generatorDone = false;
 const cycles = []; // {type, tDown, tBack}
-const pageSends = []; // {when, during}
+const pageSends = []; // {t, during, text}
+/** What each page reported before it was reloaded (the final page's is added at the end). */
+const pastPages = [];
+/** Resolved while a page is up and started; replaced during a reload. */
+let pageReady = Promise.resolve();
 
 async function generator() {
   const t0 = now();
@@ -265,15 +272,48 @@ async function generator() {
 }
 
 async function pageSend(page, during) {
+  await pageReady;
   const n = pageSends.length;
-  pageSends.push({ t: now(), during });
-  await page.evaluate((text) => void window.chaos.send(text), `chaos send #${n}${during ? ` (${during})` : ""}`).catch((e) => {
+  const text = `chaos send #${n}${during ? ` (${during})` : ""}`;
+  pageSends.push({ t: now(), during, text });
+  // Resolves once the send is saved (as the composer clears): from then on nothing may lose it.
+  await page.evaluate((text) => window.chaos.send(text), text).catch((e) => {
     say(`page.send failed: ${e.message}`);
   });
 }
 
+async function startPage(page) {
+  await page.waitForFunction(() => window.chaos !== undefined, null, { timeout: 15_000 });
+  await page.evaluate((o) => window.chaos.start(o), pageOptions);
+}
+
+/** Reloads the page right after a send (its answer not awaited): the new page must show the room from its copy,
+ * resync it and send the saved message, once. */
+async function reloadPage(page, during) {
+  await pageSend(page, during);
+  let ready;
+  pageReady = new Promise((resolve) => (ready = resolve));
+  try {
+    const { snapshot, ...rest } = await page.evaluate(() => window.chaos.result());
+    pastPages.push(rest);
+    await page.reload({ waitUntil: "load" });
+    await startPage(page);
+    const { restored, cached } = await page.evaluate(() => window.chaos.result());
+    say(`  reloaded: ${cached} messages shown from the saved copy, ${restored} saved sends restored`);
+  } catch (e) {
+    say(`  reloaded page did not start: ${e.message}`);
+  } finally {
+    ready();
+  }
+}
+
 async function chaosLoop(page) {
-  const plan = [...Array(K).fill("restart"), ...Array(BLACKHOLES).fill("blackhole"), ...Array(DROPS).fill("drop")];
+  const plan = [
+    ...Array(K).fill("restart"),
+    ...Array(BLACKHOLES).fill("blackhole"),
+    ...Array(DROPS).fill("drop"),
+    ...Array(RELOADS).fill("reload"),
+  ];
   for (let i = plan.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [plan[i], plan[j]] = [plan[j], plan[i]];
@@ -289,9 +329,17 @@ async function chaosLoop(page) {
       await killServer("SIGKILL");
       const down = between(300, 1500);
       say(`cycle ${cycles.length}: SIGKILL server, down ${Math.round(down)} ms`);
-      await pageSend(page, "server down");
+      // Once (with reloads on): the page is reloaded while the server is down, so the saved copy is all it has.
+      let reloaded = null;
+      if (RELOADS > 0 && !reloadedDown) {
+        reloadedDown = true;
+        reloaded = reloadPage(page, "server down, then reload");
+      } else {
+        await pageSend(page, "server down");
+      }
       await sleep(down);
       cycle.tBack = await startServer();
+      await reloaded;
     } else if (type === "blackhole") {
       // Longer than pingInterval + pingTimeout, so the heartbeat notices.
       const span = PING_INTERVAL + PING_TIMEOUT + between(500, 2000);
@@ -302,6 +350,15 @@ async function chaosLoop(page) {
       await sleep(span);
       proxy.setMode("pass");
       cycle.tBack = now();
+    } else if (type === "reload") {
+      // The send's request hangs (black-holed), so the page goes before any answer: the next one must send it.
+      const span = between(300, 800);
+      say(`cycle ${cycles.length}: black-hole, send, reload the page at once; healed after ${Math.round(span)} ms`);
+      proxy.setMode("blackhole");
+      const healed = sleep(span).then(() => proxy.setMode("pass"));
+      cycle.tBack = now();
+      await reloadPage(page, "unanswered, then reload");
+      await healed;
     } else {
       const span = between(300, 1200);
       say(`cycle ${cycles.length}: drop connections ${Math.round(span)} ms`);
@@ -314,7 +371,12 @@ async function chaosLoop(page) {
     // The page must be back in the room before the next cycle (bounded: a cycle not survived fails the run).
     const rejoined = await waitFor(
       `rejoin after cycle ${cycles.length}`,
-      async () => (await page.evaluate(() => window.chaos.status())).lastRejoin >= cycle.tDown,
+      async () => {
+        await pageReady;
+        const { lastRejoin } = await page.evaluate(() => window.chaos.status());
+        if (lastRejoin >= cycle.tDown) cycle.tRejoined = lastRejoin;
+        return lastRejoin >= cycle.tDown;
+      },
       15_000,
     ).catch(() => false);
     if (!rejoined) say(`cycle ${cycles.length}: page did not re-join within 15 s`);
@@ -349,10 +411,12 @@ const stats = (xs) => {
 };
 
 let T_GEN = 0;
+let reloadedDown = false;
+let pageOptions = null;
 
 async function main() {
   say(`N=${N} rate=${RATE}/s restarts=${K} blackholes=${BLACKHOLES} drops=${DROPS} sends=${SENDS}+outages ` +
-    `seed=${SEED} recovery=${RECOVERY ? "on" : "off"}${WORKAROUNDS.length ? ` WORKAROUNDS=${WORKAROUNDS}` : ""} ping=${PING_INTERVAL}/${PING_TIMEOUT} ms room=${ROOM}`);
+    `reloads=${RELOADS} seed=${SEED} recovery=${RECOVERY ? "on" : "off"}${WORKAROUNDS.length ? ` WORKAROUNDS=${WORKAROUNDS}` : ""} ping=${PING_INTERVAL}/${PING_TIMEOUT} ms room=${ROOM}`);
   serverPort = await freePort();
   await startServer();
   proxy = createProxy({ targetPort: serverPort });
@@ -370,8 +434,8 @@ async function main() {
   page.on("console", (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
   page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.stack ?? e}`));
   await page.goto(`http://127.0.0.1:${files.port}/`);
-  await page.waitForFunction(() => window.chaos !== undefined, null, { timeout: 15_000 });
-  await page.evaluate((o) => window.chaos.start(o), { api: `http://127.0.0.1:${proxyPort}`, room: ROOM, workarounds: WORKAROUNDS });
+  pageOptions = { api: `http://127.0.0.1:${proxyPort}`, room: ROOM, workarounds: WORKAROUNDS };
+  await startPage(page);
   say(`page connected through proxy :${proxyPort} -> server :${serverPort}`);
 
   T_GEN = now();
@@ -399,6 +463,12 @@ async function main() {
     await sleep(200);
   }
   const result = await page.evaluate(() => window.chaos.result());
+  // What every page reported, the final one last.
+  const pages = [...pastPages, result];
+  for (const key of ["sendFailed", "storeErrors", "resyncCalls", "events"]) result[key] = pages.flatMap((p) => p[key]);
+  result.attempts = pages.reduce((n, p) => n + p.attempts, 0);
+  result.restoredTotal = pages.reduce((n, p) => n + p.restored, 0);
+  result.cachedTotal = pages.reduce((n, p) => n + p.cached, 0);
   return { result, history, consoleLines };
 }
 
@@ -418,10 +488,21 @@ function verify({ result, history, consoleLines }) {
   const lost = history.filter((m) => !storeIds.has(m.id));
   const lostIncoming = lost.filter((m) => m.direction === "incoming");
 
-  const sends = result.sends;
-  const sendByCid = new Map(sends.map((s) => [s.cid, s]));
-  // In the store but not on the server: only a send that failed (kept as failed) may be.
-  const unexpected = snap.filter((m) => !serverSet.has(m.id) && !(m.status === "failed" && sendByCid.get(m.client_id)?.result === "failed" && !byCid.has(m.client_id)));
+  // Every send, found by its (unique) text: on the server exactly once, in the store once under the server's id,
+  // never reported failed (every failure here is transient).
+  const sends = pageSends.map((p) => {
+    const onServer = history.filter((m) => m.text === p.text);
+    const inStore = snap.filter((m) => m.text === p.text);
+    return { ...p, onServer: onServer.length, inStore: inStore.length, linked: inStore.length === 1 && onServer.length === 1 && inStore[0].id === onServer[0].id, status: inStore[0]?.status ?? null };
+  });
+  const failedCids = new Set(result.sendFailed.map((f) => f.client_id));
+  const sendLost = sends.filter((x) => x.onServer === 0);
+  const sendDuplicated = sends.filter((x) => x.onServer > 1 || x.inStore > 1);
+  const unresolved = sends.filter((x) => x.onServer === 0 || x.status === "pending").concat(result.outbox.map((e) => ({ text: e.text })));
+  const confirmed = sends.filter((x) => x.onServer === 1);
+  const notLinked = sends.filter((x) => !x.linked);
+  const falselyFailed = sends.filter((x) => x.status === "failed").concat([...failedCids].map((client_id) => ({ client_id })));
+  const unexpected = snap.filter((m) => !serverSet.has(m.id));
 
   // Order: the store's messages that the server has, in the server's order.
   const serverOrder = new Map(serverIds.map((id, i) => [id, i]));
@@ -429,17 +510,9 @@ function verify({ result, history, consoleLines }) {
   let inversions = 0;
   for (let i = 1; i < positions.length; i++) if (positions[i] < positions[i - 1]) inversions += 1;
 
-  const unresolved = sends.filter((s) => s.result === "pending");
-  const confirmed = sends.filter((s) => s.result === "confirmed");
-  const failed = sends.filter((s) => s.result === "failed");
-  // Confirmed by REST, but the store still shows it unconfirmed (pending/sent under its client id, or missing).
-  const notLinked = confirmed.filter((s) => {
-    const m = snap.find((x) => x.client_id === s.cid);
-    return !m || m.id !== s.serverId;
-  });
-  const falselyFailed = failed.filter((s) => byCid.has(s.cid));
   const missingGenerated = [...genIds].filter((id) => !serverSet.has(id));
   const extraIncoming = history.filter((m) => m.direction === "incoming" && !genIds.has(m.id));
+  void byCid;
   const outgoingOnServer = history.filter((m) => m.direction === "outgoing").length;
   const staleStatus = snap.filter((m) => {
     const s = history.find((h) => h.id === m.id);
@@ -447,15 +520,12 @@ function verify({ result, history, consoleLines }) {
     return s && (s.status === "received" ? "delivered" : s.status) !== m.status;
   }).length;
 
-  const rejoins = result.events.filter((e) => e.type === "rooms_rejoined").map((e) => e.t);
   const survived = [];
-  const latency = { restart: [], blackhole: [], drop: [] };
-  for (const [i, c] of cycles.entries()) {
-    const next = cycles[i + 1]?.tDown ?? Infinity;
-    const t = rejoins.find((r) => r >= c.tDown && r < next);
-    if (t !== undefined && c.tBack !== null) {
+  const latency = { restart: [], blackhole: [], drop: [], reload: [] };
+  for (const c of cycles) {
+    if (c.tRejoined && c.tBack !== null) {
       survived.push(c);
-      latency[c.type].push(Math.max(0, t - c.tBack));
+      latency[c.type].push(Math.max(0, c.tRejoined - c.tBack));
     }
   }
   const connects = result.events.filter((e) => e.type === "connect");
@@ -469,10 +539,11 @@ function verify({ result, history, consoleLines }) {
     generated: generated.length,
     server_messages: history.length,
     store_messages: snap.length,
-    expected_in_store: N + confirmed.length,
+    expected_in_store: N + sends.length,
     sends: sends.length,
     sends_confirmed: confirmed.length,
-    sends_failed: failed.length,
+    sends_lost: sendLost.length,
+    sends_duplicated: sendDuplicated.length,
     sends_unresolved: unresolved.length,
     sends_not_linked: notLinked.length,
     sends_falsely_failed: falselyFailed.length,
@@ -480,29 +551,35 @@ function verify({ result, history, consoleLines }) {
     cycles_survived: survived.length,
     lost: lost.length,
     lost_incoming: lostIncoming.length,
-    duplicated: duplicatedIds.length + duplicatedCids.length,
+    duplicated: duplicatedIds.length + duplicatedCids.length + sendDuplicated.length,
     unexpected_in_store: unexpected.length,
     order_inversions: inversions,
     missing_on_server: missingGenerated.length,
-    extra_on_server: extraIncoming.length + Math.max(0, outgoingOnServer - confirmed.length - falselyFailed.length),
+    extra_on_server: extraIncoming.length + Math.max(0, outgoingOnServer - confirmed.length),
+    reloads: pastPages.length,
+    restored_sends: result.restoredTotal,
+    shown_from_copy: result.cachedTotal,
+    send_attempts: result.attempts,
     stale_status: staleStatus,
     connects: connects.length,
     recovered_connects: recoveredConnects,
     resync_calls: result.resyncCalls.length,
     store_errors: storeErrors.length,
     client_errors: clientErrors.length,
-    rejoin_ms: { restart: latency.restart, blackhole: latency.blackhole, drop: latency.drop },
+    rejoin_ms: latency,
   };
   const ok =
     summary.lost === 0 &&
+    summary.sends_lost === 0 &&
     summary.duplicated === 0 &&
+    summary.sends_falsely_failed === 0 &&
     summary.unexpected_in_store === 0 &&
     summary.order_inversions === 0 &&
     summary.sends_unresolved === 0 &&
     summary.sends_not_linked === 0 &&
     summary.missing_on_server === 0 &&
     summary.cycles_survived === summary.cycles &&
-    summary.store_messages === summary.expected_in_store + failed.filter((s) => !byCid.has(s.cid)).length;
+    summary.store_messages === summary.expected_in_store;
 
   const report = {
     ok,
@@ -531,15 +608,18 @@ function verify({ result, history, consoleLines }) {
   console.log(`chaos: ${ok ? "PASS" : "FAIL"}  seed=${SEED}${WORKAROUNDS.length ? `  (diagnostic workarounds: ${WORKAROUNDS})` : ""}  report ${path.relative(ROOT, file)}`);
   console.log(`  messages: N=${N} generated, server has ${history.length} (incoming ${history.length - outgoingOnServer}, outgoing ${outgoingOnServer}), ` +
     `store has ${snap.length}, expected ${summary.expected_in_store}`);
-  console.log(`  sends: ${sends.length} (confirmed ${confirmed.length}, failed ${failed.length}, unresolved ${unresolved.length}, ` +
-    `not linked ${notLinked.length}, falsely failed ${falselyFailed.length})`);
-  console.log(`  cycles survived: ${survived.length}/${cycles.length} (restarts ${K}, black-holes ${BLACKHOLES}, drops ${DROPS}); ` +
+  console.log(`  sends: ${sends.length} through the outbox, ${result.attempts} attempts (delivered once ${confirmed.length}, ` +
+    `lost ${sendLost.length}, duplicated ${sendDuplicated.length}, falsely failed ${falselyFailed.length}, unresolved ${unresolved.length}, ` +
+    `not linked ${notLinked.length})`);
+  console.log(`  reloads: ${pastPages.length}: ${result.cachedTotal} messages shown from the saved copy, ${result.restoredTotal} saved sends restored`);
+  console.log(`  cycles survived: ${survived.length}/${cycles.length} (restarts ${K}, black-holes ${BLACKHOLES}, drops ${DROPS}, reloads ${RELOADS}); ` +
     `connects ${connects.length} (recovered ${recoveredConnects}), resync calls ${result.resyncCalls.length}`);
   console.log(`  lost: ${lost.length}  duplicated: ${summary.duplicated}  unexpected in store: ${unexpected.length}  ` +
     `order inversions: ${inversions}  stale statuses: ${staleStatus}  store errors: ${storeErrors.length}  client errors: ${clientErrors.length}`);
   console.log(`  server back up -> rooms re-joined: ${stats(latency.restart)}`);
   if (BLACKHOLES) console.log(`  black-hole healed -> rooms re-joined: ${stats(latency.blackhole)}`);
   if (DROPS) console.log(`  drop ended -> rooms re-joined: ${stats(latency.drop)}`);
+  if (RELOADS) console.log(`  page reloaded -> rooms re-joined: ${stats(latency.reload)}`);
   if (lost.length) console.log(`  first lost: ${JSON.stringify(report.details.lost.slice(0, 5))}`);
   for (const e of [...new Set(storeErrors.map((e) => `${e.code}: ${e.message}`))].slice(0, 5)) console.log(`  store error: ${e}`);
   for (const e of [...new Set(clientErrors.map((e) => `${e.code}: ${e.message}`))].slice(0, 5)) console.log(`  client error: ${e}`);

@@ -119,6 +119,24 @@ export async function startDevServer({ name = "dev-server", port, env = {} } = {
   return { child, port: real, url: `http://127.0.0.1:${real}` };
 }
 
+/**
+ * Serves a built page (e.g. examples/web/dist) on its own port, so it still loads while the dev server is down;
+ * the page is told the dev server's URL with `?server=`. Resolves { url, close }.
+ */
+export async function startStaticServer(dir) {
+  const http = await import("node:http");
+  const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm" };
+  const srv = http.createServer((req, res) => {
+    const name = decodeURIComponent(new URL(req.url, "http://x").pathname).replace(/^\/+/, "") || "index.html";
+    const file = path.join(dir, name);
+    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${srv.address().port}`, close: () => new Promise((resolve) => srv.close(resolve)) };
+}
+
 /** Starts `next start` for a built Next.js app (default examples/nextjs) on `port`; resolves { child, url }. */
 export async function startNext({ port, distDir = ".next", name = "next-start", dir = path.join(ROOT, "examples", "nextjs") }) {
   const bin = path.join(dir, "node_modules", "next", "dist", "bin", "next");
@@ -290,6 +308,39 @@ export async function delaySends(page, ms) {
     await route.continue();
   });
 }
+
+/** Every record of one object store ("entries": the outbox, "rooms": saved conversations) of the page's database. */
+export const savedRecords = (page, store) =>
+  page.evaluate(
+    (store) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("inbox-realtime-outbox");
+        open.onsuccess = () => {
+          const all = open.result.transaction(store).objectStore(store).getAll();
+          all.onsuccess = () => resolve(all.result);
+          all.onerror = () => reject(all.error);
+        };
+        open.onerror = () => reject(open.error);
+      }),
+    store,
+  );
+
+/** Writes a record into one object store of the page's database (e.g. a corrupt one). */
+export const saveRecord = (page, store, record) =>
+  page.evaluate(
+    ([store, record]) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("inbox-realtime-outbox");
+        open.onsuccess = () => {
+          const tx = open.result.transaction(store, "readwrite");
+          tx.objectStore(store).put(record);
+          tx.oncomplete = () => resolve(undefined);
+          tx.onerror = () => reject(tx.error);
+        };
+        open.onerror = () => reject(open.error);
+      }),
+    [store, record],
+  );
 
 export async function assertNoProblems(assert, problems, { allowDialogs = false } = {}) {
   await problems.refresh?.(); // WebDriver engines read what the page recorded

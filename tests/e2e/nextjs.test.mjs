@@ -48,6 +48,11 @@ function suite(distDir, label, full) {
     if (!full) return;
     test("4. typing dots appear and hide after ~3 s", T, () => s.typingDots(ctx));
     test("6b. a send refused for good is kept (default), retry delivers it", T, () => s.failedSendKept(ctx));
+    if (ENGINE === "chromium") {
+      // Holds the socket and the API back (Playwright routes); the WebDriver shim has no request interception yet.
+      test("16. a reload shows the conversation from the device's copy before the socket connects, then what came meanwhile, once", T, () =>
+        s.cachedConversationReload(ctx));
+    }
     test("5. server killed and restarted on the same port: red, green, rooms re-joined", T, async (t) => {
       ctx.kill = () => stopProcess(ctx.server.child, "SIGKILL");
       ctx.restart = async () => {

@@ -13,6 +13,8 @@ import {
   postRaw,
   readRecorder,
   recordMessage,
+  saveRecord,
+  savedRecords,
   sendWebhook,
   shot,
   sleep,
@@ -365,19 +367,7 @@ export async function outboxTwoTabs(ctx) {
     await a.getByTestId("send-input").press("Enter");
     await a.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
     const key = await messagesWithText(a, text).getAttribute("data-key");
-    await a.evaluate(
-      (scope) =>
-        new Promise((resolve, reject) => {
-          const open = indexedDB.open("inbox-realtime-outbox");
-          open.onsuccess = () => {
-            const tx = open.result.transaction("entries", "readwrite");
-            tx.objectStore("entries").put({ v: 1, scope, user_key: "zz", client_id: "corrupt-1", state: "waiting" });
-            tx.oncomplete = () => resolve(undefined);
-            tx.onerror = () => reject(tx.error);
-          };
-        }),
-      ctx.server.url,
-    );
+    await saveRecord(a, "entries", { v: 1, scope: ctx.server.url, user_key: "zz", client_id: "corrupt-1", state: "waiting" });
 
     const b = await open();
     await sleep(2000);
@@ -463,6 +453,222 @@ export async function outboxMemoryFallback(ctx) {
   } finally {
     await context.close();
   }
+}
+
+/**
+ * (16) A reload opens the last conversation from the device's copy before the socket connects (messages marked
+ * cached), then the resync brings what the customer wrote meanwhile: each message once. The socket (WebSocket and
+ * polling) and the REST API are refused until released, so what is on screen first can only come from IndexedDB.
+ * A saved copy of an older schema is skipped with a typed warning.
+ */
+export async function cachedConversationReload(ctx) {
+  const room = uniqueRoom();
+  const context = await ctx.browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const errors = [];
+  try {
+    const page = await context.newPage();
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(ctx.pageUrl(room), { waitUntil: "load" });
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const stamp = Date.now();
+    const before = [`Cached first ${stamp}`, `Cached second ${stamp}`];
+    for (const text of before) await sendWebhook(ctx.server, room, text);
+    await messagesWithText(page, before[1]).waitFor({ timeout: 10_000 });
+    await sleep(800); // the copy is written a moment (300 ms) after the room's last change
+
+    let released = false;
+    await context.routeWebSocket(/socket\.io/, (ws) => (released ? ws.connectToServer() : ws.close()));
+    await context.route("**/socket.io/**", (route) => (released ? route.continue() : route.abort()));
+    // The REST API too (the sidebar's list, history): what shows before the release can only come from IndexedDB.
+    await context.route("**/api/**", (route) => (released ? route.continue() : route.abort()));
+    await page.reload({ waitUntil: "load" });
+    for (const text of before) {
+      const msg = messagesWithText(page, text);
+      await msg.waitFor({ timeout: 5000 });
+      assert.equal(await msg.getAttribute("data-cached"), "true", "shown from the device's copy");
+    }
+    assert.notEqual(await page.getByTestId("conn-dot").getAttribute("data-status"), "connected", "before the socket connects");
+    assert.equal(await page.locator(".loading").count(), 0, "not loading: the copy is shown");
+    await page.getByTestId("cache-note").waitFor({ timeout: 2000 });
+    await shot(page, `${ctx.prefix}-16a-cached-before-connect`);
+
+    // The customer writes while this page has no socket.
+    const meanwhile = [`Meanwhile first ${stamp}`, `Meanwhile second ${stamp}`];
+    for (const text of meanwhile) await sendWebhook(ctx.server, room, text);
+    for (const text of [...before, ...meanwhile]) await recordMessage(page, text);
+    await sleep(500);
+    assert.equal(await messagesWithText(page, meanwhile[0]).count(), 0, "no socket yet, no resync yet");
+
+    released = true;
+    await waitConnected(page, 25_000);
+    for (const text of meanwhile) await messagesWithText(page, text).waitFor({ timeout: 15_000 });
+    await sleep(500);
+    for (const text of [...before, ...meanwhile]) {
+      assert.equal(await messagesWithText(page, text).count(), 1, `${text}: shown once`);
+      assert.equal(Math.max(...(await readRecorder(page, text)).counts), 1, `${text}: never shown twice`);
+    }
+    // The overlap brought the cached ones again: no longer marked.
+    assert.equal(await messagesWithText(page, before[1]).getAttribute("data-cached"), null);
+    await page.getByTestId("cache-note").waitFor({ state: "detached", timeout: 5000 });
+    await shot(page, `${ctx.prefix}-16b-resynced`);
+
+    // A saved conversation this version cannot read (an older schema) is skipped with a typed warning and dropped;
+    // the room loads from the server as if it had none.
+    const other = uniqueRoom();
+    await sendWebhook(ctx.server, other, `Other room ${stamp}`);
+    const key = [ctx.server.url, "agent-1", other]; // scope = the socket URL, identity = the page's agent
+    await saveRecord(page, "rooms", { v: 0, scope: key[0], identity: key[1], room_id: key[2], msgs: "old shape" });
+    const logs = [];
+    page.on("console", (m) => logs.push(m.text()));
+    await page.goto(ctx.pageUrl(other), { waitUntil: "load" });
+    await messagesWithText(page, `Other room ${stamp}`).waitFor({ timeout: 10_000 });
+    assert.ok(logs.some((l) => l.includes("cannot read")), "the unreadable copy is reported");
+    const left = (await savedRecords(page, "rooms")).filter((r) => r.room_id === other && r.v === 0);
+    assert.equal(left.length, 0, "and dropped");
+    assert.deepEqual(errors, [], "uncaught errors in the page");
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * (17) Saved sends belong to the agent who made them: signed in as another agent in the same browser, they are
+ * neither shown nor sent; back as the first agent they are restored; after "Clear data on this device"
+ * (clearLocalData) they are gone for good.
+ */
+export async function outboxPerIdentity(ctx) {
+  const room = uniqueRoom();
+  const context = await ctx.browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const errors = [];
+  try {
+    // Agent A's sends never reach the server in this test; B's go through.
+    await context.route("**/api/messages*", (route) =>
+      route.request().method() === "POST" && route.request().postDataJSON()?.user_id === "agent-a" ? undefined : route.continue(),
+    );
+    const page = await context.newPage();
+    page.on("pageerror", (e) => errors.push(String(e)));
+    const as = async (agent) => {
+      await page.goto(ctx.pageUrl(room, `agent=${agent}`), { waitUntil: "load" });
+      await waitConnected(page);
+    };
+    await as("agent-a");
+    await sleep(JOIN_SETTLE_MS);
+    const text = `Agent A only ${Date.now()}`;
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    await page.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
+
+    await as("agent-b");
+    await sleep(2000);
+    assert.equal(await messagesWithText(page, text).count(), 0, "not restored into another agent's outbox");
+    const onServer = async () => {
+      const { messages } = await (await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`)).json();
+      return messages.filter((m) => m.text === text).length;
+    };
+    assert.equal(await onServer(), 0, "not sent as another agent");
+
+    await as("agent-a");
+    await messagesWithText(page, text).waitFor({ timeout: 5000 });
+    await page.getByTestId("clear-local").click();
+    await page.waitForURL(/agent=agent-a/);
+    await waitConnected(page);
+    await sleep(1500);
+    assert.equal(await messagesWithText(page, text).count(), 0, "cleared from the device");
+    const saved = (await savedRecords(page, "entries")).filter((r) => r.identity === "agent-a");
+    assert.equal(saved.length, 0, "agent-a's saved sends deleted");
+    assert.equal(await onServer(), 0);
+    assert.deepEqual(errors, [], "uncaught errors in the page");
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * (18) A send the server keeps answering 503 (Retry-After: 120) is saved again after each failed attempt, with its
+ * attempt count and next attempt: the record on disk says so, and after a reload the count goes on (the backoff
+ * grows from it) and the entry still waits out Retry-After instead of starting over.
+ */
+export async function outboxBackoffSaved(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    await page.context().route("**/api/messages*", (route) =>
+      route.request().method() === "POST"
+        ? route.fulfill({ status: 503, headers: { "retry-after": "120" }, contentType: "application/json", body: '{"error":"busy"}' })
+        : route.continue(),
+    );
+    const text = `Busy server ${Date.now()}`;
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    await messagesWithText(page, text).getByTestId("waiting").waitFor({ timeout: 10_000 });
+    const saved = async () => (await savedRecords(page, "entries")).find((r) => r.text === text) ?? null;
+    let record = null;
+    for (let i = 0; i < 20 && !(record?.attempts >= 1); i++) {
+      await sleep(100);
+      record = await saved();
+    }
+    assert.ok(record?.attempts >= 1, `the failed attempt is saved (${JSON.stringify(record)})`);
+    assert.ok(record.next_attempt > Date.now() + 60_000, "with Retry-After's next attempt");
+    await page.reload({ waitUntil: "load" });
+    await messagesWithText(page, text).getByTestId("waiting").waitFor({ timeout: 10_000 });
+    // Waiting (not in the middle of an attempt the reconnect may have woken: that one gets Retry-After again).
+    let entry = null;
+    for (let i = 0; i < 50 && entry?.state !== "waiting"; i++) {
+      if (i) await sleep(100);
+      entry = await page.evaluate((text) => window.inbox.store.outbox().find((e) => e.text === text), text);
+    }
+    assert.ok(entry.attempts >= record.attempts, `the count goes on after the reload (${record.attempts} -> ${entry.attempts})`);
+    assert.ok(entry.next_attempt > Date.now() + 60_000, "still waiting out Retry-After");
+    await assertNoProblems(assert, problems);
+  });
+}
+
+/**
+ * (19) The server goes down; a reload then has nothing but the device: the conversation shows from its copy (marked
+ * cached) and the message typed during the outage is restored pending with its key. When the server is back, the
+ * message is delivered once (by client_id on the server) and what the customer wrote meanwhile appears once. No
+ * request interception: the page is served apart from the dev server (ctx.pageUrl), which is really stopped, so it
+ * runs in every engine.
+ */
+export async function reloadWhileServerDown(ctx) {
+  const room = uniqueRoom();
+  await withPage(ctx, room, "", async (page, problems) => {
+    await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const stamp = Date.now();
+    const before = `Before the outage ${stamp}`;
+    await sendWebhook(ctx.server, room, before);
+    await messagesWithText(page, before).waitFor({ timeout: 10_000 });
+    await sleep(800); // the copy is written a moment (300 ms) after the room's last change
+    await ctx.kill();
+    await page.waitForSelector('[data-testid="conn-dot"]:not([data-status="connected"])', { timeout: 10_000 });
+    const text = `Typed during the outage ${stamp}`;
+    await page.getByTestId("send-input").fill(text);
+    await page.getByTestId("send-input").press("Enter");
+    await page.waitForFunction(() => document.querySelector('[data-testid="send-input"]').value === "");
+    const key = await messagesWithText(page, text).getAttribute("data-key");
+
+    await page.goto(ctx.pageUrl(room)); // the reload: the server is still down
+    await messagesWithText(page, before).waitFor({ timeout: 10_000 });
+    assert.equal(await messagesWithText(page, before).getAttribute("data-cached"), "true", "shown from the device's copy");
+    await messagesWithText(page, text).and(page.locator('[data-status="pending"]')).waitFor({ timeout: 10_000 });
+    assert.equal(await messagesWithText(page, text).getAttribute("data-key"), key, "the same send, restored");
+    await shot(page, `${ctx.prefix}-19a-reloaded-offline`);
+
+    await ctx.restart();
+    const meanwhile = `Meanwhile ${stamp}`;
+    await sendWebhook(ctx.server, room, meanwhile);
+    await messagesWithText(page, text).and(page.locator('[data-status="read"]')).waitFor({ timeout: 30_000 });
+    await messagesWithText(page, meanwhile).waitFor({ timeout: 15_000 });
+    await sleep(500);
+    for (const t of [before, text, meanwhile]) assert.equal(await messagesWithText(page, t).count(), 1, `${t}: shown once`);
+    const { messages } = await (await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`)).json();
+    assert.equal(messages.filter((m) => m.client_id === key).length, 1, "delivered exactly once");
+    await shot(page, `${ctx.prefix}-19b-back`);
+    await assertNoProblems(assert, problems);
+  });
 }
 
 /** (7) Markup in a customer's message is shown as text, never run. */

@@ -4,14 +4,15 @@
 import { after, before, describe, test } from "node:test";
 import fs from "node:fs";
 import path from "node:path";
-import { ENGINE, ROOT, closeBrowser, freePort, launchBrowser, startDevServer, stopProcess, tmpDataFile } from "./helpers.mjs";
+import { ENGINE, ROOT, closeBrowser, freePort, launchBrowser, startDevServer, startStaticServer, stopProcess, tmpDataFile } from "./helpers.mjs";
 import * as s from "./scenarios.mjs";
 
 const DIST = path.join(ROOT, "examples", "web", "dist");
 const T = { timeout: 60_000 };
 // The durable-outbox scenarios hold requests (Playwright's page.route) and open second tabs in fresh contexts with
 // init scripts; the WebDriver shim (webdriver.mjs) has neither yet, so in Firefox and WebKit they are skipped,
-// reported with this reason. The outbox's network path (11) runs in all three engines.
+// reported with this reason. The outbox's network path (11) and a reload while the server is really down (19: the
+// saved conversation and the restored send) run in all three engines.
 const PLAYWRIGHT_ONLY = {
   ...T,
   skip: ENGINE !== "chromium" && "needs request interception and browser contexts (Playwright/Chromium only so far)",
@@ -51,6 +52,12 @@ describe(`example page (examples/web) in ${ENGINE}`, () => {
     s.outboxLostAnswer(ctx));
   test("15. without IndexedDB the outbox runs in memory, flagged, and sends still work", PLAYWRIGHT_ONLY, () =>
     s.outboxMemoryFallback(ctx));
+  test("16. a reload shows the last conversation from the device's copy before the socket connects, then what came meanwhile, once", PLAYWRIGHT_ONLY, () =>
+    s.cachedConversationReload(ctx));
+  test("17. saved sends belong to their agent: not restored for another, gone after clearLocalData", PLAYWRIGHT_ONLY, () =>
+    s.outboxPerIdentity(ctx));
+  test("18. a failed attempt is saved with its count and next attempt: a reload keeps the backoff", PLAYWRIGHT_ONLY, () =>
+    s.outboxBackoffSaved(ctx));
   test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));
   test("8. sidebar: unread badge for another conversation, cleared on open", T, () => s.sidebarUnread(ctx));
   test("9. the original test plan's webhook JSON, verbatim: message shown without reload, dated, named", T, () => s.testPlanWebhook(ctx));
@@ -79,6 +86,19 @@ describe(`example page (examples/web) in ${ENGINE}`, () => {
     try {
       await s.outboxServerDown(rctx);
     } finally {
+      await stopProcess(rctx.server.child);
+    }
+  });
+
+  test("19. server down, then a reload: the conversation from the device's copy and the unsent message restored; delivered once when it is back", T, async () => {
+    const rctx = await restartable("web-reload-down");
+    // The page is served apart, so it loads while the dev server is down.
+    const page = await startStaticServer(DIST);
+    rctx.pageUrl = (room) => `${page.url}/?room=${room}&server=${encodeURIComponent(rctx.server.url)}`;
+    try {
+      await s.reloadWhileServerDown(rctx);
+    } finally {
+      await page.close();
       await stopProcess(rctx.server.child);
     }
   });

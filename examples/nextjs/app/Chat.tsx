@@ -10,8 +10,9 @@ const AGENT_ID = "agent-1";
 const loadHistory = restHistoryLoader(SOCKET_URL, 30);
 
 export function Chat({ roomId }: { roomId: string }) {
-  const { socket, isConnected, status } = useSocket({ url: SOCKET_URL });
-  const { messages, isTyping, sendMessage, retry, discard } = useRealtimeMessages({ socket, roomId, isConnected, loadHistory });
+  // `identity`: unsent messages and opened conversations saved on this device are this agent's own.
+  const { socket, isConnected, status } = useSocket({ url: SOCKET_URL, identity: AGENT_ID });
+  const { messages, isTyping, loading, sendMessage, retry, discard } = useRealtimeMessages({ socket, roomId, isConnected, loadHistory });
   const [draft, setDraft] = useState("");
   const listRef = useRef<HTMLOListElement>(null);
 
@@ -40,12 +41,20 @@ export function Chat({ roomId }: { roomId: string }) {
         <span className="conn-label">{status}</span>
       </header>
       <ol className="messages" data-testid="message-list" ref={listRef}>
+        {loading && <li className="note loading">Loading…</li>}
+        {/* After a reload the conversation shows at once from this device's copy, brought up to date on connect. */}
+        {!isConnected && messages.some((m) => m.cached) && (
+          <li className="note cache-note" data-testid="cache-note">
+            Saved on this device · updating when the connection is back
+          </li>
+        )}
         {messages.map((m) => {
           return (
             <li
               key={m.key}
               className={`msg ${m.direction} ${m.status}`}
               data-testid="message"
+              data-cached={m.cached ? "true" : undefined}
               data-key={m.key}
               data-status={m.status}
               data-direction={m.direction}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { getMessageStore, useInbox, useSocket } from "inbox-realtime/react";
+import { clearLocalData, getMessageStore, useInbox, useSocket } from "inbox-realtime/react";
 import { Chat } from "./Chat";
 import { listTime } from "./time";
 
@@ -29,7 +29,8 @@ const timestamp = (last: unknown): number | null => {
 
 export function App() {
   // debug: the original inbox's console lines (✅ Socket connected: <id>, 📨 Joining room: …, 📩 New message: …).
-  const { socket, isConnected, status, error } = useSocket({ url: SERVER, clientOptions: { debug: true } });
+  // `identity`: what this device saves (unsent messages, opened conversations) is the signed-in agent's own.
+  const { socket, isConnected, status, error } = useSocket({ url: SERVER, identity: AGENT_ID, clientOptions: { debug: true } });
   const { rooms, markRead } = useInbox({ socket });
   // The open conversation (joined while open). A phone shows the list first, unless a `?room=` link names one;
   // its back button closes the conversation, so the room is left and its unread messages count again.
@@ -115,6 +116,16 @@ export function App() {
           />
           <strong>Inbox</strong>
           <span className="conn-label">{status}</span>
+          {/* What a logout does: this agent's unsent messages and saved conversations leave the device. */}
+          <button
+            type="button"
+            className="clear-local"
+            data-testid="clear-local"
+            title="Delete this agent's unsent messages and saved conversations from this browser"
+            onClick={() => void clearLocalData(AGENT_ID).then(() => location.reload())}
+          >
+            Clear device data
+          </button>
         </header>
         <form className="new-room" onSubmit={openNewRoom}>
           <input

@@ -104,11 +104,17 @@ export function Chat({ server, socket, isConnected, roomId, contactName, onBack,
           </li>
         )}
         {loading && <li className="loading">Loading…</li>}
+        {!isConnected && messages.some((m) => m.cached) && (
+          <li className="cache-note" data-testid="cache-note">
+            Saved on this device · updating when the connection is back
+          </li>
+        )}
         {messages.map((m) => (
           <li
             key={m.key}
             className={`msg ${m.direction} ${m.status}`}
             data-testid="message"
+            data-cached={m.cached ? "true" : undefined}
             data-key={m.key}
             data-status={m.status}
             data-direction={m.direction}

@@ -79,7 +79,12 @@ export type ErrorCode =
   /** The app's `resync` threw or rejected; the room may miss what was sent during the outage. */
   | 'resync_failed'
   /** A durable outbox record is not one (`restoreSend`, the IndexedDB outbox); nothing changed. */
-  | 'outbox_record_invalid';
+  | 'outbox_record_invalid'
+  /**
+   * A saved conversation (the IndexedDB copy of a room) this version cannot read; skipped and dropped. Set by the TS
+   * layer.
+   */
+  | 'cache_record_invalid';
 
 /**
  * A chat message as the store hands it out. Objects are frozen in practice: never mutate them; the store returns the
@@ -104,6 +109,11 @@ export interface Message {
   readonly error: string | null;
   /** Set when the text was longer than the store's `maxTextChars`: `text` holds its start, this its full length. */
   readonly text_truncated?: number;
+  /**
+   * `true` on a message shown from this device's saved copy of the room (a reload opens it at once) that the server has
+   * not sent again since; absent otherwise.
+   */
+  readonly cached?: boolean;
   /** Any other field the server sent (`contact_name`, `from`, …) is kept. */
   readonly [field: string]: unknown;
 }

@@ -7,7 +7,7 @@ export const UNIONS: Record<string, readonly string[]> = {
   MessageStatus: ['pending', 'sent', 'delivered', 'read', 'failed'],
   MessageDirection: ['incoming', 'outgoing'],
   OutboxState: ['waiting', 'sending', 'failed'],
-  ErrorCode: ['ack_timeout', 'ack_disconnected', 'ack_dropped', 'connect_error', 'emit', 'invalid_argument', 'invalid_event', 'unknown_event', 'unknown_client_id', 'not_failed', 'too_large', 'malformed_packet', 'wrong_namespace', 'unknown_ack', 'unexpected_packet', 'buffer_overflow', 'binary_unsupported', 'resync_failed', 'outbox_record_invalid'],
+  ErrorCode: ['ack_timeout', 'ack_disconnected', 'ack_dropped', 'connect_error', 'emit', 'invalid_argument', 'invalid_event', 'unknown_event', 'unknown_client_id', 'not_failed', 'too_large', 'malformed_packet', 'wrong_namespace', 'unknown_ack', 'unexpected_packet', 'buffer_overflow', 'binary_unsupported', 'resync_failed', 'outbox_record_invalid', 'cache_record_invalid'],
 };
 
 /** Per shape: `open` (keeps unknown fields) and each field's TS type, `?` when optional. */
@@ -26,6 +26,7 @@ export const SHAPES: Record<string, { open: boolean; fields: Record<string, stri
       client_id: 'string | null',
       error: 'string | null',
       text_truncated: 'number?',
+      cached: 'boolean?',
     },
   },
   RoomSummary: {

@@ -1,7 +1,12 @@
 // The browser side of the chaos soak test: the built package (pkg/) as an app would use it. A SocketClient with
-// short reconnection delays, a MessageStore attached to it with a REST resync loader, one room joined, optimistic
-// sends over REST. The supervisor drives it through window.chaos and reads the outcome at the end.
+// short reconnection delays, a MessageStore attached to it with a REST resync loader, one room joined, sends through
+// the outbox (REST, retried until accepted) kept in IndexedDB with the room's copy, as the React hooks do. The
+// supervisor drives it through window.chaos, reloads it, and reads the outcome at the end.
 import { init, MessageStore, SocketClient } from "/pkg/dist/index.js";
+import { DurableOutbox } from "/pkg/dist/durable.js";
+import { RoomCache } from "/pkg/dist/cache.js";
+
+const AGENT = "agent-chaos";
 
 const now = () => Date.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -20,10 +25,12 @@ async function fetchJSON(url, init = {}, timeoutMs = 4000) {
 
 const state = {
   events: [], // {t, type, ...}
-  sends: new Map(), // client_id -> {text, started, result: 'pending'|'confirmed'|'failed', serverId, attempts, reason}
-  sendFailed: [], // onSendFailed reports
+  sendFailed: [], // onSendFailed reports (every failure here is transient: any report is a false failure)
   storeErrors: [],
   resyncCalls: [],
+  attempts: 0, // POSTs made by the outbox in this page
+  restored: 0, // saved sends this page restored
+  cached: 0, // messages shown from the room's saved copy on start
 };
 const log = (type, extra = {}) => state.events.push({ t: now(), type, ...extra });
 
@@ -32,6 +39,8 @@ let store;
 let room;
 let api;
 let workarounds = new Set();
+let durable;
+let cache;
 
 /** The app's resync loader: GET /api/messages?since= paging on has_more, retrying network errors (the server may
  * be restarting right after the socket reconnected). */
@@ -108,24 +117,42 @@ window.chaos = {
       timeout: opts.connectTimeout ?? 3000,
       ...(opts.transports && { transports: opts.transports }), // the cluster test's polling-only page
     });
-    store = new MessageStore({ keepFailed: true, pendingTimeoutMs: opts.pendingTimeoutMs ?? 60_000 });
+    // The room's copy holds all of it, so after a reload the store must again equal the server's history.
+    store = new MessageStore({ keepFailed: true, cacheMessagesPerRoom: 1e6, cacheMaxMessages: 1e6 });
     store.attach(client);
     store.setResync(resync);
+    durable = new DurableOutbox(store, api, AGENT);
+    cache = new RoomCache(store, api, AGENT, durable.database);
+    store.setSender(async (payload) => {
+      await durable.beforeSend(payload.client_id);
+      state.attempts += 1;
+      return fetchJSON(`${api}/api/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(payload),
+      }).catch((e) => {
+        durable.persist(payload.client_id);
+        throw e;
+      });
+    });
+    if ((await durable.ready) !== "indexeddb") throw new Error("IndexedDB unavailable");
     store.onError((e) => {
       state.storeErrors.push({ t: now(), code: e.code, message: e.message });
       log("store_error", { code: e.code, message: e.message });
     });
-    store.onSendFailed((f) => {
-      state.sendFailed.push({ t: now(), ...f });
-      const s = state.sends.get(f.client_id);
-      if (s && s.result === "pending") Object.assign(s, { result: "failed", reason: f.reason });
-    });
+    store.onSendFailed((f) => state.sendFailed.push({ t: now(), ...f }));
     client.on("connect", (info) => log("connect", { recovered: info.recovered }));
     client.on("disconnect", (reason) => log("disconnect", { reason }));
     client.on("rooms_rejoined", (rooms) => log("rooms_rejoined", { rooms }));
     client.on("connect_error", (e) => log("connect_error", { message: e.message }));
     client.on("error", (e) => log("client_error", { code: e.code, message: e.message }));
     client.joinRoom(room);
+    store.subscribe(room, () => cache.save(room));
+    // As the hooks do: the saved copy first (resynced once the join is acked), then the saved sends.
+    state.cached = await cache.open(room);
+    if (state.cached > 0) store.resyncCached(room);
+    state.restored = await durable.restore();
+    log("start", { cached: state.cached, restored: state.restored });
     const t0 = now();
     while (!client.connected) {
       if (now() - t0 > 15_000) throw new Error("did not connect");
@@ -135,47 +162,17 @@ window.chaos = {
     return true;
   },
 
-  /** An optimistic send: shown at once, POSTed with its client id (retried on network errors and timeouts: the
-   * server deduplicates by client id), then marked sent or failed. */
-  send(text, { giveUpMs = 20_000 } = {}) {
-    const cid = store.addOptimistic(room, text, "agent-chaos");
-    const s = { text, started: now(), result: "pending", serverId: null, attempts: 0, reason: null, connected: client.connected };
-    state.sends.set(cid, s);
-    (async () => {
-      for (;;) {
-        s.attempts += 1;
-        try {
-          const body = await fetchJSON(`${api}/api/messages`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ to: room, text, user_id: "agent-chaos", client_id: cid }),
-          });
-          s.serverId = body.id;
-          try {
-            store.markSent(cid, body.id);
-          } catch (e) {
-            s.markSentError = e.code ?? String(e);
-          }
-          if (s.result === "pending") s.result = "confirmed";
-          else s.lateConfirm = true; // already reported failed (pending timeout), yet the server has it
-          return;
-        } catch (e) {
-          const network = e.status === undefined;
-          if (!network || now() - s.started > giveUpMs) {
-            s.reason = String(e.message ?? e);
-            try {
-              store.markFailed(cid, s.reason);
-            } catch (err) {
-              s.markFailedError = err.code ?? String(err);
-            }
-            s.result = "failed";
-            return;
-          }
-          await sleep(300);
-        }
-      }
-    })();
+  /** A send through the outbox: resolves with its client id once it is saved in IndexedDB (what the hooks'
+   * sendMessage waits for before the composer clears). */
+  async send(text) {
+    const cid = store.queueSend(room, text, AGENT);
+    await durable.save(cid);
     return cid;
+  },
+
+  /** Writes the room's copy now (what hiding the page does), before a reload. */
+  flush() {
+    return cache.flush();
   },
 
   status() {
@@ -183,7 +180,7 @@ window.chaos = {
       connected: client.connected,
       status: client.status,
       count: store.snapshot(room).length,
-      pendingSends: [...state.sends.values()].filter((s) => s.result === "pending").length,
+      pendingSends: store.outbox(room).length,
       lastRejoin: state.events.filter((e) => e.type === "rooms_rejoined").at(-1)?.t ?? 0,
     };
   },
@@ -199,7 +196,10 @@ window.chaos = {
         direction: m.direction,
         text: m.text,
       })),
-      sends: [...state.sends.entries()].map(([cid, s]) => ({ cid, ...s })),
+      outbox: store.outbox(room),
+      attempts: state.attempts,
+      restored: state.restored,
+      cached: state.cached,
       sendFailed: state.sendFailed,
       storeErrors: state.storeErrors,
       resyncCalls: state.resyncCalls,
