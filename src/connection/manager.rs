@@ -168,7 +168,7 @@ impl Manager {
             }
             EnginePhase::Backoff => self.start_attempt(now),
             // (A socket already joining or connected keeps its attempt: no second CONNECT.)
-            EnginePhase::Open(_) if self.socket(id).is_some_and(|s| s.phase == SocketPhase::Waiting) => {
+            EnginePhase::Open(_) if self.socket(id).is_some_and(|s| s.phase.is_waiting()) => {
                 // A session that already serves a namespace works: no connect timeout for this one.
                 let deadline = (!self.any_connected()).then_some(now + self.engine.config.connect_timeout_ms);
                 self.begin_auth(id, deadline);
@@ -334,7 +334,7 @@ impl Manager {
                     self.events.push_back((None, Event::Reconnect { attempts }));
                 }
                 let waiting: Vec<SocketId> =
-                    self.live().filter(|(_, s)| s.phase == SocketPhase::Waiting).map(|(id, _)| id).collect();
+                    self.live().filter(|(_, s)| s.phase.is_waiting()).map(|(id, _)| id).collect();
                 for id in waiting {
                     self.begin_auth(id, deadline);
                 }
@@ -417,7 +417,7 @@ impl Manager {
     }
 
     fn any_connected(&self) -> bool {
-        self.live().any(|(_, s)| s.phase == SocketPhase::Connected)
+        self.live().any(|(_, s)| s.phase.is_connected())
     }
 
     fn for_each_socket(&mut self, mut f: impl FnMut(&mut NamespaceSocket)) {
@@ -541,16 +541,14 @@ impl Manager {
         if after == AfterLoss::GaveUp {
             self.events.push_back((None, Event::ReconnectFailed));
         }
-        let (phase, reconnecting) = match after {
-            AfterLoss::FellBack => (SocketPhase::Waiting, false),
-            AfterLoss::Retrying => (SocketPhase::Waiting, true),
-            AfterLoss::Stopped => (SocketPhase::Idle, false),
-            AfterLoss::GaveUp => (SocketPhase::Failed, false),
-        };
         for id in ids {
             if let Some(s) = self.socket_mut(id) {
-                s.phase = phase;
-                s.reconnecting = reconnecting;
+                s.phase = match after {
+                    AfterLoss::FellBack | AfterLoss::Retrying => SocketPhase::Waiting,
+                    AfterLoss::Stopped => SocketPhase::Idle,
+                    AfterLoss::GaveUp => SocketPhase::Failed,
+                };
+                s.reconnecting = after == AfterLoss::Retrying;
             }
         }
     }
@@ -563,7 +561,7 @@ impl Manager {
             let status = match s.phase {
                 SocketPhase::Idle => Status::Disconnected,
                 SocketPhase::Failed => Status::Error,
-                SocketPhase::Connected => Status::Connected,
+                SocketPhase::Connected(_) => Status::Connected,
                 _ if s.reconnecting || engine_retrying => Status::Reconnecting,
                 _ => Status::Connecting,
             };
