@@ -18,7 +18,7 @@ pub(super) const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
 
 /// Where the session is. What is valid only while open lives in [`Session`], so it cannot outlive the session;
 /// each phase's deadline is a [`Timer`], and entering a phase stops the others'.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(super) enum EnginePhase {
     /// No transport, not trying.
     Idle,
@@ -33,7 +33,7 @@ pub(super) enum EnginePhase {
 }
 
 /// What the server's OPEN told us, for as long as that session lives.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(super) struct Session {
     sid: String,
     /// `pingInterval + pingTimeout`.
@@ -113,7 +113,7 @@ impl Engine {
 
     /// Reconnection was turned off during a backoff wait: stop waiting.
     pub(super) fn stop_waiting(&mut self) {
-        if self.phase == EnginePhase::Backoff {
+        if matches!(self.phase, EnginePhase::Backoff) {
             self.enter(EnginePhase::Idle);
             self.attempts = 0;
         }

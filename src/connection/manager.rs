@@ -238,7 +238,7 @@ impl Manager {
     pub fn set_reconnection(&mut self, on: bool, now: f64) {
         let _ = now;
         self.engine.config.reconnection = on;
-        if !on && *self.engine.phase() == EnginePhase::Backoff {
+        if !on && matches!(self.engine.phase(), EnginePhase::Backoff) {
             self.engine.stop_waiting();
             self.for_each_socket(|s| {
                 if s.phase.active() {
@@ -278,7 +278,7 @@ impl Manager {
     /// notice an expired heartbeat at once.
     pub fn handle_wake(&mut self, now: f64) {
         self.check_heartbeat(now);
-        if *self.engine.phase() == EnginePhase::Backoff {
+        if matches!(self.engine.phase(), EnginePhase::Backoff) {
             self.start_attempt(now);
         }
         self.sync_status();
@@ -319,7 +319,7 @@ impl Manager {
         };
         match packet {
             EnginePacket::Open(info) => {
-                if *self.engine.phase() != EnginePhase::Opening {
+                if !matches!(self.engine.phase(), EnginePhase::Opening) {
                     return self.report(ConnectionError::Unexpected("OPEN"));
                 }
                 // The sockets' join deadline is what is left of the attempt's.
@@ -352,19 +352,23 @@ impl Manager {
 
     /// Call when the deadline from [`poll_timeout`](Self::poll_timeout) has passed (early calls are harmless).
     pub fn handle_timeout(&mut self, now: f64) {
-        // Only timers due on entry fire: one a handler arms (a new attempt's connect timeout) waits for its time.
-        let due = self.engine.timers;
         for timer in Timer::ALL {
-            if !due.is_expired(timer, now) || !self.engine.timers.is_expired(timer, now) {
+            if !self.engine.timers.is_expired(timer, now) {
                 continue;
             }
             match timer {
+                Timer::Probe => {
+                    self.engine.fail_probe();
+                    continue;
+                }
                 Timer::Reconnect => self.start_attempt(now),
                 // A handshake that never finishes is a failed attempt, retried with backoff.
                 Timer::ConnectTimeout => self.lose_with(DisconnectReason::TransportError, "timeout", now),
-                Timer::Probe => self.engine.fail_probe(),
                 Timer::Heartbeat => self.lose(DisconnectReason::PingTimeout, now),
             }
+            // The others changed phase, which stopped the old phase's timers; one they armed (a new attempt's
+            // connect timeout, a backoff of 0) waits for the next call.
+            break;
         }
         let ids: Vec<SocketId> = self.live().map(|(id, _)| id).collect();
         let mut join_timed_out = false;
@@ -510,7 +514,7 @@ impl Manager {
 
     /// [`lose`](Self::lose); `failure` is the `connect_error` message for the sockets that were connecting.
     fn lose_with(&mut self, reason: DisconnectReason, failure: &str, now: f64) {
-        let was_opening = *self.engine.phase() == EnginePhase::Opening;
+        let was_opening = matches!(self.engine.phase(), EnginePhase::Opening);
         // An attempt: the transport was opening, or open with namespaces joining and none connected yet (a session
         // opened by `open()` alone that drops was no attempt of anyone's).
         let joining = self.live().any(|(_, s)| s.phase.active());
@@ -555,7 +559,7 @@ impl Manager {
 
     /// Reports every socket's status change.
     fn sync_status(&mut self) {
-        let engine_retrying = self.engine.attempts > 0 || *self.engine.phase() == EnginePhase::Backoff;
+        let engine_retrying = self.engine.attempts > 0 || matches!(self.engine.phase(), EnginePhase::Backoff);
         for (i, slot) in self.sockets.iter_mut().enumerate() {
             let Some(s) = slot else { continue };
             let status = match s.phase {

@@ -367,10 +367,12 @@ impl NamespaceSocket {
     pub(super) fn handle_packet(&mut self, packet: SocketPacket, now: f64) -> Option<Change> {
         match packet {
             SocketPacket::Connect { payload, .. } => {
-                if !matches!(self.phase, SocketPhase::Joining(_)) {
+                let SocketPhase::Joining(joining) = &mut self.phase else {
                     self.report(ConnectionError::Unexpected("CONNECT"));
                     return None;
-                }
+                };
+                let recovery_requested = joining.recovery_requested;
+                let early_events = std::mem::take(&mut joining.early_events);
                 let field = |name: &str| match &payload {
                     Some(Value::Object(obj)) => obj.get(name).and_then(Value::as_str).map(str::to_owned),
                     _ => None,
@@ -380,20 +382,16 @@ impl NamespaceSocket {
                     self.refuse(INCOMPATIBLE_SERVER.to_owned(), None);
                     return Some(Change::Closed);
                 };
-                let connected = SocketPhase::Connected(Connected { sid: sid.clone(), rejoining: Vec::new() });
-                let SocketPhase::Joining(joining) = std::mem::replace(&mut self.phase, connected) else {
-                    unreachable!("checked above")
-                };
+                self.phase = SocketPhase::Connected(Connected { sid: sid.clone(), rejoining: Vec::new() });
                 let pid = field("pid");
                 let old = self.recovery.take();
-                let recovered =
-                    joining.recovery_requested && pid.is_some() && pid.as_ref() == old.as_ref().map(|r| &r.pid);
+                let recovered = recovery_requested && matches!((&pid, &old), (Some(pid), Some(old)) if *pid == old.pid);
                 // A new session: offsets of the old one mean nothing to the server now.
                 let offset = if recovered { old.and_then(|r| r.offset) } else { None };
                 self.recovery = pid.map(|pid| Recovery { pid, offset });
                 self.reconnecting = false;
                 self.events.push_back(Event::Connect { sid, recovered });
-                for event in joining.early_events {
+                for event in early_events {
                     self.events.push_back(event);
                 }
                 self.rejoin_rooms(now);
@@ -438,7 +436,7 @@ impl NamespaceSocket {
             }
             SocketPacket::Ack { id, args, .. } => {
                 match self.take_ack(id) {
-                    Some(_) if self.is_rejoin(id) => self.rejoined(id),
+                    Some(_) if self.rejoined(id) => {}
                     Some(_) => self.settle_ack(id, Ok(args.values()), now),
                     None => self.report(ConnectionError::UnknownAck(id)),
                 }
@@ -452,8 +450,7 @@ impl NamespaceSocket {
         let expired: Vec<u64> = self.acks.iter().filter(|a| now >= a.deadline).map(|a| a.id).collect();
         for id in expired {
             self.take_ack(id);
-            if self.is_rejoin(id) {
-                self.rejoined(id);
+            if self.rejoined(id) {
                 continue;
             }
             self.buffer.retain(|b| b.ack_id != Some(id));
@@ -560,18 +557,16 @@ impl NamespaceSocket {
         }
     }
 
-    fn is_rejoin(&self, id: u64) -> bool {
-        matches!(&self.phase, SocketPhase::Connected(c) if c.rejoining.contains(&id))
-    }
-
-    /// One re-join was acked (or its ack timed out); after the last one, report the rooms re-joined.
-    fn rejoined(&mut self, id: u64) {
-        let SocketPhase::Connected(connected) = &mut self.phase else { return };
-        let Some(index) = connected.rejoining.iter().position(|&r| r == id) else { return };
+    /// If `id` is a re-join's ack (acked, or timed out): after the last one, reports the rooms re-joined. Returns
+    /// whether it was one.
+    fn rejoined(&mut self, id: u64) -> bool {
+        let SocketPhase::Connected(connected) = &mut self.phase else { return false };
+        let Some(index) = connected.rejoining.iter().position(|&r| r == id) else { return false };
         connected.rejoining.remove(index);
         if connected.rejoining.is_empty() {
             self.events.push_back(Event::RoomsRejoined { rooms: self.rooms.clone() });
         }
+        true
     }
 
     /// Removes the pending ack `id`, keeping the others in id order.

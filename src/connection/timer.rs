@@ -15,12 +15,13 @@ pub(super) enum Timer {
 }
 
 impl Timer {
-    /// In the order expiries are handled when several are due at once.
-    pub(super) const ALL: [Timer; 4] = [Timer::Reconnect, Timer::ConnectTimeout, Timer::Probe, Timer::Heartbeat];
+    /// In the order expiries are handled when several are due at once (only the probe's and the heartbeat's can
+    /// be: the others are of phases without them).
+    pub(super) const ALL: [Timer; 4] = [Timer::Probe, Timer::Heartbeat, Timer::Reconnect, Timer::ConnectTimeout];
 }
 
-/// When each [`Timer`] fires, if armed. `Copy`: a snapshot tells which were due before a handler re-armed any.
-#[derive(Debug, Default, Clone, Copy)]
+/// When each [`Timer`] fires, if armed.
+#[derive(Debug, Default)]
 pub(super) struct TimerTable([Option<f64>; Timer::ALL.len()]);
 
 impl TimerTable {
@@ -46,6 +47,10 @@ impl TimerTable {
 
     /// The earliest armed deadline.
     pub(super) fn next(&self) -> Option<f64> {
-        self.0.iter().flatten().copied().reduce(f64::min)
+        let mut next: Option<f64> = None;
+        for at in self.0.into_iter().flatten() {
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
+        next
     }
 }
