@@ -565,7 +565,7 @@ fn connection_state_recovery_sends_pid_and_offset() {
     h.frame(r#"40{"sid":"s2","pid":"p1"}"#);
     assert!(h.take_events().contains(&Event::Connect { sid: "s2".into(), recovered: true }));
     // Recovered: the offset still stands for the next loss, though no event came since.
-    let mut reconnect = |h: &mut Harness| {
+    let reconnect = |h: &mut Harness| {
         h.conn.handle_transport_close(false, h.now);
         h.drain();
         h.advance(10_000.0);
