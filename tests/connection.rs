@@ -171,6 +171,14 @@ fn answers_pings_and_times_out_without_them() {
     assert_eq!(h.conn.status(), Status::Reconnecting);
     assert!(h.take_events().contains(&Event::Disconnect { reason: DisconnectReason::PingTimeout }));
     assert_eq!(h.closes, 1);
+    // The session is back, the namespace not yet: still `reconnecting` (not `connecting`) until its CONNECT reply.
+    h.advance(10_000.0);
+    h.frame(OPEN);
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    h.auth(None);
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    h.frame(r#"40{"sid":"s2"}"#);
+    assert_eq!(h.conn.status(), Status::Connected);
 }
 
 #[test]

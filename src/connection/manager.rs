@@ -158,8 +158,7 @@ impl Manager {
     pub fn connect(&mut self, id: SocketId, now: f64) {
         let Some(socket) = self.socket_mut(id) else { return };
         if !socket.phase.active() {
-            socket.phase = SocketPhase::Waiting;
-            socket.reconnecting = false;
+            socket.phase = SocketPhase::Waiting { reconnecting: false };
         }
         match self.engine.phase() {
             EnginePhase::Idle | EnginePhase::Failed => {
@@ -243,7 +242,6 @@ impl Manager {
             self.for_each_socket(|s| {
                 if s.phase.active() {
                     s.phase = SocketPhase::Idle;
-                    s.reconnecting = false;
                 }
             });
         }
@@ -548,11 +546,11 @@ impl Manager {
         for id in ids {
             if let Some(s) = self.socket_mut(id) {
                 s.phase = match after {
-                    AfterLoss::FellBack | AfterLoss::Retrying => SocketPhase::Waiting,
+                    AfterLoss::FellBack => SocketPhase::Waiting { reconnecting: false },
+                    AfterLoss::Retrying => SocketPhase::Waiting { reconnecting: true },
                     AfterLoss::Stopped => SocketPhase::Idle,
                     AfterLoss::GaveUp => SocketPhase::Failed,
                 };
-                s.reconnecting = after == AfterLoss::Retrying;
             }
         }
     }
@@ -566,7 +564,7 @@ impl Manager {
                 SocketPhase::Idle => Status::Disconnected,
                 SocketPhase::Failed => Status::Error,
                 SocketPhase::Connected(_) => Status::Connected,
-                _ if s.reconnecting || engine_retrying => Status::Reconnecting,
+                _ if s.phase.reconnecting() || engine_retrying => Status::Reconnecting,
                 _ => Status::Connecting,
             };
             if status != s.status {

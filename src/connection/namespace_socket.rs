@@ -30,10 +30,11 @@ pub(super) enum SocketPhase {
     Idle,
     /// Stopped on an error the app must handle (refused, or the manager gave up).
     Failed,
-    /// Wants a connection; waiting for the Engine.IO session to open.
-    Waiting,
+    /// Wants a connection; waiting for the Engine.IO session to open. `reconnecting` (here and while joining):
+    /// the namespace was lost with the session, so its status says `reconnecting` until it is connected again.
+    Waiting { reconnecting: bool },
     /// Waiting for the app's auth payload. `deadline`: when no namespace is connected yet, the attempt's.
-    Authenticating { deadline: Option<f64> },
+    Authenticating { deadline: Option<f64>, reconnecting: bool },
     /// CONNECT sent; waiting for the reply.
     Joining(Joining),
     /// Connected to the namespace.
@@ -43,6 +44,7 @@ pub(super) enum SocketPhase {
 #[derive(Debug)]
 pub(super) struct Joining {
     deadline: Option<f64>,
+    reconnecting: bool,
     /// The CONNECT asked to recover the previous session.
     recovery_requested: bool,
     /// Events that arrived before the server's reply (a recovered session replays missed events first);
@@ -72,7 +74,17 @@ impl SocketPhase {
     }
 
     pub(super) fn is_waiting(&self) -> bool {
-        matches!(self, SocketPhase::Waiting)
+        matches!(self, SocketPhase::Waiting { .. })
+    }
+
+    /// Lost with the session and trying again: the status says `reconnecting` until connected.
+    pub(super) fn reconnecting(&self) -> bool {
+        match self {
+            SocketPhase::Waiting { reconnecting }
+            | SocketPhase::Authenticating { reconnecting, .. }
+            | SocketPhase::Joining(Joining { reconnecting, .. }) => *reconnecting,
+            _ => false,
+        }
     }
 
     pub(super) fn is_connected(&self) -> bool {
@@ -81,7 +93,7 @@ impl SocketPhase {
 
     fn deadline(&self) -> Option<f64> {
         match self {
-            SocketPhase::Authenticating { deadline } | SocketPhase::Joining(Joining { deadline, .. }) => *deadline,
+            SocketPhase::Authenticating { deadline, .. } | SocketPhase::Joining(Joining { deadline, .. }) => *deadline,
             _ => None,
         }
     }
@@ -135,8 +147,6 @@ struct Buffered {
 pub(super) struct NamespaceSocket {
     pub(super) config: SocketConfig,
     pub(super) phase: SocketPhase,
-    /// Lost with the session and waiting for it to return: the status says `reconnecting` until connected.
-    pub(super) reconnecting: bool,
     /// The status last reported.
     pub(super) status: super::Status,
     /// What the server accepts from us (from the session's handshake).
@@ -160,7 +170,6 @@ impl NamespaceSocket {
         NamespaceSocket {
             config,
             phase: SocketPhase::Idle,
-            reconnecting: false,
             status: super::Status::Disconnected,
             max_payload,
             recovery: None,
@@ -333,12 +342,13 @@ impl NamespaceSocket {
 
     /// The session is open: ask the app for this namespace's auth (the manager sends `RequestAuth`).
     pub(super) fn begin_auth(&mut self, deadline: Option<f64>) {
-        self.phase = SocketPhase::Authenticating { deadline };
+        let reconnecting = self.phase.reconnecting();
+        self.phase = SocketPhase::Authenticating { deadline, reconnecting };
     }
 
     /// The app's auth payload: send CONNECT, with the recovery pid and offset when there are.
     pub(super) fn handle_auth(&mut self, auth: Option<Map>) {
-        let SocketPhase::Authenticating { deadline } = self.phase else {
+        let SocketPhase::Authenticating { deadline, reconnecting } = self.phase else {
             return;
         };
         let mut payload = auth.unwrap_or_default();
@@ -351,7 +361,8 @@ impl NamespaceSocket {
         let payload = if payload.is_empty() { None } else { Some(Value::Object(payload)) };
         let namespace = self.config.namespace.clone();
         self.frames.push_back(encode_frame(&SocketPacket::Connect { namespace, payload }));
-        self.phase = SocketPhase::Joining(Joining { deadline, recovery_requested, early_events: Vec::new() });
+        self.phase =
+            SocketPhase::Joining(Joining { deadline, reconnecting, recovery_requested, early_events: Vec::new() });
     }
 
     /// The app's auth callback failed: no CONNECT without the credentials the app meant to send.
@@ -389,7 +400,6 @@ impl NamespaceSocket {
                 // A new session: offsets of the old one mean nothing to the server now.
                 let offset = if recovered { old.and_then(|r| r.offset) } else { None };
                 self.recovery = pid.map(|pid| Recovery { pid, offset });
-                self.reconnecting = false;
                 self.events.push_back(Event::Connect { sid, recovered });
                 for event in early_events {
                     self.events.push_back(event);
@@ -463,7 +473,7 @@ impl NamespaceSocket {
     /// socket.io-client's sockets do).
     pub(super) fn drop_deadline(&mut self) {
         match &mut self.phase {
-            SocketPhase::Authenticating { deadline } | SocketPhase::Joining(Joining { deadline, .. }) => {
+            SocketPhase::Authenticating { deadline, .. } | SocketPhase::Joining(Joining { deadline, .. }) => {
                 *deadline = None
             }
             _ => {}
@@ -498,7 +508,6 @@ impl NamespaceSocket {
     fn refuse(&mut self, message: String, data: Option<Value>) {
         self.end(DisconnectReason::TransportClose);
         self.phase = SocketPhase::Failed;
-        self.reconnecting = false;
         self.events.push_back(Event::ConnectError { message, data });
     }
 
