@@ -55,8 +55,6 @@ pub(super) struct Joining {
 #[derive(Debug)]
 pub(super) struct Connected {
     sid: String,
-    /// Ack ids of the `join_room`s sent on connect: `RoomsRejoined` waits for all of them. A Vec: one per room.
-    rejoining: Vec<u64>,
 }
 
 /// Connection state recovery: the server's private session id and the offset of the last event seen. Outlives
@@ -134,6 +132,9 @@ struct PendingAck {
     id: u64,
     deadline: f64,
     sent: bool,
+    /// A `join_room` sent on connect: `RoomsRejoined` waits for all of them. Always sent, so the session's end
+    /// removes it with the others.
+    rejoin: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -393,7 +394,7 @@ impl NamespaceSocket {
                     self.refuse(INCOMPATIBLE_SERVER.to_owned(), None);
                     return Some(Change::Closed);
                 };
-                self.phase = SocketPhase::Connected(Connected { sid: sid.clone(), rejoining: Vec::new() });
+                self.phase = SocketPhase::Connected(Connected { sid: sid.clone() });
                 let pid = field("pid");
                 let old = self.recovery.take();
                 let recovered = recovery_requested && matches!((&pid, &old), (Some(pid), Some(old)) if *pid == old.pid);
@@ -446,7 +447,7 @@ impl NamespaceSocket {
             }
             SocketPacket::Ack { id, args, .. } => {
                 match self.take_ack(id) {
-                    Some(_) if self.rejoined(id) => {}
+                    Some(ack) if ack.rejoin => self.rejoined(),
                     Some(_) => self.settle_ack(id, Ok(args.values()), now),
                     None => self.report(ConnectionError::UnknownAck(id)),
                 }
@@ -459,8 +460,8 @@ impl NamespaceSocket {
     pub(super) fn handle_timeout(&mut self, now: f64) -> bool {
         let expired: Vec<u64> = self.acks.iter().filter(|a| now >= a.deadline).map(|a| a.id).collect();
         for id in expired {
-            self.take_ack(id);
-            if self.rejoined(id) {
+            if self.take_ack(id).is_some_and(|ack| ack.rejoin) {
+                self.rejoined();
                 continue;
             }
             self.buffer.retain(|b| b.ack_id != Some(id));
@@ -485,17 +486,12 @@ impl NamespaceSocket {
     /// Callers set the next phase.
     pub(super) fn end(&mut self, reason: DisconnectReason) -> bool {
         // Until the caller sets the next phase nothing may be sent (a retried emit below waits for a connect).
-        let left = std::mem::replace(&mut self.phase, SocketPhase::Idle);
-        let (was_connected, rejoining) = match left {
-            SocketPhase::Connected(connected) => (true, connected.rejoining),
-            _ => (false, Vec::new()),
-        };
-        let failed: Vec<u64> = self.acks.iter().filter(|a| a.sent).map(|a| a.id).collect();
+        let was_connected = self.phase.is_connected();
+        self.phase = SocketPhase::Idle;
+        let failed: Vec<u64> = self.acks.iter().filter(|a| a.sent && !a.rejoin).map(|a| a.id).collect();
+        self.acks.retain(|a| !a.sent);
         for id in failed {
-            self.take_ack(id);
-            if !rejoining.contains(&id) {
-                self.settle_ack(id, Err(AckError::Disconnected), 0.0);
-            }
+            self.settle_ack(id, Err(AckError::Disconnected), 0.0);
         }
         if was_connected {
             self.events.push_back(Event::Disconnect { reason });
@@ -529,7 +525,7 @@ impl NamespaceSocket {
         }
         if self.phase.is_connected() {
             if let Some((id, deadline)) = ack {
-                self.acks.push(PendingAck { id, deadline, sent: true });
+                self.acks.push(PendingAck { id, deadline, sent: true, rejoin: false });
             }
             self.frames.push_back(frame);
             return Ok(());
@@ -538,7 +534,7 @@ impl NamespaceSocket {
             return Err(EmitError::NotConnected);
         }
         if let Some((id, deadline)) = ack {
-            self.acks.push(PendingAck { id, deadline, sent: false });
+            self.acks.push(PendingAck { id, deadline, sent: false, rejoin: false });
         }
         self.buffer.push_back(Buffered { frame, ack_id: id });
         if self.buffer.len() > self.config.max_buffered.max(1) {
@@ -559,23 +555,18 @@ impl NamespaceSocket {
         for room in self.rooms.clone() {
             let joined = vec![Value::String(room.clone())];
             if let Ok(id) = self.send_with_ack("join_room", joined, Some(REJOIN_ACK_TIMEOUT_MS), now) {
-                if let SocketPhase::Connected(connected) = &mut self.phase {
-                    connected.rejoining.push(id);
+                if let Some(ack) = self.acks.iter_mut().find(|a| a.id == id) {
+                    ack.rejoin = true;
                 }
             }
         }
     }
 
-    /// If `id` is a re-join's ack (acked, or timed out): after the last one, reports the rooms re-joined. Returns
-    /// whether it was one.
-    fn rejoined(&mut self, id: u64) -> bool {
-        let SocketPhase::Connected(connected) = &mut self.phase else { return false };
-        let Some(index) = connected.rejoining.iter().position(|&r| r == id) else { return false };
-        connected.rejoining.remove(index);
-        if connected.rejoining.is_empty() {
+    /// A re-join's ack came (or timed out); after the last one, report the rooms re-joined.
+    fn rejoined(&mut self) {
+        if !self.acks.iter().any(|a| a.rejoin) {
             self.events.push_back(Event::RoomsRejoined { rooms: self.rooms.clone() });
         }
-        true
     }
 
     /// Removes the pending ack `id`, keeping the others in id order.
