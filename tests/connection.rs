@@ -171,6 +171,14 @@ fn answers_pings_and_times_out_without_them() {
     assert_eq!(h.conn.status(), Status::Reconnecting);
     assert!(h.take_events().contains(&Event::Disconnect { reason: DisconnectReason::PingTimeout }));
     assert_eq!(h.closes, 1);
+    // The session is back, the namespace not yet: still `reconnecting` (not `connecting`) until its CONNECT reply.
+    h.advance(10_000.0);
+    h.frame(OPEN);
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    h.auth(None);
+    assert_eq!(h.conn.status(), Status::Reconnecting);
+    h.frame(r#"40{"sid":"s2"}"#);
+    assert_eq!(h.conn.status(), Status::Connected);
 }
 
 #[test]
@@ -564,6 +572,26 @@ fn connection_state_recovery_sends_pid_and_offset() {
     assert_eq!(payload.get("token"), Some(&json!("t")));
     h.frame(r#"40{"sid":"s2","pid":"p1"}"#);
     assert!(h.take_events().contains(&Event::Connect { sid: "s2".into(), recovered: true }));
+    // Recovered: the offset still stands for the next loss, though no event came since.
+    let reconnect = |h: &mut Harness| {
+        h.conn.handle_transport_close(false, h.now);
+        h.drain();
+        h.advance(10_000.0);
+        h.frame(OPEN);
+        h.auth(None);
+        let connect = h.take_sent().pop().unwrap();
+        match &connect[2..] {
+            "" => Map::new(),
+            payload => inbox_realtime::json::from_str(payload).unwrap().as_object().unwrap().clone(),
+        }
+    };
+    let payload = reconnect(&mut h);
+    assert_eq!((payload.get("pid"), payload.get("offset")), (Some(&json!("p1")), Some(&json!("off-2"))));
+    // Not recovered (a new pid): the old offset means nothing to the server, so no recovery is asked until an
+    // event of the new session brings one.
+    h.frame(r#"40{"sid":"s3","pid":"p2"}"#);
+    assert!(h.take_events().contains(&Event::Connect { sid: "s3".into(), recovered: false }));
+    assert_eq!(reconnect(&mut h), Map::new());
 }
 
 #[test]

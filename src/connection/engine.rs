@@ -7,6 +7,7 @@ use crate::protocol::{EnginePacket, OpenInfo};
 
 use super::backoff::{Backoff, Jitter};
 use super::event::Action;
+use super::timer::{Timer, TimerTable};
 use super::{Config, TransportKind};
 
 /// How long an upgrade probe may take before we give up and stay on polling.
@@ -15,18 +16,30 @@ const PROBE_TIMEOUT_MS: f64 = 10_000.0;
 /// Before the handshake tells us `maxPayload` (what the server accepts from us), assume the server default.
 pub(super) const DEFAULT_MAX_PAYLOAD: usize = 1_000_000;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Where the session is. What is valid only while open lives in [`Session`], so it cannot outlive the session;
+/// each phase's deadline is a [`Timer`], and entering a phase stops the others'.
+#[derive(Debug)]
 pub(super) enum EnginePhase {
     /// No transport, not trying.
     Idle,
     /// Gave up: the configured reconnect attempts failed.
     Failed,
-    /// Waiting out the backoff before the next attempt.
-    Backoff { at: f64 },
-    /// Transport requested; waiting for the Engine.IO OPEN until `deadline`.
-    Opening { deadline: f64 },
-    /// Engine.IO open: namespaces may connect over it.
-    Open,
+    /// Waiting out the backoff before the next attempt ([`Timer::Reconnect`]).
+    Backoff,
+    /// Transport requested; waiting for the Engine.IO OPEN ([`Timer::ConnectTimeout`]).
+    Opening,
+    /// Engine.IO open: namespaces may connect over it ([`Timer::Heartbeat`], and [`Timer::Probe`] while probing).
+    Open(Session),
+}
+
+/// What the server's OPEN told us, for as long as that session lives.
+#[derive(Debug)]
+pub(super) struct Session {
+    sid: String,
+    /// `pingInterval + pingTimeout`.
+    heartbeat_window: f64,
+    /// The server offers a WebSocket upgrade (when on polling).
+    upgrade_offered: bool,
 }
 
 /// What the manager must do after the session was lost.
@@ -48,19 +61,13 @@ pub(super) struct Engine {
     pub(super) config: Config,
     backoff: Backoff,
     jitter: Jitter,
-    pub(super) phase: EnginePhase,
+    phase: EnginePhase,
+    pub(super) timers: TimerTable,
     /// Failed attempts since the last successful open.
     pub(super) attempts: u32,
-    /// `pingInterval + pingTimeout` from the handshake.
-    heartbeat_window: f64,
-    heartbeat_deadline: Option<f64>,
     pub(super) max_payload: usize,
-    /// Engine.IO session id and whether the server offers a WebSocket upgrade (when on polling).
-    sid: Option<String>,
-    upgrade_offered: bool,
-    /// Deadline of the upgrade probe in progress.
-    probe_deadline: Option<f64>,
-    /// A probe failed once: do not try again (a proxy blocking WebSocket will keep blocking it).
+    /// A probe failed once: do not try again in this manager's life (a proxy blocking WebSocket will keep
+    /// blocking it).
     probe_failed: bool,
     /// The transport of the current or next attempt.
     pub(super) transport: TransportKind,
@@ -80,89 +87,92 @@ impl Engine {
             backoff,
             jitter: Jitter::new(seed),
             phase: EnginePhase::Idle,
+            timers: TimerTable::default(),
             attempts: 0,
-            heartbeat_window: 0.0,
-            heartbeat_deadline: None,
             max_payload: DEFAULT_MAX_PAYLOAD,
-            sid: None,
-            upgrade_offered: false,
-            probe_deadline: None,
             probe_failed: false,
             transport,
             actions: Fifo::new(),
         }
     }
 
-    /// A transport is open or being opened.
-    pub(super) fn active(&self) -> bool {
-        matches!(self.phase, EnginePhase::Opening { .. } | EnginePhase::Open)
+    pub(super) fn phase(&self) -> &EnginePhase {
+        &self.phase
     }
 
-    /// The deadlines of the session itself.
-    pub(super) fn poll_timeout(&self) -> Option<f64> {
-        let phase = match self.phase {
-            EnginePhase::Backoff { at } => Some(at),
-            EnginePhase::Opening { deadline } => Some(deadline),
-            _ => None,
-        };
-        [phase, self.heartbeat_deadline, self.probe_deadline].into_iter().flatten().reduce(f64::min)
+    /// The only way to change phase: the timers of the phase left stop with it.
+    fn enter(&mut self, phase: EnginePhase) {
+        self.phase = phase;
+        self.timers = TimerTable::default();
+    }
+
+    /// A transport is open or being opened.
+    pub(super) fn active(&self) -> bool {
+        matches!(self.phase, EnginePhase::Opening | EnginePhase::Open(_))
+    }
+
+    /// Reconnection was turned off during a backoff wait: stop waiting.
+    pub(super) fn stop_waiting(&mut self) {
+        if matches!(self.phase, EnginePhase::Backoff) {
+            self.enter(EnginePhase::Idle);
+            self.attempts = 0;
+        }
     }
 
     pub(super) fn open_transport(&mut self, now: f64) {
-        self.phase = EnginePhase::Opening { deadline: now + self.config.connect_timeout_ms };
+        self.enter(EnginePhase::Opening);
+        self.timers.set(Timer::ConnectTimeout, now + self.config.connect_timeout_ms);
         let transport = self.transport;
         self.actions.push_back(Action::Open { url: self.config.transport_url(transport), transport });
     }
 
     /// The server's OPEN: the session is up.
     pub(super) fn opened(&mut self, info: OpenInfo, now: f64) {
-        self.heartbeat_window = (info.ping_interval + info.ping_timeout) as f64;
-        self.heartbeat_deadline = Some(now + self.heartbeat_window);
+        let heartbeat_window = (info.ping_interval + info.ping_timeout) as f64;
         self.max_payload = usize::try_from(info.max_payload).unwrap_or(usize::MAX);
-        self.upgrade_offered = info.upgrades.iter().any(|u| u == "websocket");
-        self.sid = Some(info.sid);
-        self.phase = EnginePhase::Open;
+        let upgrade_offered = info.upgrades.iter().any(|u| u == "websocket");
+        self.enter(EnginePhase::Open(Session { sid: info.sid, heartbeat_window, upgrade_offered }));
+        self.timers.set(Timer::Heartbeat, now + heartbeat_window);
     }
 
     pub(super) fn ping(&mut self, data: String, now: f64) {
-        self.heartbeat_deadline = Some(now + self.heartbeat_window);
+        if let EnginePhase::Open(session) = &self.phase {
+            self.timers.set(Timer::Heartbeat, now + session.heartbeat_window);
+        }
         self.actions.push_back(Action::Send(EnginePacket::Pong(data).encode()));
     }
 
-    /// Whether the heartbeat expired on an active transport (checked on emit too: after a laptop sleep the socket
-    /// may look open while the heartbeat long expired).
+    /// Whether the heartbeat expired (checked on emit too: after a laptop sleep the socket may look open while the
+    /// heartbeat long expired).
     pub(super) fn heartbeat_expired(&self, now: f64) -> bool {
-        self.heartbeat_deadline.is_some_and(|deadline| now >= deadline) && self.active()
+        self.timers.is_expired(Timer::Heartbeat, now)
     }
 
     /// On polling with a server offering WebSocket: try the upgrade (Engine.IO probe), unless one failed before or
     /// is under way.
     pub(super) fn maybe_probe_upgrade(&mut self, now: f64) {
+        let EnginePhase::Open(session) = &self.phase else { return };
         let allowed = self.config.transports.contains(&TransportKind::WebSocket);
-        if self.transport != TransportKind::Polling || !allowed || !self.upgrade_offered || self.probe_failed {
+        if self.transport != TransportKind::Polling || !allowed || !session.upgrade_offered || self.probe_failed {
             return;
         }
-        if self.probe_deadline.is_some() {
+        if self.probing() {
             return;
         }
-        let Some(sid) = &self.sid else { return };
         let mut url = self.config.websocket_url();
         url.push_str("&sid=");
-        url.push_str(sid);
-        self.probe_deadline = Some(now + PROBE_TIMEOUT_MS);
+        url.push_str(&session.sid);
+        self.timers.set(Timer::Probe, now + PROBE_TIMEOUT_MS);
         self.actions.push_back(Action::OpenProbe { url });
     }
 
+    /// A probe is under way: its timer runs until it succeeds or fails.
     pub(super) fn probing(&self) -> bool {
-        self.probe_deadline.is_some()
-    }
-
-    pub(super) fn probe_expired(&self, now: f64) -> bool {
-        self.probe_deadline.is_some_and(|at| now >= at)
+        self.timers.is_armed(Timer::Probe)
     }
 
     pub(super) fn fail_probe(&mut self) {
-        self.probe_deadline = None;
+        self.timers.stop(Timer::Probe);
         self.probe_failed = true;
         self.actions.push_back(Action::CloseProbe);
     }
@@ -180,7 +190,7 @@ impl Engine {
         }
         match EnginePacket::decode(frame) {
             Ok(EnginePacket::Pong(data)) if data == "probe" => {
-                self.probe_deadline = None;
+                self.timers.stop(Timer::Probe);
                 self.transport = TransportKind::WebSocket;
                 self.actions.push_back(Action::Upgrade);
             }
@@ -190,14 +200,13 @@ impl Engine {
 
     /// Drops the transport (and any probe). Callers set the next phase.
     pub(super) fn close(&mut self) {
-        if self.probe_deadline.take().is_some() {
+        if self.probing() {
             self.actions.push_back(Action::CloseProbe);
         }
         if self.active() {
             self.actions.push_back(Action::Close);
         }
-        self.phase = EnginePhase::Idle;
-        self.heartbeat_deadline = None;
+        self.enter(EnginePhase::Idle);
     }
 
     /// The `connect_error` message of a transport failure.
@@ -219,17 +228,18 @@ impl Engine {
             return AfterLoss::FellBack;
         }
         if !self.config.reconnection || !reconnects {
-            self.phase = EnginePhase::Idle;
+            self.enter(EnginePhase::Idle);
             return AfterLoss::Stopped;
         }
         self.attempts += 1;
         if self.config.reconnection_attempts.is_some_and(|max| self.attempts > max) {
-            self.phase = EnginePhase::Failed;
+            self.enter(EnginePhase::Failed);
             self.attempts = 0;
             return AfterLoss::GaveUp;
         }
         let delay = self.backoff.delay(self.attempts, self.jitter.next());
-        self.phase = EnginePhase::Backoff { at: now + delay };
+        self.enter(EnginePhase::Backoff);
+        self.timers.set(Timer::Reconnect, now + delay);
         AfterLoss::Retrying
     }
 

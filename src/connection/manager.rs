@@ -8,6 +8,7 @@ use crate::protocol::{EnginePacket, SocketPacket};
 use super::engine::{AfterLoss, Engine, EnginePhase};
 use super::event::{Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
 use super::namespace_socket::{Change, NamespaceSocket, SocketConfig, SocketPhase};
+use super::timer::Timer;
 use super::{Config, TransportKind};
 
 /// A namespace socket of a [`Manager`].
@@ -108,7 +109,7 @@ impl Manager {
 
     /// Whether the Engine.IO session is open.
     pub fn is_open(&self) -> bool {
-        self.engine.phase == EnginePhase::Open
+        matches!(self.engine.phase(), EnginePhase::Open(_))
     }
 
     // ---- outputs ----
@@ -128,14 +129,14 @@ impl Manager {
     /// The earliest time (ms) at which [`handle_timeout`](Self::handle_timeout) must be called, if any.
     pub fn poll_timeout(&self) -> Option<f64> {
         let sockets = self.live().filter_map(|(_, s)| s.poll_timeout());
-        sockets.chain(self.engine.poll_timeout()).reduce(f64::min)
+        sockets.chain(self.engine.timers.next()).reduce(f64::min)
     }
 
     // ---- app commands ----
 
     /// Opens the session without a socket (socket.io-client's `manager.open()`); sockets connecting later use it.
     pub fn open(&mut self, now: f64) {
-        if matches!(self.engine.phase, EnginePhase::Idle | EnginePhase::Failed) {
+        if matches!(self.engine.phase(), EnginePhase::Idle | EnginePhase::Failed) {
             self.engine.attempts = 0;
             self.start_attempt(now);
         }
@@ -157,23 +158,21 @@ impl Manager {
     pub fn connect(&mut self, id: SocketId, now: f64) {
         let Some(socket) = self.socket_mut(id) else { return };
         if !socket.phase.active() {
-            socket.phase = SocketPhase::Waiting;
-            socket.reconnecting = false;
+            socket.phase = SocketPhase::Waiting { reconnecting: false };
         }
-        match self.engine.phase {
+        match self.engine.phase() {
             EnginePhase::Idle | EnginePhase::Failed => {
                 self.engine.attempts = 0;
                 self.start_attempt(now);
             }
-            EnginePhase::Backoff { .. } => self.start_attempt(now),
+            EnginePhase::Backoff => self.start_attempt(now),
             // (A socket already joining or connected keeps its attempt: no second CONNECT.)
-            EnginePhase::Open if self.socket(id).is_some_and(|s| s.phase == SocketPhase::Waiting) => {
+            EnginePhase::Open(_) if self.socket(id).is_some_and(|s| s.phase.is_waiting()) => {
                 // A session that already serves a namespace works: no connect timeout for this one.
                 let deadline = (!self.any_connected()).then_some(now + self.engine.config.connect_timeout_ms);
                 self.begin_auth(id, deadline);
             }
-            EnginePhase::Open => {}
-            EnginePhase::Opening { .. } => {}
+            EnginePhase::Open(_) | EnginePhase::Opening => {}
         }
         self.sync_status();
     }
@@ -238,13 +237,11 @@ impl Manager {
     pub fn set_reconnection(&mut self, on: bool, now: f64) {
         let _ = now;
         self.engine.config.reconnection = on;
-        if !on && matches!(self.engine.phase, EnginePhase::Backoff { .. }) {
-            self.engine.phase = EnginePhase::Idle;
-            self.engine.attempts = 0;
+        if !on && matches!(self.engine.phase(), EnginePhase::Backoff) {
+            self.engine.stop_waiting();
             self.for_each_socket(|s| {
                 if s.phase.active() {
                     s.phase = SocketPhase::Idle;
-                    s.reconnecting = false;
                 }
             });
         }
@@ -279,7 +276,7 @@ impl Manager {
     /// notice an expired heartbeat at once.
     pub fn handle_wake(&mut self, now: f64) {
         self.check_heartbeat(now);
-        if matches!(self.engine.phase, EnginePhase::Backoff { .. }) {
+        if matches!(self.engine.phase(), EnginePhase::Backoff) {
             self.start_attempt(now);
         }
         self.sync_status();
@@ -320,9 +317,11 @@ impl Manager {
         };
         match packet {
             EnginePacket::Open(info) => {
-                let EnginePhase::Opening { deadline } = self.engine.phase else {
+                if !matches!(self.engine.phase(), EnginePhase::Opening) {
                     return self.report(ConnectionError::Unexpected("OPEN"));
-                };
+                }
+                // The sockets' join deadline is what is left of the attempt's.
+                let deadline = self.engine.timers.get(Timer::ConnectTimeout);
                 self.engine.opened(info, now);
                 let max_payload = self.engine.max_payload;
                 self.for_each_socket(|s| s.max_payload = max_payload);
@@ -333,9 +332,9 @@ impl Manager {
                     self.events.push_back((None, Event::Reconnect { attempts }));
                 }
                 let waiting: Vec<SocketId> =
-                    self.live().filter(|(_, s)| s.phase == SocketPhase::Waiting).map(|(id, _)| id).collect();
+                    self.live().filter(|(_, s)| s.phase.is_waiting()).map(|(id, _)| id).collect();
                 for id in waiting {
-                    self.begin_auth(id, Some(deadline));
+                    self.begin_auth(id, deadline);
                 }
             }
             EnginePacket::Ping(data) => self.engine.ping(data, now),
@@ -351,18 +350,24 @@ impl Manager {
 
     /// Call when the deadline from [`poll_timeout`](Self::poll_timeout) has passed (early calls are harmless).
     pub fn handle_timeout(&mut self, now: f64) {
-        match self.engine.phase {
-            EnginePhase::Backoff { at } if now >= at => self.start_attempt(now),
-            EnginePhase::Opening { deadline } if now >= deadline => {
-                // A handshake that never finishes is a failed attempt, retried with backoff.
-                self.lose_with(DisconnectReason::TransportError, "timeout", now)
+        for timer in Timer::ALL {
+            if !self.engine.timers.is_expired(timer, now) {
+                continue;
             }
-            _ => {}
+            match timer {
+                Timer::Probe => {
+                    self.engine.fail_probe();
+                    continue;
+                }
+                Timer::Reconnect => self.start_attempt(now),
+                // A handshake that never finishes is a failed attempt, retried with backoff.
+                Timer::ConnectTimeout => self.lose_with(DisconnectReason::TransportError, "timeout", now),
+                Timer::Heartbeat => self.lose(DisconnectReason::PingTimeout, now),
+            }
+            // The others changed phase, which stopped the old phase's timers; one they armed (a new attempt's
+            // connect timeout, a backoff of 0) waits for the next call.
+            break;
         }
-        if self.engine.probe_expired(now) {
-            self.engine.fail_probe();
-        }
-        self.check_heartbeat(now);
         let ids: Vec<SocketId> = self.live().map(|(id, _)| id).collect();
         let mut join_timed_out = false;
         for id in ids {
@@ -414,7 +419,7 @@ impl Manager {
     }
 
     fn any_connected(&self) -> bool {
-        self.live().any(|(_, s)| s.phase == SocketPhase::Connected)
+        self.live().any(|(_, s)| s.phase.is_connected())
     }
 
     fn for_each_socket(&mut self, mut f: impl FnMut(&mut NamespaceSocket)) {
@@ -507,7 +512,7 @@ impl Manager {
 
     /// [`lose`](Self::lose); `failure` is the `connect_error` message for the sockets that were connecting.
     fn lose_with(&mut self, reason: DisconnectReason, failure: &str, now: f64) {
-        let was_opening = matches!(self.engine.phase, EnginePhase::Opening { .. });
+        let was_opening = matches!(self.engine.phase(), EnginePhase::Opening);
         // An attempt: the transport was opening, or open with namespaces joining and none connected yet (a session
         // opened by `open()` alone that drops was no attempt of anyone's).
         let joining = self.live().any(|(_, s)| s.phase.active());
@@ -538,30 +543,28 @@ impl Manager {
         if after == AfterLoss::GaveUp {
             self.events.push_back((None, Event::ReconnectFailed));
         }
-        let (phase, reconnecting) = match after {
-            AfterLoss::FellBack => (SocketPhase::Waiting, false),
-            AfterLoss::Retrying => (SocketPhase::Waiting, true),
-            AfterLoss::Stopped => (SocketPhase::Idle, false),
-            AfterLoss::GaveUp => (SocketPhase::Failed, false),
-        };
         for id in ids {
             if let Some(s) = self.socket_mut(id) {
-                s.phase = phase;
-                s.reconnecting = reconnecting;
+                s.phase = match after {
+                    AfterLoss::FellBack => SocketPhase::Waiting { reconnecting: false },
+                    AfterLoss::Retrying => SocketPhase::Waiting { reconnecting: true },
+                    AfterLoss::Stopped => SocketPhase::Idle,
+                    AfterLoss::GaveUp => SocketPhase::Failed,
+                };
             }
         }
     }
 
     /// Reports every socket's status change.
     fn sync_status(&mut self) {
-        let engine_retrying = self.engine.attempts > 0 || matches!(self.engine.phase, EnginePhase::Backoff { .. });
+        let engine_retrying = self.engine.attempts > 0 || matches!(self.engine.phase(), EnginePhase::Backoff);
         for (i, slot) in self.sockets.iter_mut().enumerate() {
             let Some(s) = slot else { continue };
             let status = match s.phase {
                 SocketPhase::Idle => Status::Disconnected,
                 SocketPhase::Failed => Status::Error,
-                SocketPhase::Connected => Status::Connected,
-                _ if s.reconnecting || engine_retrying => Status::Reconnecting,
+                SocketPhase::Connected(_) => Status::Connected,
+                _ if s.phase.reconnecting() || engine_retrying => Status::Reconnecting,
                 _ => Status::Connecting,
             };
             if status != s.status {

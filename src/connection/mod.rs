@@ -9,6 +9,7 @@ mod machine;
 mod manager;
 mod namespace_socket;
 mod retry_queue;
+mod timer;
 
 pub use crate::protocol::RawArgs;
 pub use backoff::Backoff;

@@ -22,31 +22,76 @@ const REJOIN_ACK_TIMEOUT_MS: f64 = 2000.0;
 const INCOMPATIBLE_SERVER: &str = "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, \
      but they are not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)";
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Where the namespace is. What is valid only in one phase travels in its variant, so it is gone once the phase
+/// is left: nothing has to be cleared by hand.
+#[derive(Debug)]
 pub(super) enum SocketPhase {
     /// Not connected, not trying.
     Idle,
     /// Stopped on an error the app must handle (refused, or the manager gave up).
     Failed,
-    /// Wants a connection; waiting for the Engine.IO session to open.
-    Waiting,
+    /// Wants a connection; waiting for the Engine.IO session to open. `reconnecting` (here and while joining):
+    /// the namespace was lost with the session, so its status says `reconnecting` until it is connected again.
+    Waiting { reconnecting: bool },
     /// Waiting for the app's auth payload. `deadline`: when no namespace is connected yet, the attempt's.
-    Authenticating { deadline: Option<f64> },
+    Authenticating { deadline: Option<f64>, reconnecting: bool },
     /// CONNECT sent; waiting for the reply.
-    Joining { deadline: Option<f64> },
+    Joining(Joining),
     /// Connected to the namespace.
-    Connected,
+    Connected(Connected),
+}
+
+#[derive(Debug)]
+pub(super) struct Joining {
+    deadline: Option<f64>,
+    reconnecting: bool,
+    /// The CONNECT asked to recover the previous session.
+    recovery_requested: bool,
+    /// Events that arrived before the server's reply (a recovered session replays missed events first);
+    /// delivered right after `Connect`.
+    early_events: Vec<Event>,
+}
+
+#[derive(Debug)]
+pub(super) struct Connected {
+    sid: String,
+}
+
+/// Connection state recovery: the server's private session id and the offset of the last event seen. Outlives
+/// the connection: the next CONNECT presents it.
+#[derive(Debug)]
+struct Recovery {
+    pid: String,
+    offset: Option<String>,
 }
 
 impl SocketPhase {
     /// Wants the session: keeps the Engine.IO connection open.
-    pub(super) fn active(self) -> bool {
+    pub(super) fn active(&self) -> bool {
         !matches!(self, SocketPhase::Idle | SocketPhase::Failed)
     }
 
-    fn deadline(self) -> Option<f64> {
+    pub(super) fn is_waiting(&self) -> bool {
+        matches!(self, SocketPhase::Waiting { .. })
+    }
+
+    /// Lost with the session and trying again: the status says `reconnecting` until connected.
+    pub(super) fn reconnecting(&self) -> bool {
         match self {
-            SocketPhase::Authenticating { deadline } | SocketPhase::Joining { deadline } => deadline,
+            SocketPhase::Waiting { reconnecting }
+            | SocketPhase::Authenticating { reconnecting, .. }
+            | SocketPhase::Joining(Joining { reconnecting, .. }) => *reconnecting,
+            _ => false,
+        }
+    }
+
+    pub(super) fn is_connected(&self) -> bool {
+        matches!(self, SocketPhase::Connected(_))
+    }
+
+    fn deadline(&self) -> Option<f64> {
+        match self {
+            SocketPhase::Authenticating { deadline, .. } | SocketPhase::Joining(Joining { deadline, .. }) => *deadline,
             _ => None,
         }
     }
@@ -87,6 +132,9 @@ struct PendingAck {
     id: u64,
     deadline: f64,
     sent: bool,
+    /// A `join_room` sent on connect: `RoomsRejoined` waits for all of them. Always sent, so the session's end
+    /// removes it with the others.
+    rejoin: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -100,23 +148,12 @@ struct Buffered {
 pub(super) struct NamespaceSocket {
     pub(super) config: SocketConfig,
     pub(super) phase: SocketPhase,
-    /// Lost with the session and waiting for it to return: the status says `reconnecting` until connected.
-    pub(super) reconnecting: bool,
     /// The status last reported.
     pub(super) status: super::Status,
     /// What the server accepts from us (from the session's handshake).
     pub(super) max_payload: usize,
-    sid: Option<String>,
-    /// Connection state recovery: the private session id and the offset of the last event seen.
-    pid: Option<String>,
-    last_offset: Option<String>,
-    recovery_requested: bool,
+    recovery: Option<Recovery>,
     rooms: Vec<String>,
-    /// Ack ids of the `join_room`s sent on (re)connect: `RoomsRejoined` waits for all of them. A Vec: one per room.
-    rejoining: Vec<u64>,
-    /// Events that arrived between our CONNECT and the server's reply (a recovered session replays missed events
-    /// first); delivered right after `Connect`.
-    early_events: Vec<Event>,
     next_ack_id: u64,
     /// Acks awaited, in id order (ids only grow and removal keeps order). A Vec: only a few are in flight, and a
     /// linear scan of them is smaller than a B-tree and as fast.
@@ -134,16 +171,10 @@ impl NamespaceSocket {
         NamespaceSocket {
             config,
             phase: SocketPhase::Idle,
-            reconnecting: false,
             status: super::Status::Disconnected,
             max_payload,
-            sid: None,
-            pid: None,
-            last_offset: None,
-            recovery_requested: false,
+            recovery: None,
             rooms: Vec::new(),
-            rejoining: Vec::new(),
-            early_events: Vec::new(),
             next_ack_id: 0,
             acks: Vec::new(),
             buffer: Fifo::new(),
@@ -154,7 +185,10 @@ impl NamespaceSocket {
     }
 
     pub(super) fn sid(&self) -> Option<&str> {
-        self.sid.as_deref()
+        match &self.phase {
+            SocketPhase::Connected(connected) => Some(&connected.sid),
+            _ => None,
+        }
     }
 
     pub(super) fn rooms(&self) -> &[String] {
@@ -186,7 +220,7 @@ impl NamespaceSocket {
 
     /// Sends only if connected now; returns whether it was sent.
     pub(super) fn emit_volatile(&mut self, name: &str, args: Vec<Value>, now: f64) -> Result<bool, EmitError> {
-        if self.phase != SocketPhase::Connected {
+        if !self.phase.is_connected() {
             return Ok(false);
         }
         self.send_event(name, args, None, now).map(|_| true)
@@ -240,7 +274,7 @@ impl NamespaceSocket {
 
     /// Sends the queue's head when connected and nothing of it is on the wire.
     fn drain_queue(&mut self, now: f64) {
-        if self.phase != SocketPhase::Connected {
+        if !self.phase.is_connected() {
             return;
         }
         let id = self.next_ack_id;
@@ -269,7 +303,7 @@ impl NamespaceSocket {
 
     /// Answers a server event that asked for an ack. Dropped if the namespace was lost meanwhile.
     pub(super) fn ack(&mut self, id: u64, args: Vec<Value>) {
-        if self.phase == SocketPhase::Connected {
+        if self.phase.is_connected() {
             let namespace = self.config.namespace.clone();
             self.frames.push_back(encode_frame(&SocketPacket::Ack { namespace, id, args: args.into() }));
         }
@@ -280,7 +314,7 @@ impl NamespaceSocket {
             return;
         }
         self.rooms.push(room.to_owned());
-        if self.phase == SocketPhase::Connected {
+        if self.phase.is_connected() {
             let _ = self.send_event("join_room", vec![Value::String(room.to_owned())], None, now);
         }
     }
@@ -290,14 +324,14 @@ impl NamespaceSocket {
             return;
         };
         self.rooms.remove(index);
-        if self.phase == SocketPhase::Connected {
+        if self.phase.is_connected() {
             let _ = self.send_event("leave_room", vec![Value::String(room.to_owned())], None, now);
         }
     }
 
     /// Leaves the namespace (DISCONNECT for it only). Buffered emits stay for a later connect.
     pub(super) fn disconnect(&mut self) {
-        if self.phase == SocketPhase::Connected {
+        if self.phase.is_connected() {
             let namespace = self.config.namespace.clone();
             self.frames.push_back(encode_frame(&SocketPacket::Disconnect { namespace }));
         }
@@ -309,25 +343,27 @@ impl NamespaceSocket {
 
     /// The session is open: ask the app for this namespace's auth (the manager sends `RequestAuth`).
     pub(super) fn begin_auth(&mut self, deadline: Option<f64>) {
-        self.phase = SocketPhase::Authenticating { deadline };
+        let reconnecting = self.phase.reconnecting();
+        self.phase = SocketPhase::Authenticating { deadline, reconnecting };
     }
 
     /// The app's auth payload: send CONNECT, with the recovery pid and offset when there are.
     pub(super) fn handle_auth(&mut self, auth: Option<Map>) {
-        let SocketPhase::Authenticating { deadline } = self.phase else {
+        let SocketPhase::Authenticating { deadline, reconnecting } = self.phase else {
             return;
         };
         let mut payload = auth.unwrap_or_default();
-        self.recovery_requested = false;
-        if let (Some(pid), Some(offset)) = (&self.pid, &self.last_offset) {
+        let mut recovery_requested = false;
+        if let Some(Recovery { pid, offset: Some(offset) }) = &self.recovery {
             payload.insert("pid".into(), Value::String(pid.clone()));
             payload.insert("offset".into(), Value::String(offset.clone()));
-            self.recovery_requested = true;
+            recovery_requested = true;
         }
         let payload = if payload.is_empty() { None } else { Some(Value::Object(payload)) };
         let namespace = self.config.namespace.clone();
         self.frames.push_back(encode_frame(&SocketPacket::Connect { namespace, payload }));
-        self.phase = SocketPhase::Joining { deadline };
+        self.phase =
+            SocketPhase::Joining(Joining { deadline, reconnecting, recovery_requested, early_events: Vec::new() });
     }
 
     /// The app's auth callback failed: no CONNECT without the credentials the app meant to send.
@@ -343,10 +379,12 @@ impl NamespaceSocket {
     pub(super) fn handle_packet(&mut self, packet: SocketPacket, now: f64) -> Option<Change> {
         match packet {
             SocketPacket::Connect { payload, .. } => {
-                if !matches!(self.phase, SocketPhase::Joining { .. }) {
+                let SocketPhase::Joining(joining) = &mut self.phase else {
                     self.report(ConnectionError::Unexpected("CONNECT"));
                     return None;
-                }
+                };
+                let recovery_requested = joining.recovery_requested;
+                let early_events = std::mem::take(&mut joining.early_events);
                 let field = |name: &str| match &payload {
                     Some(Value::Object(obj)) => obj.get(name).and_then(Value::as_str).map(str::to_owned),
                     _ => None,
@@ -356,18 +394,15 @@ impl NamespaceSocket {
                     self.refuse(INCOMPATIBLE_SERVER.to_owned(), None);
                     return Some(Change::Closed);
                 };
+                self.phase = SocketPhase::Connected(Connected { sid: sid.clone() });
                 let pid = field("pid");
-                let recovered = self.recovery_requested && pid.is_some() && pid == self.pid;
-                if !recovered {
-                    // A new session: offsets of the old one mean nothing to the server now.
-                    self.last_offset = None;
-                }
-                self.pid = pid;
-                self.sid = Some(sid.clone());
-                self.phase = SocketPhase::Connected;
-                self.reconnecting = false;
+                let old = self.recovery.take();
+                let recovered = recovery_requested && matches!((&pid, &old), (Some(pid), Some(old)) if *pid == old.pid);
+                // A new session: offsets of the old one mean nothing to the server now.
+                let offset = if recovered { old.and_then(|r| r.offset) } else { None };
+                self.recovery = pid.map(|pid| Recovery { pid, offset });
                 self.events.push_back(Event::Connect { sid, recovered });
-                for event in std::mem::take(&mut self.early_events) {
+                for event in early_events {
                     self.events.push_back(event);
                 }
                 self.rejoin_rooms(now);
@@ -376,7 +411,7 @@ impl NamespaceSocket {
                 Some(Change::Connected)
             }
             SocketPacket::ConnectError { message, data, .. } => {
-                if !matches!(self.phase, SocketPhase::Joining { .. }) {
+                if !matches!(self.phase, SocketPhase::Joining(_)) {
                     self.report(ConnectionError::Unexpected("CONNECT_ERROR"));
                     return None;
                 }
@@ -385,7 +420,7 @@ impl NamespaceSocket {
                 Some(Change::Closed)
             }
             SocketPacket::Disconnect { .. } => {
-                if self.phase != SocketPhase::Connected {
+                if !self.phase.is_connected() {
                     return None;
                 }
                 self.end(DisconnectReason::ServerDisconnect);
@@ -393,28 +428,26 @@ impl NamespaceSocket {
                 Some(Change::Closed)
             }
             SocketPacket::Event { id, name, args, .. } => {
-                let joining = matches!(self.phase, SocketPhase::Joining { .. });
-                if self.phase != SocketPhase::Connected && !joining {
+                if !self.phase.is_connected() && !matches!(self.phase, SocketPhase::Joining(_)) {
                     self.report(ConnectionError::Unexpected("EVENT"));
                     return None;
                 }
-                if self.pid.is_some() {
+                if let Some(recovery) = &mut self.recovery {
                     // With state recovery on, the server appends the event's offset as the last argument.
                     if let Some(offset) = last_string(&args) {
-                        self.last_offset = Some(offset);
+                        recovery.offset = Some(offset);
                     }
                 }
                 let event = Event::Message { name, args, ack_id: id };
-                if joining {
-                    self.early_events.push(event);
-                } else {
-                    self.events.push_back(event);
+                match &mut self.phase {
+                    SocketPhase::Joining(joining) => joining.early_events.push(event),
+                    _ => self.events.push_back(event),
                 }
                 None
             }
             SocketPacket::Ack { id, args, .. } => {
                 match self.take_ack(id) {
-                    Some(_) if self.rejoining.contains(&id) => self.rejoined(id),
+                    Some(ack) if ack.rejoin => self.rejoined(),
                     Some(_) => self.settle_ack(id, Ok(args.values()), now),
                     None => self.report(ConnectionError::UnknownAck(id)),
                 }
@@ -427,9 +460,8 @@ impl NamespaceSocket {
     pub(super) fn handle_timeout(&mut self, now: f64) -> bool {
         let expired: Vec<u64> = self.acks.iter().filter(|a| now >= a.deadline).map(|a| a.id).collect();
         for id in expired {
-            self.take_ack(id);
-            if self.rejoining.contains(&id) {
-                self.rejoined(id);
+            if self.take_ack(id).is_some_and(|ack| ack.rejoin) {
+                self.rejoined();
                 continue;
             }
             self.buffer.retain(|b| b.ack_id != Some(id));
@@ -442,7 +474,9 @@ impl NamespaceSocket {
     /// socket.io-client's sockets do).
     pub(super) fn drop_deadline(&mut self) {
         match &mut self.phase {
-            SocketPhase::Authenticating { deadline } | SocketPhase::Joining { deadline } => *deadline = None,
+            SocketPhase::Authenticating { deadline, .. } | SocketPhase::Joining(Joining { deadline, .. }) => {
+                *deadline = None
+            }
             _ => {}
         }
     }
@@ -451,19 +485,14 @@ impl NamespaceSocket {
     /// session will never answer. Reports the disconnect if the app saw a connect; returns whether it had.
     /// Callers set the next phase.
     pub(super) fn end(&mut self, reason: DisconnectReason) -> bool {
-        let was_connected = self.phase == SocketPhase::Connected;
         // Until the caller sets the next phase nothing may be sent (a retried emit below waits for a connect).
+        let was_connected = self.phase.is_connected();
         self.phase = SocketPhase::Idle;
-        self.sid = None;
-        self.early_events.clear();
-        let failed: Vec<u64> = self.acks.iter().filter(|a| a.sent).map(|a| a.id).collect();
+        let failed: Vec<u64> = self.acks.iter().filter(|a| a.sent && !a.rejoin).map(|a| a.id).collect();
+        self.acks.retain(|a| !a.sent);
         for id in failed {
-            self.take_ack(id);
-            if !self.take_rejoin(id) {
-                self.settle_ack(id, Err(AckError::Disconnected), 0.0);
-            }
+            self.settle_ack(id, Err(AckError::Disconnected), 0.0);
         }
-        self.rejoining.clear();
         if was_connected {
             self.events.push_back(Event::Disconnect { reason });
         }
@@ -475,7 +504,6 @@ impl NamespaceSocket {
     fn refuse(&mut self, message: String, data: Option<Value>) {
         self.end(DisconnectReason::TransportClose);
         self.phase = SocketPhase::Failed;
-        self.reconnecting = false;
         self.events.push_back(Event::ConnectError { message, data });
     }
 
@@ -495,9 +523,9 @@ impl NamespaceSocket {
         if frame.len() > self.max_payload {
             return Err(EmitError::TooLarge { len: frame.len(), max: self.max_payload });
         }
-        if self.phase == SocketPhase::Connected {
+        if self.phase.is_connected() {
             if let Some((id, deadline)) = ack {
-                self.acks.push(PendingAck { id, deadline, sent: true });
+                self.acks.push(PendingAck { id, deadline, sent: true, rejoin: false });
             }
             self.frames.push_back(frame);
             return Ok(());
@@ -506,7 +534,7 @@ impl NamespaceSocket {
             return Err(EmitError::NotConnected);
         }
         if let Some((id, deadline)) = ack {
-            self.acks.push(PendingAck { id, deadline, sent: false });
+            self.acks.push(PendingAck { id, deadline, sent: false, rejoin: false });
         }
         self.buffer.push_back(Buffered { frame, ack_id: id });
         if self.buffer.len() > self.config.max_buffered.max(1) {
@@ -527,14 +555,16 @@ impl NamespaceSocket {
         for room in self.rooms.clone() {
             let joined = vec![Value::String(room.clone())];
             if let Ok(id) = self.send_with_ack("join_room", joined, Some(REJOIN_ACK_TIMEOUT_MS), now) {
-                self.rejoining.push(id);
+                if let Some(ack) = self.acks.iter_mut().find(|a| a.id == id) {
+                    ack.rejoin = true;
+                }
             }
         }
     }
 
-    /// One re-join was acked (or its ack timed out); after the last one, report the rooms re-joined.
-    fn rejoined(&mut self, id: u64) {
-        if self.take_rejoin(id) && self.rejoining.is_empty() {
+    /// A re-join's ack came (or timed out); after the last one, report the rooms re-joined.
+    fn rejoined(&mut self) {
+        if !self.acks.iter().any(|a| a.rejoin) {
             self.events.push_back(Event::RoomsRejoined { rooms: self.rooms.clone() });
         }
     }
@@ -543,13 +573,6 @@ impl NamespaceSocket {
     fn take_ack(&mut self, id: u64) -> Option<PendingAck> {
         let index = self.acks.iter().position(|a| a.id == id)?;
         Some(self.acks.remove(index))
-    }
-
-    /// Removes `id` from the re-joins awaited; `false` if it was not one.
-    fn take_rejoin(&mut self, id: u64) -> bool {
-        let Some(index) = self.rejoining.iter().position(|&r| r == id) else { return false };
-        self.rejoining.remove(index);
-        true
     }
 
     fn flush_buffer(&mut self) {
