@@ -28,6 +28,8 @@ try {
     'dist/generated/boundary.js',
     'dist/index.d.ts',
     'dist/index.js',
+    'dist/manager.d.ts',
+    'dist/manager.js',
     'dist/react.d.ts',
     'dist/react.js',
     'package.json',
