@@ -117,6 +117,12 @@ window.chaos = {
       timeout: opts.connectTimeout ?? 3000,
       ...(opts.transports && { transports: opts.transports }), // the cluster test's polling-only page
     });
+    // Before any await: the client connects on its own, and a first connect must not go unseen.
+    client.on("connect", (info) => log("connect", { recovered: info.recovered }));
+    client.on("disconnect", (reason) => log("disconnect", { reason }));
+    client.on("rooms_rejoined", (rooms) => log("rooms_rejoined", { rooms }));
+    client.on("connect_error", (e) => log("connect_error", { message: e.message }));
+    client.on("error", (e) => log("client_error", { code: e.code, message: e.message }));
     // The room's copy holds all of it, so after a reload the store must again equal the server's history.
     store = new MessageStore({ keepFailed: true, cacheMessagesPerRoom: 1e6, cacheMaxMessages: 1e6 });
     store.attach(client);
@@ -141,11 +147,6 @@ window.chaos = {
       log("store_error", { code: e.code, message: e.message });
     });
     store.onSendFailed((f) => state.sendFailed.push({ t: now(), ...f }));
-    client.on("connect", (info) => log("connect", { recovered: info.recovered }));
-    client.on("disconnect", (reason) => log("disconnect", { reason }));
-    client.on("rooms_rejoined", (rooms) => log("rooms_rejoined", { rooms }));
-    client.on("connect_error", (e) => log("connect_error", { message: e.message }));
-    client.on("error", (e) => log("client_error", { code: e.code, message: e.message }));
     client.joinRoom(room);
     store.subscribe(room, () => cache.save(room));
     // As the hooks do: the saved copy first (resynced once the join is acked), then the saved sends.
