@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use inbox_realtime::json::Value;
-use inbox_realtime::store::{MessageStore, Status, StoreOptions};
+use inbox_realtime::store::{ListOp, Message, MessageStore, Status, StoreOptions};
 use proptest::prelude::*;
 
 /// `serde_json::json!` syntax, converted to the crate's JSON value through its text.
@@ -69,9 +69,8 @@ struct Seen {
     server: HashMap<String, (String, Status, String)>,
     /// Client id → server ids that ever carried it as key.
     resolved: HashMap<String, HashSet<String>>,
-    /// Per room: `edits()` and the message revisions at some earlier check (refreshed every third check, so the
-    /// edit log is checked across several steps).
-    lists: HashMap<&'static str, (u64, Vec<u64>)>,
+    /// Per room: the list a view holds, kept by replaying the store's change batches.
+    lists: HashMap<&'static str, Vec<Message>>,
     checks: usize,
 }
 
@@ -112,20 +111,26 @@ fn foreign_payload(room: usize, n: usize, agent: Option<usize>) -> Value {
     v
 }
 
-fn check(store: &MessageStore, seen: &mut Seen, ingested: &HashMap<String, String>) -> Result<(), TestCaseError> {
+fn check(store: &mut MessageStore, seen: &mut Seen, ingested: &HashMap<String, String>) -> Result<(), TestCaseError> {
     seen.checks += 1;
+    for changes in store.take_changes().rooms {
+        let list = seen.lists.get_mut(&*changes.room_id).expect("only watched rooms change");
+        for op in changes.ops {
+            match op {
+                ListOp::Insert(at, m) => list.insert(at, m),
+                ListOp::Update(at, m) => list[at] = m,
+                ListOp::Remove(at) => drop(list.remove(at)),
+                ListOp::Reset(all) => *list = all,
+            }
+        }
+    }
     for room in ROOMS {
+        if !seen.lists.contains_key(room) {
+            seen.lists.insert(room, store.watch(room).messages);
+        }
         let msgs: Vec<_> = store.messages(room).collect();
-        let revs: Vec<u64> = msgs.iter().map(|m| m.rev).collect();
-        if let Some((edits, old)) = seen.lists.get(room) {
-            let (head, tail) = store.untouched_since(room, *edits);
-            prop_assert!(head + tail <= old.len().min(revs.len()), "head {} + tail {} too long", head, tail);
-            prop_assert_eq!(&old[..head], &revs[..head], "head {} of {} changed", head, room);
-            prop_assert_eq!(&old[old.len() - tail..], &revs[revs.len() - tail..], "tail {} of {} changed", tail, room);
-        }
-        if seen.checks % 3 == 0 || !seen.lists.contains_key(room) {
-            seen.lists.insert(room, (store.edits(room), revs));
-        }
+        let view = &seen.lists[room];
+        prop_assert!(view.iter().eq(msgs.iter().copied()), "the replayed view of {} differs from the store", room);
         let mut ids = HashSet::new();
         let mut keys = HashSet::new();
         for w in msgs.windows(2) {
@@ -247,7 +252,7 @@ proptest! {
                     store.handle_timeout(now);
                 }
             }
-            check(&store, &mut seen, &ingested)?;
+            check(&mut store, &mut seen, &ingested)?;
             store.drain_events();
         }
         // Every unconfirmed optimistic message is still pending, sent or (kept) failed; never silently dropped
@@ -257,6 +262,6 @@ proptest! {
         for room in ROOMS {
             prop_assert!(store.messages(room).all(|m| m.status != Status::Pending || !m.id().starts_with("local-")));
         }
-        check(&store, &mut seen, &ingested)?;
+        check(&mut store, &mut seen, &ingested)?;
     }
 }

@@ -57,6 +57,16 @@ fn options(pairs: &[(&str, JsValue)]) -> JsValue {
     obj.into()
 }
 
+/// A room's messages as the store has them now (`watch` answers the current state).
+fn snapshot(store: &inbox_realtime::api::StoreHandle, room: &str) -> Array {
+    Array::from(&field(&js_sys::JSON::parse(&store.watch(room)).unwrap(), "messages"))
+}
+
+/// Who types in a room now.
+fn typing(store: &inbox_realtime::api::StoreHandle, room: &str) -> Array {
+    Array::from(&field(&js_sys::JSON::parse(&store.watch(room)).unwrap(), "typing"))
+}
+
 fn field(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
@@ -278,8 +288,8 @@ async fn the_store_follows_the_real_socket() {
 
     // An optimistic send, confirmed by an echo carrying its client id: replaced in place, same key.
     let client_id = store.add_optimistic(room, "hello customer", Some("agent-1".into())).unwrap();
-    assert_eq!(store.snapshot(room).length(), 1);
-    let pending = store.snapshot(room).get(0);
+    assert_eq!(snapshot(&store, room).length(), 1);
+    let pending = snapshot(&store, room).get(0);
     assert_eq!(field(&pending, "status").as_string().as_deref(), Some("pending"));
     send(
         "new_message",
@@ -297,8 +307,8 @@ async fn the_store_follows_the_real_socket() {
     // Bad input is reported and changes nothing.
     send("new_message", &format!(r#"{{"room_id":"{room}","text":"no id"}}"#));
     send("typing_indicator", &format!(r#"{{"room_id":"{room}","is_typing":true,"user":"Maria"}}"#));
-    wait_for("typing shown", || store.typing_users(room).length() == 1).await;
-    let snapshot = store.snapshot(room);
+    wait_for("typing shown", || typing(&store, room).length() == 1).await;
+    let snapshot = snapshot(&store, room);
     assert_eq!(snapshot.length(), 2);
     let ids: Vec<String> = snapshot.iter().map(|m| field(&m, "id").as_string().unwrap()).collect();
     assert_eq!(ids, vec!["wamid.2", "wamid.1"], "ordered by timestamp");
@@ -307,10 +317,8 @@ async fn the_store_follows_the_real_socket() {
     assert_eq!(field(&confirmed, "status").as_string().as_deref(), Some("read"));
     assert_eq!(errors.borrow().len(), 1);
     assert_eq!(field(&errors.borrow()[0], "code").as_string().as_deref(), Some("invalid_event"));
-    assert!(JsValue::from(store.snapshot(room)) == JsValue::from(snapshot.clone()), "same array until a change");
     // Typing hides itself after the timeout, driven by the store's own timer.
-    wait_for("typing hidden", || store.typing_users(room).length() == 0).await;
-    assert!(snapshot.get(0) == store.snapshot(room).get(0), "unchanged messages keep their identity");
+    wait_for("typing hidden", || typing(&store, room).length() == 0).await;
     agent.disconnect();
     sender.disconnect();
 }
@@ -400,7 +408,7 @@ async fn bad_input_from_a_real_server_is_reported_and_harmless() {
         store_errors.borrow()
     );
     // The store is exactly as before the attack: one message, unchanged.
-    let snapshot = store.snapshot("bad-room");
+    let snapshot = snapshot(&store, "bad-room");
     assert_eq!(snapshot.length(), 1);
     assert_eq!(field(&snapshot.get(0), "text").as_string().as_deref(), Some("good"));
     // And the connection still works end to end.
@@ -491,10 +499,10 @@ async fn a_stock_servers_payloads_all_reach_listener_and_store() {
         let reply = ack(&client, "emit_message", &[spec]).await.unwrap_or_else(|e| panic!("{id}: {e:?}"));
         assert_eq!(field(&reply, "length").as_f64(), Some(length as f64), "{id}");
     }
-    wait_for("three messages in the store", || store.snapshot(room).length() == 3).await;
+    wait_for("three messages in the store", || snapshot(&store, room).length() == 3).await;
     let heard: Vec<String> =
         rec.args("new_message").iter().map(|a| field(&a.get(0), "text").as_string().unwrap()).collect();
-    let held: Vec<JsValue> = store.snapshot(room).iter().collect();
+    let held: Vec<JsValue> = snapshot(&store, room).iter().collect();
     let text = |m: &JsValue| field(m, "text").as_string().unwrap();
     assert_eq!(heard[0], "half an emoji: \u{FFFD} cut");
     assert_eq!(text(&held[0]), heard[0], "the listener and the store hold the same text");
@@ -578,27 +586,32 @@ async fn an_unrecovered_reconnect_resyncs_every_joined_room() {
     assert!(calls.borrow().is_empty(), "the first connect needs no resync");
     client.emit("drop_me", Array::new()).unwrap();
     wait_for("reconnect", || rec.count("reconnect") == 1).await;
-    wait_for("resynced", || store.snapshot("resync-b").length() == 3).await;
+    wait_for("resynced", || snapshot(&store, "resync-b").length() == 3).await;
     assert_eq!(
         *calls.borrow(),
         // resync-a: its newest message less the default 60 s overlap (timestamps are not arrival order).
         vec![("resync-a".to_owned(), 1_699_999_940_000.0), ("resync-b".to_owned(), 1_699_999_900_000.0)]
     );
     for (room, expected) in [("resync-a", vec!["old", "missed"]), ("resync-b", vec!["out", "old", "missed"])] {
-        let ids: Vec<String> = store.snapshot(room).iter().map(|m| field(&m, "id").as_string().unwrap()).collect();
+        let ids: Vec<String> = snapshot(&store, room).iter().map(|m| field(&m, "id").as_string().unwrap()).collect();
         assert_eq!(ids, expected, "merged with dedup");
     }
     client.disconnect();
 }
 
-/// `useSyncExternalStore` re-renders only what changed when unchanged messages keep their object identity — on the
-/// patch path (append, status tick) and on the rebuild path (an insertion that shifts every position).
+/// The store pushes one batch per input to its sink, with list operations by position for the watched room only.
 #[wasm_bindgen_test]
-fn snapshots_reuse_every_unchanged_message_object() {
+fn each_input_pushes_one_batch_of_positions_to_the_sink() {
     use inbox_realtime::api::StoreHandle;
     let store = StoreHandle::new(JsValue::UNDEFINED);
-    let room = "identity-room";
-    let add = |id: &str, ts: u64| {
+    let room = "batch-room";
+    let batches = Rc::new(RefCell::new(Vec::<JsValue>::new()));
+    let into = batches.clone();
+    let sink = Closure::<dyn FnMut(String)>::new(move |text: String| {
+        into.borrow_mut().push(js_sys::JSON::parse(&text).unwrap());
+    });
+    store.set_sink(Some(sink.as_ref().unchecked_ref::<Function>().clone()));
+    let add = |room: &str, id: &str, ts: u64| {
         store
             .handle_event(
                 "new_message",
@@ -606,26 +619,31 @@ fn snapshots_reuse_every_unchanged_message_object() {
             )
             .unwrap()
     };
-    for i in 0..200u64 {
-        add(&format!("m{i:03}"), 1_700_000_000_000 + i * 1000);
+    add("unwatched", "x", 1_700_000_000_000);
+    assert!(batches.borrow().is_empty(), "nothing watched, nothing sent");
+    let state = js_sys::JSON::parse(&store.watch(room)).unwrap();
+    assert_eq!(Array::from(&field(&state, "messages")).length(), 0);
+    for i in 0..3u64 {
+        add(room, &format!("m{i}"), 1_700_000_000_000 + i * 1000);
     }
-    let same_objects = |a: &Array, b: &Array, except: &[u32]| {
-        (0..b.length()).filter(|i| !except.contains(i)).all(|i| a.get(i) == b.get(i))
-    };
-    let first = store.snapshot(room);
-    add("m200", 1_700_000_000_000 + 200 * 1000); // appended
-    let appended = store.snapshot(room);
-    assert_eq!(appended.length(), 201);
-    assert!(same_objects(&first, &appended, &[200]));
-    store.handle_event("message_status_update", json(r#"{"id":"m100","status":"read"}"#)).unwrap();
-    let ticked = store.snapshot(room);
-    assert!(ticked.get(100) != appended.get(100), "the changed message is a new object");
-    assert!(same_objects(&appended, &ticked, &[100]));
-    add("early", 1_600_000_000_000); // inserted first: every position shifts
-    let shifted = store.snapshot(room);
-    assert_eq!(field(&shifted.get(0), "id").as_string().as_deref(), Some("early"));
-    assert!((0..201).all(|i| shifted.get(i + 1) == ticked.get(i)), "shifted objects are reused");
-    assert!(JsValue::from(store.snapshot(room)) == JsValue::from(shifted), "same array until the next change");
+    store.handle_event("message_status_update", json(r#"{"id":"m1","status":"read"}"#)).unwrap();
+    add(room, "early", 1_600_000_000_000);
+    let ops: Vec<String> = batches
+        .borrow()
+        .iter()
+        .map(|b| {
+            let rooms = Array::from(&field(b, "rooms"));
+            assert_eq!(rooms.length(), 1);
+            let ops = Array::from(&field(&rooms.get(0), "ops"));
+            assert_eq!(ops.length(), 1);
+            let op = Array::from(&ops.get(0));
+            format!("{}@{}", op.get(0).as_string().unwrap(), op.get(1).as_f64().unwrap())
+        })
+        .collect();
+    assert_eq!(ops, ["insert@0", "insert@1", "insert@2", "update@1", "insert@0"]);
+    store.unwatch(room);
+    add(room, "late", 1_800_000_000_000);
+    assert_eq!(batches.borrow().len(), 5, "unwatched: nothing more");
 }
 
 /// Waits until `expected` `echo_event`s arrived (10 s at most), then checks they are 0..expected in order. A failure
@@ -759,8 +777,8 @@ async fn non_ascii_text_arrives_intact() {
         let p = options(&[("room", room.into()), ("event", "new_message".into()), ("payload", payload.into())]);
         sender.emit("broadcast", Array::of1(&p)).unwrap();
     }
-    wait_for("all five messages", || store.snapshot(room).length() == 5).await;
-    let got: Vec<String> = store.snapshot(room).iter().map(|m| field(&m, "text").as_string().unwrap()).collect();
+    wait_for("all five messages", || snapshot(&store, room).length() == 5).await;
+    let got: Vec<String> = snapshot(&store, room).iter().map(|m| field(&m, "text").as_string().unwrap()).collect();
     assert_eq!(got, texts);
     agent.disconnect();
     sender.disconnect();

@@ -32,6 +32,8 @@ try {
     'dist/manager.js',
     'dist/react.d.ts',
     'dist/react.js',
+    'dist/view.d.ts',
+    'dist/view.js',
     'package.json',
     'wasm/inbox_realtime.d.ts',
     'wasm/inbox_realtime.js',

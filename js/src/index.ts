@@ -18,6 +18,7 @@
 import wasmInit, { WasmMessageStore, WasmSocketClient } from '../wasm/inbox_realtime.js';
 import { logClientEvents, logRoom } from './debug.js';
 import { Manager } from './manager.js';
+import { StoreView, type RoomView } from './view.js';
 
 export { Manager, io, type ManagerOptions, type SocketOptions, type ManagerEvents, type IoOptions } from './manager.js';
 import type {
@@ -832,8 +833,9 @@ export class SocketClient {
 
 /**
  * Per-room chat messages in WebAssembly: optimistic sends matched to their confirmations, status ticks that only
- * move forward, typing indicators with expiry, unread counts. Snapshots keep their identity until their room
- * changes, which is what React's `useSyncExternalStore` needs:
+ * move forward, typing indicators with expiry, unread counts. The wasm side pushes each input's changes to a view
+ * layer here, so reads never enter wasm, and snapshots keep their identity until their room changes, which is what
+ * React's `useSyncExternalStore` needs:
  *
  * ```ts
  * const messages = useSyncExternalStore((cb) => store.subscribe(roomId, cb), () => store.snapshot(roomId));
@@ -841,6 +843,8 @@ export class SocketClient {
  */
 export class MessageStore {
   #raw: WasmMessageStore | null;
+  /** The arrays handed out, kept up to date by the wasm's change batches. */
+  #view: StoreView;
   #ids = new Set<number>();
   #detachFromClient: (() => void) | null = null;
   #client: SocketClient | null = null;
@@ -852,6 +856,7 @@ export class MessageStore {
   constructor(options: StoreOptions = {}) {
     assertReady('MessageStore');
     this.#raw = new WasmMessageStore(options);
+    this.#view = new StoreView(this.#raw);
   }
 
   #store(): WasmMessageStore {
@@ -1057,12 +1062,21 @@ export class MessageStore {
 
   /** Whether older history may exist for the room. */
   hasMore(roomId: string): boolean {
-    return this.#store().hasMore(roomId);
+    return this._room(roomId).hasMore;
   }
 
   /** The room's messages, oldest first; the same array until the room changes. */
   snapshot(roomId: string): readonly Message[] {
-    return this.#store().snapshot(roomId) as Message[];
+    return this._room(roomId).messages;
+  }
+
+  /**
+   * @internal For `useRealtimeMessages`: the room's messages, typing users, `hasMore` and unread count in one
+   * object, replaced only when the room changes.
+   */
+  _room(roomId: string): RoomView {
+    this.#store();
+    return this.#view.room(roomId);
   }
 
   /** Changes whenever the room's messages or typing users change. */
@@ -1072,12 +1086,13 @@ export class MessageStore {
 
   /** Who is typing in the room now; the same array until it changes. */
   typingUsers(roomId: string): readonly string[] {
-    return this.#store().typingUsers(roomId) as string[];
+    return this._room(roomId).typing;
   }
 
   /** The inbox list, newest activity first; the same array until something changes. */
   rooms(): readonly RoomSummary[] {
-    return this.#store().rooms() as RoomSummary[];
+    this.#store();
+    return this.#view.rooms();
   }
 
   /** Marks the room read: its unread count drops to 0. */
@@ -1087,7 +1102,8 @@ export class MessageStore {
 
   /** Calls `listener(roomId)` after each change of `roomId`, or of any room for `"*"`. Returns the unsubscribe function. */
   subscribe(roomId: string, listener: (roomId: string) => void): () => void {
-    return this.#track(this.#store().subscribe(roomId, listener));
+    this.#store();
+    return this.#view.subscribe(roomId, listener);
   }
 
   /** Calls `listener` when an optimistic send fails (REST error or no confirmation in time). */
@@ -1112,7 +1128,7 @@ export class MessageStore {
 
   /** Number of subscribers (for leak checks). */
   get listenerCount(): number {
-    return this.#raw ? this.#raw.listenerCount : 0;
+    return this.#raw ? this.#raw.listenerCount + this.#view.listenerCount : 0;
   }
 
   /** Whether {@link destroy} was called. */
@@ -1130,6 +1146,7 @@ export class MessageStore {
     }
     for (const id of this.#ids) raw.unsubscribe(id);
     this.#ids.clear();
+    this.#view.clear();
     this.#raw = null;
     raw.free();
   }

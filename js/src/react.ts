@@ -31,6 +31,7 @@ import {
 } from './index.js';
 import { clearLocalData as clearSavedData, DurableOutbox, type OutboxDurability } from './durable.js';
 import { RoomCache } from './cache.js';
+import type { RoomView } from './view.js';
 export { isWaitingForNetwork } from './index.js';
 export type { OutboxDurability } from './durable.js';
 export type { OutboxEntry, SendOutcome } from './index.js';
@@ -590,6 +591,7 @@ function merge(store: MessageStore, roomId: string, messages: unknown[], hasMore
 const EMPTY_MESSAGES: readonly Message[] = Object.freeze([]);
 const EMPTY_USERS: readonly string[] = Object.freeze([]);
 const EMPTY_ROOMS: readonly RoomSummary[] = Object.freeze([]);
+const NO_ROOM: RoomView = Object.freeze({ messages: EMPTY_MESSAGES, typing: EMPTY_USERS, hasMore: false, unread: 0 });
 const noopUnsubscribe = () => () => {};
 
 function toError(e: unknown): Error {
@@ -619,23 +621,14 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     () => (store && roomId ? (cb: () => void) => store.subscribe(roomId, cb) : noopUnsubscribe),
     [store, roomId],
   );
-  const live = (s: MessageStore | null): s is MessageStore => s !== null && !s.destroyed;
-  const messages = useSyncExternalStore(
+  // One subscription: the view replaces the room's object (messages, typing, hasMore) only when the room changes.
+  const room = useSyncExternalStore(
     subscribe,
-    () => (live(store) && roomId ? store.snapshot(roomId) : EMPTY_MESSAGES),
-    () => EMPTY_MESSAGES,
+    () => (store !== null && !store.destroyed && roomId ? store._room(roomId) : NO_ROOM),
+    () => NO_ROOM,
   );
-  const typingUsers = useSyncExternalStore(
-    subscribe,
-    () => (live(store) && roomId ? store.typingUsers(roomId) : EMPTY_USERS),
-    () => EMPTY_USERS,
-  );
-  const canLoad = options.loadHistory !== undefined;
-  const hasMore = useSyncExternalStore(
-    subscribe,
-    () => (canLoad && live(store) && roomId ? store.hasMore(roomId) : false),
-    () => false,
-  );
+  const { messages, typing: typingUsers } = room;
+  const hasMore = options.loadHistory !== undefined && room.hasMore;
 
   const [loadedRoom, setLoadedRoom] = useState<string | null>(null);
 

@@ -12,10 +12,21 @@ use crate::error_code::ErrorCode;
 use crate::index_map::FastMap;
 use crate::json::Value;
 use crate::store::{
-    classify_error, retry_after_ms, rooms_to_evict, CachedRoom, HistoryReport, Message, MessageStore, OutboxEntry,
-    OutboxState, SendRequest, SendResult, StoreError, StoreEvent, StoreOptions,
+    classify_error, retry_after_ms, rooms_to_evict, CachedRoom, HistoryReport, MessageStore, OutboxEntry, OutboxState,
+    SendRequest, SendResult, StoreError, StoreEvent, StoreOptions,
 };
 use crate::web::{now, DeadlineTimer};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The view layer's `sink(batchJson)` (a JS function).
+    type Sink;
+
+    /// `sink.call(this, text)`, the text passed as UTF-8 and decoded by the glue in the same call (a `JsValue` string
+    /// would be one more call into JS to make it).
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_with_text(this: &Sink, context: &JsValue, text: &str) -> Result<JsValue, JsValue>;
+}
 
 /// Server events the store consumes when attached to a client.
 const STORE_EVENTS: [&str; 3] = ["new_message", "message_status_update", "typing_indicator"];
@@ -24,45 +35,8 @@ const STORE_EVENTS: [&str; 3] = ["new_message", "message_status_update", "typing
 /// agent so the inbox list updates); ingested like `new_message`, deduplicated by id.
 const INBOX_EVENT: &str = "inbox_message";
 
-/// JS objects handed out, cached so React sees the same object until the thing it shows changes.
-#[derive(Default)]
-struct Views {
-    /// Per room: the last snapshot handed out.
-    snapshots: FastMap<String, RoomView>,
-    typing: FastMap<String, (u64, Array)>,
-    /// The inbox list; dropped on any change.
-    inbox: Option<Array>,
-    /// One frozen empty array for every empty room and empty typing list: stable for React, and asking about a
-    /// room caches nothing until it has content.
-    empty: Option<Array>,
-}
-
-impl Views {
-    fn empty(&mut self) -> Array {
-        self.empty
-            .get_or_insert_with(|| {
-                let array = Array::new();
-                Object::freeze(&array);
-                array
-            })
-            .clone()
-    }
-}
-
-/// A room's last snapshot: the JS array, and for each position the message revision its object was built from.
-struct RoomView {
-    version: u64,
-    /// The room's `edits()` when this snapshot was built.
-    edits: u64,
-    array: Array,
-    revs: Vec<u64>,
-}
-
 /// What a listener listens to.
 enum Topic {
-    /// Changes of one room (with the room id as a JS string, made once and passed to every call), or of every room
-    /// for `"*"`.
-    Room(String, Rc<JsValue>),
     SendFailed,
     Sent,
     Error,
@@ -73,9 +47,6 @@ struct Subscribers {
     next_id: u32,
     /// `Rc`, so taking a copy of the callbacks to call is a Rust refcount bump, not a JS reference clone.
     listeners: Vec<(u32, Topic, Rc<Function>)>,
-    /// Room ids as JS strings, for rooms `"*"` listeners were called about (one per room, made once; `Rc` so
-    /// passing one on is not a JS reference clone either).
-    room_names: FastMap<String, Rc<JsValue>>,
 }
 
 impl Subscribers {
@@ -89,35 +60,12 @@ impl Subscribers {
     fn matching(&self, wanted: impl Fn(&Topic) -> bool) -> Vec<Rc<Function>> {
         self.listeners.iter().filter(|(_, topic, _)| wanted(topic)).map(|(_, _, f)| f.clone()).collect()
     }
-
-    /// The listeners of `room` (and of `"*"`), with the room id as a JS string; nothing is made when nobody
-    /// listens.
-    fn for_room(&mut self, room: &str) -> Option<(Vec<Rc<Function>>, Rc<JsValue>)> {
-        let mut name = None;
-        let mut targets = Vec::new();
-        for (_, topic, f) in &self.listeners {
-            if let Topic::Room(r, js) = topic {
-                if r == room {
-                    name = Some(js.clone());
-                    targets.push(f.clone());
-                } else if r == "*" {
-                    targets.push(f.clone());
-                }
-            }
-        }
-        if targets.is_empty() {
-            return None;
-        }
-        let name = name.unwrap_or_else(|| {
-            self.room_names.get_or_insert_with(room.to_owned(), || Rc::new(JsValue::from_str(room))).clone()
-        });
-        Some((targets, name))
-    }
 }
 
 struct Shared {
     store: RefCell<MessageStore>,
-    views: RefCell<Views>,
+    /// The view layer's `sink(batchJson)`, called once per flush that changed something (see `setSink`).
+    sink: RefCell<Option<Rc<Sink>>>,
     subscribers: RefCell<Subscribers>,
     timer: RefCell<DeadlineTimer>,
     attached: RefCell<Option<(Weak<Hooks>, u32)>>,
@@ -138,7 +86,7 @@ struct Shared {
 }
 
 /// The per-room message store for the chat UI: optimistic sends, confirmed merge, status ticks, typing, unread
-/// counts. Snapshots keep their identity until their room changes, for `useSyncExternalStore`.
+/// counts. What changed reaches the JS view layer as one batch per input (`setSink`, `watch`, `watchInbox`).
 #[wasm_bindgen(js_name = WasmMessageStore)]
 pub struct StoreHandle {
     shared: Rc<Shared>,
@@ -209,10 +157,6 @@ fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &key.into(), value);
 }
 
-fn message_to_js(message: &Message) -> JsValue {
-    to_js(&message.to_json())
-}
-
 impl Shared {
     /// Runs a mutation, then notifies subscribers and re-arms the timer. Rust never calls JS mid-mutation.
     fn mutate<R>(self: &Rc<Self>, f: impl FnOnce(&mut MessageStore, f64) -> R) -> R {
@@ -236,30 +180,29 @@ impl Shared {
                 }
             });
         }
-        let mut rooms: Vec<std::sync::Arc<str>> = Vec::new();
         let mut failures = Vec::new();
         let mut sent = Vec::new();
         loop {
-            // One event at a time: the store is not borrowed while subscribers run below.
+            // One event at a time: the store is not borrowed while listeners run below.
             let Some(event) = self.store.borrow_mut().poll_event() else { break };
             match event {
-                StoreEvent::RoomChanged { room_id } | StoreEvent::TypingChanged { room_id } => {
-                    if !rooms.contains(&room_id) {
-                        rooms.push(room_id);
-                    }
-                }
+                // Room changes reach the views through the change batch below.
+                StoreEvent::RoomChanged { .. } | StoreEvent::TypingChanged { .. } => {}
                 StoreEvent::SendFailed { room_id, client_id, reason } => failures.push((room_id, client_id, reason)),
                 StoreEvent::Sent { room_id, client_id } => sent.push((room_id, client_id)),
             }
         }
         self.pump_sends(now);
-        if rooms.is_empty() && failures.is_empty() && sent.is_empty() {
-            return;
-        }
-        self.views.borrow_mut().inbox = None;
-        for room in rooms {
-            let Some((targets, name)) = self.subscribers.borrow_mut().for_room(&room) else { continue };
-            call_all(&targets, &name);
+        let batch = self.store.borrow_mut().take_changes();
+        if !batch.is_empty() {
+            // One call per input, with plain JSON text: no JS object is built here, and the store is not borrowed
+            // while the views run.
+            let sink = self.sink.borrow().clone();
+            if let Some(sink) = sink {
+                if let Err(e) = sink.call_with_text(&JsValue::NULL, &batch.to_json()) {
+                    web_sys::console::error_2(&"inbox-realtime: store view threw".into(), &e);
+                }
+            }
         }
         for (room_id, client_id, reason) in failures {
             let info = Object::new();
@@ -435,7 +378,7 @@ impl StoreHandle {
     pub fn new(options: JsValue) -> StoreHandle {
         let shared = Rc::new(Shared {
             store: RefCell::new(MessageStore::new(options_from_js(&options))),
-            views: RefCell::new(Views::default()),
+            sink: RefCell::new(None),
             subscribers: RefCell::new(Subscribers::default()),
             timer: RefCell::new(DeadlineTimer::default()),
             attached: RefCell::new(None),
@@ -724,72 +667,36 @@ fn report_to_js(report: HistoryReport) -> JsValue {
 
 #[wasm_bindgen(js_class = WasmMessageStore)]
 impl StoreHandle {
-    /// Whether older history may exist for the room.
-    #[wasm_bindgen(js_name = hasMore)]
-    pub fn has_more(&self, room_id: &str) -> bool {
-        self.shared.store.borrow().has_more(room_id)
+    /// Sets the view layer's `sink(batchJson)`: called once after each input that changed something the views
+    /// watch, with the batch as JSON text (`{rooms: [{room_id, ops, typing?, has_more?, unread?}], inbox: [...]}`,
+    /// see `ChangeBatch::to_json`).
+    #[wasm_bindgen(js_name = setSink)]
+    pub fn set_sink(&self, sink: Option<Function>) {
+        *self.shared.sink.borrow_mut() = sink.map(|f| Rc::new(f.unchecked_into()));
     }
 
-    /// The room's messages, oldest first. The same array is returned until the room changes, and unchanged
-    /// messages keep their object identity across snapshots.
-    pub fn snapshot(&self, room_id: &str) -> Array {
-        let store = self.shared.store.borrow();
-        let version = store.version(room_id);
-        let mut views = self.shared.views.borrow_mut();
-        if let Some(view) = views.snapshots.get(room_id) {
-            if view.version == version {
-                return view.array.clone();
-            }
-        }
-        let view = views.snapshots.remove(room_id);
-        let len = store.message_count(room_id);
-        if len == 0 {
-            return views.empty();
-        }
-        let edits = store.edits(room_id);
-        let Some(RoomView { array: old, revs: mut old_revs, edits: old_edits, .. }) = view else {
-            let revs: Vec<u64> = store.messages(room_id).map(|m| m.rev).collect();
-            let array: Array = store.messages(room_id).map(message_to_js).collect();
-            views.snapshots.insert(room_id.to_owned(), RoomView { version, edits, array: array.clone(), revs });
-            return array;
-        };
-        // The room knows which leading and trailing messages its edits since the last snapshot left alone; only the
-        // middle is looked at. Revisions are unique store-wide, so equal revisions mean the same object: the bounds
-        // are widened by comparing revisions (the edit log is conservative after many edits).
-        let (mut head, mut tail) = store.untouched_since(room_id, old_edits);
-        let old_len = old_revs.len();
-        let mut rest = store.messages_in(room_id, head..len - tail);
-        while head + tail < len.min(old_len) && rest.next().is_some_and(|m| m.rev == old_revs[head]) {
-            head += 1;
-        }
-        let mut rest = store.messages_in(room_id, head..len - tail);
-        while head + tail < len.min(old_len) && rest.next_back().is_some_and(|m| m.rev == old_revs[old_len - 1 - tail])
-        {
-            tail += 1;
-        }
-        let (new_mid, old_mid) = (head..len - tail, head..old_len - tail);
-        // Objects of the old middle may reappear in the new one (moved, not changed): reuse them.
-        let mut reusable: FastMap<u64, u32> = old_mid.clone().map(|i| (old_revs[i], i as u32)).collect();
-        let mut middle_revs = Vec::with_capacity(new_mid.len());
-        let middle: Array = store
-            .messages_in(room_id, new_mid)
-            .map(|m| {
-                middle_revs.push(m.rev);
-                reusable.remove(&m.rev).map_or_else(|| message_to_js(m), |i| old.get(i))
-            })
-            .collect();
-        old_revs.splice(old_mid, middle_revs);
-        // The new array: the old one's head + the middle + its tail, in one or a few native array copies.
-        let array = match (head, tail) {
-            (0, 0) => middle,
-            (h, 0) if h == old_len => old.concat(&middle),
-            (0, t) if t == old_len => middle.concat(&old),
-            (h, 0) => old.slice(0, h as u32).concat(&middle),
-            (0, t) => middle.concat(&old.slice((old_len - t) as u32, old_len as u32)),
-            (h, t) => old.slice(0, h as u32).concat(&middle).concat(&old.slice((old_len - t) as u32, old_len as u32)),
-        };
-        views.snapshots.insert(room_id.to_owned(), RoomView { version, edits, array: array.clone(), revs: old_revs });
-        array
+    /// Starts sending the room's changes to the sink; returns its current state as JSON text
+    /// (`{messages, typing, has_more, unread}`), which the changes apply to.
+    pub fn watch(&self, room_id: &str) -> String {
+        self.shared.store.borrow_mut().watch(room_id).to_json()
+    }
+
+    /// Stops sending the room's changes.
+    pub fn unwatch(&self, room_id: &str) {
+        self.shared.store.borrow_mut().unwatch(room_id);
+    }
+
+    /// Starts sending changed rooms' summaries to the sink; returns the inbox now as JSON text (newest activity
+    /// first).
+    #[wasm_bindgen(js_name = watchInbox)]
+    pub fn watch_inbox(&self) -> String {
+        self.shared.store.borrow_mut().watch_inbox_json()
+    }
+
+    /// Stops sending summaries.
+    #[wasm_bindgen(js_name = unwatchInbox)]
+    pub fn unwatch_inbox(&self) {
+        self.shared.store.borrow_mut().unwatch_inbox();
     }
 
     /// A number that changes whenever the room's messages or typing users change.
@@ -797,65 +704,10 @@ impl StoreHandle {
         self.shared.store.borrow().version(room_id) as f64
     }
 
-    /// Names (or ids) of the users typing in the room now; the same array until it changes.
-    #[wasm_bindgen(js_name = typingUsers)]
-    pub fn typing_users(&self, room_id: &str) -> Array {
-        let store = self.shared.store.borrow();
-        let version = store.version(room_id);
-        let mut views = self.shared.views.borrow_mut();
-        if let Some((v, array)) = views.typing.get(room_id) {
-            if *v == version {
-                return array.clone();
-            }
-        }
-        let users = store.typing(room_id);
-        if users.is_empty() {
-            views.typing.remove(room_id);
-            return views.empty();
-        }
-        let array: Array = users.into_iter().map(|u| JsValue::from(u.name.unwrap_or(u.id))).collect();
-        views.typing.insert(room_id.to_owned(), (version, array.clone()));
-        array
-    }
-
-    /// The inbox list: `[{room_id, contact_name, last_message, unread, version, has_more}]`, newest activity first; the same
-    /// array until something changes.
-    pub fn rooms(&self) -> Array {
-        if let Some(inbox) = &self.shared.views.borrow().inbox {
-            return inbox.clone();
-        }
-        // Already newest activity first (see `MessageStore::rooms`).
-        let summaries = self.shared.store.borrow().rooms();
-        let array: Array = summaries
-            .into_iter()
-            .map(|s| {
-                let out = Object::new();
-                set(&out, "room_id", &s.room_id.into());
-                set(&out, "contact_name", &s.contact_name.map_or(JsValue::NULL, JsValue::from));
-                set(&out, "last_message", &s.last_message.as_ref().map(message_to_js).unwrap_or(JsValue::NULL));
-                set(&out, "unread", &s.unread.into());
-                set(&out, "version", &(s.version as f64).into());
-                set(&out, "has_more", &s.has_more.into());
-                JsValue::from(out)
-            })
-            .collect();
-        self.shared.views.borrow_mut().inbox = Some(array.clone());
-        array
-    }
-
     /// Marks the room read now: its unread count drops to 0.
     #[wasm_bindgen(js_name = markRead)]
     pub fn mark_read(&self, room_id: &str) -> Result<(), JsValue> {
         self.shared.mutate(|store, now| store.mark_read(room_id, now)).map_err(store_error)
-    }
-
-    /// Calls `listener(roomId)` after every change of `roomId` (or of any room for `"*"`). Returns an id for
-    /// `unsubscribe`.
-    pub fn subscribe(&self, room_id: &str, listener: Function) -> u32 {
-        self.shared
-            .subscribers
-            .borrow_mut()
-            .add(Topic::Room(room_id.to_owned(), Rc::new(JsValue::from_str(room_id))), listener)
     }
 
     /// Calls `listener({room_id, client_id, reason})` when an optimistic send fails (REST error or no confirmation
@@ -871,7 +723,7 @@ impl StoreHandle {
         self.shared.subscribers.borrow_mut().add(Topic::Error, listener)
     }
 
-    /// Removes a listener added by `subscribe`, `onSendFailed` or `onError`.
+    /// Removes a listener added by `onSent`, `onSendFailed` or `onError`.
     pub fn unsubscribe(&self, id: u32) -> bool {
         let listeners = &mut self.shared.subscribers.borrow_mut().listeners;
         let before = listeners.len();

@@ -28,6 +28,12 @@ pub(crate) enum Ty {
     Nullable(&'static Ty),
     /// `ReadonlyArray<T>`.
     Array(&'static Ty),
+    /// One string value.
+    Literal(&'static str),
+    /// `readonly [A, B, …]`.
+    Tuple(&'static [Ty]),
+    /// `A | B | …`.
+    OneOf(&'static [Ty]),
 }
 
 /// One property of a [`Shape`]: its name, its type and its doc. A name ending in `?` is absent unless it applies;
@@ -69,6 +75,9 @@ const STR: Ty = Ty::String;
 const NUM: Ty = Ty::Number;
 const BOOL: Ty = Ty::Boolean;
 const STR_OR_NULL: Ty = Ty::Nullable(&Ty::String);
+const NAMES: Ty = Ty::Array(&Ty::String);
+const MESSAGE: Ty = Ty::Named("Message");
+const MESSAGES: Ty = Ty::Array(&MESSAGE);
 
 /// The string unions, each from its enum's `as_str`. The exhaustive `match`es make a new variant a compile error
 /// here until it is listed.
@@ -191,6 +200,51 @@ pub(crate) const SHAPES: &[Shape] = &[
             ("unread", NUM, ""),
             ("version", NUM, "Changes whenever the room changes."),
             ("has_more", BOOL, "Whether older history may exist."),
+            ("typing", NAMES, "Who is typing in the room now (names, else ids)."),
+        ],
+    ),
+    closed(
+        "RoomState",
+        "What `WasmMessageStore.watch` returns: a room as it is; its `RoomChanges` apply from there.",
+        &[
+            ("messages", MESSAGES, "Oldest first."),
+            ("typing", NAMES, "Who is typing (names, else ids)."),
+            ("has_more", BOOL, "Whether older history may exist."),
+            ("unread", NUM, ""),
+        ],
+    ),
+    closed(
+        "RoomChanges",
+        "What changed in one watched room during one input.",
+        &[
+            ("room_id", STR, ""),
+            (
+                "ops",
+                Ty::Array(&Ty::OneOf(&[
+                    Ty::Tuple(&[Ty::Literal("insert"), NUM, MESSAGE]),
+                    Ty::Tuple(&[Ty::Literal("update"), NUM, MESSAGE]),
+                    Ty::Tuple(&[Ty::Literal("remove"), NUM]),
+                    Ty::Tuple(&[Ty::Literal("reset"), MESSAGES]),
+                ])),
+                "List operations in order; each position is a display position in the list as it stands after the \
+                 previous operations.",
+            ),
+            ("typing?", NAMES, "Who is typing now, when that changed."),
+            ("has_more?", BOOL, "When it changed."),
+            ("unread?", NUM, "When it changed."),
+        ],
+    ),
+    closed(
+        "ChangeBatch",
+        "The one batch the wasm store pushes to its view after an input that changed something watched \
+         (plain data: a worker or another tab could receive it as it is).",
+        &[
+            ("rooms", Ty::Array(&Ty::Named("RoomChanges")), "Watched rooms that changed."),
+            (
+                "inbox",
+                Ty::Array(&Ty::Named("RoomSummary")),
+                "Summaries of the rooms that changed, while the inbox is watched.",
+            ),
         ],
     ),
     closed(

@@ -45,16 +45,19 @@ fn every_named_type_is_declared_once() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), count, "a name declared twice");
-    fn named(ty: &Ty) -> Option<&'static str> {
+    fn named(ty: &Ty, out: &mut Vec<&'static str>) {
         match ty {
-            Ty::Named(name) => Some(name),
-            Ty::Nullable(inner) | Ty::Array(inner) => named(inner),
-            _ => None,
+            Ty::Named(name) => out.push(name),
+            Ty::Nullable(inner) | Ty::Array(inner) => named(inner, out),
+            Ty::Tuple(items) | Ty::OneOf(items) => items.iter().for_each(|t| named(t, out)),
+            _ => {}
         }
     }
     for shape in SHAPES {
         for (field, ty, _) in shape.fields {
-            if let Some(name) = named(ty) {
+            let mut used = Vec::new();
+            named(ty, &mut used);
+            for name in used {
                 assert!(names.contains(&name), "{}.{field}: {name} is not declared", shape.name);
             }
         }
@@ -67,6 +70,16 @@ fn problems(value: &Value, ty: &Ty, unions: &[Union], path: &str) -> Vec<String>
         (Ty::Unknown, _) | (Ty::String, Value::String(_)) | (Ty::Number, Value::Number(_)) => true,
         (Ty::Boolean, Value::Bool(_)) | (Ty::Nullable(_), Value::Null) => true,
         (Ty::Nullable(inner), _) => return problems(value, inner, unions, path),
+        (Ty::Literal(want), Value::String(s)) => s == want,
+        (Ty::Tuple(items), Value::Array(values)) if items.len() == values.len() => {
+            return items
+                .iter()
+                .zip(values)
+                .enumerate()
+                .flat_map(|(i, (ty, v))| problems(v, ty, unions, &format!("{path}[{i}]")))
+                .collect()
+        }
+        (Ty::OneOf(alternatives), _) => alternatives.iter().any(|ty| problems(value, ty, unions, path).is_empty()),
         (Ty::Array(inner), Value::Array(items)) => {
             return items.iter().flat_map(|item| problems(item, inner, unions, &format!("{path}[]"))).collect()
         }
@@ -133,5 +146,47 @@ fn messages_as_json_match_the_declared_message() {
     for field in ["user_id", "client_id", "error"] {
         assert!(all.iter().any(|m| m.get(field) == Some(&Value::Null)), "{field} null");
         assert!(all.iter().any(|m| m.get(field).is_some_and(Value::is_string)), "{field} set");
+    }
+}
+
+#[test]
+fn change_batches_match_the_declared_shapes() {
+    let opts = StoreOptions { keep_failed: true, ..StoreOptions::default() };
+    let mut store = MessageStore::new(opts);
+    let now = 1_700_000_000_000.0;
+    let unions = unions();
+    let shape = |name: &str| SHAPES.iter().find(|s| s.name == name).unwrap();
+    let state = crate::json::from_str(&store.watch("r").to_json()).unwrap();
+    assert_eq!(shape_problems(&state, shape("RoomState"), &unions, "state"), Vec::<String>::new());
+    store.watch_inbox();
+    let mut batches = Vec::new();
+    let mut take =
+        |store: &mut MessageStore| batches.push(crate::json::from_str(&store.take_changes().to_json()).unwrap());
+    // insert, typing, update, remove, has_more, unread, and a reset (a page bigger than the list).
+    store.handle_event_json("new_message", r#"{"id":"m1","room_id":"r","text":"hi","timestamp":1}"#, now).unwrap();
+    store.handle_event_json("typing_indicator", r#"{"room_id":"r","user":{"id":"u","name":"Ana"}}"#, now).unwrap();
+    take(&mut store);
+    store.handle_event_json("message_status_update", r#"{"id":"m1","status":"read"}"#, now).unwrap();
+    take(&mut store);
+    let c = store.add_optimistic("r", "x", None, now).unwrap();
+    store.mark_failed(&c, "no", now).unwrap();
+    store.discard(&c);
+    store.mark_read("r", now).unwrap();
+    take(&mut store);
+    let page: Vec<Value> = (0..100)
+        .map(|i| crate::json::from_str(&format!(r#"{{"id":"h{i}","timestamp":{}}}"#, i + 2)).unwrap())
+        .collect();
+    store.merge_history("r", &page, false, now).unwrap();
+    take(&mut store);
+    let text = crate::json::to_string(&Value::Array(batches.clone()));
+    for op in ["insert", "update", "remove", "reset"] {
+        assert!(text.contains(&format!("[\"{op}\",")), "{op} exercised");
+    }
+    for field in ["typing", "has_more", "unread"] {
+        assert!(text.contains(&format!("\"{field}\":")), "{field} exercised");
+    }
+    for (i, batch) in batches.iter().enumerate() {
+        let found = shape_problems(batch, shape("ChangeBatch"), &unions, &format!("batch {i}"));
+        assert!(found.is_empty(), "{found:#?}");
     }
 }

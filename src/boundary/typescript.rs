@@ -20,6 +20,9 @@ impl Ty {
             Ty::Named(name) => (*name).into(),
             Ty::Nullable(inner) => format!("{} | null", inner.ts()),
             Ty::Array(inner) => format!("ReadonlyArray<{}>", inner.ts()),
+            Ty::Literal(value) => format!("'{value}'"),
+            Ty::Tuple(items) => format!("readonly [{}]", items.iter().map(Ty::ts).collect::<Vec<_>>().join(", ")),
+            Ty::OneOf(alternatives) => alternatives.iter().map(Ty::ts).collect::<Vec<_>>().join(" | "),
         }
     }
 }
@@ -103,7 +106,8 @@ pub(crate) fn spec(unions: &[Union]) -> String {
         out.push_str("    fields: {\n");
         for field in shape.fields {
             let (name, optional) = field_name(field);
-            let _ = writeln!(out, "      {name}: '{}{}',", field.1.ts(), if optional { "?" } else { "" });
+            let ts = field.1.ts().replace('\'', "\\'");
+            let _ = writeln!(out, "      {name}: '{ts}{}',", if optional { "?" } else { "" });
         }
         out.push_str("    },\n  },\n");
     }

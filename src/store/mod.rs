@@ -20,6 +20,9 @@
 mod cache;
 #[cfg(test)]
 mod cache_tests;
+mod changes;
+#[cfg(test)]
+mod changes_tests;
 mod contact;
 mod error;
 mod events;
@@ -48,6 +51,7 @@ mod memory_tests;
 mod tests;
 
 pub use cache::{rooms_to_evict, CacheConfig, CachedRoom};
+pub use changes::{summaries_to_json, ChangeBatch, ListOp, RoomChanges, RoomState};
 pub use error::StoreError;
 pub use events::StoreEvent;
 pub use extra::Extra;

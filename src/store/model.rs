@@ -110,8 +110,7 @@ impl Status {
 /// One chat message as the store holds it.
 ///
 /// Ordering inside a room is by `(timestamp, id)`. [`key`](Message::key) is stable for the whole life of the message (use it as the
-/// React key): the client id for a message that started optimistic, the server id otherwise. `rev` changes whenever
-/// anything about the message changes, so a JS layer can reuse its converted object while `rev` is the same.
+/// React key): the client id for a message that started optimistic, the server id otherwise.
 #[derive(Debug, Clone)]
 pub struct Message {
     /// Id, text, sender, client id, failure reason, UI key and unknown fields, in one allocation (read through
@@ -125,8 +124,6 @@ pub struct Message {
     pub status: Status,
     /// Milliseconds since the Unix epoch.
     pub timestamp: f64,
-    /// Revision: a store-wide counter value, changed on every change to this message.
-    pub rev: u64,
     /// Shown from this device's copy of the room ([`restore_cached`](super::MessageStore::restore_cached)) and
     /// not sent again by the server since (a resync or live update clears it).
     pub cached: bool,
@@ -213,8 +210,8 @@ impl PartialEq for Message {
         let extra = Part::Extra as usize;
         a[..extra] == b[..extra]
             && (a[extra] == b[extra] || self.extra() == other.extra())
-            && (&self.room_id, self.direction, self.status, self.timestamp, self.rev)
-                == (&other.room_id, other.direction, other.status, other.timestamp, other.rev)
+            && (&self.room_id, self.direction, self.status, self.timestamp, self.cached)
+                == (&other.room_id, other.direction, other.status, other.timestamp, other.cached)
     }
 }
 
@@ -252,7 +249,6 @@ impl NewMessage<'_> {
             direction: self.direction,
             status: self.status,
             timestamp: self.timestamp,
-            rev: 0,
             cached: false,
         }
     }

@@ -4,16 +4,22 @@
 //! the slots in display order (4 bytes per message, binary-searched by `(timestamp, id)`), and `index` maps a hash
 //! of the id to its slot. Appending live messages is an O(log n) search plus a push; an insert or removal in the
 //! middle shifts `order` (a memmove of 4 bytes per later message); a history page is placed in one merge (see
-//! [`Room::begin_batch`]). A short edit log answers "which positions may have changed since edit `e`" as an
-//! untouched head and tail, so a snapshot can rebuild only the middle.
+//! [`Room::begin_batch`]). While a view watches the room, each change is also recorded by position in its
+//! [`Journal`].
 
 use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::index_map::{FastMap, HashKeyed};
 
+use super::changes::{room_changes, Journal, ListOp, RoomChanges};
 use super::contact::ContactName;
 use super::model::{Direction, Message};
+
+/// The message in a slot known to hold one.
+fn message_at(slots: &[Option<Box<Message>>], slot: u32) -> &Message {
+    slots[slot as usize].as_deref().expect("placed slot holds a message")
+}
 
 fn ts_bits(ts: f64) -> u64 {
     let b = (ts + 0.0).to_bits();
@@ -51,17 +57,6 @@ pub(crate) fn id_hash(id: &str) -> u64 {
     h ^ (h >> 29)
 }
 
-/// Edits kept in the log before the oldest half is folded into one (conservative) entry.
-const EDIT_LOG_MAX: usize = 64;
-
-/// One logged edit (or a fold of several): positions `< head` and the last `tail` positions were not touched.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Edit {
-    seq: u64,
-    head: u32,
-    tail: u32,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Room {
     /// The room's id, shared by its messages' `room_id`.
@@ -78,9 +73,10 @@ pub(crate) struct Room {
     index: HashKeyed<u32>,
     /// Ids whose hash was taken by another id when inserted (almost always empty).
     overflow: FastMap<Box<str>, u32>,
-    /// Number of edits of the message list so far, and the most recent ones.
-    edits: u64,
-    log: Vec<Edit>,
+    /// While a view watches the room: its changes since the view was last told.
+    pub(crate) journal: Option<Box<Journal>>,
+    /// Changed since the store's changes were last taken (listed in the store's `changed`).
+    pub(crate) dirty: bool,
     /// Incoming messages with `timestamp > last_read_at`, maintained on every insert/remove.
     unread: u32,
     pub(crate) last_read_at: f64,
@@ -144,8 +140,8 @@ impl Room {
             batching: false,
             index: HashKeyed::default(),
             overflow: FastMap::default(),
-            edits: 0,
-            log: Vec::new(),
+            journal: None,
+            dirty: false,
             unread: 0,
             last_read_at: 0.0,
             has_more: true,
@@ -191,50 +187,13 @@ impl Room {
         self.order.partition_point(|s| cmp_key(ts, id, self.at(*s)) == Ordering::Greater)
     }
 
-    /// Records an edit that left positions `< head` and the last `tail` positions untouched.
-    fn log_edit(&mut self, head: usize, tail: usize) {
-        self.edits += 1;
-        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        if self.log.len() >= EDIT_LOG_MAX {
-            // Fold the oldest half into one entry: a query inside the folded span gets a smaller (still true)
-            // head and tail.
-            let half = EDIT_LOG_MAX / 2;
-            let folded = self.log[..half].iter().fold(self.log[half - 1], |acc, e| Edit {
-                seq: acc.seq,
-                head: acc.head.min(e.head),
-                tail: acc.tail.min(e.tail),
-            });
-            self.log.drain(..half - 1);
-            self.log[0] = folded;
-        }
-        self.log.push(Edit { seq: self.edits, head: clamp(head), tail: clamp(tail) });
-    }
-
-    /// A counter of edits to the message list (insert, remove, update): compare with
-    /// [`untouched_since`](Self::untouched_since).
-    pub(crate) fn edits(&self) -> u64 {
-        self.edits
-    }
-
-    /// After the edits made since the list was at edit `seq`: how many leading and trailing messages are the very
-    /// same (same message, same position from the start or the end, not changed). Conservative: the true head and
-    /// tail may be larger, never smaller. `head + tail` never exceeds the length of either list.
-    pub(crate) fn untouched_since(&self, seq: u64) -> (usize, usize) {
+    /// Records a list operation for the watching view, if any (`len`: the list's length after it).
+    fn note(&mut self, op: impl FnOnce(&[Option<Box<Message>>]) -> ListOp) {
         let len = self.order.len();
-        if seq > self.edits {
-            return (0, 0);
+        let slots = &self.slots;
+        if let Some(j) = self.journal.as_deref_mut() {
+            j.push(|| op(slots), len);
         }
-        // The log covers every edit since the first (its oldest entries are folded, never dropped), and an entry
-        // folded over edits on both sides of `seq` only makes the answer smaller.
-        let (mut head, mut tail) = (len, len);
-        for e in self.log.iter().rev().take_while(|e| e.seq > seq) {
-            head = head.min(e.head as usize);
-            tail = tail.min(e.tail as usize);
-        }
-        if head == len {
-            tail = 0;
-        }
-        (head, tail.min(len - head))
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<&Message> {
@@ -290,7 +249,7 @@ impl Room {
     }
 
     /// Places the pending slots: sorts them, moves the messages after the last one up once, and merges from the
-    /// back. One edit is logged for the whole span.
+    /// back.
     fn settle(&mut self) {
         if self.pending.is_empty() {
             return;
@@ -310,6 +269,8 @@ impl Room {
         self.order.resize(old_len + n, 0);
         self.order.copy_within(tail_start..old_len, tail_start + n);
         let (mut i, mut j, mut k) = (tail_start, n, tail_start + n);
+        // Where each pending message lands, for the watching view (newest first).
+        let mut placed = Vec::with_capacity(if self.journal.is_some() { n } else { 0 });
         while j > 0 {
             k -= 1;
             if i > head && !before(at(self.order[i - 1]), pending[j - 1]) {
@@ -317,10 +278,17 @@ impl Room {
                 i -= 1;
             } else {
                 self.order[k] = pending[j - 1];
+                if self.journal.is_some() {
+                    placed.push(k);
+                }
                 j -= 1;
             }
         }
-        self.log_edit(head, old_len - tail_start);
+        // In ascending order, each insert lands at its final position.
+        for k in placed.into_iter().rev() {
+            let slot = self.order[k];
+            self.note(|slots| ListOp::Insert(k, message_at(slots, slot).clone()));
+        }
     }
 
     /// Inserts a message; an existing one with the same id is replaced.
@@ -348,9 +316,8 @@ impl Room {
             self.pending.push(slot);
             return;
         }
-        let len_before = self.order.len();
         self.order.insert(pos, slot);
-        self.log_edit(pos, len_before - pos);
+        self.note(|slots| ListOp::Insert(pos, message_at(slots, slot).clone()));
     }
 
     /// Takes a slot out of the order and the index; returns its position.
@@ -372,7 +339,7 @@ impl Room {
         if self.counts_unread(&m) {
             self.unread = self.unread.saturating_sub(1);
         }
-        self.log_edit(pos, self.order.len() - pos);
+        self.note(|_| ListOp::Remove(pos));
         if self.order.is_empty() {
             // Nothing left to point into: give the slab back.
             self.slots = Vec::new();
@@ -381,32 +348,48 @@ impl Room {
         Some(m)
     }
 
-    /// Changes a message in place (re-sorting it if its timestamp changed). Returns `false` if `id` is unknown.
-    /// The closure must not change `id`.
-    pub(crate) fn update(&mut self, id: &str, f: impl FnOnce(&mut Message)) -> bool {
+    /// Changes a message in place (re-sorting it if its timestamp changed); `f` tells whether it changed anything.
+    /// Returns that, or `false` if `id` is unknown. The closure must not change `id`.
+    pub(crate) fn update(&mut self, id: &str, f: impl FnOnce(&mut Message) -> bool) -> bool {
         let Some(slot) = self.slot_of(id) else { return false };
         self.settle();
         let m = self.at(slot);
         let (ts, was_unread) = (m.timestamp, self.counts_unread(m));
         let pos = self.position(ts, id);
         let m = self.slots[slot as usize].as_deref_mut().expect("indexed slot holds a message");
-        f(m);
+        let changed = f(m);
         debug_assert_eq!(m.id(), id, "update must not change the id");
         let new_ts = m.timestamp;
         let now_unread = self.counts_unread(self.at(slot));
         if was_unread != now_unread {
             self.unread = if now_unread { self.unread.saturating_add(1) } else { self.unread.saturating_sub(1) };
         }
-        let len = self.order.len();
         if ts_bits(ts) == ts_bits(new_ts) {
-            self.log_edit(pos, len - pos - 1);
-            return true;
+            if changed {
+                self.note(|slots| ListOp::Update(pos, message_at(slots, slot).clone()));
+            }
+            return changed;
         }
         self.order.remove(pos);
+        self.note(|_| ListOp::Remove(pos));
         let to = self.position(new_ts, id);
         self.order.insert(to, slot);
-        self.log_edit(pos.min(to), len - 1 - pos.max(to));
+        self.note(|slots| ListOp::Insert(to, message_at(slots, slot).clone()));
         true
+    }
+
+    /// Starts recording changes for a view that was just shown the room as it is (`typing`: who it was shown typing).
+    pub(crate) fn watch(&mut self, typing: Vec<String>) {
+        self.journal = Some(Box::new(Journal::new(typing, self.has_more, self.unread)));
+    }
+
+    /// The watching view's changes since the last take (`typing`: who types now), `None` when unwatched or unchanged.
+    pub(crate) fn take_changes(&mut self, typing: impl FnOnce() -> Vec<String>) -> Option<RoomChanges> {
+        let mut journal = self.journal.take()?;
+        let ops = journal.take_ops(self.iter());
+        let changes = room_changes(&mut journal, &self.name, ops, typing(), self.has_more, self.unread);
+        self.journal = Some(journal);
+        changes
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -525,10 +508,8 @@ mod tests {
         for (id, ts) in [("a", 1.0), ("c", 3.0), ("e", 5.0)] {
             r.insert(msg(id, ts));
         }
-        let e0 = r.edits();
         r.insert(msg("b", 2.0));
         assert_eq!(ids(&r), ["a", "b", "c", "e"]);
-        assert_eq!(r.untouched_since(e0), (1, 2));
         check(&r);
 
         // Same timestamp: the id breaks the tie; -0.0 sorts with 0.0.
@@ -537,23 +518,21 @@ mod tests {
         assert_eq!(ids(&r), ["0a", "0b", "a", "b", "c", "e"]);
 
         // Re-time "a" to the end; everything from its old place moved.
-        let e1 = r.edits();
-        assert!(r.update("a", |m| m.timestamp = 9.0));
+        assert!(r.update("a", |m| {
+            m.timestamp = 9.0;
+            true
+        }));
         assert_eq!(ids(&r), ["0a", "0b", "b", "c", "e", "a"]);
-        assert_eq!(r.untouched_since(e1), (2, 0));
         check(&r);
 
         // An in-place change touches one position.
-        let e2 = r.edits();
-        r.update("c", |m| m.status = Status::Read);
-        assert_eq!(r.untouched_since(e2), (3, 2));
+        r.update("c", |m| {
+            m.status = Status::Read;
+            true
+        });
 
-        let e3 = r.edits();
         assert_eq!(r.remove("b").map(|m| m.id().to_owned()), Some("b".into()));
         assert_eq!(ids(&r), ["0a", "0b", "c", "e", "a"]);
-        assert_eq!(r.untouched_since(e3), (2, 3));
-        assert_eq!(r.untouched_since(e2), (2, 2));
-        assert_eq!(r.untouched_since(r.edits()), (5, 0));
         assert!(r.remove("b").is_none());
         check(&r);
 
@@ -566,12 +545,11 @@ mod tests {
     }
 
     #[test]
-    fn history_batch_prepends_and_the_log_folds() {
+    fn history_batch_prepends() {
         let mut r = Room::new(Arc::from("r"));
         for i in 0..100 {
             r.insert(msg(&format!("live{i:03}"), 1_000.0 + f64::from(i)));
         }
-        let e = r.edits();
         // A page of older history, newest first as servers send it.
         for i in (0..150).rev() {
             r.insert(msg(&format!("old{i:03}"), f64::from(i)));
@@ -580,22 +558,14 @@ mod tests {
         assert_eq!(r.len(), 250);
         assert_eq!(r.iter().next().map(|m| m.id()), Some("old000"));
         assert_eq!(r.last().map(|m| m.id()), Some("live099"));
-        // 150 edits: the log folded, so the answer is conservative (never claims too much).
-        assert!(r.log.len() <= EDIT_LOG_MAX);
-        let (head, tail) = r.untouched_since(e);
-        assert!(head == 0 && tail <= 100);
-        // Within the log's reach, a page before the live messages leaves them all untouched.
-        let e = r.edits();
         for i in 0..20 {
             r.insert(msg(&format!("older{i:03}"), -1.0 - f64::from(i)));
         }
-        assert_eq!(r.untouched_since(e), (0, 250));
         // The same page as a batch, interleaved with what a history merge may do to the room meanwhile.
         let mut b = Room::new(Arc::from("r"));
         for i in 0..100 {
             b.insert(msg(&format!("live{i:03}"), 1_000.0 + f64::from(i)));
         }
-        let e = b.edits();
         b.begin_batch();
         for i in (0..150).rev() {
             b.insert(msg(&format!("old{i:03}"), f64::from(i)));
@@ -605,7 +575,10 @@ mod tests {
                     b.insert(msg("old130", 130.0));
                 }
                 100 => assert_eq!(b.remove("old140").map(|m| m.id().to_owned()), Some("old140".into())),
-                90 => assert!(b.update("old110", |m| m.timestamp = 110.5)),
+                90 => assert!(b.update("old110", |m| {
+                    m.timestamp = 110.5;
+                    true
+                })),
                 80 => {
                     b.insert(msg("live050b", 1_050.0));
                 }
@@ -620,19 +593,11 @@ mod tests {
         want.insert(want.iter().position(|x| x == "live051").unwrap(), "live050b".into());
         assert_eq!(ids(&b), want);
         assert!(b.pending.is_empty());
-        // The batch's last placement is logged as one edit: only the live messages after the mid-batch insert
-        // are known untouched.
-        let (head, tail) = b.untouched_since(e);
-        assert_eq!(head, 0);
-        assert!(tail <= 49);
-        let e = b.edits();
         b.begin_batch();
         for i in 0..10 {
             b.insert(msg(&format!("older{i}"), -10.0 + f64::from(i)));
         }
         b.end_batch();
-        assert_eq!(b.untouched_since(e), (0, 250));
-        assert_eq!(b.untouched_since(b.edits() - 1), (0, 250));
         check(&b);
 
         // Replacing an id re-sorts it and keeps one copy.
@@ -668,7 +633,10 @@ mod tests {
         r.index.remove(&id_hash("b"));
         r.overflow.insert("b".into(), sb);
         assert_eq!(r.get("b").map(|m| m.timestamp), Some(2.0));
-        r.update("b", |m| m.timestamp = 0.5);
+        r.update("b", |m| {
+            m.timestamp = 0.5;
+            true
+        });
         assert_eq!(ids(&r), ["b", "a"]);
         assert_eq!(r.remove("b").map(|m| m.id().to_owned()), Some("b".into()));
         assert!(r.overflow.is_empty());

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::index_map::FastMap;
 use crate::json::Value;
 
+use super::changes::{summaries_to_json, typing_names, ChangeBatch, RoomState};
 use super::error::StoreError;
 use super::events::{EventQueue, StoreEvent};
 use super::extra::Extra;
@@ -42,7 +43,12 @@ pub struct MessageStore {
     held: HeldUpdates,
     typing: Typing,
     events: EventQueue,
-    next_rev: u64,
+    /// Rooms changed since [`take_changes`](Self::take_changes) last ran, in the order they first changed.
+    changed: Vec<Arc<str>>,
+    /// Rooms a view watches that do not exist yet: watched from the moment they appear.
+    watch_later: Vec<String>,
+    /// Whether a view shows the inbox list (then changed rooms' summaries are in each batch).
+    inbox_watched: bool,
 }
 
 impl Default for MessageStore {
@@ -108,7 +114,9 @@ impl MessageStore {
             held: HeldUpdates::default(),
             typing: Typing::default(),
             events: EventQueue::default(),
-            next_rev: 0,
+            changed: Vec::new(),
+            watch_later: Vec::new(),
+            inbox_watched: false,
         }
     }
 
@@ -119,14 +127,18 @@ impl MessageStore {
 
     // ---- internal helpers -------------------------------------------------------------------------------------
 
-    fn alloc_rev(&mut self) -> u64 {
-        self.next_rev += 1;
-        self.next_rev
-    }
-
     fn room_mut(&mut self, room: &str) -> &mut Room {
         // Not `entry(room.to_owned())`: that allocates on every call, and rooms are created once.
-        self.rooms.get_mut_or_insert(room, || (room.to_owned(), Room::new(Arc::from(room))))
+        let watch_later = &mut self.watch_later;
+        self.rooms.get_mut_or_insert(room, || {
+            let mut r = Room::new(Arc::from(room));
+            if let Some(i) = watch_later.iter().position(|w| w == room) {
+                watch_later.swap_remove(i);
+                // The view was shown an empty room, with nobody typing (typing creates the room first).
+                r.watch(Vec::new());
+            }
+            (room.to_owned(), r)
+        })
     }
 
     /// The room's shared id string (creating the room), for a message's `room_id`.
@@ -143,23 +155,30 @@ impl MessageStore {
         self.rooms.iter().find(|(_, r)| r.contains_hashed(h, id)).map(|(_, r)| &r.name)
     }
 
-    /// Bumps the room's version and queues `RoomChanged`.
-    fn touch(&mut self, room: &str) {
+    /// Bumps the room's version and lists it among the changed ones (once until the changes are taken); returns
+    /// its shared id.
+    fn bump(&mut self, room: &str) -> Arc<str> {
         let r = self.room_mut(room);
         r.version += 1;
-        let room_id = r.name.clone();
+        let name = r.name.clone();
+        if !std::mem::replace(&mut r.dirty, true) {
+            self.changed.push(name.clone());
+        }
+        name
+    }
+
+    /// Bumps the room's version and queues `RoomChanged`.
+    fn touch(&mut self, room: &str) {
+        let room_id = self.bump(room);
         self.events.push(StoreEvent::RoomChanged { room_id });
     }
 
     fn touch_typing(&mut self, room: &str) {
-        let r = self.room_mut(room);
-        r.version += 1;
-        let room_id = r.name.clone();
+        let room_id = self.bump(room);
         self.events.push(StoreEvent::TypingChanged { room_id });
     }
 
-    fn room_insert(&mut self, mut m: Message) {
-        m.rev = self.alloc_rev();
+    fn room_insert(&mut self, m: Message) {
         let room_id = m.room_id.clone();
         self.room_mut(&room_id).insert(m);
         self.evict(&room_id);
@@ -169,22 +188,9 @@ impl MessageStore {
         self.rooms.get_mut(room)?.remove(id)
     }
 
-    /// Applies `f` to a message; when it reports a change, the message gets a new `rev`.
+    /// Applies `f` to a message; `f` tells whether it changed anything, and so does the result.
     fn room_update(&mut self, room: &str, id: &str, f: impl FnOnce(&mut Message) -> bool) -> bool {
-        let rev = self.next_rev + 1;
-        let mut changed = false;
-        if let Some(r) = self.rooms.get_mut(room) {
-            r.update(id, |m| {
-                changed = f(m);
-                if changed {
-                    m.rev = rev;
-                }
-            });
-        }
-        if changed {
-            self.next_rev = rev;
-        }
-        changed
+        self.rooms.get_mut(room).is_some_and(|r| r.update(id, f))
     }
 
     /// Enforces `max_messages_per_room`: evicts the oldest messages, never an unconfirmed optimistic one.
@@ -1061,19 +1067,7 @@ impl MessageStore {
     /// The inbox: one summary per room, the most recent activity first (newest last message; rooms without
     /// messages last), ties by room id.
     pub fn rooms(&self) -> Vec<RoomSummary> {
-        let mut out: Vec<RoomSummary> = self
-            .rooms
-            .iter()
-            .map(|(id, r)| RoomSummary {
-                room_id: id.clone(),
-                contact_name: r.contact.get().map(str::to_owned),
-                last_message: r.last().cloned(),
-                unread: r.unread(),
-                version: r.version,
-                has_more: r.has_more,
-                typing: self.typing.users(id),
-            })
-            .collect();
+        let mut out: Vec<RoomSummary> = self.rooms.iter().map(|(_, r)| self.summary(r)).collect();
         // Room ids are unique, so the tie-break makes the order total and an unstable sort gives the same result.
         out.sort_unstable_by(|a, b| {
             let ta = a.last_message.as_ref().map_or(f64::NEG_INFINITY, |m| m.timestamp);
@@ -1081,6 +1075,79 @@ impl MessageStore {
             tb.total_cmp(&ta).then_with(|| a.room_id.cmp(&b.room_id))
         });
         out
+    }
+
+    fn summary(&self, r: &Room) -> RoomSummary {
+        RoomSummary {
+            room_id: r.name.to_string(),
+            contact_name: r.contact.get().map(str::to_owned),
+            last_message: r.last().cloned(),
+            unread: r.unread(),
+            version: r.version,
+            has_more: r.has_more,
+            typing: self.typing.users(&r.name),
+        }
+    }
+
+    // ---- the change stream ------------------------------------------------------------------------------------
+
+    /// Starts recording `room_id`'s changes for a view and returns the state they apply to: from now on,
+    /// [`take_changes`](Self::take_changes) carries the room's list operations and its typing, unread and
+    /// `has_more` changes. An unknown room is watched from the moment it appears (shown empty until then).
+    /// Watching a watched room starts it over from the state returned.
+    pub fn watch(&mut self, room_id: &str) -> RoomState {
+        let typing = typing_names(self.typing.users(room_id));
+        let Some(r) = self.rooms.get_mut(room_id) else {
+            if !self.watch_later.iter().any(|w| w == room_id) {
+                self.watch_later.push(room_id.to_owned());
+            }
+            return RoomState { messages: Vec::new(), typing, has_more: true, unread: 0 };
+        };
+        r.watch(typing.clone());
+        RoomState { messages: r.iter().cloned().collect(), typing, has_more: r.has_more, unread: r.unread() }
+    }
+
+    /// Stops recording `room_id`'s changes.
+    pub fn unwatch(&mut self, room_id: &str) {
+        self.watch_later.retain(|w| w != room_id);
+        if let Some(r) = self.rooms.get_mut(room_id) {
+            r.journal = None;
+        }
+    }
+
+    /// Starts sending the summaries of changed rooms with each batch; returns the inbox as it is now
+    /// ([`rooms`](Self::rooms) order).
+    pub fn watch_inbox(&mut self) -> Vec<RoomSummary> {
+        self.inbox_watched = true;
+        self.rooms()
+    }
+
+    /// [`watch_inbox`](Self::watch_inbox) as JSON text (summaries as in [`ChangeBatch::to_json`]).
+    pub fn watch_inbox_json(&mut self) -> String {
+        summaries_to_json(&self.watch_inbox())
+    }
+
+    /// Stops sending summaries.
+    pub fn unwatch_inbox(&mut self) {
+        self.inbox_watched = false;
+    }
+
+    /// What changed since the last call, for the views: each watched room's list operations (replayed in order,
+    /// they turn the list the view had into [`messages`](Self::messages)) and typing / unread / `has_more`
+    /// changes, and while the inbox is watched the summary of every room that changed. Call after every input.
+    pub fn take_changes(&mut self) -> ChangeBatch {
+        let mut batch = ChangeBatch::default();
+        for name in std::mem::take(&mut self.changed) {
+            let Some(r) = self.rooms.get_mut(&*name) else { continue };
+            r.dirty = false;
+            let typing = &self.typing;
+            batch.rooms.extend(r.take_changes(|| typing_names(typing.users(&name))));
+            if self.inbox_watched {
+                let r = self.rooms.get(&*name).expect("room just seen");
+                batch.inbox.push(self.summary(r));
+            }
+        }
+        batch
     }
 
     /// The room's version: bumped on every change to what the room shows (messages, statuses, typing, unread,
@@ -1097,20 +1164,6 @@ impl MessageStore {
     /// The room's messages at display positions `range` (clamped to the room's length).
     pub fn messages_in(&self, room_id: &str, range: std::ops::Range<usize>) -> Messages<'_> {
         self.rooms.get(room_id).map_or(Messages::empty(), |r| r.range(range))
-    }
-
-    /// A counter of edits to the room's message list (0 for an unknown room); see
-    /// [`untouched_since`](Self::untouched_since).
-    pub fn edits(&self, room_id: &str) -> u64 {
-        self.rooms.get(room_id).map_or(0, Room::edits)
-    }
-
-    /// How many leading and trailing messages of the room are the same (same message, same revision, same position
-    /// from the start and from the end) as when [`edits`](Self::edits) returned `since`. Conservative (the true
-    /// numbers may be larger); `head + tail` never exceeds the length of the room then or now. Lets a view rebuild
-    /// only the middle of its list.
-    pub fn untouched_since(&self, room_id: &str, since: u64) -> (usize, usize) {
-        self.rooms.get(room_id).map_or((0, 0), |r| r.untouched_since(since))
     }
 
     /// Number of messages in the room.

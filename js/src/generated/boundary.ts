@@ -132,6 +132,46 @@ export interface RoomSummary {
   readonly version: number;
   /** Whether older history may exist. */
   readonly has_more: boolean;
+  /** Who is typing in the room now (names, else ids). */
+  readonly typing: ReadonlyArray<string>;
+}
+
+/** What `WasmMessageStore.watch` returns: a room as it is; its `RoomChanges` apply from there. */
+export interface RoomState {
+  /** Oldest first. */
+  readonly messages: ReadonlyArray<Message>;
+  /** Who is typing (names, else ids). */
+  readonly typing: ReadonlyArray<string>;
+  /** Whether older history may exist. */
+  readonly has_more: boolean;
+  readonly unread: number;
+}
+
+/** What changed in one watched room during one input. */
+export interface RoomChanges {
+  readonly room_id: string;
+  /**
+   * List operations in order; each position is a display position in the list as it stands after the previous
+   * operations.
+   */
+  readonly ops: ReadonlyArray<readonly ['insert', number, Message] | readonly ['update', number, Message] | readonly ['remove', number] | readonly ['reset', ReadonlyArray<Message>]>;
+  /** Who is typing now, when that changed. */
+  readonly typing?: ReadonlyArray<string>;
+  /** When it changed. */
+  readonly has_more?: boolean;
+  /** When it changed. */
+  readonly unread?: number;
+}
+
+/**
+ * The one batch the wasm store pushes to its view after an input that changed something watched (plain data: a worker
+ * or another tab could receive it as it is).
+ */
+export interface ChangeBatch {
+  /** Watched rooms that changed. */
+  readonly rooms: ReadonlyArray<RoomChanges>;
+  /** Summaries of the rooms that changed, while the inbox is watched. */
+  readonly inbox: ReadonlyArray<RoomSummary>;
 }
 
 /** A history item `mergeHistory` skipped: its index in the page, and why. */

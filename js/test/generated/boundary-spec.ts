@@ -38,6 +38,33 @@ export const SHAPES: Record<string, { open: boolean; fields: Record<string, stri
       unread: 'number',
       version: 'number',
       has_more: 'boolean',
+      typing: 'ReadonlyArray<string>',
+    },
+  },
+  RoomState: {
+    open: false,
+    fields: {
+      messages: 'ReadonlyArray<Message>',
+      typing: 'ReadonlyArray<string>',
+      has_more: 'boolean',
+      unread: 'number',
+    },
+  },
+  RoomChanges: {
+    open: false,
+    fields: {
+      room_id: 'string',
+      ops: 'ReadonlyArray<readonly [\'insert\', number, Message] | readonly [\'update\', number, Message] | readonly [\'remove\', number] | readonly [\'reset\', ReadonlyArray<Message>]>',
+      typing: 'ReadonlyArray<string>?',
+      has_more: 'boolean?',
+      unread: 'number?',
+    },
+  },
+  ChangeBatch: {
+    open: false,
+    fields: {
+      rooms: 'ReadonlyArray<RoomChanges>',
+      inbox: 'ReadonlyArray<RoomSummary>',
     },
   },
   HistoryRejection: {

@@ -1,0 +1,215 @@
+// The view layer: the immutable arrays React renders, kept up to date by the change batches the wasm store pushes
+// (one sink call per input, see `ChangeBatch`). Reads never enter wasm; a batch copies each touched room's array
+// once and replays its operations, so unchanged messages keep their object identity.
+import type { ChangeBatch, Message, RoomChanges, RoomState, RoomSummary } from './generated/boundary.js';
+
+/** What a conversation renders of one room; replaced (never mutated) when the room changes. */
+export interface RoomView {
+  readonly messages: readonly Message[];
+  readonly typing: readonly string[];
+  readonly hasMore: boolean;
+  readonly unread: number;
+}
+
+/** The part of the wasm store the view drives. */
+export interface ChangeSource {
+  setSink(sink: ((batch: string) => void) | undefined): void;
+  watch(roomId: string): string;
+  unwatch(roomId: string): void;
+  watchInbox(): string;
+  unwatchInbox(): void;
+}
+
+type Listener = (roomId: string) => void;
+
+/** One registration (an object, so the same function subscribed twice is two registrations, as before). */
+interface Subscription {
+  listener: Listener;
+}
+
+interface WatchedRoom {
+  view: RoomView;
+  subscriptions: Set<Subscription>;
+  /** Read without a subscriber: watched for the store's lifetime. */
+  pinned: boolean;
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+function frozen<T>(items: T[]): readonly T[] {
+  return items.length ? Object.freeze(items) : EMPTY;
+}
+
+/** Inbox order: newest last message first, rooms without messages last, then by room id (as the store sorts). */
+function newestFirst(a: RoomSummary, b: RoomSummary): number {
+  const ta = a.last_message ? a.last_message.timestamp : -Infinity;
+  const tb = b.last_message ? b.last_message.timestamp : -Infinity;
+  if (ta !== tb) return ta < tb ? 1 : -1;
+  return a.room_id < b.room_id ? -1 : a.room_id > b.room_id ? 1 : 0;
+}
+
+/** Where `s` is, or would go, in the sorted `list`. */
+function place(list: readonly RoomSummary[], s: RoomSummary): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (newestFirst(list[mid]!, s) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class StoreView {
+  #source: ChangeSource;
+  #rooms = new Map<string, WatchedRoom>();
+  /** The inbox while watched: summaries by room, the sorted list handed out, its subscribers. */
+  #inbox: { byRoom: Map<string, RoomSummary>; list: readonly RoomSummary[]; subscriptions: Set<Subscription>; pinned: boolean } | null =
+    null;
+
+  constructor(source: ChangeSource) {
+    this.#source = source;
+    source.setSink((text) => this.#apply(JSON.parse(text) as ChangeBatch));
+  }
+
+  /**
+   * The room as the view shows it. A room nobody subscribes to is watched from this first read on, for the
+   * store's lifetime (as the snapshot cache of earlier versions kept every room it was asked about).
+   */
+  room(roomId: string): RoomView {
+    return (this.#rooms.get(roomId) ?? this.#watch(roomId, true)).view;
+  }
+
+  /** The inbox, newest activity first; watched from the first read on, for the store's lifetime. */
+  rooms(): readonly RoomSummary[] {
+    return (this.#inbox ?? this.#watchInbox(true)).list;
+  }
+
+  /** Calls `listener(roomId)` after each change of the room (or of any room for `"*"`); watched while subscribed. */
+  subscribe(roomId: string, listener: Listener): () => void {
+    const subscription = { listener };
+    if (roomId === '*') {
+      const inbox = this.#inbox ?? this.#watchInbox(false);
+      inbox.subscriptions.add(subscription);
+      return () => {
+        const current = this.#inbox;
+        if (!current || !current.subscriptions.delete(subscription)) return;
+        if (current.subscriptions.size === 0 && !current.pinned) {
+          this.#inbox = null;
+          this.#source.unwatchInbox();
+        }
+      };
+    }
+    const room = this.#rooms.get(roomId) ?? this.#watch(roomId, false);
+    room.subscriptions.add(subscription);
+    return () => {
+      if (!room.subscriptions.delete(subscription)) return;
+      if (room.subscriptions.size === 0 && !room.pinned && this.#rooms.get(roomId) === room) {
+        this.#rooms.delete(roomId);
+        this.#source.unwatch(roomId);
+      }
+    };
+  }
+
+  /** Number of subscriptions (leak checks). */
+  get listenerCount(): number {
+    let n = this.#inbox ? this.#inbox.subscriptions.size : 0;
+    for (const room of this.#rooms.values()) n += room.subscriptions.size;
+    return n;
+  }
+
+  /** Forgets everything (the store is being destroyed). */
+  clear(): void {
+    this.#rooms.clear();
+    this.#inbox = null;
+  }
+
+  #watch(roomId: string, pinned: boolean): WatchedRoom {
+    const state = JSON.parse(this.#source.watch(roomId)) as RoomState;
+    const view: RoomView = Object.freeze({
+      messages: frozen(state.messages as Message[]),
+      typing: frozen(state.typing as string[]),
+      hasMore: state.has_more,
+      unread: state.unread,
+    });
+    const room = { view, subscriptions: new Set<Subscription>(), pinned };
+    this.#rooms.set(roomId, room);
+    return room;
+  }
+
+  #watchInbox(pinned: boolean) {
+    const list = JSON.parse(this.#source.watchInbox()) as RoomSummary[];
+    const byRoom = new Map(list.map((s) => [s.room_id, s]));
+    this.#inbox = { byRoom, list: frozen(list), subscriptions: new Set(), pinned };
+    return this.#inbox;
+  }
+
+  #apply(batch: ChangeBatch): void {
+    // Everything is applied before any listener runs: a listener that changes the store gets its own batch after.
+    const changed: [WatchedRoom, string][] = [];
+    for (const changes of batch.rooms) {
+      const room = this.#rooms.get(changes.room_id);
+      if (!room) continue;
+      room.view = next(room.view, changes);
+      changed.push([room, changes.room_id]);
+    }
+    const inbox = this.#inbox;
+    if (inbox && batch.inbox.length) {
+      const list = inbox.list.slice();
+      for (const s of batch.inbox) {
+        const old = inbox.byRoom.get(s.room_id);
+        if (old) list.splice(place(list, old), 1);
+        list.splice(place(list, s), 0, s);
+        inbox.byRoom.set(s.room_id, s);
+      }
+      inbox.list = frozen(list);
+    }
+    for (const [room, roomId] of changed) {
+      for (const s of [...room.subscriptions]) call(s.listener, roomId);
+    }
+    if (inbox && batch.inbox.length && inbox.subscriptions.size) {
+      const subscriptions = [...inbox.subscriptions];
+      for (const s of batch.inbox) for (const sub of subscriptions) call(sub.listener, s.room_id);
+    }
+  }
+}
+
+/** The room after `changes`: its list copied once and the operations replayed on the copy. */
+function next(view: RoomView, changes: RoomChanges): RoomView {
+  let messages = view.messages;
+  if (changes.ops.length) {
+    let list = messages.slice();
+    for (const op of changes.ops) {
+      switch (op[0]) {
+        case 'insert':
+          if (op[1] === list.length) list.push(op[2]);
+          else list.splice(op[1], 0, op[2]);
+          break;
+        case 'update':
+          list[op[1]] = op[2];
+          break;
+        case 'remove':
+          list.splice(op[1], 1);
+          break;
+        case 'reset':
+          list = op[1].slice();
+          break;
+      }
+    }
+    messages = frozen(list);
+  }
+  return Object.freeze({
+    messages,
+    typing: changes.typing ? frozen(changes.typing.slice()) : view.typing,
+    hasMore: changes.has_more ?? view.hasMore,
+    unread: changes.unread ?? view.unread,
+  });
+}
+
+function call(listener: Listener, roomId: string): void {
+  try {
+    listener(roomId);
+  } catch (e) {
+    console.error('inbox-realtime: store subscriber threw', e);
+  }
+}
