@@ -642,7 +642,7 @@ fn each_input_pushes_one_batch_of_positions_to_the_sink() {
         .collect();
     assert_eq!(ops, ["insert@0", "insert@1", "insert@2", "update@1", "insert@0"]);
     store.unwatch(room);
-    add(room, "late", 1_800_000_000_000);
+    add(room, "late", 1_700_000_100_000);
     assert_eq!(batches.borrow().len(), 5, "unwatched: nothing more");
 }
 
