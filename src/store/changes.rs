@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::json::{write_str, write_value};
+use crate::json::{write_str, write_u64, write_value};
 
 use super::model::Message;
 use super::outcome::RoomSummary;
@@ -127,21 +127,11 @@ impl ChangeBatch {
     /// "typing"?,"has_more"?,"unread"?}],"inbox":[summaries]}`; a message is [`Message::to_json`], a summary as
     /// [`RoomSummary`] with `typing` as names.
     pub fn to_json(&self) -> String {
-        let mut out = String::from("{\"rooms\":[");
-        for (i, room) in self.rooms.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_room(&mut out, room);
-        }
-        out.push_str("],\"inbox\":[");
-        for (i, s) in self.inbox.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_summary(&mut out, s);
-        }
-        out.push_str("]}");
+        let mut out = String::from("{\"rooms\":");
+        write_list(&mut out, &self.rooms, write_room);
+        out.push_str(",\"inbox\":");
+        write_list(&mut out, &self.inbox, write_summary);
+        out.push('}');
         out
     }
 }
@@ -153,22 +143,30 @@ impl RoomState {
         write_messages(&mut out, &self.messages);
         out.push_str(",\"typing\":");
         write_names(&mut out, &self.typing);
-        out.push_str(&format!(",\"has_more\":{},\"unread\":{}}}", self.has_more, self.unread));
+        out.push_str(if self.has_more { ",\"has_more\":true,\"unread\":" } else { ",\"has_more\":false,\"unread\":" });
+        write_u64(&mut out, u64::from(self.unread));
+        out.push('}');
         out
     }
 }
 
 /// The inbox as JSON text: `[summaries]` in the order given.
 pub fn summaries_to_json(summaries: &[RoomSummary]) -> String {
-    let mut out = String::from("[");
-    for (i, s) in summaries.iter().enumerate() {
+    let mut out = String::new();
+    write_list(&mut out, summaries, write_summary);
+    out
+}
+
+/// `[item,item,…]`.
+fn write_list<T>(out: &mut String, items: &[T], write: impl Fn(&mut String, &T)) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_summary(&mut out, s);
+        write(out, item);
     }
     out.push(']');
-    out
 }
 
 fn write_message(out: &mut String, m: &Message) {
@@ -176,60 +174,47 @@ fn write_message(out: &mut String, m: &Message) {
 }
 
 fn write_messages(out: &mut String, messages: &[Message]) {
-    out.push('[');
-    for (i, m) in messages.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_message(out, m);
-    }
-    out.push(']');
+    write_list(out, messages, write_message);
 }
 
 fn write_names(out: &mut String, names: &[String]) {
-    out.push('[');
-    for (i, n) in names.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_str(out, n);
-    }
-    out.push(']');
+    write_list(out, names, |out, name| write_str(out, name));
 }
 
 fn write_room(out: &mut String, room: &RoomChanges) {
     out.push_str("{\"room_id\":");
     write_str(out, &room.room_id);
-    out.push_str(",\"ops\":[");
-    for (i, op) in room.ops.iter().enumerate() {
-        if i > 0 {
+    out.push_str(",\"ops\":");
+    write_list(out, &room.ops, |out, op| match op {
+        ListOp::Insert(at, m) | ListOp::Update(at, m) => {
+            let name = if matches!(op, ListOp::Insert(..)) { "[\"insert\"," } else { "[\"update\"," };
+            out.push_str(name);
+            write_u64(out, *at as u64);
             out.push(',');
+            write_message(out, m);
+            out.push(']');
         }
-        match op {
-            ListOp::Insert(at, m) | ListOp::Update(at, m) => {
-                let name = if matches!(op, ListOp::Insert(..)) { "insert" } else { "update" };
-                out.push_str(&format!("[\"{name}\",{at},"));
-                write_message(out, m);
-                out.push(']');
-            }
-            ListOp::Remove(at) => out.push_str(&format!("[\"remove\",{at}]")),
-            ListOp::Reset(messages) => {
-                out.push_str("[\"reset\",");
-                write_messages(out, messages);
-                out.push(']');
-            }
+        ListOp::Remove(at) => {
+            out.push_str("[\"remove\",");
+            write_u64(out, *at as u64);
+            out.push(']');
         }
-    }
-    out.push(']');
+        ListOp::Reset(messages) => {
+            out.push_str("[\"reset\",");
+            write_messages(out, messages);
+            out.push(']');
+        }
+    });
     if let Some(typing) = &room.typing {
         out.push_str(",\"typing\":");
         write_names(out, typing);
     }
     if let Some(has_more) = room.has_more {
-        out.push_str(&format!(",\"has_more\":{has_more}"));
+        out.push_str(if has_more { ",\"has_more\":true" } else { ",\"has_more\":false" });
     }
     if let Some(unread) = room.unread {
-        out.push_str(&format!(",\"unread\":{unread}"));
+        out.push_str(",\"unread\":");
+        write_u64(out, u64::from(unread));
     }
     out.push('}');
 }
@@ -247,10 +232,11 @@ fn write_summary(out: &mut String, s: &RoomSummary) {
         Some(m) => write_message(out, m),
         None => out.push_str("null"),
     }
-    out.push_str(&format!(
-        ",\"unread\":{},\"version\":{},\"has_more\":{},\"typing\":",
-        s.unread, s.version, s.has_more
-    ));
+    out.push_str(",\"unread\":");
+    write_u64(out, u64::from(s.unread));
+    out.push_str(",\"version\":");
+    write_u64(out, s.version);
+    out.push_str(if s.has_more { ",\"has_more\":true,\"typing\":" } else { ",\"has_more\":false,\"typing\":" });
     write_names(out, &typing_names(s.typing.clone()));
     out.push('}');
 }
