@@ -238,7 +238,6 @@ describe('the view layer', () => {
     const store = newStore();
     for (let i = 0; i < 200; i++) store.handleEvent('new_message', message(`m${i}`, T + i * 1000));
     const first = store.snapshot('r');
-    expect(Object.isFrozen(first)).toBe(true);
     const unsubscribe = store.subscribe('r', () => {});
     store.handleEvent('new_message', message('m200', T + 200 * 1000));
     const appended = store.snapshot('r');
