@@ -190,9 +190,11 @@ const PENDING_MAX = 64;
 function settle(room: WatchedRoom): RoomView {
   if (room.pending.length === 0) return room.view;
   let { messages, typing, hasMore, unread } = room.view;
-  let list: Message[] | null = null;
+  // The common case, messages appended at the end: one copy of the exact size (a slice then a push copies twice).
+  const fast = appended(room.pending, messages);
+  let list: Message[] | null = fast;
   for (const changes of room.pending) {
-    for (const op of changes.ops) {
+    for (const op of fast ? [] : changes.ops) {
       if (op[0] === 'reset') {
         list = op[1].slice();
         continue;
@@ -219,6 +221,18 @@ function settle(room: WatchedRoom): RoomView {
   if (list) messages = listOrEmpty(list);
   room.view = Object.freeze({ messages, typing, hasMore, unread });
   return room.view;
+}
+
+/** `messages` with the appended ones, when every operation of `pending` appends; else `null`. */
+function appended(pending: readonly RoomChanges[], messages: readonly Message[]): Message[] | null {
+  const added: Message[] = [];
+  for (const changes of pending) {
+    for (const op of changes.ops) {
+      if (op[0] !== 'insert' || op[1] !== messages.length + added.length) return null;
+      added.push(op[2]);
+    }
+  }
+  return added.length ? messages.concat(added) : null;
 }
 
 function call(listener: Listener, roomId: string): void {

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::json::{write_str, write_u64, write_value};
+use crate::json::{write_str, write_u64};
 
 use super::model::Message;
 use super::outcome::RoomSummary;
@@ -170,7 +170,7 @@ fn write_list<T>(out: &mut String, items: &[T], write: impl Fn(&mut String, &T))
 }
 
 fn write_message(out: &mut String, m: &Message) {
-    write_value(out, &m.to_json());
+    m.write_json(out);
 }
 
 fn write_messages(out: &mut String, messages: &[Message]) {

@@ -340,3 +340,24 @@ fn one_new_message_is_one_insert_and_a_big_page_is_a_reset() {
     assert!(batch.rooms.is_empty());
     assert_eq!(batch.inbox.iter().map(|r| r.room_id.as_str()).collect::<Vec<_>>(), ["other"]);
 }
+
+#[test]
+fn a_message_written_straight_is_its_json() {
+    let mut s = MessageStore::new(StoreOptions { max_text_chars: 4, ..StoreOptions::default() });
+    let payloads = [
+        json!({"id": "a", "room_id": "r", "text": "hi \"q\" \\ é", "timestamp": 1.5, "from": "x", "n": [1, {"k": null}]}),
+        json!({"id": "b", "room_id": "r", "text": "long text", "timestamp": 2, "user_id": "u"}),
+        // Server fields with canonical names the parser does not take: the canonical values win.
+        json!({"id": "c", "room_id": "r", "timestamp": 3, "key": "theirs", "error": "x", "cached": false, "z": "\",\"key\":"}),
+        json!({"id": "d", "room_id": "r", "timestamp": 4, "note": "{\"error\":1}"}),
+    ];
+    for p in &payloads {
+        s.ingest_message(p, T0).unwrap();
+    }
+    for m in s.messages("r") {
+        let mut text = String::new();
+        m.write_json(&mut text);
+        assert_eq!(from_str(&text).unwrap(), m.to_json(), "{text}");
+        assert_eq!(text, crate::json::to_string(&m.to_json()));
+    }
+}

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::json::Value;
+use crate::json::{write_str, write_value, Value};
 
 use super::error::{clip, StoreError};
 use super::extra::{Extra, ExtraBuilder};
@@ -344,6 +344,74 @@ impl Message {
             m.insert("cached".into(), Value::Bool(true));
         }
         Value::Object(m)
+    }
+
+    /// Appends [`to_json`](Self::to_json) as compact JSON text, the same text, written straight from the fields (the
+    /// per-message path of the change stream: no map of the fields is built). A server field with a canonical name
+    /// (rare) takes the map path, which shadows it.
+    pub(crate) fn write_json(&self, out: &mut String) {
+        const CANONICAL: [&str; 11] = [
+            "id",
+            "key",
+            "room_id",
+            "text",
+            "user_id",
+            "direction",
+            "status",
+            "timestamp",
+            "client_id",
+            "error",
+            "cached",
+        ];
+        let extra = self.strings.get(Part::Extra).unwrap_or_default();
+        // In compact object text a key is preceded by `{` or `,` and a quote inside a string value by `\`.
+        let shadows = |name: &str| {
+            extra.match_indices(name).any(|(i, _)| {
+                let b = extra.as_bytes();
+                i >= 2
+                    && b[i - 1] == b'"'
+                    && matches!(b[i - 2], b'{' | b',')
+                    && extra[i + name.len()..].starts_with("\":")
+            })
+        };
+        if CANONICAL.iter().any(|n| shadows(n)) {
+            write_value(out, &self.to_json());
+            return;
+        }
+        let opt = |out: &mut String, s: Option<&str>| match s {
+            Some(s) => write_str(out, s),
+            None => out.push_str("null"),
+        };
+        match extra.strip_suffix('}') {
+            Some(fields) if fields.len() > 1 => {
+                out.push_str(fields);
+                out.push_str(",\"id\":");
+            }
+            _ => out.push_str("{\"id\":"),
+        }
+        write_str(out, self.id());
+        out.push_str(",\"key\":");
+        write_str(out, self.key());
+        out.push_str(",\"room_id\":");
+        write_str(out, &self.room_id);
+        out.push_str(",\"text\":");
+        write_str(out, self.text());
+        out.push_str(",\"user_id\":");
+        opt(out, self.user_id());
+        out.push_str(",\"direction\":\"");
+        out.push_str(self.direction.as_str());
+        out.push_str("\",\"status\":\"");
+        out.push_str(self.status.as_str());
+        out.push_str("\",\"timestamp\":");
+        write_value(out, &Value::from(self.timestamp));
+        out.push_str(",\"client_id\":");
+        opt(out, self.client_id());
+        out.push_str(",\"error\":");
+        opt(out, self.error());
+        if self.cached {
+            out.push_str(",\"cached\":true");
+        }
+        out.push('}');
     }
 }
 
