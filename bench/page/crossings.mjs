@@ -10,21 +10,12 @@ import { createRoot } from 'react-dom/client';
 import { init } from '../../pkg/dist/index.js';
 import { useRealtimeMessages, useSocket } from '../../pkg/dist/react.js';
 import { CUSTOMER_PHONE, CUSTOMER_TEXT } from '../lib/workload.mjs';
+import { afterMicrotasks } from './tasks.mjs';
 
 const params = new URLSearchParams(location.search);
 const IO_URL = `http://127.0.0.1:${params.get('io')}`;
 const WASM_URL = params.get('wasm') ?? '/pkg/wasm/inbox_realtime_bg.wasm';
 
-/** Resolves in a task after the current one, so every microtask queued before it has run. */
-const afterMicrotasks = () =>
-  new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 
 /** Waits (task by task, at most `tasks`) until `done()`; returns whether it became true. */
 async function settle(done, tasks) {

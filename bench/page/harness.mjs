@@ -7,6 +7,7 @@ import { io } from 'socket.io-client';
 import { HooksPortStore } from '../stores/b1-hooks-port.mjs';
 import { JsMessageStore } from '../stores/b2-js-store.mjs';
 import { optimisticSends, makeEvents, checkRoom, CUSTOMER_PHONE, CUSTOMER_TEXT } from '../lib/workload.mjs';
+import { afterMicrotasks } from './tasks.mjs';
 
 const params = new URLSearchParams(location.search);
 const IO_URL = `http://127.0.0.1:${params.get('io')}`;
@@ -28,16 +29,6 @@ const collect = () => {
     gc();
   }
 };
-/** Resolves in a task after the current one, so every microtask queued before it has run (no timer clamping). */
-const afterMicrotasks = () =>
-  new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 let roomSeq = 0;
 const freshRoom = (tag) => `room-${tag}-${++roomSeq}-${Math.random().toString(36).slice(2, 8)}`;
 

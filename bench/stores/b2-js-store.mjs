@@ -11,6 +11,18 @@ const EMPTY = Object.freeze([]);
 
 const before = (a, b) => a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.id < b.id);
 
+/** Index of the first element of the sorted `list` that `precedes` does not put before `x`. */
+function lowerBound(list, x, precedes) {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (precedes(list[mid], x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 class Room {
   byId = new Map();
   list = [];
@@ -22,22 +34,10 @@ class Room {
   contact = null;
   contactTs = -Infinity;
 
-  /** Index of the first message not before `m`. */
-  lowerBound(m) {
-    let lo = 0;
-    let hi = this.list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (before(this.list[mid], m)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   insert(m) {
     const list = this.list;
     if (list.length === 0 || before(list[list.length - 1], m)) list.push(m);
-    else list.splice(this.lowerBound(m), 0, m);
+    else list.splice(lowerBound(list, m, before), 0, m);
     this.byId.set(m.id, m);
     if (m.direction === 'incoming') this.unread++;
   }
@@ -46,7 +46,7 @@ class Room {
     const m = this.byId.get(id);
     if (!m) return undefined;
     this.byId.delete(id);
-    const i = this.lowerBound(m);
+    const i = lowerBound(this.list, m, before);
     if (this.list[i] === m) this.list.splice(i, 1);
     if (m.direction === 'incoming') this.unread--;
     return m;
@@ -79,26 +79,14 @@ class Inbox {
     };
   }
 
-  /** Index of the first summary not ahead of `s`. */
-  lowerBound(s) {
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ahead(this.order[mid], s)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   /** The room changed: a new summary if what the list shows changed, moved to its place. */
   update(id, r) {
     const old = this.byRoom.get(id);
     const last = r.list.length ? r.list[r.list.length - 1] : null;
     if (old && old.last_message === last && old.unread === r.unread && old.contact_name === r.contact) return;
     const s = Inbox.summary(id, r);
-    if (old) this.order.splice(this.lowerBound(old), 1);
-    this.order.splice(this.lowerBound(s), 0, s);
+    if (old) this.order.splice(lowerBound(this.order, old, ahead), 1);
+    this.order.splice(lowerBound(this.order, s, ahead), 0, s);
     this.byRoom.set(id, s);
     this.snap = null;
   }
