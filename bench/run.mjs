@@ -460,7 +460,7 @@ async function measureReact(page) {
   const res = await paired('react', variants, TRIALS, (v) =>
     page.evaluate(([v, reps]) => window.bench.reactCost(v, 10_000, reps), [v, REACT_REPS]),
   );
-  addSection(`React-facing cost in a 10 000-message room, after one new message (per trial: mean of ${REACT_REPS} messages; median over trials)`);
+  addSection(`React-facing cost in a 10 000-message room subscribed to as a mounted view is, after one new message (per trial: mean of ${REACT_REPS} messages; median over trials)`);
   const notes = { b0: 'n/a', floor: 'n/a' };
   addRow('produce the snapshot, µs (ours/B2: snapshot(room); B1: the `[...prev, msg]` copy)', pick(res, 'snapUs'), { notes });
   addRow('new objects per snapshot (array + messages not reused)', pick(res, 'newObjects'), { notes, digits: 0 });
