@@ -47,6 +47,13 @@ impl Inbox {
         self.resync.handle_rooms_rejoined(&rooms);
     }
 
+    /// A (re)connect whose joins of `rooms` the server acked at once: the requests it made.
+    fn connect_and_rejoin(&mut self, recovered: bool, rooms: &[&str]) -> Vec<ResyncRequest> {
+        self.connected(recovered);
+        self.rejoined(rooms);
+        self.poll()
+    }
+
     /// Every request ready now, as the binding drains them.
     fn poll(&mut self) -> Vec<ResyncRequest> {
         std::iter::from_fn(|| self.resync.poll_resync()).collect()
@@ -83,20 +90,16 @@ fn connected_inbox() -> Inbox {
 fn the_first_connect_never_resyncs() {
     let mut inbox = Inbox::new();
     inbox.live("a", "a1", T0);
-    inbox.connected(false);
-    inbox.rejoined(&["a"]);
-    assert_eq!(inbox.poll(), []);
+    assert_eq!(inbox.connect_and_rejoin(false, &["a"]), []);
     // Attached to a client that was connected already: its next connect is a reconnect.
     let mut late = Inbox::new();
     late.resync.handle_attached(true);
     late.live("a", "a1", T0);
-    late.connected(false);
-    late.rejoined(&["a"]);
-    assert_eq!(late.poll(), requests(&[("a", T0 - OVERLAP)]));
+    assert_eq!(late.connect_and_rejoin(false, &["a"]), requests(&[("a", T0 - OVERLAP)]));
 }
 
 #[test]
-fn an_unrecovered_reconnect_resyncs_every_rejoined_room_once_from_where_it_stood_at_the_reconnect() {
+fn an_unrecovered_reconnect_resyncs_every_rejoined_room_once_from_where_it_stood_at_the_connect_and_rejoin() {
     let mut inbox = connected_inbox();
     inbox.live("inbox-only", "x1", T0 + 3.0); // in the store (an inbox_message) but never joined
     inbox.connected(false);
@@ -123,9 +126,7 @@ fn an_unrecovered_reconnect_resyncs_every_rejoined_room_once_from_where_it_stood
 #[test]
 fn a_recovered_reconnect_owes_nothing() {
     let mut inbox = connected_inbox();
-    inbox.connected(true);
-    inbox.rejoined(&["a", "b"]);
-    assert_eq!(inbox.poll(), []);
+    assert_eq!(inbox.connect_and_rejoin(true, &["a", "b"]), []);
 }
 
 #[test]
@@ -156,9 +157,7 @@ fn a_room_shown_from_the_copy_while_connected_resyncs_at_once_and_not_again() {
     assert_eq!(due, requests(&[("r", T0 + 5.0 - OVERLAP)]));
     assert_eq!(inbox.page(&due[0], Ok(&[])), Ok(0));
     // A recovered reconnect re-joins it: nothing more was owed.
-    inbox.connected(true);
-    inbox.rejoined(&["a", "b", "r"]);
-    assert_eq!(inbox.poll(), []);
+    assert_eq!(inbox.connect_and_rejoin(true, &["a", "b", "r"]), []);
 }
 
 #[test]
@@ -176,15 +175,11 @@ fn a_room_shown_from_the_copy_between_a_reconnect_and_its_rejoin_resyncs_again_a
 #[test]
 fn a_second_reconnect_before_the_first_page_came_back_resyncs_from_the_first_start() {
     let mut inbox = connected_inbox();
-    inbox.connected(false);
-    inbox.rejoined(&["a", "b"]);
-    let first = inbox.poll();
+    let first = inbox.connect_and_rejoin(false, &["a", "b"]);
     assert_eq!(first.len(), 2);
     // The pages are still on their way when news arrives and the connection is lost again.
     inbox.live("a", "a-live", T0 + 500_000.0);
-    inbox.connected(false);
-    inbox.rejoined(&["a", "b"]);
-    let second = inbox.poll();
+    let second = inbox.connect_and_rejoin(false, &["a", "b"]);
     // The first pages may be lost with the connection: the second resync reaches back as far.
     assert_eq!(second, requests(&[("a", T0 + 1.0 - OVERLAP), ("b", T0 + 2.0 - OVERLAP)]));
     assert_eq!(inbox.resync.in_flight_count(), 4);
@@ -206,17 +201,16 @@ fn reconnects_before_the_rejoin_keep_the_first_start_recovered_or_not() {
     inbox.live("a", "a-live", T0 + 500_000.0);
     inbox.connected(false);
     inbox.live("a", "a-later", T0 + 600_000.0);
-    inbox.connected(true);
-    inbox.rejoined(&["a", "b"]);
-    assert_eq!(inbox.poll(), requests(&[("a", T0 + 1.0 - OVERLAP), ("b", T0 + 2.0 - OVERLAP)]));
+    assert_eq!(
+        inbox.connect_and_rejoin(true, &["a", "b"]),
+        requests(&[("a", T0 + 1.0 - OVERLAP), ("b", T0 + 2.0 - OVERLAP)])
+    );
 }
 
 #[test]
 fn a_failed_page_is_reported_and_changes_nothing() {
     let mut inbox = connected_inbox();
-    inbox.connected(false);
-    inbox.rejoined(&["a"]);
-    let due = inbox.poll();
+    let due = inbox.connect_and_rejoin(false, &["a"]);
     let before = inbox.store.clone();
     let failed = inbox.page(&due[0], Err("threw: Error: HTTP 503")).unwrap_err();
     assert_eq!(failed.to_string(), "resync(a) threw: Error: HTTP 503");
@@ -227,9 +221,7 @@ fn a_failed_page_is_reported_and_changes_nothing() {
 #[test]
 fn invalid_items_of_a_page_are_reported_and_the_rest_merged() {
     let mut inbox = connected_inbox();
-    inbox.connected(false);
-    inbox.rejoined(&["a"]);
-    let due = inbox.poll();
+    let due = inbox.connect_and_rejoin(false, &["a"]);
     let page = [json!("not a message"), message("b", "other-room", T0), message("a", "a2", T0 + 5.0)];
     let report = inbox.page(&due[0], Ok(&page));
     assert_eq!(report, Err(ResyncError::InvalidItems { room_id: "a".into(), count: 2 }));
@@ -249,9 +241,7 @@ fn rooms_left_before_the_rejoin_are_not_resynced() {
     inbox.rejoined(&["a"]);
     assert_eq!(inbox.poll(), requests(&[("a", T0 + 1.0 - OVERLAP)]));
     // Joined again later: what they were owed was dropped (whoever joins them loads them).
-    inbox.connected(true);
-    inbox.rejoined(&["a", "b", "cached"]);
-    assert_eq!(inbox.poll(), []);
+    assert_eq!(inbox.connect_and_rejoin(true, &["a", "b", "cached"]), []);
 }
 
 #[test]
@@ -262,9 +252,7 @@ fn without_a_loader_ready_requests_are_dropped() {
     inbox.resync.discard_ready();
     assert_eq!(inbox.poll(), []);
     assert_eq!(inbox.resync.in_flight_count(), 0);
-    inbox.connected(true);
-    inbox.rejoined(&["a", "b"]);
-    assert_eq!(inbox.poll(), []);
+    assert_eq!(inbox.connect_and_rejoin(true, &["a", "b"]), []);
 }
 
 #[test]
