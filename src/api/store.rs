@@ -11,11 +11,11 @@ use super::options::{get, number};
 use crate::error_code::ErrorCode;
 use crate::index_map::FastMap;
 use crate::json::Value;
+use crate::store::Resync;
 use crate::store::{
     classify_error, retry_after_ms, rooms_to_evict, CachedRoom, HistoryReport, Message, MessageStore, OutboxEntry,
     OutboxState, SendRequest, SendResult, StoreError, StoreEvent, StoreOptions,
 };
-use crate::store::{Resync, ResyncRequest};
 use crate::web::{now, DeadlineTimer};
 
 /// Server events the store consumes when attached to a client.
@@ -349,28 +349,6 @@ impl Shared {
     /// returns (an array of messages, or `{messages, has_more}`) back to the core, which merges it with dedup.
     /// Without a loader, the requests are dropped.
     fn resync(self: &Rc<Self>) {
-        /// The loader's answer to `request`, fed to the core (a thrown or rejected loader as the failure's text).
-        fn page_done(shared: &Rc<Shared>, request: &ResyncRequest, page: Result<JsValue, String>) {
-            let items = page.map(|page| {
-                let items = if Array::is_array(&page) {
-                    page
-                } else {
-                    Reflect::get(&page, &"messages".into()).unwrap_or_default()
-                };
-                Array::from(&items).iter().map(|m| from_js(&m).unwrap_or(Value::Null)).collect::<Vec<Value>>()
-            });
-            let handled = shared.mutate(|store, now| {
-                shared.resyncs.borrow_mut().handle_resync_page(
-                    request,
-                    items.as_deref().map_err(Clone::clone),
-                    store,
-                    now,
-                )
-            });
-            if let Err(e) = handled {
-                shared.report(core_error(e));
-            }
-        }
         let Some(loader) = self.resync.borrow().clone() else {
             self.resyncs.borrow_mut().discard_ready();
             return;
@@ -378,18 +356,27 @@ impl Shared {
         loop {
             // Not borrowed while the loader runs: it may call the store.
             let Some(request) = self.resyncs.borrow_mut().poll_resync() else { break };
-            let returned = match loader.call2(&JsValue::NULL, &request.room_id.as_str().into(), &request.since.into()) {
-                Ok(value) => value,
-                Err(e) => {
-                    page_done(self, &request, Err(format!("threw: {e:?}")));
-                    continue;
-                }
-            };
+            // A loader that throws synchronously fails like a rejection.
+            let returned = loader
+                .call2(&JsValue::NULL, &request.room_id.as_str().into(), &request.since.into())
+                .unwrap_or_else(|e| js_sys::Promise::reject(&e).into());
             let weak = Rc::downgrade(self);
             wasm_bindgen_futures::spawn_local(async move {
                 let result = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await;
-                if let Some(shared) = weak.upgrade() {
-                    page_done(&shared, &request, result.map_err(|e| format!("rejected: {e:?}")));
+                let Some(shared) = weak.upgrade() else { return };
+                let items = result.map_err(|e| format!("failed: {e:?}")).map(|page| {
+                    let items = if Array::is_array(&page) {
+                        page
+                    } else {
+                        Reflect::get(&page, &"messages".into()).unwrap_or_default()
+                    };
+                    Array::from(&items).iter().map(|m| from_js(&m).unwrap_or(Value::Null)).collect::<Vec<Value>>()
+                });
+                let page = items.as_deref().map_err(Clone::clone);
+                let handled = shared
+                    .mutate(|store, now| shared.resyncs.borrow_mut().handle_resync_page(&request, page, store, now));
+                if let Err(e) = handled {
+                    shared.report(core_error(e));
                 }
             });
         }

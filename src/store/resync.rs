@@ -91,18 +91,18 @@ impl Resync {
         let reconnect = std::mem::replace(&mut self.connected_before, true);
         // Not handed out yet: they go after this session's joins instead.
         for request in std::mem::take(&mut self.ready) {
-            self.owe(&request.room_id, request.since);
+            owe(&mut self.after_rejoin, &request.room_id, request.since);
         }
         if !reconnect || recovered {
             return;
         }
         self.every_room = true;
         // A page still on its way may be lost with the connection: the next one reaches back as far.
-        for request in self.in_flight.clone() {
-            self.owe(&request.room_id, request.since);
+        for request in &self.in_flight {
+            owe(&mut self.after_rejoin, &request.room_id, request.since);
         }
         for room in store.room_ids() {
-            self.owe(room, store.resync_since(room));
+            owe(&mut self.after_rejoin, room, store.resync_since(room));
         }
     }
 
@@ -126,7 +126,7 @@ impl Resync {
     pub fn resync_cached(&mut self, room: &str, connected: bool, store: &MessageStore) {
         let mut since = store.resync_since(room);
         if !connected || self.every_room {
-            self.owe(room, since);
+            owe(&mut self.after_rejoin, room, since);
         } else if let Some(owed) = self.after_rejoin.remove(room) {
             // This request covers what was left waiting for a join ack, from the earlier start.
             since = since.min(owed);
@@ -182,16 +182,6 @@ impl Resync {
         self.in_flight.len()
     }
 
-    /// `room` resyncs after its next join ack, from `since` or earlier.
-    fn owe(&mut self, room: &str, since: f64) {
-        match self.after_rejoin.get_mut(room) {
-            Some(owed) => *owed = owed.min(since),
-            None => {
-                self.after_rejoin.insert(room.to_owned(), since);
-            }
-        }
-    }
-
     /// One request per room: a second reason to resync a room before the loader ran only moves its start earlier.
     fn push_ready(&mut self, room: &str, since: f64) {
         match self.ready.iter_mut().find(|r| r.room_id == room) {
@@ -199,4 +189,10 @@ impl Resync {
             None => self.ready.push(ResyncRequest { room_id: room.to_owned(), since }),
         }
     }
+}
+
+/// `room` resyncs after its next join ack (`after_rejoin`), from `since` or earlier.
+fn owe(after_rejoin: &mut FastMap<String, f64>, room: &str, since: f64) {
+    let owed = after_rejoin.get_or_insert_with(room.to_owned(), || since);
+    *owed = owed.min(since);
 }
