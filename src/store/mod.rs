@@ -35,6 +35,9 @@ mod outbox;
 mod outbox_tests;
 mod outcome;
 mod outgoing_typing;
+mod resync;
+#[cfg(test)]
+mod resync_tests;
 mod room;
 #[allow(clippy::module_inception)]
 mod store;
@@ -59,6 +62,7 @@ pub use outbox::{
 };
 pub use outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
 pub use outgoing_typing::{OutgoingTyping, TypingSignal};
+pub use resync::{Resync, ResyncError, ResyncRequest};
 pub use room::Messages;
 pub use store::MessageStore;
 pub use typing::TypingUser;
