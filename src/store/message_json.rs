@@ -51,7 +51,7 @@ impl<'a> Scanned<'a> {
         if sc.peek().ok()? != b'{' {
             return None;
         }
-        sc.object(None, &mut |m| {
+        sc.object(None, |m| {
             let name = match m.key_escaped {
                 false => Cow::Borrowed(&m.key[1..m.key.len() - 1]),
                 // Decoded: `"\u0069d"` is `id`.
