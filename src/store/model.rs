@@ -8,7 +8,7 @@ use crate::json::Value;
 use super::error::{clip, StoreError};
 use super::extra::Extra;
 use super::fields::{id_field, lookup, object};
-use super::message_json::parse_message_json;
+pub(crate) use super::message_json::parse_message;
 use super::options::StoreOptions;
 use super::strings::{Part, Strings};
 use super::timestamp::parse_timestamp;
@@ -341,7 +341,8 @@ pub(crate) struct ParsedMessage<'a> {
 }
 
 impl ParsedMessage<'_> {
-    /// The same message owning its strings (for a payload parsed from a temporary).
+    /// The same message owning its strings (tests: to compare results from temporaries).
+    #[cfg(test)]
     pub(crate) fn into_owned(self) -> ParsedMessage<'static> {
         let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
         ParsedMessage {
@@ -364,15 +365,6 @@ impl ParsedMessage<'_> {
 pub(crate) fn parse_status(v: &Value) -> Result<Status, StoreError> {
     let s = v.as_str().ok_or(StoreError::WrongType { field: "status", expected: "string" })?;
     Status::parse(s).ok_or_else(|| StoreError::UnknownStatus(clip(s)))
-}
-
-/// Validates a message payload that is already a tree (history pages, saved copies, the [`Value`] API): written
-/// back to text and read by the one message parser, [`parse_message_json`].
-pub(crate) fn parse_message(v: &Value, opts: &StoreOptions, now: f64) -> Result<ParsedMessage<'static>, StoreError> {
-    // A typical message is 100–300 bytes of JSON: one allocation instead of the writer growing it several times.
-    let mut text = String::with_capacity(256);
-    crate::json::write_value(&mut text, v);
-    parse_message_json(&text, opts, now).map(ParsedMessage::into_owned)
 }
 
 /// A validated `message_status_update`.
