@@ -342,7 +342,7 @@ pub(crate) struct ParsedMessage<'a> {
 
 impl ParsedMessage<'_> {
     /// The same message owning its strings (tests: to compare results from temporaries).
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))] // used by the proptest suite only
     pub(crate) fn into_owned(self) -> ParsedMessage<'static> {
         let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
         ParsedMessage {
