@@ -27,6 +27,8 @@ mod extra;
 mod fields;
 mod held;
 mod message_json;
+#[cfg(all(test, not(target_arch = "wasm32")))] // proptest is a native-only dev-dependency
+mod message_json_tests;
 mod model;
 mod optimistic;
 mod options;
