@@ -8,7 +8,8 @@
 //   BENCH_QUICK=1    smoke run (~2 min): fewer trials, fewer round trips, 100k ingest once; every row still printed
 //   BENCH_OUT=path   where to write the markdown (default BENCHMARKS.md; quick runs write bench/.build/BENCHMARKS.quick.md)
 //   BENCH_PROFILE=1  also CPU-profile ours (Chromium CDP Profiler, wasm with names) and print top self-time functions
-//   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,replay,store,react,memory,reconnect (for development)
+//   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,replay,store,react,crossings,inbox,memory,reconnect
+//                    (for development)
 //   BENCH_SIZES=a,b  ingest sizes instead of 1000,10000,100000 (for development)
 //   BENCH_TRACE=1    instead of the table: a Chromium trace of e2e ingest per variant, summarised as the renderer main
 //                    thread's time per message (the task that delivers it, the handler inside it) and its idle time
@@ -42,6 +43,15 @@ const INGEST_SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(','
 /** Trials at 100k (each one takes seconds per variant). */
 const TRIALS_100K = QUICK ? 1 : TRIALS;
 const REACT_REPS = QUICK ? 30 : 100;
+/** Messages counted per kind (mounted room, room nobody shows); odd, so the median is one message's count. */
+const CROSSING_MESSAGES = QUICK ? 21 : 61;
+const INBOX_ROOMS = [10, 100, 1_000, 5_000];
+/**
+ * Messages and trials of the inbox list measure: each message reads the list, and ours at 5 000 rooms took 40 ms per
+ * message before issue 20 (so the quick run does one short trial).
+ */
+const INBOX_MESSAGES = QUICK ? 20 : 200;
+const INBOX_TRIALS = QUICK ? 1 : TRIALS;
 const B1_LIMIT_MS = 60_000;
 /** Variants of the whole-client ingest measures (e2e, replay); ours0 and wasmfloor are shown as extra rows. */
 const CLIENT_VARIANTS = ['ours', 'b1', 'b2', 'b0', 'floor', 'wasmfloor', 'ours0'];
@@ -91,6 +101,7 @@ async function buildAll() {
     if (!fs.existsSync(path.join(ROOT, f))) throw new Error(`${f} missing: run bash scripts/build-package.sh`);
   }
   await bundle('harness.mjs', 'harness.js');
+  await bundle('crossings.mjs', 'crossings.js');
   for (const v of ['ours', 'b2', 'b0', 'floor']) await bundle(`cold-${v}.mjs`, `cold-${v}.js`, { minify: true });
   for (const v of ['ours', 'b0', 'b1', 'b2']) await bundle(`size-${v}.mjs`, `size-${v}.min.js`, { minify: true });
   // The package's init() fetches the wasm next to its glue (`new URL(..., import.meta.url)`): next to the bundle.
@@ -143,7 +154,7 @@ function startStatic() {
       'Cache-Control': 'no-store',
     };
     let m;
-    if ((m = /^\/(harness(?:-prof|-ab)?)\.html$/.exec(url.pathname))) {
+    if ((m = /^\/(harness(?:-prof|-ab)?|crossings)\.html$/.exec(url.pathname))) {
       const js = `/build/${m[1]}.js`;
       res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(html(js));
       return;
@@ -265,7 +276,7 @@ function fmt(x, digits) {
  * One table row. `samples[v]` = per-trial numbers (paired by index). Cell = median (min–max); ratio = median of
  * per-trial ratios ours/x (falls back to the ratio of medians if trial counts differ).
  */
-function addRow(label, samples, { digits, notes = {}, single = false } = {}) {
+function addRow(label, samples, { digits, notes = {}, single = false, ratios: withRatios = true } = {}) {
   const cells = {};
   const med = {};
   for (const v of COLS) {
@@ -280,7 +291,7 @@ function addRow(label, samples, { digits, notes = {}, single = false } = {}) {
   for (const v of RATIO_COLS) {
     const a = samples.ours ?? [];
     const b = samples[v] ?? [];
-    if (!Number.isFinite(med.ours) || !Number.isFinite(med[v]) || med[v] === 0) {
+    if (!withRatios || !Number.isFinite(med.ours) || !Number.isFinite(med[v]) || med[v] === 0) {
       ratios[v] = '—';
       continue;
     }
@@ -449,11 +460,67 @@ async function measureReact(page) {
   const res = await paired('react', variants, TRIALS, (v) =>
     page.evaluate(([v, reps]) => window.bench.reactCost(v, 10_000, reps), [v, REACT_REPS]),
   );
-  addSection(`React-facing cost in a 10 000-message room, after one new message (per trial: mean of ${REACT_REPS} messages; median over trials)`);
+  addSection(`React-facing cost in a 10 000-message room subscribed to as a mounted view is, after one new message (per trial: mean of ${REACT_REPS} messages; median over trials)`);
   const notes = { b0: 'n/a', floor: 'n/a' };
   addRow('produce the snapshot, µs (ours/B2: snapshot(room); B1: the `[...prev, msg]` copy)', pick(res, 'snapUs'), { notes });
   addRow('new objects per snapshot (array + messages not reused)', pick(res, 'newObjects'), { notes, digits: 0 });
   addRow('whole path: 1 event + snapshot, µs (B1: its setState updater)', pick(res, 'totalUs'), { notes });
+}
+
+/** Lines for BENCHMARKS.md under the legend (what crossed for one message). */
+const details = [];
+
+async function measureCrossings(browser, base, ports) {
+  const context = await browser.newContext();
+  let r;
+  try {
+    const { page, info } = await openHarness(context, base, ports, { html: 'crossings.html' });
+    r = info.error ? info : await page.evaluate((n) => window.bench.crossings(n), CROSSING_MESSAGES);
+  } finally {
+    await context.close();
+  }
+  addSection(
+    `JS↔wasm crossings per incoming \`new_message\` frame, one conversation mounted (production React, \`useRealtimeMessages\`); median over ${CROSSING_MESSAGES} messages (min–max)`,
+  );
+  const notes = { b1: 'n/a', b2: '0 (no wasm)', b0: 'n/a', floor: 'n/a' };
+  if (r.error) {
+    failures.push(`crossings: ${r.error}`);
+    log(`FAIL crossings: ${r.error}`);
+    addRow('message in the mounted conversation: calls JS → wasm + wasm → JS (target ≤ 4)', {}, { notes: { ...notes, ours: 'failed' } });
+    return;
+  }
+  const opts = { notes, digits: 0, ratios: false };
+  addRow('message in the mounted conversation: calls JS → wasm + wasm → JS (target ≤ 4)', { ours: r.shown.total }, opts);
+  addRow('  of which JS → wasm (calls of wasm exports)', { ours: r.shown.toWasm }, opts);
+  addRow('  of which wasm → JS (calls of JS imports)', { ours: r.shown.toJs }, opts);
+  addRow('message in a room nobody shows: JS → wasm + wasm → JS', { ours: r.hidden.total }, opts);
+  addRow('  of which JS → wasm', { ours: r.hidden.toWasm }, opts);
+  addRow('  of which wasm → JS', { ours: r.hidden.toJs }, opts);
+  const names = (list) => list.map(([name, n]) => `\`${name}\` ×${n}`).join(', ') || 'none';
+  details.push(`Crossings of the last counted message in the mounted conversation: ${names(r.names.shown)}.`);
+  details.push(`Of the last one in the room nobody shows: ${names(r.names.hidden)}.`);
+  for (const d of details.slice(-2)) log(d);
+}
+
+async function measureInbox(page) {
+  const variants = ['ours', 'b2'];
+  // Warm-up (discarded): both list paths compiled before the first size is timed.
+  for (const v of variants) await page.evaluate((v) => window.bench.inbox(v, 100, 20), v);
+  const perRooms = new Map();
+  for (const rooms of INBOX_ROOMS) {
+    const res = await paired(`inbox ${rooms}`, variants, INBOX_TRIALS, (v) =>
+      page.evaluate(([v, rooms, n]) => window.bench.inbox(v, rooms, n), [v, rooms, INBOX_MESSAGES]),
+    );
+    perRooms.set(rooms, pick(res, 'us'));
+  }
+  addSection(
+    `Inbox list after one message, µs per message: N conversations of 5 messages, then ${INBOX_MESSAGES} \`new_message\` spread over them, each followed by reading the list as a mounted \`useInbox\` does (\`subscribe('*')\` + \`rooms()\`); per trial: mean over the messages${INBOX_TRIALS !== TRIALS ? ` (${INBOX_TRIALS} trial)` : ''}`,
+  );
+  const notes = { b1: 'n/a', b0: 'n/a', floor: 'n/a' };
+  for (const [rooms, us] of perRooms) addRow(`${fmt(rooms, 0)} conversations`, us, { notes });
+  const [fewest, most] = [INBOX_ROOMS[0], INBOX_ROOMS[INBOX_ROOMS.length - 1]];
+  const growth = Object.fromEntries(variants.map((v) => [v, perRooms.get(most)[v].map((x, t) => x / perRooms.get(fewest)[v][t])]));
+  addRow(`  growth: cost at ${fmt(most, 0)} / cost at ${fmt(fewest, 0)} conversations, per trial (1 = independent of the number)`, growth, { notes, ratios: false });
 }
 
 async function measureMemory(browser, base, ports) {
@@ -760,6 +827,8 @@ async function main() {
     await step('replay', () => measureIngest(page, 'replay'));
     await step('store', () => measureIngest(page, 'store'));
     await step('react', () => measureReact(page));
+    await step('crossings', () => measureCrossings(browser, base, server.ports));
+    await step('inbox', () => measureInbox(page));
     await step('memory', () => measureMemory(browser, base, server.ports));
     await step('reconnect', () => measureReconnect(page, server));
     await context.close();
@@ -793,14 +862,26 @@ counts them). Extra rows: **ours client alone** = our SocketClient with a listen
 like-for-like of B0; **wasm floor** = the bare WebSocket with each frame's text handed to a no-op wasm export.
 socket.io-client runs with \`transports: ['websocket']\` (its fastest setting; ours also starts on WebSocket).
 
+Crossings: a page of its own wraps \`WebAssembly.instantiate(Streaming)\`, so every function of the imports object the
+wasm-bindgen glue passes and every function of the instance's exports counts its calls, whatever their names (malloc,
+listener calls and the like included). A real React root (production build) mounts \`useSocket\` + \`useRealtimeMessages\`
+on one room; each \`new_message\` frame is handed to the client's WebSocket \`onmessage\` and counted until it has been
+rendered and every task it queued ran. Checked: each message rendered, one for another room re-renders nothing and that
+room holds them all. A timer firing meanwhile (the device copy's debounced save) counts in that message: hence medians.
+Inbox list: the store-only path (no socket), ours' \`handleEvent\` vs B2's \`handleNewMessage\`; B2 keeps a Map of
+room summaries and an array in inbox order, moving each changed summary by binary search, its list cached until a
+change (built on the first \`rooms()\`). Checked: after each message its room leads the list; the final list's order,
+last messages, unread counts and contact names are what the messages imply.
+
 Cells: median over trials (min–max). Ratios: median of per-trial ratios ours/x (trials are paired: each trial runs every
 variant, in a rotating order); < 1 means ours is smaller/faster. Every trial checks its result (exact message ids,
 timestamps, no pending left, confirmations keep their send's key and order for ours/B2, one notification per event);
 a failed check fails the run. Sources: \`bench/\` (\`run.mjs\` runner, \`server.mjs\` Socket.IO + ws server,
-\`page/harness.mjs\` in-page side, \`stores/\` B1/B2, \`lib/workload.mjs\` the event sequence).
+\`page/harness.mjs\` in-page side, \`page/crossings.mjs\` + \`page/count-crossings.mjs\` the crossings page, \`stores/\`
+B1/B2, \`lib/workload.mjs\` the event sequence).
 `;
-  const md = `${header}\n\n${table}\n${notes}`;
-  console.log(`\n${table}\n`);
+  const md = `${header}\n\n${table}\n${notes}${details.length ? `\n${details.join('\n')}\n` : ''}`;
+  console.log(`\n${table}\n${details.length ? `\n${details.join('\n')}\n` : ''}`);
   if (failures.length) {
     console.log(`CORRECTNESS/RUN FAILURES (${failures.length}):\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   }

@@ -3,7 +3,7 @@
 //! is written from this list by a test (`crate::boundary`), which fails when the checked-in file is stale.
 
 use crate::connection::{AckError, ConnectionError, EmitError};
-use crate::store::StoreError;
+use crate::store::{ResyncError, StoreError};
 
 /// Declares [`ErrorCode`] with each variant's string and doc once: the doc comment is both the Rust doc and the
 /// TS doc of that code.
@@ -95,6 +95,17 @@ impl From<&StoreError> for ErrorCode {
     }
 }
 
+impl From<&ResyncError> for ErrorCode {
+    #[inline(always)]
+    fn from(e: &ResyncError) -> ErrorCode {
+        match e {
+            ResyncError::LoaderFailed { .. } => ErrorCode::ResyncFailed,
+            ResyncError::InvalidItems { .. } => ErrorCode::InvalidEvent,
+            ResyncError::Store { error, .. } => ErrorCode::from(error),
+        }
+    }
+}
+
 impl From<&AckError> for ErrorCode {
     #[inline(always)]
     fn from(e: &AckError) -> ErrorCode {
@@ -146,6 +157,10 @@ mod tests {
         assert_eq!(ErrorCode::from(&StoreError::TooLarge { field: "text", len: 2, max: 1 }), ErrorCode::TooLarge);
         assert_eq!(ErrorCode::from(&StoreError::NotAnObject), ErrorCode::InvalidEvent);
         assert_eq!(ErrorCode::from(&AckError::Dropped).as_str(), "ack_dropped");
+        let failed = ResyncError::LoaderFailed { room_id: "r".into(), reason: "threw".into() };
+        assert_eq!(ErrorCode::from(&failed).as_str(), "resync_failed");
+        let skipped = ResyncError::InvalidItems { room_id: "r".into(), count: 1 };
+        assert_eq!(ErrorCode::from(&skipped).as_str(), "invalid_event");
         assert_eq!(ErrorCode::from(&ConnectionError::BufferOverflow).as_str(), "buffer_overflow");
         assert_eq!(ErrorCode::from(&EmitError::NotConnected).as_str(), "emit");
     }

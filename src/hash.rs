@@ -6,6 +6,10 @@
 //! socket (or generated locally), and maps are per browser tab: there is no untrusted party who could flood one,
 //! and the worst case would only slow that one tab. SipHash showed up among the top functions of ingest profiles,
 //! so the cheaper hash is the better trade.
+//!
+//! Re-measured (issue 20, nightly build-std + `wasm-opt -Os`, gzip -9 of the .wasm): std's `DefaultHasher`
+//! (SipHash-1-3) in its place makes the wasm 115 002 B against 114 605 B (+397 B), and `frame_ingest` 5 % slower
+//! (2 365 against 2 245 ns/frame, median of 5 interleaved runs on the shared 2-core machine).
 
 use std::hash::Hasher;
 

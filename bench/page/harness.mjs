@@ -6,7 +6,8 @@ import glueInit, { boundaryProbe } from '../../pkg/wasm/inbox_realtime.js';
 import { io } from 'socket.io-client';
 import { HooksPortStore } from '../stores/b1-hooks-port.mjs';
 import { JsMessageStore } from '../stores/b2-js-store.mjs';
-import { optimisticSends, makeEvents, checkRoom } from '../lib/workload.mjs';
+import { optimisticSends, makeEvents, checkRoom, CUSTOMER_PHONE, CUSTOMER_TEXT } from '../lib/workload.mjs';
+import { afterMicrotasks } from './tasks.mjs';
 
 const params = new URLSearchParams(location.search);
 const IO_URL = `http://127.0.0.1:${params.get('io')}`;
@@ -28,16 +29,6 @@ const collect = () => {
     gc();
   }
 };
-/** Resolves in a task after the current one, so every microtask queued before it has run (no timer clamping). */
-const afterMicrotasks = () =>
-  new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 let roomSeq = 0;
 const freshRoom = (tag) => `room-${tag}-${++roomSeq}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -377,6 +368,9 @@ async function reactCost(variant, size, reps) {
   const base = Date.now();
   const ingest = ingestOne(variant, store);
   for (const e of makeEvents(room, size, base, cids)) ingest(e);
+  // Mounted as a view mounts: subscribed to the room (useSyncExternalStore), then its first snapshot.
+  let notified = 0;
+  store.subscribe(room, () => notified++);
   let prev = store.snapshot(room);
   const snapUs = [];
   const totalUs = [];
@@ -422,6 +416,7 @@ async function reactCost(variant, size, reps) {
     for (let i = 0; i < next.length; i++) if (!old.has(next[i])) created++;
     newObjects.push(created);
     if (next.length !== size + r + 1) return { error: `room has ${next.length}, expected ${size + r + 1}` };
+    if (notified !== r + 1) return { error: `${notified} notifications after ${r + 1} messages` };
     prev = next;
   }
   if (variant === 'ours') store.destroy();
@@ -459,7 +454,8 @@ async function memory(variant, n, delivery = 'shared') {
   collect();
   const heap1 = performance.memory.usedJSHeapSize;
   const wasm1 = memoryBytes();
-  // What a mounted room view holds on top: one snapshot (ours builds its JS objects here).
+  // What a mounted room view holds on top: its subscription and one snapshot (ours builds its JS objects here).
+  window.__keepView = store.subscribe(room, () => {});
   window.__keepSnapshot = store.snapshot(room);
   await sleep(50);
   collect();
@@ -474,6 +470,86 @@ async function memory(variant, n, delivery = 'shared') {
     withSnapshotBytes: heap2 - heap0 + (wasm1 - wasm0),
     error: null,
   };
+}
+
+// ---- inbox list ------------------------------------------------------------------------------------------------
+
+/**
+ * The inbox list after one message, with `roomCount` conversations of 5 customer messages each: `count` more
+ * messages spread over the rooms (message k to room ⌊k·R/count⌋, or k mod R with fewer rooms than messages), each
+ * newer than everything before (its room moves to the top), each followed by what a mounted `useInbox` does: a
+ * `subscribe('*')` listener heard the change, so the list is read again (`rooms()`). µs per message, timed over all.
+ */
+async function inboxAfterMessage(variant, roomCount, count) {
+  const store = makeStore(variant);
+  const feed = ingestOne(variant, store);
+  const tag = freshRoom(`inbox-${variant}`);
+  const rooms = Array.from({ length: roomCount }, (_, r) => `${tag}-${r}`);
+  const contact = (r) => `Contact ${r}`;
+  const base = Date.now() - 1_000_000;
+  const message = (r, id, timestamp) => ({
+    id,
+    room_id: rooms[r],
+    text: CUSTOMER_TEXT,
+    timestamp,
+    from: CUSTOMER_PHONE,
+    type: 'text',
+    contact_name: contact(r),
+  });
+  // Distinct timestamps: room r's i-th message at base + i·R + r, so the order never rests on the tie-break.
+  const PER_ROOM = 5;
+  for (let i = 0; i < PER_ROOM; i++) for (let r = 0; r < roomCount; r++) feed(message(r, `${rooms[r]}.m${i}`, base + i * roomCount + r));
+  const target = (k) => (roomCount >= count ? Math.floor((k * roomCount) / count) : k % roomCount);
+  const events = Array.from({ length: count }, (_, k) => message(target(k), `inbox.${k}`, base + PER_ROOM * roomCount + k));
+
+  let notified = 0;
+  let read = 0;
+  let list = store.rooms(); // the hook's first render
+  const off = store.subscribe('*', () => notified++);
+  const tops = new Array(count);
+  collect();
+  const t0 = now();
+  for (let k = 0; k < count; k++) {
+    feed(events[k]);
+    if (notified !== read) {
+      read = notified;
+      list = store.rooms();
+    }
+    tops[k] = list[0];
+  }
+  const ms = now() - t0;
+  off();
+  const error = notified !== count ? `${notified} notifications for ${count} messages` : checkInbox(list, rooms, events, tops, PER_ROOM, contact);
+  if (variant === 'ours') store.destroy();
+  return { us: (ms * 1000) / count, error };
+}
+
+/** The list after each message starts with that message's room; the final list is what the messages imply. */
+function checkInbox(list, rooms, events, tops, perRoom, contact) {
+  for (let k = 0; k < events.length; k++) {
+    const top = tops[k];
+    if (top?.room_id !== events[k].room_id || top.last_message?.id !== events[k].id) {
+      return `after ${events[k].id} the list starts with ${top?.room_id} (last ${top?.last_message?.id}), expected ${events[k].room_id}`;
+    }
+  }
+  if (list.length !== rooms.length) return `the list has ${list.length} rooms, expected ${rooms.length}`;
+  const expected = new Map(rooms.map((id, r) => [id, { last: `${id}.m${perRoom - 1}`, unread: perRoom, contact: contact(r) }]));
+  for (const e of events) {
+    const x = expected.get(e.room_id);
+    x.last = e.id;
+    x.unread++;
+  }
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i];
+    const x = expected.get(s.room_id);
+    if (!x) return `unexpected room ${s.room_id} in the list`;
+    if (s.last_message?.id !== x.last || s.unread !== x.unread || s.contact_name !== x.contact) {
+      return `${s.room_id}: last ${s.last_message?.id}, unread ${s.unread}, contact ${s.contact_name}; expected ${x.last}, ${x.unread}, ${x.contact}`;
+    }
+    const p = list[i - 1];
+    if (p && !(p.last_message.timestamp > s.last_message.timestamp)) return `order broken at ${i}: ${p.room_id} before ${s.room_id}`;
+  }
+  return null;
 }
 
 // ---- reconnect -------------------------------------------------------------------------------------------------
@@ -556,6 +632,7 @@ window.bench = {
   rtt: wrap(rtt),
   reactCost: wrap(reactCost),
   memory: wrap(memory),
+  inbox: wrap(inboxAfterMessage),
   reconnectSetup: wrap(reconnectSetup),
   reconnectWait: wrap(reconnectWait),
 };

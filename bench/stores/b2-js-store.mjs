@@ -1,7 +1,9 @@
 // B2: what a careful JS developer would write for the same job. Per room: Map id → message and an array sorted by
 // (timestamp, id) with binary-search insertion; optimistic sends in a Map by client_id plus a FIFO per
 // room + user + text for echoes without client_id (oldest first, 60 s window); snapshots cached until the room
-// changes (same array for useSyncExternalStore), message objects reused.
+// changes (same array for useSyncExternalStore), message objects reused. The inbox list (`rooms()`, `subscribe('*')`)
+// is built when first read and from then on kept up to date per change: a Map of summaries and an array in inbox
+// order, each changed summary moved by binary search; the list's snapshot cached until a change.
 
 const MATCH_WINDOW_MS = 60_000;
 const RANK = { pending: 0, sent: 1, delivered: 2, read: 3 };
@@ -9,38 +11,89 @@ const EMPTY = Object.freeze([]);
 
 const before = (a, b) => a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.id < b.id);
 
+/** Index of the first element of the sorted `list` that `precedes` does not put before `x`. */
+function lowerBound(list, x, precedes) {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (precedes(list[mid], x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 class Room {
   byId = new Map();
   list = [];
   snap = null;
   version = 0;
-
-  /** Index of the first message not before `m`. */
-  lowerBound(m) {
-    let lo = 0;
-    let hi = this.list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (before(this.list[mid], m)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
+  /** Incoming messages (B2 has no read marker: all of them are unread). */
+  unread = 0;
+  /** The customer's name: the newest message's that carried one; agent replies carry none. */
+  contact = null;
+  contactTs = -Infinity;
 
   insert(m) {
     const list = this.list;
     if (list.length === 0 || before(list[list.length - 1], m)) list.push(m);
-    else list.splice(this.lowerBound(m), 0, m);
+    else list.splice(lowerBound(list, m, before), 0, m);
     this.byId.set(m.id, m);
+    if (m.direction === 'incoming') this.unread++;
   }
 
   remove(id) {
     const m = this.byId.get(id);
     if (!m) return undefined;
     this.byId.delete(id);
-    const i = this.lowerBound(m);
+    const i = lowerBound(this.list, m, before);
     if (this.list[i] === m) this.list.splice(i, 1);
+    if (m.direction === 'incoming') this.unread--;
     return m;
+  }
+}
+
+/** Inbox order: newest last message first, rooms without messages last, ties by room id (as ours). */
+const lastTs = (s) => (s.last_message ? s.last_message.timestamp : -Infinity);
+const ahead = (a, b) => lastTs(a) > lastTs(b) || (lastTs(a) === lastTs(b) && a.room_id < b.room_id);
+
+/** The inbox list: one summary per room (a new object when it changes), kept in inbox order. */
+class Inbox {
+  byRoom = new Map();
+  order = [];
+  snap = null;
+
+  constructor(rooms) {
+    for (const [id, r] of rooms) this.byRoom.set(id, Inbox.summary(id, r));
+    this.order = [...this.byRoom.values()].sort((a, b) => (ahead(a, b) ? -1 : 1));
+  }
+
+  static summary(id, r) {
+    return {
+      room_id: id,
+      contact_name: r.contact,
+      last_message: r.list.length ? r.list[r.list.length - 1] : null,
+      unread: r.unread,
+      has_more: true, // no history API: older history may exist (as ours says until a history page tells)
+      typing: EMPTY, // no typing indicators in B2
+    };
+  }
+
+  /** The room changed: a new summary if what the list shows changed, moved to its place. */
+  update(id, r) {
+    const old = this.byRoom.get(id);
+    const last = r.list.length ? r.list[r.list.length - 1] : null;
+    if (old && old.last_message === last && old.unread === r.unread && old.contact_name === r.contact) return;
+    const s = Inbox.summary(id, r);
+    if (old) this.order.splice(lowerBound(this.order, old, ahead), 1);
+    this.order.splice(lowerBound(this.order, s, ahead), 0, s);
+    this.byRoom.set(id, s);
+    this.snap = null;
+  }
+
+  /** The list, newest activity first; the same array until it changes. */
+  snapshot() {
+    return (this.snap ??= this.order.slice());
   }
 }
 
@@ -51,6 +104,10 @@ export class JsMessageStore {
   #pending = new Map(); // client_id → { room, text, user, ts, confirmed }
   #fifo = new Map(); // fifoKey → { q: client_id[], head }
   #listeners = new Map();
+  /** `subscribe('*')`: told of every room's changes. */
+  #anyListeners = new Set();
+  /** Null until the inbox list is first read. */
+  #inbox = null;
   #seq = 0;
 
   #room(id) {
@@ -62,8 +119,10 @@ export class JsMessageStore {
   #changed(roomId, r) {
     r.snap = null;
     r.version++;
+    if (this.#inbox) this.#inbox.update(roomId, r);
     const fns = this.#listeners.get(roomId);
     if (fns) for (const fn of fns) fn(roomId);
+    if (this.#anyListeners.size) for (const fn of this.#anyListeners) fn(roomId);
   }
 
   addOptimistic(roomId, text, userId = null) {
@@ -122,6 +181,10 @@ export class JsMessageStore {
       this.#changed(roomId, r);
       return;
     }
+    if (typeof p.contact_name === 'string' && ts >= r.contactTs) {
+      r.contact = p.contact_name;
+      r.contactTs = ts;
+    }
     const cid = this.#findOptimistic(roomId, p, ts);
     let key = p.id;
     if (cid !== null) {
@@ -149,7 +212,18 @@ export class JsMessageStore {
     return (r.snap ??= r.list.slice());
   }
 
+  /** The inbox list, newest activity first; the same array until a room's summary changes. */
+  rooms() {
+    this.#inbox ??= new Inbox(this.#rooms);
+    return this.#inbox.snapshot();
+  }
+
+  /** `fn(roomId)` after each change of `roomId`, or of any room for `'*'`. Returns the unsubscribe function. */
   subscribe(roomId, fn) {
+    if (roomId === '*') {
+      this.#anyListeners.add(fn);
+      return () => this.#anyListeners.delete(fn);
+    }
     let set = this.#listeners.get(roomId);
     if (!set) this.#listeners.set(roomId, (set = new Set()));
     set.add(fn);

@@ -24,6 +24,8 @@ try {
     'dist/debug.js',
     'dist/durable.d.ts',
     'dist/durable.js',
+    'dist/errors.d.ts',
+    'dist/errors.js',
     'dist/generated/boundary.d.ts',
     'dist/generated/boundary.js',
     'dist/index.d.ts',

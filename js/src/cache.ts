@@ -11,8 +11,9 @@
  *
  * @module
  */
-import type { CachedRoomInfo, InboxRealtimeError, MessageStore } from './index.js';
-import { invalid, request, ROOMS } from './durable.js';
+import { inboxError, type InboxRealtimeError } from './errors.js';
+import type { CachedRoomInfo, MessageStore } from './index.js';
+import { request, ROOMS } from './durable.js';
 
 const RECORD_VERSION = 1;
 /** A burst of messages is written once. */
@@ -95,7 +96,7 @@ export class RoomCache {
   }
 
   #reject(message: string): void {
-    const error = invalid(message, 'cache_record_invalid');
+    const error = inboxError('cache_record_invalid', message);
     this.errors.push(error);
     console.warn('inbox-realtime:', error.message);
   }

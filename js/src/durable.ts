@@ -17,7 +17,8 @@
  *
  * @module
  */
-import type { InboxRealtimeError, MessageStore, OutboxEntry } from './index.js';
+import { inboxError, type InboxRealtimeError } from './errors.js';
+import type { MessageStore, OutboxEntry } from './index.js';
 
 export const DB_NAME = 'inbox-realtime-outbox';
 /** Bump with a migration in `upgrade` when the record shape changes (2: the `rooms` store of room copies). */
@@ -67,13 +68,6 @@ export function openDb(): Promise<IDBDatabase> {
     req.onerror = () => reject(req.error);
     req.onblocked = () => reject(new Error('IndexedDB upgrade blocked'));
   });
-}
-
-export function invalid(
-  message: string,
-  code: 'outbox_record_invalid' | 'cache_record_invalid' = 'outbox_record_invalid',
-): InboxRealtimeError {
-  return Object.assign(new Error(message), { name: 'InboxRealtimeError' as const, code });
 }
 
 /** Whether a stored value is an entry this version can restore. */
@@ -254,7 +248,7 @@ export class DurableOutbox {
     let restored = 0;
     for (const record of records) {
       if (!isRecord(record)) {
-        this.errors.push(invalid(`skipped an outbox record that is not a valid entry: ${JSON.stringify(record)?.slice(0, 200)}`));
+        this.errors.push(inboxError('outbox_record_invalid', `skipped an outbox record that is not a valid entry: ${JSON.stringify(record)?.slice(0, 200)}`));
         continue;
       }
       // Another agent's sends stay theirs (restored when they sign in here again, or cleared at their logout).
@@ -264,7 +258,7 @@ export class DurableOutbox {
         if (this.#store.restoreSend(record)) restored += 1;
         else await this.#delete(record.client_id);
       } catch (e) {
-        this.errors.push(invalid(e instanceof Error ? e.message : String(e)));
+        this.errors.push(inboxError('outbox_record_invalid', e instanceof Error ? e.message : String(e)));
       }
     }
     for (const error of this.errors) console.warn('inbox-realtime:', error.message);

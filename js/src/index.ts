@@ -17,9 +17,11 @@
  */
 import wasmInit, { WasmMessageStore, WasmSocketClient } from '../wasm/inbox_realtime.js';
 import { logClientEvents, logRoom } from './debug.js';
+import { inboxError, type InboxRealtimeError } from './errors.js';
 import { Manager } from './manager.js';
 import { StoreView, type RoomView } from './view.js';
 
+export { isInboxRealtimeError, type InboxRealtimeError } from './errors.js';
 export { Manager, io, type ManagerOptions, type SocketOptions, type ManagerEvents, type IoOptions } from './manager.js';
 import type {
   ConnectInfo,
@@ -209,19 +211,6 @@ export interface CachedRoomInfo {
   messages: number;
 }
 
-/** The errors this package throws and reports: real `Error`s with a `code` to branch on. */
-export interface InboxRealtimeError extends Error {
-  readonly name: 'InboxRealtimeError';
-  readonly code: ErrorCode;
-  /** On `connect_error`: the data the server's middleware attached to the error. */
-  readonly data?: unknown;
-}
-
-/** Whether `value` is an {@link InboxRealtimeError}. */
-export function isInboxRealtimeError(value: unknown): value is InboxRealtimeError {
-  return value instanceof Error && value.name === 'InboxRealtimeError';
-}
-
 /** Listener signatures of the client's own events; server events take `(...args: any[])`. */
 export interface ReservedEvents {
   status: (status: ConnectionStatus) => void;
@@ -408,10 +397,6 @@ function hasBinary(value: unknown, depth = 0): boolean {
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false; // JSON.stringify calls it
   const items = Array.isArray(value) ? value : Object.values(value);
   return items.some((item) => hasBinary(item, depth + 1));
-}
-
-function inboxError(code: ErrorCode, message: string): InboxRealtimeError {
-  return Object.assign(new Error(message), { name: 'InboxRealtimeError' as const, code });
 }
 
 export interface TimedEmitter {

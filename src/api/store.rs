@@ -11,6 +11,7 @@ use super::options::{get, number};
 use crate::error_code::ErrorCode;
 use crate::index_map::FastMap;
 use crate::json::Value;
+use crate::store::Resync;
 use crate::store::{
     classify_error, retry_after_ms, rooms_to_evict, CachedRoom, HistoryReport, MessageStore, OutboxEntry, OutboxState,
     SendRequest, SendResult, StoreError, StoreEvent, StoreOptions,
@@ -69,20 +70,15 @@ struct Shared {
     subscribers: RefCell<Subscribers>,
     timer: RefCell<DeadlineTimer>,
     attached: RefCell<Option<(Weak<Hooks>, u32)>>,
-    /// The app's `resync(roomId, sinceMs)`, run for every joined room after a reconnect the server did not recover.
+    /// The app's `resync(roomId, sinceMs)`, run for every request of `resyncs`.
     resync: RefCell<Option<Function>>,
-    connected_before: std::cell::Cell<bool>,
-    /// Set by a reconnect the server did not recover; the resync runs once the rooms are re-joined.
-    resync_due: std::cell::Cell<bool>,
-    /// Per room, the newest server timestamp at the moment of that reconnect: taken before any live event of the
-    /// new session (e.g. `inbox_message`, sent to every socket) can move it past the gap.
-    resync_since: RefCell<FastMap<String, f64>>,
+    /// Which rooms resync and from when (after a reconnect the server did not recover, or shown from the device's
+    /// copy): decided in the core, fed by the client's tap and `resyncCached`.
+    resyncs: RefCell<Resync>,
     /// The app's `send({to, text, user_id, client_id}) => Promise`, run for every "send now" of the outbox.
     sender: RefCell<Option<Function>>,
     /// What the sender resolved with, per client id, handed to `onSent` listeners with the `Sent` event.
     responses: RefCell<FastMap<String, JsValue>>,
-    /// Rooms shown from the device copy, with where their resync starts: run once the server acked the join.
-    cache_resyncs: RefCell<FastMap<String, f64>>,
 }
 
 /// The per-room message store for the chat UI: optimistic sends, confirmed merge, status ticks, typing, unread
@@ -292,40 +288,41 @@ impl Shared {
         }
     }
 
-    /// Calls the app's `resync(roomId, sinceMs)` and merges what it returns (an array of messages, or
-    /// `{messages, has_more}`) with dedup. `sinceMs` ([`MessageStore::resync_since`]) was taken when the connection
-    /// came back; it starts early on purpose, and the merge drops what the store already has.
-    fn resync(self: &Rc<Self>, room: &str) {
-        let Some(resync) = self.resync.borrow().clone() else { return };
-        let since = self.resync_since.borrow_mut().remove(room).unwrap_or(0.0);
-        let returned = match resync.call2(&JsValue::NULL, &room.into(), &since.into()) {
-            Ok(value) => value,
-            Err(e) => return self.report(js_error(ErrorCode::ResyncFailed, format!("resync({room}) threw: {e:?}"))),
+    /// Runs the app's `resync(roomId, sinceMs)` for every request the resync core has ready and hands what it
+    /// returns (an array of messages, or `{messages, has_more}`) back to the core, which merges it with dedup.
+    /// Without a loader, the requests are dropped.
+    fn resync(self: &Rc<Self>) {
+        let Some(loader) = self.resync.borrow().clone() else {
+            self.resyncs.borrow_mut().discard_ready();
+            return;
         };
-        let weak = Rc::downgrade(self);
-        let room = room.to_owned();
-        wasm_bindgen_futures::spawn_local(async move {
-            let result = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await;
-            let Some(shared) = weak.upgrade() else { return };
-            let page = match result {
-                Ok(page) => page,
-                Err(e) => {
-                    return shared.report(js_error(ErrorCode::ResyncFailed, format!("resync({room}) rejected: {e:?}")))
+        loop {
+            // Not borrowed while the loader runs: it may call the store.
+            let Some(request) = self.resyncs.borrow_mut().poll_resync() else { break };
+            // A loader that throws synchronously fails like a rejection.
+            let returned = loader
+                .call2(&JsValue::NULL, &request.room_id.as_str().into(), &request.since.into())
+                .unwrap_or_else(|e| js_sys::Promise::reject(&e).into());
+            let weak = Rc::downgrade(self);
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await;
+                let Some(shared) = weak.upgrade() else { return };
+                let items = result.map_err(|e| format!("failed: {e:?}")).map(|page| {
+                    let items = if Array::is_array(&page) {
+                        page
+                    } else {
+                        Reflect::get(&page, &"messages".into()).unwrap_or_default()
+                    };
+                    Array::from(&items).iter().map(|m| from_js(&m).unwrap_or(Value::Null)).collect::<Vec<Value>>()
+                });
+                let page = items.as_deref().map_err(Clone::clone);
+                let handled = shared
+                    .mutate(|store, now| shared.resyncs.borrow_mut().handle_resync_page(&request, page, store, now));
+                if let Err(e) = handled {
+                    shared.report(core_error(e));
                 }
-            };
-            let items =
-                if Array::is_array(&page) { page } else { Reflect::get(&page, &"messages".into()).unwrap_or_default() };
-            let items: Vec<Value> = Array::from(&items).iter().map(|m| from_js(&m).unwrap_or(Value::Null)).collect();
-            let has_more = shared.store.borrow().has_more(&room);
-            match shared.mutate(|store, now| store.merge_history(&room, &items, has_more, now)) {
-                Ok(report) if !report.rejected.is_empty() => shared.report(js_error(
-                    ErrorCode::InvalidEvent,
-                    format!("resync({room}): {} invalid messages skipped", report.rejected.len()),
-                )),
-                Ok(_) => {}
-                Err(e) => shared.report(store_error(e)),
-            }
-        });
+            });
+        }
     }
 
     fn report(&self, error: JsValue) {
@@ -383,12 +380,9 @@ impl StoreHandle {
             timer: RefCell::new(DeadlineTimer::default()),
             attached: RefCell::new(None),
             resync: RefCell::new(None),
-            connected_before: std::cell::Cell::new(false),
-            resync_due: std::cell::Cell::new(false),
-            resync_since: RefCell::new(FastMap::default()),
+            resyncs: RefCell::new(Resync::default()),
             sender: RefCell::new(None),
             responses: RefCell::new(FastMap::default()),
-            cache_resyncs: RefCell::new(FastMap::default()),
         });
         StoreHandle { shared }
     }
@@ -420,35 +414,19 @@ impl StoreHandle {
                 TapEvent::Connected { recovered } => {
                     // The network is back: waiting sends go now rather than after their backoff.
                     shared.mutate(|store, now| store.wake_sends(now));
-                    // A recovered session replays what was missed; a new one needs the app's history call.
-                    let due = shared.connected_before.replace(true) && !recovered;
-                    shared.resync_due.set(due);
-                    if due {
-                        let store = shared.store.borrow();
-                        *shared.resync_since.borrow_mut() = store
-                            .room_ids()
-                            .into_iter()
-                            .map(|room| (room.to_owned(), store.resync_since(room)))
-                            .collect();
-                    }
+                    // Before any event of the new session reaches the store: where the resyncs start.
+                    shared.resyncs.borrow_mut().handle_connected(recovered, &shared.store.borrow());
+                    Shared::resync(&shared);
                 }
                 TapEvent::RoomsRejoined { rooms } => {
                     // After the server acked the joins, so nothing published in between can slip through.
-                    let due = shared.resync_due.replace(false);
-                    for room in rooms {
-                        let from_cache = shared.cache_resyncs.borrow_mut().remove(room);
-                        if let (false, Some(since)) = (due, from_cache) {
-                            shared.resync_since.borrow_mut().insert(room.clone(), since);
-                        }
-                        if due || from_cache.is_some() {
-                            Shared::resync(&shared, room);
-                        }
-                    }
+                    shared.resyncs.borrow_mut().handle_rooms_rejoined(rooms);
+                    Shared::resync(&shared);
                 }
             }
         });
         // Attached to a live client: its next connect is a reconnect.
-        self.shared.connected_before.set(client.connected());
+        self.shared.resyncs.borrow_mut().handle_attached(client.connected());
         *self.shared.attached.borrow_mut() = Some(client.add_tap(tap));
     }
 
@@ -617,13 +595,8 @@ impl StoreHandle {
     /// was acked already).
     #[wasm_bindgen(js_name = resyncCached)]
     pub fn resync_cached(&self, room_id: &str, connected: bool) {
-        let since = self.shared.store.borrow().resync_since(room_id);
-        if connected {
-            self.shared.resync_since.borrow_mut().insert(room_id.to_owned(), since);
-            Shared::resync(&self.shared, room_id);
-        } else {
-            self.shared.cache_resyncs.borrow_mut().insert(room_id.to_owned(), since);
-        }
+        self.shared.resyncs.borrow_mut().resync_cached(room_id, connected, &self.shared.store.borrow());
+        Shared::resync(&self.shared);
     }
 
     /// Which saved rooms to drop so the copies fit in `cacheMaxMessages`: `rooms` = `[{room_id, opened_at,

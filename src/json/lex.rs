@@ -1,5 +1,4 @@
-//! Token rules shared by the parser and the validating scanner (numbers, `\u` escapes), so both accept exactly
-//! the same texts and report the same errors.
+//! Token rules of the scanner (numbers, `\u` escapes), also used on their own (`replace_lone_surrogates`).
 
 use super::number;
 use super::parse::{ParseError, ParseErrorKind};

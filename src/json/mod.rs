@@ -1,8 +1,13 @@
-//! A small JSON library for the crate: [`Value`] (insertion-ordered objects), a strict parser, and a compact writer.
+//! A small JSON library for the crate: [`Value`] (insertion-ordered objects), a strict reader, and a compact writer.
 //!
 //! Written for this crate's needs instead of `serde_json`: no reflective (de)serialiser, no float formatting
 //! machinery in the wasm. Numbers keep their source text ([`Number`]), so re-serialising a parsed payload never
-//! formats a float; integers are read exactly without going through float parsing.
+//! formats a float; integers are read exactly without going through float parsing, and other numbers convert to
+//! the nearest `f64` (as `JSON.parse`) when asked.
+//!
+//! One reading path: [`scan`](self::scan)'s validating scanner, which also builds the tree ([`from_str`]); the
+//! store's message parser walks the same scanner. There used to be a second, tree-building parser that had to
+//! agree with the scanner token for token.
 
 mod lex;
 mod number;

@@ -388,3 +388,200 @@ proptest! {
         scan_agrees(&s)?;
     }
 }
+
+/// `parse_decimal` and the standard library's correctly rounded parser give the same bits.
+fn same_as_std(s: &str) -> Result<(), TestCaseError> {
+    let std = s.parse::<f64>().unwrap();
+    let ours = parse_decimal(s).unwrap();
+    prop_assert_eq!(ours.to_bits(), std.to_bits(), "{}: {:e} against std's {:e}", s, ours, std);
+    Ok(())
+}
+
+/// The exact decimal text of the point halfway between finite `x ≥ 0` and the next `f64` up:
+/// `(2m + 1) × 2^(k-1)` for `x = m × 2^k`, its digits multiplied out.
+fn halfway_above(x: f64) -> (Vec<u8>, i64) {
+    let bits = x.to_bits();
+    let biased = (bits >> 52) as i64;
+    let (m, k) = if biased == 0 { (bits, -1074) } else { ((bits & ((1 << 52) - 1)) | (1 << 52), biased - 1075) };
+    let mut digits: Vec<u8> = (2 * m + 1).to_string().bytes().map(|c| c - b'0').collect();
+    let (factor, times, exp10) = if k > 0 { (2, k - 1, 0) } else { (5, 1 - k, k - 1) };
+    for _ in 0..times {
+        let mut carry = 0;
+        for d in digits.iter_mut().rev() {
+            let v = *d * factor + carry;
+            (*d, carry) = (v % 10, v / 10);
+        }
+        if carry > 0 {
+            digits.insert(0, carry);
+        }
+    }
+    (digits, exp10)
+}
+
+fn text_of(digits: &[u8], exp10: i64) -> String {
+    let d: String = digits.iter().map(|&d| char::from(b'0' + d)).collect();
+    format!("{d}e{exp10}")
+}
+
+/// The halfway point itself (ties to even), a hair above it and a hair below it (digits past the 768th).
+fn halfway_cases(x: f64) -> Result<(), TestCaseError> {
+    let (digits, e) = halfway_above(x);
+    same_as_std(&text_of(&digits, e))?;
+    let mut above = digits.clone();
+    above.extend(std::iter::repeat_n(0, 800).chain([1]));
+    same_as_std(&text_of(&above, e - 801))?;
+    let mut below = digits;
+    let last = below.iter().rposition(|&d| d != 0).unwrap();
+    below[last] -= 1;
+    below[last + 1..].iter_mut().for_each(|d| *d = 9);
+    below.extend(std::iter::repeat_n(9, 800));
+    same_as_std(&text_of(&below, e - 800))
+}
+
+#[test]
+fn decimals_round_like_std_on_hard_cases() {
+    let thirty = |d: &str| format!("0.{}", d.repeat(30));
+    let rows = [
+        "2.2250738585072011e-308",
+        "2.2250738585072012e-308",
+        "2.2250738585072014e-308",
+        "9007199254740993",
+        "9007199254740995",
+        "9007199254740993.0000000000000000000001",
+        "18446744073709551615",
+        "123456789012345678901234567890",
+        "1e23",
+        "8.9884656743115795e307",
+        "1.7976931348623157e308",
+        "1.7976931348623158e308",
+        "1.7976931348623159e308",
+        "4.9406564584124654e-324",
+        "2.4703282292062327e-324",
+        "2.4703282292062328e-324",
+        "0.30000000000000004",
+        "0.1000000000000000055511151231257827021181583404541015625",
+        "1.00000000000000011102230246251565404236316680908203125",
+        "1.000000000000000111022302462515654042363166809082031250000000000000000000001",
+        "-0",
+        "-0.0e-5",
+        "0e999999",
+        "00000.00000e5",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "1e99999999999",
+        "1e-99999999999",
+        "123.456e-2",
+        "5e-324",
+        "3e-324",
+        "2e-324",
+    ];
+    for s in rows.iter().map(|s| s.to_string()).chain([
+        thirty("1"),
+        thirty("3"),
+        thirty("9"),
+        format!("0.1{}", "0".repeat(29)),
+    ]) {
+        same_as_std(&s).unwrap();
+    }
+    // 800-digit mantissas: all digits count (a non-zero 800th digit can decide a tie).
+    for s in [
+        format!("{}e-800", "9".repeat(800)),
+        format!("{}e-1100", "1".repeat(800)),
+        format!("0.{}1", "0".repeat(799)),
+        "7".repeat(320),
+    ] {
+        same_as_std(&s).unwrap();
+    }
+    // Exact halfway points (up to 767 significant digits), with digits far past them.
+    for x in [0.0, 5e-324, 1e-320, f64::MIN_POSITIVE, 1.0, 0.1, 9007199254740992.0, 1e23, f64::MAX / 2.0] {
+        halfway_cases(x).unwrap();
+    }
+    // The largest f64's halfway point to 2^1024: ties to even is up, to infinity.
+    let (digits, e) = halfway_above(f64::MAX);
+    assert_eq!(parse_decimal(&text_of(&digits, e)), Some(f64::INFINITY));
+    assert_eq!(kind(&text_of(&digits, e)), ParseErrorKind::NumberOutOfRange);
+    assert_eq!(parse_decimal("-0").map(f64::to_bits), Some((-0.0f64).to_bits()));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn halfway_points_round_like_std(bits in 0u64..0x7fef_ffff_ffff_ffff) {
+        halfway_cases(f64::from_bits(bits))?;
+    }
+}
+
+proptest! {
+    #[test]
+    fn long_decimals_round_like_std(int in "[0-9]{0,40}", frac in "[0-9]{1,800}", exp in -400i32..400) {
+        same_as_std(&format!("{int}.{frac}e{exp}"))?;
+        same_as_std(&format!("{int}{frac}"))?;
+    }
+
+    #[test]
+    fn short_decimals_round_like_std(mant in any::<u64>(), exp in -340i32..320) {
+        same_as_std(&format!("{mant}e{exp}"))?;
+    }
+}
+
+/// The one reading path on one text: building and skipping agree (verdict and error), element ranges re-read as
+/// the elements, an accepted value writes back to text that reads back the same, and the verdict is the oracle's
+/// (`serde_json` refuses lone-surrogate escapes that `JSON.parse` accepts: those texts are left out of that check).
+fn reads_soundly(s: &str) -> Result<(), TestCaseError> {
+    scan_agrees(s)?;
+    let ours = from_str(s);
+    if let Ok(v) = &ours {
+        prop_assert_eq!(&from_str(&to_string(v)).unwrap(), v, "{:?}", s);
+    }
+    if !s.contains("\\u") {
+        let theirs = serde_json::from_str::<serde_json::Value>(s);
+        prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: {:?}", s, theirs);
+    }
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn reading_path_on_truncated_and_mutated_json(
+        v in arb_serde(),
+        cut in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, "[\\[\\]{}\",:0-9eE.+\\-a-z\\\\ \u{1}]"), 1..4),
+    ) {
+        let text = v.to_string();
+        let chars: Vec<char> = text.chars().collect();
+        reads_soundly(&chars[..cut.index(chars.len() + 1)].iter().collect::<String>())?;
+        let mut mutated = chars.clone();
+        for (at, how, junk) in edits {
+            let i = at.index(mutated.len() + 1);
+            let c = junk.chars().next().unwrap_or(' ');
+            match how {
+                0 => mutated.insert(i, c),
+                1 if i < mutated.len() => { mutated.remove(i); }
+                _ if i < mutated.len() => mutated[i] = c,
+                _ => mutated.push(c),
+            }
+        }
+        reads_soundly(&mutated.iter().collect::<String>())?;
+    }
+
+    #[test]
+    fn reading_path_on_random_text(s in "[\\[\\]{}\",:0-9eE.+\\-a-z\\\\ \u{1}é]{0,40}") {
+        reads_soundly(&s)?;
+    }
+}
+
+/// Huge and deep inputs stay bounded: a typed error (or a value) without recursing past the limit.
+#[test]
+fn huge_and_deep_inputs_are_bounded() {
+    let deep_mixed = "[{\"a\":".repeat(100_000);
+    assert_eq!(kind(&deep_mixed), ParseErrorKind::TooDeep);
+    assert_eq!(validate(&deep_mixed).unwrap_err().kind, ParseErrorKind::TooDeep);
+    let long_number = "9".repeat(100_000);
+    assert_eq!(kind(&long_number), ParseErrorKind::NumberOutOfRange);
+    let long_fraction = format!("0.{}", "9".repeat(100_000));
+    assert_eq!(from_str(&long_fraction).unwrap().as_f64(), Some(1.0));
+    let many: String = format!("[{}1]", "1,".repeat(100_000));
+    assert_eq!(from_str(&many).unwrap().as_array().map(Vec::len), Some(100_001));
+}

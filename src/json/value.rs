@@ -394,9 +394,12 @@ impl Map {
         self.entries.iter().map(|(_, v)| v)
     }
 
-    /// Appends without checking for a duplicate key; [`Map::dedup_keys`] must run before the map is used.
-    pub(crate) fn push_unique(&mut self, key: String, value: Value) {
-        self.entries.push((key, value));
+    /// Appends `key` with a `null` value to be filled in, without checking for a duplicate key;
+    /// [`Map::dedup_keys`] must run before the map is used.
+    pub(crate) fn push_unique(&mut self, key: String) -> &mut Value {
+        self.entries.push((key, Value::Null));
+        let last = self.entries.len() - 1;
+        &mut self.entries[last].1
     }
 
     /// Merges duplicate keys the way [`Map::insert`] would have: the last value wins, in the first position.

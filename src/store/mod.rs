@@ -30,6 +30,8 @@ mod extra;
 mod fields;
 mod held;
 mod message_json;
+#[cfg(all(test, not(target_arch = "wasm32")))] // proptest is a native-only dev-dependency
+mod message_json_tests;
 mod model;
 mod optimistic;
 mod options;
@@ -38,6 +40,9 @@ mod outbox;
 mod outbox_tests;
 mod outcome;
 mod outgoing_typing;
+mod resync;
+#[cfg(test)]
+mod resync_tests;
 mod room;
 #[allow(clippy::module_inception)]
 mod store;
@@ -63,6 +68,7 @@ pub use outbox::{
 };
 pub use outcome::{Handled, HistoryReport, Ingested, RetryInfo, RoomSummary, StatusOutcome};
 pub use outgoing_typing::{OutgoingTyping, TypingSignal};
+pub use resync::{Resync, ResyncError, ResyncRequest};
 pub use room::Messages;
 pub use store::MessageStore;
 pub use typing::TypingUser;

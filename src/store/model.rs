@@ -6,8 +6,9 @@ use std::sync::Arc;
 use crate::json::{write_str, write_value, Value};
 
 use super::error::{clip, StoreError};
-use super::extra::{Extra, ExtraBuilder};
-use super::fields::{id_borrowed, id_field, lookup, object};
+use super::extra::Extra;
+use super::fields::{id_field, lookup, object};
+pub(crate) use super::message_json::parse_message;
 use super::options::StoreOptions;
 use super::strings::{Part, Strings};
 use super::timestamp::parse_timestamp;
@@ -171,36 +172,6 @@ pub(super) fn classify(key: &str) -> Option<(Field, u8)> {
         _ => return None,
     };
     candidates.iter().find(|(name, ..)| *name == key).map(|&(_, field, rank)| (field, rank))
-}
-
-/// The value chosen for each canonical field in one pass over a payload: per field, the present non-`null` value
-/// of the lowest-ranked alias (what looking the aliases up in order would find).
-#[derive(Default)]
-struct Fields<'a>([Option<(u8, &'a Value)>; 8]);
-
-impl<'a> Fields<'a> {
-    fn offer(&mut self, field: Field, rank: u8, v: &'a Value) {
-        let slot = &mut self.0[field as usize];
-        if !v.is_null() && slot.is_none_or(|(r, _)| rank < r) {
-            *slot = Some((rank, v));
-        }
-    }
-
-    fn get(&self, field: Field) -> Option<&'a Value> {
-        self.0[field as usize].map(|(_, v)| v)
-    }
-
-    fn id(&self, field: Field, name: &'static str, max: usize) -> Result<Option<Cow<'a, str>>, StoreError> {
-        self.get(field).map(|v| id_borrowed(v, name, max)).transpose()
-    }
-
-    fn str(&self, field: Field, name: &'static str) -> Result<Option<&'a str>, StoreError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(StoreError::WrongType { field: name, expected: "string" }),
-        }
-    }
 }
 
 /// Equal when every field is; the unknown fields compare as fields ([`Extra`]'s equality), not as text.
@@ -434,7 +405,8 @@ pub(crate) struct ParsedMessage<'a> {
 }
 
 impl ParsedMessage<'_> {
-    /// The same message owning its strings (for a payload parsed from a temporary).
+    /// The same message owning its strings (tests: to compare results from temporaries).
+    #[cfg(all(test, not(target_arch = "wasm32")))] // used by the proptest suite only
     pub(crate) fn into_owned(self) -> ParsedMessage<'static> {
         let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
         ParsedMessage {
@@ -457,34 +429,6 @@ impl ParsedMessage<'_> {
 pub(crate) fn parse_status(v: &Value) -> Result<Status, StoreError> {
     let s = v.as_str().ok_or(StoreError::WrongType { field: "status", expected: "string" })?;
     Status::parse(s).ok_or_else(|| StoreError::UnknownStatus(clip(s)))
-}
-
-/// Validates a message payload. Nothing is defaulted here except `extra`; see [`ParsedMessage`].
-pub(crate) fn parse_message<'a>(v: &'a Value, opts: &StoreOptions, now: f64) -> Result<ParsedMessage<'a>, StoreError> {
-    let obj = object(v)?;
-    let mut fields = Fields::default();
-    let mut extra = ExtraBuilder::default();
-    for (k, v) in obj.iter() {
-        match classify(k) {
-            Some((field, rank)) => fields.offer(field, rank, v),
-            // The keys of `obj` are unique, as the builder needs.
-            None => extra.push(k, v),
-        }
-    }
-    let max_id = opts.max_id_chars;
-    let id = fields.id(Field::Id, "id", max_id)?.ok_or(StoreError::MissingField("id"))?;
-    let room_id = fields.id(Field::Room, "room_id", max_id)?;
-    let text = fields.str(Field::Text, "text")?.map(|t| extra.text(Cow::Borrowed(t), opts.max_text_chars));
-    let extra = extra.finish();
-    let user_id = fields.id(Field::User, "user_id", max_id)?;
-    let client_id = fields.id(Field::Client, "client_id", max_id)?;
-    let direction = fields
-        .str(Field::Direction, "direction")?
-        .map(|s| Direction::parse(s).ok_or_else(|| StoreError::UnknownDirection(clip(s))))
-        .transpose()?;
-    let status = fields.get(Field::Status).map(parse_status).transpose()?;
-    let timestamp = fields.get(Field::Timestamp).map(|t| parse_timestamp(t, now, opts.max_future_ms)).transpose()?;
-    Ok(ParsedMessage { id, room_id, text, user_id, direction, status, timestamp, client_id, extra })
 }
 
 /// A validated `message_status_update`.

@@ -1,4 +1,5 @@
-//! Bookkeeping of optimistic sends: state per client id, the FIFO text-matching queues and deadlines.
+//! Bookkeeping of optimistic sends: state per client id, the FIFO text-matching queues and deadlines, and the
+//! rules of which send an echo confirms ([`Optimistic::find_confirmed`]).
 //!
 //! A confirmed message without our `client_id` is matched by (room, user, text) to the OLDEST unconfirmed
 //! optimistic send whose timestamp is within the match window, so two identical "ok" sends are confirmed by two
@@ -20,6 +21,7 @@ use crate::fifo::Fifo;
 use crate::hash::FxHasher;
 use crate::index_map::{FastMap, HashKeyed};
 
+use super::model::{Direction, ParsedMessage};
 use super::room::id_hash;
 
 /// Lifecycle of one unconfirmed optimistic send (a confirmed one is only remembered, see [`Optimistic`]).
@@ -127,14 +129,7 @@ impl Optimistic {
     }
 
     /// The oldest text-matchable send for this (room, user, text) whose timestamp is within `window` of `ts`.
-    pub(crate) fn find_text_match(
-        &self,
-        room: &str,
-        user: Option<&str>,
-        text: &str,
-        ts: f64,
-        window: f64,
-    ) -> Option<&str> {
+    fn find_text_match(&self, room: &str, user: Option<&str>, text: &str, ts: f64, window: f64) -> Option<&str> {
         let q = self.fifo.get(&match_hash(room, user, text))?;
         q.iter()
             .find(|cid| {
@@ -146,6 +141,32 @@ impl Optimistic {
                 })
             })
             .map(|c| &**c)
+    }
+
+    /// The unconfirmed optimistic send `p` confirms, if any (client id, then server id, then FIFO text match
+    /// within `match_window_ms`).
+    pub(crate) fn find_confirmed(
+        &self,
+        room: &str,
+        p: &ParsedMessage,
+        now: f64,
+        match_window_ms: f64,
+    ) -> Option<String> {
+        let usable = |cid: &str| self.get(cid).is_some_and(|e| &*e.room_id == room);
+        if let Some(cid) = &p.client_id {
+            return usable(cid).then(|| cid.to_string());
+        }
+        if let Some(cid) = self.by_server_id(&p.id) {
+            if usable(cid) {
+                return Some(cid.to_owned());
+            }
+        }
+        if p.direction() != Direction::Outgoing {
+            return None;
+        }
+        let ts = p.timestamp.unwrap_or(now);
+        self.find_text_match(room, p.user_id.as_deref(), p.text.as_deref().unwrap_or(""), ts, match_window_ms)
+            .map(str::to_owned)
     }
 
     /// The map's shared copy of a client id.

@@ -265,7 +265,7 @@ impl MessageStore {
             }
             return self.merge_existing(room, p, now);
         }
-        let cid = self.find_optimistic(room, &p, now);
+        let cid = self.optimistic.find_confirmed(room, &p, now, self.opts.match_window_ms);
         if let Some(cid) = cid {
             return self.replace_optimistic(room, &cid, p, now, live);
         }
@@ -292,26 +292,6 @@ impl MessageStore {
         self.room_insert(m);
         self.touch(room);
         Ingested::Inserted
-    }
-
-    /// The unconfirmed optimistic send `p` confirms, if any (client id, then server id, then FIFO text match).
-    fn find_optimistic(&self, room: &str, p: &ParsedMessage, now: f64) -> Option<String> {
-        let usable = |cid: &str| self.optimistic.get(cid).is_some_and(|e| &*e.room_id == room);
-        if let Some(cid) = &p.client_id {
-            return usable(cid).then(|| cid.to_string());
-        }
-        if let Some(cid) = self.optimistic.by_server_id(&p.id) {
-            if usable(cid) {
-                return Some(cid.to_owned());
-            }
-        }
-        if p.direction() != Direction::Outgoing {
-            return None;
-        }
-        let ts = p.timestamp.unwrap_or(now);
-        self.optimistic
-            .find_text_match(room, p.user_id.as_deref(), p.text.as_deref().unwrap_or(""), ts, self.opts.match_window_ms)
-            .map(str::to_owned)
     }
 
     fn replace_optimistic(&mut self, room: &str, cid: &str, p: ParsedMessage, now: f64, live: bool) -> Ingested {

@@ -1,6 +1,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use super::clock::{self, now};
 use super::polling::PollingTransport;
 use super::timer::DeadlineTimer;
 use super::transport::{TransportInput, WebSocketTransport};
@@ -80,10 +81,6 @@ impl WeakDriver {
     }
 }
 
-pub(crate) fn now() -> f64 {
-    js_sys::Date::now()
-}
-
 impl Driver {
     pub(crate) fn new(conn: Manager, sink: Sink) -> Self {
         Driver(Rc::new(Shared {
@@ -100,12 +97,11 @@ impl Driver {
 
     /// Runs one input or command on the state machine, then carries out what it asked for.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Manager, f64) -> R) -> R {
-        let result = {
-            let mut inner = self.0.inner.borrow_mut();
-            f(&mut inner.conn, now())
-        };
-        self.pump();
-        result
+        clock::input(None, |now| {
+            let result = f(&mut self.0.inner.borrow_mut().conn, now);
+            self.pump();
+            result
+        })
     }
 
     /// Reads state without running the machine.

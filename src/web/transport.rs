@@ -3,8 +3,9 @@ use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
-use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use web_sys::{BinaryType, CloseEvent, WebSocket};
 
+use super::clock;
 use super::js_text::with_js_text;
 
 /// What the transport reports to its owner.
@@ -26,7 +27,7 @@ pub(crate) struct WebSocketTransport {
     /// Cleared on drop, so a replay still queued for an adopted socket cannot report into a newer connection.
     alive: Rc<Cell<bool>>,
     _on_open: Closure<dyn FnMut()>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_message: Closure<dyn FnMut(JsValue, f64)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
     _on_error: Closure<dyn FnMut()>,
 }
@@ -54,7 +55,9 @@ impl WebSocketTransport {
         };
         let on_message = {
             let input = input.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| message(&*input, &e.data()))
+            Closure::<dyn FnMut(JsValue, f64)>::new(move |data: JsValue, at: f64| {
+                clock::input(Some(at), |_| message(&*input, &data));
+            })
         };
         let on_close = {
             let input = input.clone();
@@ -62,7 +65,7 @@ impl WebSocketTransport {
         };
         let on_error = Closure::<dyn FnMut()>::new(move || input(TransportInput::Closed { error: true }));
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_frames(&ws, on_message.as_ref());
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(WebSocketTransport {
@@ -94,6 +97,11 @@ impl Drop for WebSocketTransport {
 #[wasm_bindgen(module = "/src/web/preconnect.js")]
 extern "C" {
     fn preconnect_take(url: &str) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/src/web/on_frames.js")]
+extern "C" {
+    fn on_frames(ws: &WebSocket, handler: &JsValue);
 }
 
 #[wasm_bindgen]
