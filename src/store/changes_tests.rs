@@ -350,6 +350,7 @@ fn a_message_written_straight_is_its_json() {
         // Server fields with canonical names the parser does not take: the canonical values win.
         json!({"id": "c", "room_id": "r", "timestamp": 3, "key": "theirs", "error": "x", "cached": false, "z": "\",\"key\":"}),
         json!({"id": "d", "room_id": "r", "timestamp": 4, "note": "{\"error\":1}"}),
+        json!({"id": "e", "room_id": "r", "timestamp": 5, "from": "x", "key": "after another field"}),
     ];
     for p in &payloads {
         s.ingest_message(p, T0).unwrap();
