@@ -1,7 +1,7 @@
 //! Ingest throughput of the message store: N messages into one room, 10% of them confirming optimistic sends made
 //! beforehand (half by `client_id`, half by text match). Prints ns/event per N and the 100k/1k ratio.
 //! Then: history pages of 50 older messages merged into a 100k-message room (ns per merged message).
-//! Run: `cargo bench --bench store_ingest`.
+//! Run: `cargo bench --bench store_ingest` (`STORE_INGEST_SIZES=10000` for one size).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -54,11 +54,15 @@ fn prepare(n: usize) -> Case {
     Case { store, events }
 }
 
-/// Best-of-`reps` nanoseconds per ingested event.
-fn run(n: usize, reps: usize) -> f64 {
+/// Best-of-`reps` nanoseconds per ingested event; `watched`: a view watches the room, so each event's change batch
+/// is taken and written as the text the JS view receives (what a mounted conversation costs on top).
+fn run(n: usize, reps: usize, watched: bool) -> f64 {
     let mut best = f64::INFINITY;
     for _ in 0..reps {
         let Case { mut store, events } = prepare(n);
+        if watched {
+            black_box(store.watch("room"));
+        }
         let mut replaced = 0usize;
         let start = Instant::now();
         for (v, now) in &events {
@@ -68,6 +72,9 @@ fn run(n: usize, reps: usize) -> f64 {
             // The wasm layer drains after every event.
             while let Some(e) = store.poll_event() {
                 black_box(e);
+            }
+            if watched {
+                black_box(store.take_changes().to_json());
             }
         }
         let ns = start.elapsed().as_nanos() as f64 / n as f64;
@@ -111,12 +118,18 @@ fn history(n: usize, pages: usize, reps: usize) -> f64 {
 }
 
 fn main() {
-    let sizes = [1_000usize, 10_000, 100_000];
+    // STORE_INGEST_SIZES=10000 (comma-separated): other sizes, e.g. for one quick run under callgrind.
+    let sizes: Vec<usize> = std::env::var("STORE_INGEST_SIZES").map_or_else(
+        |_| vec![1_000, 10_000, 100_000],
+        |v| v.split(',').map(|n| n.trim().parse().expect("STORE_INGEST_SIZES: numbers")).collect(),
+    );
     let mut results = Vec::new();
     for &n in &sizes {
         let reps = if n >= 100_000 { 3 } else { 7 };
-        let ns = run(n, reps);
+        let ns = run(n, reps, false);
         println!("store_ingest n={n:>7}: {ns:>8.0} ns/event (best of {reps}; 10% optimistic confirmations)");
+        let watched = run(n, reps, true);
+        println!("  room watched, each event's change batch written: {watched:>8.0} ns/event");
         results.push(ns);
     }
     for (w, n) in results.windows(2).zip(sizes.windows(2)) {
