@@ -28,7 +28,7 @@ pub use write::to_string;
 pub(crate) use lex::replace_lone_surrogates;
 pub(crate) use number::{parse_decimal, write_u64};
 pub(crate) use scan::{array_elements_flagged, Scanner};
-pub(crate) use write::{write_str, write_value};
+pub(crate) use write::{write_list, write_str, write_value};
 
 /// Test helper: a `serde_json` value as ours, through its text.
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::json::{write_str, write_u64};
+use crate::json::{write_list, write_str, write_u64};
 
 use super::model::Message;
 use super::outcome::RoomSummary;
@@ -155,18 +155,6 @@ pub fn summaries_to_json(summaries: &[RoomSummary]) -> String {
     let mut out = String::new();
     write_list(&mut out, summaries, write_summary);
     out
-}
-
-/// `[item,item,…]`.
-fn write_list<T>(out: &mut String, items: &[T], write: impl Fn(&mut String, &T)) {
-    out.push('[');
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write(out, item);
-    }
-    out.push(']');
 }
 
 fn write_message(out: &mut String, m: &Message) {
