@@ -37,8 +37,13 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
 pub(crate) fn write_str(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
+    // Runs without escapes are copied whole: the search is a tight loop over the bytes (a `match` per byte cost
+    // ~16 instructions per byte of a change batch's text).
+    while let Some(at) = bytes[start..].iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        let i = start + at;
+        let b = bytes[i];
         let short = match b {
             b'"' => '"',
             b'\\' => '\\',
@@ -47,8 +52,7 @@ pub(crate) fn write_str(out: &mut String, s: &str) {
             b'\t' => 't',
             0x08 => 'b',
             0x0c => 'f',
-            0..=0x1f => 'u',
-            _ => continue,
+            _ => 'u',
         };
         out.push_str(&s[start..i]);
         out.push('\\');
