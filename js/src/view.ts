@@ -37,6 +37,8 @@ interface WatchedRoom {
   subscriptions: Set<Subscription>;
   /** Read without a subscriber: watched for the store's lifetime. */
   pinned: boolean;
+  /** `view` was handed to a reader: its arrays are the reader's now and are never changed again. */
+  shared: boolean;
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
@@ -84,7 +86,9 @@ export class StoreView {
    */
   room(roomId: string): RoomView {
     const room = this.#rooms.get(roomId) ?? this.#watch(roomId, true);
-    return settle(room);
+    const view = settle(room);
+    room.shared = true;
+    return view;
   }
 
   /** The inbox, newest activity first; watched from the first read on, for the store's lifetime. */
@@ -139,7 +143,7 @@ export class StoreView {
       hasMore: state.has_more,
       unread: state.unread,
     });
-    const room = { view, pending: [], subscriptions: new Set<Subscription>(), pinned };
+    const room = { view, pending: [], subscriptions: new Set<Subscription>(), pinned, shared: false };
     this.#rooms.set(roomId, room);
     return room;
   }
@@ -186,12 +190,17 @@ export class StoreView {
 /** Batches kept unapplied at most. */
 const PENDING_MAX = 64;
 
-/** The room's view with its pending changes applied: its list copied once and their operations replayed on it. */
+/**
+ * The room's view with its pending changes applied: their operations replayed on a copy of its list, or on the list
+ * itself while no reader has seen it (a subscriber that never reads, as a room kept only for its notifications, then
+ * costs no copy of a long list per {@link PENDING_MAX} batches).
+ */
 function settle(room: WatchedRoom): RoomView {
   if (room.pending.length === 0) return room.view;
   let { messages, typing, hasMore, unread } = room.view;
+  const own = !room.shared && messages !== EMPTY ? (messages as Message[]) : null;
   // The common case, messages appended at the end: one copy of the exact size (a slice then a push copies twice).
-  const fast = appended(room.pending, messages);
+  const fast = appended(room.pending, messages, own);
   let list: Message[] | null = fast;
   for (const changes of room.pending) {
     for (const op of fast ? [] : changes.ops) {
@@ -199,7 +208,7 @@ function settle(room: WatchedRoom): RoomView {
         list = op[1].slice();
         continue;
       }
-      list ??= messages.slice();
+      list ??= own ?? messages.slice();
       switch (op[0]) {
         case 'insert':
           if (op[1] === list.length) list.push(op[2]);
@@ -220,11 +229,15 @@ function settle(room: WatchedRoom): RoomView {
   room.pending = [];
   if (list) messages = listOrEmpty(list);
   room.view = Object.freeze({ messages, typing, hasMore, unread });
+  room.shared = false;
   return room.view;
 }
 
-/** `messages` with the appended ones, when every operation of `pending` appends; else `null`. */
-function appended(pending: readonly RoomChanges[], messages: readonly Message[]): Message[] | null {
+/**
+ * `messages` with the appended ones, when every operation of `pending` appends; else `null`. Appended to `own` (the
+ * same list, not yet seen by a reader) when given, else to a copy.
+ */
+function appended(pending: readonly RoomChanges[], messages: readonly Message[], own: Message[] | null): Message[] | null {
   const added: Message[] = [];
   for (const changes of pending) {
     for (const op of changes.ops) {
@@ -232,7 +245,10 @@ function appended(pending: readonly RoomChanges[], messages: readonly Message[])
       added.push(op[2]);
     }
   }
-  return added.length ? messages.concat(added) : null;
+  if (!added.length) return null;
+  if (!own) return messages.concat(added);
+  for (const m of added) own.push(m);
+  return own;
 }
 
 function call(listener: Listener, roomId: string): void {

@@ -259,6 +259,27 @@ describe('the view layer', () => {
     expect(store.snapshot('r').at(-1)!.id).toBe('late');
   });
 
+  it('a list handed to a reader never changes, also past the bound of unapplied batches', () => {
+    const store = newStore();
+    let heard = 0;
+    const off = store.subscribe('r', () => heard++);
+    // More batches than the view holds unapplied (64), none read: applied to the unread list itself.
+    for (let i = 0; i < 150; i++) store.handleEvent('new_message', message(`m${i}`, T + i * 1000));
+    const read = store.snapshot('r');
+    expect(read.map((m: Message) => m.id)).toEqual(Array.from({ length: 150 }, (_, i) => `m${i}`));
+    // Past the bound again, an insert in the middle and appends, nothing read: the list read above stays as it was.
+    store.handleEvent('new_message', message('early', T - 1));
+    for (let i = 150; i < 300; i++) store.handleEvent('new_message', message(`m${i}`, T + i * 1000));
+    expect(read).toHaveLength(150);
+    expect(read[0]!.id).toBe('m0');
+    const now = store.snapshot('r');
+    expect(now).toHaveLength(301);
+    expect(now[0]!.id).toBe('early');
+    expect(now.slice(1, 151).every((m: Message, i: number) => m === read[i])).toBe(true);
+    expect(heard).toBe(301);
+    off();
+  });
+
   it('a typing list keeps its identity while only messages change', () => {
     const store = newStore({ typingTimeoutMs: 60_000 });
     store.handleEvent('typing_indicator', { room_id: 'r', user: { id: 'u', name: 'Ana' } });
