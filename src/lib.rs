@@ -22,7 +22,6 @@ macro_rules! json {
 mod boundary;
 pub mod connection;
 pub mod error_code;
-mod fifo;
 mod hash;
 mod index_map;
 pub mod json;

@@ -2,8 +2,8 @@
 //! inside it per Socket.IO namespace is [`NamespaceSocket`](super::namespace_socket::NamespaceSocket)'s; the
 //! [`Manager`](super::Manager) ties the two together.
 
-use crate::fifo::Fifo;
 use crate::protocol::{EnginePacket, OpenInfo};
+use std::collections::VecDeque;
 
 use super::backoff::{Backoff, Jitter};
 use super::event::Action;
@@ -71,7 +71,7 @@ pub(super) struct Engine {
     probe_failed: bool,
     /// The transport of the current or next attempt.
     pub(super) transport: TransportKind,
-    pub(super) actions: Fifo<Action>,
+    pub(super) actions: VecDeque<Action>,
 }
 
 impl Engine {
@@ -92,7 +92,7 @@ impl Engine {
             max_payload: DEFAULT_MAX_PAYLOAD,
             probe_failed: false,
             transport,
-            actions: Fifo::new(),
+            actions: VecDeque::new(),
         }
     }
 

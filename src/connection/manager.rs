@@ -1,9 +1,9 @@
 //! Several Socket.IO namespaces over one Engine.IO session, like socket.io-client's `Manager`: the
 //! [`Engine`] owns the session, each [`NamespaceSocket`] its namespace; packets are routed by their namespace.
 
-use crate::fifo::Fifo;
 use crate::json::{Map, Value};
 use crate::protocol::{EnginePacket, SocketPacket};
+use std::collections::VecDeque;
 
 use super::engine::{AfterLoss, Engine, EnginePhase};
 use super::event::{Action, ConnectionError, DisconnectReason, EmitError, Event, Status};
@@ -32,7 +32,7 @@ pub struct Manager {
     /// By [`SocketId`]; `None` once removed.
     sockets: Vec<Option<NamespaceSocket>>,
     /// Events in the order they happened, with the socket they concern (`None`: the manager's own).
-    events: Fifo<(Option<SocketId>, Event)>,
+    events: VecDeque<(Option<SocketId>, Event)>,
 }
 
 impl Manager {
@@ -40,7 +40,7 @@ impl Manager {
     /// transports); its per-namespace options are the defaults of [`add_socket`](Self::add_socket).
     /// `seed` feeds the reconnect jitter.
     pub fn new(config: Config, seed: u64) -> Self {
-        Manager { engine: Engine::new(config, seed), sockets: Vec::new(), events: Fifo::new() }
+        Manager { engine: Engine::new(config, seed), sockets: Vec::new(), events: VecDeque::new() }
     }
 
     /// The socket of `namespace`, added if new: `ack_timeout_ms`, `buffer_when_disconnected`, `max_buffered` and

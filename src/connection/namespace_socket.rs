@@ -2,9 +2,9 @@
 //! acks both ways, send buffer, retries, recovery and rooms. It writes frames and events into its own queues; the
 //! [`Manager`](super::Manager) moves them out after every call, in order.
 
-use crate::fifo::Fifo;
 use crate::json::{self, Map, Value};
 use crate::protocol::{encode_frame, RawArgs, SocketPacket};
+use std::collections::VecDeque;
 
 use super::event::{AckError, ConnectionError, DisconnectReason, EmitError, Event};
 use super::retry_queue::{RetryQueue, Settled};
@@ -158,12 +158,12 @@ pub(super) struct NamespaceSocket {
     /// Acks awaited, in id order (ids only grow and removal keeps order). A Vec: only a few are in flight, and a
     /// linear scan of them is smaller than a B-tree and as fast.
     acks: Vec<PendingAck>,
-    buffer: Fifo<Buffered>,
+    buffer: VecDeque<Buffered>,
     /// Emits waiting their turn when `retries` is on.
     queue: RetryQueue,
     /// Frames to send and events for the app; the manager drains both after every call.
-    pub(super) frames: Fifo<String>,
-    pub(super) events: Fifo<Event>,
+    pub(super) frames: VecDeque<String>,
+    pub(super) events: VecDeque<Event>,
 }
 
 impl NamespaceSocket {
@@ -177,10 +177,10 @@ impl NamespaceSocket {
             rooms: Vec::new(),
             next_ack_id: 0,
             acks: Vec::new(),
-            buffer: Fifo::new(),
+            buffer: VecDeque::new(),
             queue: RetryQueue::default(),
-            frames: Fifo::new(),
-            events: Fifo::new(),
+            frames: VecDeque::new(),
+            events: VecDeque::new(),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::fifo::Fifo;
+use std::collections::VecDeque;
 
 /// Something a subscriber may want to react to. Drain with
 /// [`MessageStore::poll_event`](super::MessageStore::poll_event) after each call into the store.
@@ -40,7 +40,7 @@ pub enum StoreEvent {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct EventQueue {
-    queue: Fifo<StoreEvent>,
+    queue: VecDeque<StoreEvent>,
 }
 
 impl EventQueue {

@@ -1,7 +1,7 @@
 //! Status updates that arrived before their message: held (bounded in count and age) and applied on arrival.
 
-use crate::fifo::Fifo;
 use crate::index_map::FastMap;
+use std::collections::VecDeque;
 
 use super::model::Status;
 
@@ -17,7 +17,7 @@ struct Held {
 pub(crate) struct HeldUpdates {
     by_id: FastMap<String, Held>,
     /// Arrival order (`seq`, id); entries whose `seq` no longer matches `by_id` are stale and skipped.
-    order: Fifo<(u64, String)>,
+    order: VecDeque<(u64, String)>,
     next_seq: u64,
 }
 

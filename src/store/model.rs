@@ -8,7 +8,6 @@ use crate::json::{write_str, write_value, Value};
 use super::error::{clip, StoreError};
 use super::extra::Extra;
 use super::fields::{id_field, lookup, object};
-pub(crate) use super::message_json::parse_message;
 use super::options::StoreOptions;
 use super::strings::{Part, Strings};
 use super::timestamp::parse_timestamp;

@@ -17,9 +17,9 @@ use std::collections::BinaryHeap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use crate::fifo::Fifo;
 use crate::hash::FxHasher;
 use crate::index_map::{FastMap, HashKeyed};
+use std::collections::VecDeque;
 
 use super::model::{Direction, ParsedMessage};
 use super::room::id_hash;
@@ -91,7 +91,7 @@ pub(crate) struct Optimistic {
     confirmed: HashKeyed<()>,
     /// (forget time, id hash) of `confirmed`, oldest first: forget times are `now` + a constant, so they arrive in
     /// order (a `now` that goes backwards only keeps an entry a little longer).
-    forget: Fifo<(f64, u64)>,
+    forget: VecDeque<(f64, u64)>,
     pub(crate) counter: u64,
 }
 
