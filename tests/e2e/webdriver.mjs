@@ -117,7 +117,10 @@ const LOCATE = String.raw`function locate(steps, roots) {
 const RECORD_PROBLEMS = `
   if (!window.__e2eProblems) {
     const p = (window.__e2eProblems = { pageErrors: [], dialogs: [], logs: [] });
-    // Console lines as text (the \`debug\` option's among them), from this point of the page's life on.
+    // Console lines as text (the \`debug\` option's among them), from this point of the page's life on. WebDriver
+    // classic has no script that runs before the page's own, so on loopback the socket may have connected (and
+    // logged) already: say so, for the scenarios that look for the connect line.
+    p.connectedBeforeRecording = Boolean(window.inbox?.socket?.connected);
     for (const level of ["log", "info", "warn", "error"]) {
       const original = console[level].bind(console);
       console[level] = (...args) => {
@@ -146,6 +149,7 @@ async function openWebDriverPage(session, url, device) {
     problems.pageErrors = seen.pageErrors;
     problems.dialogs = seen.dialogs;
     problems.logs = seen.logs ?? [];
+    problems.connectedBeforeRecording = seen.connectedBeforeRecording ?? false;
   };
   const context = { close: () => session.cmd("POST", "/url", { url: "about:blank" }).catch(() => {}) };
   return { context, page, problems };
