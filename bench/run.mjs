@@ -8,6 +8,7 @@
 //   BENCH_QUICK=1    smoke run (~2 min): fewer trials, fewer round trips, 100k ingest once; every row still printed
 //   BENCH_OUT=path   where to write the markdown (default BENCHMARKS.md; quick runs write bench/.build/BENCHMARKS.quick.md)
 //   BENCH_PROFILE=1  also CPU-profile ours (Chromium CDP Profiler, wasm with names) and print top self-time functions
+//   BENCH_PROFILE_ONLY=text  only the profile cases whose name contains text
 //   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,replay,store,react,crossings,inbox,memory,reconnect
 //                    (for development)
 //   BENCH_SIZES=a,b  ingest sizes instead of 1000,10000,100000 (for development)
@@ -637,6 +638,7 @@ async function runProfiles(browser, base, ports) {
   ];
   const out = [];
   for (const [name, run] of cases) {
+    if (process.env.BENCH_PROFILE_ONLY && !name.includes(process.env.BENCH_PROFILE_ONLY)) continue;
     await run(); // warm-up
     loop = null;
     await cdp.send('Profiler.start');

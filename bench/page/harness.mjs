@@ -16,7 +16,7 @@ const WASM_URL = params.get('wasm') ?? '/pkg/wasm/inbox_realtime_bg.wasm';
 
 let wasmExports = null;
 const now = () => performance.now();
-// BENCH_PROFILE: the profile run sets this to CPU-profile only the timed part of e2e, replay and store-only
+// BENCH_PROFILE: the profile run sets this to CPU-profile only the timed part of e2e, replay, store-only and react
 // (console.profile, read over CDP).
 const loopProfile = (on, name) => {
   if (globalThis.PROFILE_LOOPS) on ? console.profile(name) : console.profileEnd(name);
@@ -418,6 +418,15 @@ async function reactCost(variant, size, reps) {
     if (next.length !== size + r + 1) return { error: `room has ${next.length}, expected ${size + r + 1}` };
     if (notified !== r + 1) return { error: `${notified} notifications after ${r + 1} messages` };
     prev = next;
+  }
+  if (globalThis.PROFILE_LOOPS) {
+    // The timed part alone (event + snapshot), without the checks between reps.
+    loopProfile(true, 'react');
+    for (let r = 0; r < 300; r++) {
+      ingest({ id: `wamid.prof.${r}`, room_id: room, text: 'one more', timestamp: base + 2 * size + r, from: '5511999990000', type: 'text' });
+      store.snapshot(room);
+    }
+    loopProfile(false, 'react');
   }
   if (variant === 'ours') store.destroy();
   // Means: a B2 snapshot takes less than the 5 µs timer step, so medians of single samples would read 0 or 5.

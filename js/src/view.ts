@@ -1,9 +1,10 @@
 // The view layer: the immutable arrays React renders, kept up to date by the change batches the wasm store pushes
-// (one sink call per input, see `ChangeBatch`). Reads never enter wasm; a batch copies each touched room's array
-// once and replays its operations, so unchanged messages keep their object identity; the copy is made when the room
-// is read (React reads once per render, however many batches came in between). The arrays are never changed
-// once handed out, but not `Object.freeze`d: V8 turns a frozen array's copy into a slow one (a 10 000-message room
-// cost ~600 µs per message frozen, ~25 µs not).
+// (one sink call per input, see `ChangeBatch`). Reads never enter wasm. Each watched room keeps its own list, which
+// a batch changes in place (a push for the common append); a read after a change hands out one copy of it, so
+// unchanged messages keep their object identity and React's reads cost one `slice` per render, however many batches
+// came in between, as a careful JS store's do. The copies are never changed once handed out, but not
+// `Object.freeze`d: V8 turns a frozen array's copy into a slow one (a 10 000-message room cost ~600 µs per message
+// frozen, ~25 µs not).
 import type { ChangeBatch, Message, RoomChanges, RoomState, RoomSummary } from './generated/boundary.js';
 
 /** What a conversation renders of one room; replaced (never mutated) when the room changes. */
@@ -31,20 +32,24 @@ interface Subscription {
 }
 
 interface WatchedRoom {
-  view: RoomView;
-  /** Changes not yet applied to `view` (applied on the next read). */
-  pending: RoomChanges[];
+  /** The messages in display order: the view's own list, changed in place by each batch, never handed out. */
+  list: Message[];
+  typing: readonly string[];
+  hasMore: boolean;
+  unread: number;
+  /** The copy of `list` readers were handed last; `null` once the list changed (copied again on the next read). */
+  messages: readonly Message[] | null;
+  /** What readers were handed last; `null` once anything changed. */
+  view: RoomView | null;
   subscriptions: Set<Subscription>;
   /** Read without a subscriber: watched for the store's lifetime. */
   pinned: boolean;
-  /** `view` was handed to a reader: its arrays are the reader's now and are never changed again. */
-  shared: boolean;
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
 /** The list as handed out: one shared empty array for every empty list (stable for React). */
-function listOrEmpty<T>(items: T[]): readonly T[] {
+function listOrEmpty<T>(items: readonly T[]): readonly T[] {
   return items.length ? items : EMPTY;
 }
 
@@ -86,9 +91,13 @@ export class StoreView {
    */
   room(roomId: string): RoomView {
     const room = this.#rooms.get(roomId) ?? this.#watch(roomId, true);
-    const view = settle(room);
-    room.shared = true;
-    return view;
+    return (room.view ??= Object.freeze({
+      // One copy per read after a change, as a careful JS store makes (`slice`: V8's fastest exact copy).
+      messages: (room.messages ??= listOrEmpty(room.list.slice())),
+      typing: room.typing,
+      hasMore: room.hasMore,
+      unread: room.unread,
+    }));
   }
 
   /** The inbox, newest activity first; watched from the first read on, for the store's lifetime. */
@@ -137,13 +146,16 @@ export class StoreView {
 
   #watch(roomId: string, pinned: boolean): WatchedRoom {
     const state = JSON.parse(this.#source.watch(roomId)) as RoomState;
-    const view: RoomView = Object.freeze({
-      messages: listOrEmpty(state.messages as Message[]),
+    const room: WatchedRoom = {
+      list: state.messages as Message[],
       typing: listOrEmpty(state.typing as string[]),
       hasMore: state.has_more,
       unread: state.unread,
-    });
-    const room = { view, pending: [], subscriptions: new Set<Subscription>(), pinned, shared: false };
+      messages: null,
+      view: null,
+      subscriptions: new Set<Subscription>(),
+      pinned,
+    };
     this.#rooms.set(roomId, room);
     return room;
   }
@@ -161,9 +173,7 @@ export class StoreView {
     for (const changes of batch.rooms) {
       const room = this.#rooms.get(changes.room_id);
       if (!room) continue;
-      room.pending.push(changes);
-      // Bounded: a subscriber that never reads costs one copy per this many batches.
-      if (room.pending.length >= PENDING_MAX) settle(room);
+      applyRoom(room, changes);
       changed.push([room, changes.room_id]);
     }
     const inbox = this.#inbox;
@@ -187,68 +197,35 @@ export class StoreView {
   }
 }
 
-/** Batches kept unapplied at most. */
-const PENDING_MAX = 64;
-
-/**
- * The room's view with its pending changes applied: their operations replayed on a copy of its list, or on the list
- * itself while no reader has seen it (a subscriber that never reads, as a room kept only for its notifications, then
- * costs no copy of a long list per {@link PENDING_MAX} batches).
- */
-function settle(room: WatchedRoom): RoomView {
-  if (room.pending.length === 0) return room.view;
-  let { messages, typing, hasMore, unread } = room.view;
-  const own = !room.shared && messages !== EMPTY ? (messages as Message[]) : null;
-  // The common case, messages appended at the end: one copy of the exact size (a slice then a push copies twice).
-  const fast = appended(room.pending, messages, own);
-  let list: Message[] | null = fast;
-  for (const changes of room.pending) {
-    for (const op of fast ? [] : changes.ops) {
-      if (op[0] === 'reset') {
-        list = op[1].slice();
-        continue;
-      }
-      list ??= own ?? messages.slice();
-      switch (op[0]) {
-        case 'insert':
-          if (op[1] === list.length) list.push(op[2]);
-          else list.splice(op[1], 0, op[2]);
-          break;
-        case 'update':
-          list[op[1]] = op[2];
-          break;
-        case 'remove':
-          list.splice(op[1], 1);
-          break;
-      }
-    }
-    if (changes.typing) typing = listOrEmpty(changes.typing.slice());
-    hasMore = changes.has_more ?? hasMore;
-    unread = changes.unread ?? unread;
-  }
-  room.pending = [];
-  if (list) messages = listOrEmpty(list);
-  room.view = Object.freeze({ messages, typing, hasMore, unread });
-  room.shared = false;
-  return room.view;
-}
-
-/**
- * `messages` with the appended ones, when every operation of `pending` appends; else `null`. Appended to `own` (the
- * same list, not yet seen by a reader) when given, else to a copy.
- */
-function appended(pending: readonly RoomChanges[], messages: readonly Message[], own: Message[] | null): Message[] | null {
-  const added: Message[] = [];
-  for (const changes of pending) {
-    for (const op of changes.ops) {
-      if (op[0] !== 'insert' || op[1] !== messages.length + added.length) return null;
-      added.push(op[2]);
+/** Applies one room's changes to its own list and scalars; the next read makes a new view. */
+function applyRoom(room: WatchedRoom, changes: RoomChanges): void {
+  let list = room.list;
+  for (const op of changes.ops) {
+    switch (op[0]) {
+      case 'reset':
+        // Fresh from this batch's JSON.parse: the view's own from here on.
+        list = op[1] as Message[];
+        break;
+      case 'insert':
+        if (op[1] === list.length) list.push(op[2]);
+        else list.splice(op[1], 0, op[2]);
+        break;
+      case 'update':
+        list[op[1]] = op[2];
+        break;
+      case 'remove':
+        list.splice(op[1], 1);
+        break;
     }
   }
-  if (!added.length) return null;
-  if (!own) return messages.concat(added);
-  for (const m of added) own.push(m);
-  return own;
+  if (changes.ops.length) {
+    room.list = list;
+    room.messages = null;
+  }
+  if (changes.typing) room.typing = listOrEmpty(changes.typing);
+  room.hasMore = changes.has_more ?? room.hasMore;
+  room.unread = changes.unread ?? room.unread;
+  room.view = null;
 }
 
 function call(listener: Listener, roomId: string): void {
