@@ -130,12 +130,19 @@ it('adopts a preconnected WebSocket: one connection, and what arrived before the
 });
 
 it('closes a preconnected WebSocket that no client adopts', async () => {
+  let opened = 0;
   let closed = 0;
-  const watch = (conn: { on: (e: string, f: () => void) => void }) => conn.on('close', () => closed++);
+  const watch = (conn: { on: (e: string, f: () => void) => void }) => {
+    opened++;
+    conn.on('close', () => closed++);
+  };
   io.engine.on('connection', watch);
   try {
-    preconnect(url, { timeoutMs: 100 });
-    await vi.waitFor(() => expect(closed).toBe(1), { timeout: 3000 });
+    // Long enough for the socket to open first on a loaded machine (a 100 ms timeout could close it while still
+    // connecting, before the server ever saw it: nothing to count).
+    preconnect(url, { timeoutMs: 1000 });
+    await vi.waitFor(() => expect(opened).toBe(1), { timeout: 3000 });
+    await vi.waitFor(() => expect(closed).toBe(1), { timeout: 5000 });
   } finally {
     io.engine.off('connection', watch);
   }
