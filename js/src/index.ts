@@ -24,6 +24,7 @@ import { StoreView, type RoomView } from './view.js';
 export { isInboxRealtimeError, type InboxRealtimeError } from './errors.js';
 export { Manager, io, type ManagerOptions, type SocketOptions, type ManagerEvents, type IoOptions } from './manager.js';
 import type {
+  ChangeBatch,
   ConnectInfo,
   ConnectionStatus,
   DisconnectReason,
@@ -1062,6 +1063,15 @@ export class MessageStore {
   _room(roomId: string): RoomView {
     this.#store();
     return this.#view.room(roomId);
+  }
+
+  /**
+   * @internal For a host serving other tabs (`tabs/host.ts`): each change batch once the store's own views applied
+   * it; `null` stops.
+   */
+  _observeBatches(observer: ((batch: ChangeBatch) => void) | null): void {
+    this.#store();
+    this.#view.observe(observer);
   }
 
   /** Changes whenever the room's messages or typing users change. */

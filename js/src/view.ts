@@ -17,7 +17,8 @@ export interface RoomView {
 
 /** The part of the wasm store the view drives. */
 export interface ChangeSource {
-  setSink(sink: ((batch: string) => void) | undefined): void;
+  /** The wasm store hands JSON text; a store in another tab or worker hands the batch as posted. */
+  setSink(sink: ((batch: string | ChangeBatch) => void) | undefined): void;
   watch(roomId: string): string;
   unwatch(roomId: string): void;
   watchInbox(): string;
@@ -80,9 +81,17 @@ export class StoreView {
   #inbox: { byRoom: Map<string, RoomSummary>; list: readonly RoomSummary[]; subscriptions: Set<Subscription>; pinned: boolean } | null =
     null;
 
+  /** Told of each batch once it is applied, before any listener (a host passing rooms on to other tabs). */
+  #observer: ((batch: ChangeBatch) => void) | null = null;
+
   constructor(source: ChangeSource) {
     this.#source = source;
-    source.setSink((text) => this.#apply(JSON.parse(text) as ChangeBatch));
+    source.setSink((batch) => this.#apply(typeof batch === 'string' ? (JSON.parse(batch) as ChangeBatch) : batch));
+  }
+
+  /** Sets (or with `null` removes) the one observer of applied batches. */
+  observe(observer: ((batch: ChangeBatch) => void) | null): void {
+    this.#observer = observer;
   }
 
   /**
@@ -187,6 +196,7 @@ export class StoreView {
       }
       inbox.list = listOrEmpty(list);
     }
+    this.#observer?.(batch);
     for (const [room, roomId] of changed) {
       for (const s of [...room.subscriptions]) call(s.listener, roomId);
     }

@@ -1,0 +1,203 @@
+/**
+ * The host side of a connection shared by tabs: one socket and one store serve every tab connected over a port.
+ * The socket is in the union of the rooms the tabs show; each tab gets the changes of the rooms it renders and
+ * nothing else; sends from any tab go through the one outbox. See `wire.ts` for what crosses.
+ * @module
+ */
+import type { MessageStore, SocketClient } from '../index.js';
+import type { ChangeBatch, RoomChanges } from '../generated/boundary.js';
+import type { HostMessage, TabMessage, TabPort } from './wire.js';
+
+interface Tab {
+  readonly port: TabPort;
+  /** Rooms the tab shows (the socket stays in them). */
+  readonly joined: Set<string>;
+  /** Rooms the tab renders (it gets their changes). */
+  readonly watched: Set<string>;
+  inbox: boolean;
+}
+
+/** A count of tabs holding something, and what to undo when the last lets go. */
+interface Held {
+  tabs: number;
+  release: () => void;
+}
+
+export class TabHost {
+  readonly #store: MessageStore;
+  readonly #socket: SocketClient;
+  readonly #tabs = new Set<Tab>();
+  readonly #joined = new Map<string, Held>();
+  /** Rooms some tab renders: the host's own subscription keeps each in the store's view while held. */
+  readonly #watched = new Map<string, Held>();
+  #inbox: Held | null = null;
+  readonly #offs: (() => void)[];
+
+  /** Serves `store` (attached to `socket`) to the tabs given to {@link connect}. */
+  constructor(store: MessageStore, socket: SocketClient) {
+    this.#store = store;
+    this.#socket = socket;
+    store._observeBatches((batch) => this.#fanOut(batch));
+    this.#offs = [
+      socket.onStatus((status) => {
+        for (const tab of this.#tabs) post(tab, { op: 'status', status });
+      }),
+      store.onSendFailed((failure) => {
+        for (const tab of this.#tabs) if (tab.watched.has(failure.room_id)) post(tab, { op: 'sendFailed', failure });
+      }),
+    ];
+  }
+
+  /** Serves one more tab; the returned function drops it (as its `close` message does). */
+  connect(port: TabPort): () => void {
+    const tab: Tab = { port, joined: new Set(), watched: new Set(), inbox: false };
+    this.#tabs.add(tab);
+    port.onmessage = (event) => this.#handle(tab, event.data as TabMessage);
+    post(tab, { op: 'status', status: this.#socket.status });
+    return () => this.#drop(tab);
+  }
+
+  /** Tabs connected now. */
+  get tabCount(): number {
+    return this.#tabs.size;
+  }
+
+  /** Rooms the socket is in for the tabs (tests, the bench). */
+  get joinedRooms(): string[] {
+    return [...this.#joined.keys()];
+  }
+
+  /** Drops every tab and stops serving (the store and socket stay the caller's). */
+  close(): void {
+    for (const tab of [...this.#tabs]) this.#drop(tab);
+    for (const off of this.#offs) off();
+    this.#offs.length = 0;
+    if (!this.#store.destroyed) this.#store._observeBatches(null);
+  }
+
+  #handle(tab: Tab, m: TabMessage): void {
+    if (!this.#tabs.has(tab)) return;
+    switch (m?.op) {
+      case 'join':
+        if (!tab.joined.has(m.room)) {
+          tab.joined.add(m.room);
+          hold(this.#joined, m.room, () => {
+            this.#socket.joinRoom(m.room);
+            return () => {
+              if (!this.#socket.destroyed) this.#socket.leaveRoom(m.room);
+            };
+          });
+        }
+        return;
+      case 'leave':
+        if (tab.joined.delete(m.room)) letGo(this.#joined, m.room);
+        return;
+      case 'watch':
+        if (!tab.watched.has(m.room)) {
+          tab.watched.add(m.room);
+          hold(this.#watched, m.room, () => this.#store.subscribe(m.room, () => {}));
+          post(tab, { op: 'batch', batch: { rooms: [this.#roomAsItIs(m.room)], inbox: [] } });
+        }
+        return;
+      case 'unwatch':
+        if (tab.watched.delete(m.room)) letGo(this.#watched, m.room);
+        return;
+      case 'watchInbox':
+        if (!tab.inbox) {
+          tab.inbox = true;
+          this.#inbox ??= { tabs: 0, release: this.#store.subscribe('*', () => {}) };
+          this.#inbox.tabs += 1;
+          post(tab, { op: 'batch', batch: { rooms: [], inbox: this.#store.rooms() } });
+        }
+        return;
+      case 'unwatchInbox':
+        if (tab.inbox) this.#unwatchInbox(tab);
+        return;
+      case 'send': {
+        let reply: HostMessage;
+        try {
+          reply = { op: 'reply', id: m.id, value: this.#store.queueSend(m.room, m.text, m.user) };
+        } catch (e) {
+          reply = { op: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) };
+        }
+        post(tab, reply);
+        return;
+      }
+      case 'markRead':
+        this.#store.markRead(m.room);
+        return;
+      case 'retry':
+        this.#quietly(() => this.#store.retry(m.client));
+        return;
+      case 'discard':
+        this.#store.discard(m.client);
+        return;
+      case 'close':
+        this.#drop(tab);
+        return;
+      default:
+        console.warn('inbox-realtime: ignored a message from a tab that is not one of ours:', m);
+    }
+  }
+
+  /** The room as the store's view has it now, as the one `reset` a tab starts from. */
+  #roomAsItIs(room: string): RoomChanges {
+    const view = this.#store._room(room);
+    return { room_id: room, ops: [['reset', view.messages]], typing: view.typing, has_more: view.hasMore, unread: view.unread };
+  }
+
+  #fanOut(batch: ChangeBatch): void {
+    for (const tab of this.#tabs) {
+      const rooms = tab.watched.size ? batch.rooms.filter((r) => tab.watched.has(r.room_id)) : [];
+      const inbox = tab.inbox ? batch.inbox : [];
+      if (rooms.length || inbox.length) post(tab, { op: 'batch', batch: { rooms, inbox } });
+    }
+  }
+
+  #unwatchInbox(tab: Tab): void {
+    tab.inbox = false;
+    const inbox = this.#inbox;
+    if (inbox && --inbox.tabs === 0) {
+      this.#inbox = null;
+      inbox.release();
+    }
+  }
+
+  #drop(tab: Tab): void {
+    if (!this.#tabs.delete(tab)) return;
+    tab.port.onmessage = null;
+    for (const room of tab.joined) letGo(this.#joined, room);
+    for (const room of tab.watched) letGo(this.#watched, room);
+    if (tab.inbox) this.#unwatchInbox(tab);
+    tab.joined.clear();
+    tab.watched.clear();
+    tab.port.close();
+  }
+
+  /** A tab's retry of a send the store no longer knows changes nothing; it is not the tab's error to see. */
+  #quietly(f: () => unknown): void {
+    try {
+      f();
+    } catch (e) {
+      console.warn('inbox-realtime: a tab\'s request failed:', e instanceof Error ? e.message : e);
+    }
+  }
+}
+
+function post(tab: Tab, message: HostMessage): void {
+  tab.port.postMessage(message);
+}
+
+/** One more tab holds `key`; the first runs `take`, whose result undoes it when the last lets go. */
+function hold(map: Map<string, Held>, key: string, take: () => () => void): void {
+  const held = map.get(key);
+  if (held) held.tabs += 1;
+  else map.set(key, { tabs: 1, release: take() });
+}
+
+function letGo(map: Map<string, Held>, key: string): void {
+  const held = map.get(key);
+  if (!held || --held.tabs > 0) return;
+  map.delete(key);
+  held.release();
+}

@@ -1,0 +1,211 @@
+// One socket and one store serving several tabs over ports (js/src/tabs): against a real socket.io server, with
+// Node's MessageChannel standing in for the ports a SharedWorker or a leader tab would hand out.
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Server } from 'socket.io';
+import { MessageStore, SocketClient, type Message } from 'inbox-realtime';
+import { TabHost } from '../../pkg/dist/tabs/host.js';
+import { RemoteStore } from '../../pkg/dist/tabs/remote.js';
+import { acceptJoins, startSocketServer } from './helpers';
+
+let io: Server;
+let url: string;
+let close: () => Promise<void>;
+/** The REST send endpoint: accepted sends by client id (a repeated client id is the same message), and 503s left. */
+const accepted = new Map<string, number>();
+let unavailable = 0;
+
+beforeAll(async () => {
+  const rooms = (server: Server) => {
+    acceptJoins(server);
+    server.on('connection', (socket) => socket.on('leave_room', (room: string) => void socket.leave(room)));
+  };
+  ({ io, url, close } = await startSocketServer(rooms, (req, res) => {
+    if (req.method !== 'POST' || req.url !== '/api/messages') return;
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      if (unavailable > 0) {
+        unavailable--;
+        res.writeHead(503).end('{"error":"try later"}');
+        return;
+      }
+      const p = JSON.parse(body) as { to: string; text: string; user_id: string | null; client_id: string };
+      const first = !accepted.has(p.client_id);
+      accepted.set(p.client_id, (accepted.get(p.client_id) ?? 0) + 1);
+      const id = `srv-${p.client_id}`;
+      if (first) {
+        io.to(p.to).emit('new_message', { id, room_id: p.to, text: p.text, user_id: p.user_id, client_id: p.client_id, direction: 'outgoing', timestamp: Date.now() });
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+    });
+  }));
+});
+afterAll(() => close());
+
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const f of cleanup.splice(0).reverse()) f();
+  accepted.clear();
+  unavailable = 0;
+});
+
+/** A host on a connected client, and `n` tabs on ports to it; each tab's port counts the batches it received. */
+async function shared(n: number) {
+  const client = new SocketClient(url);
+  const store = new MessageStore({ keepFailed: true, sendRetryDelayMs: 50, sendRetryDelayMaxMs: 100 });
+  store.attach(client);
+  store.setSender(async (payload) => {
+    const res = await fetch(`${url}/api/messages`, { method: 'POST', body: JSON.stringify(payload) });
+    if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
+    return res.json();
+  });
+  const host = new TabHost(store, client);
+  const tabs = Array.from({ length: n }, () => {
+    const { port1, port2 } = new MessageChannel();
+    host.connect(port1);
+    const counted = { batches: 0 };
+    const onmessage = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(port2), 'onmessage')!;
+    // Count what reaches the tab: the host must not send a tab the changes of rooms it does not render.
+    const tab = new RemoteStore({
+      postMessage: (m: unknown) => port2.postMessage(m),
+      close: () => port2.close(),
+      set onmessage(f: ((e: MessageEvent) => void) | null) {
+        onmessage.set!.call(port2, f && ((e: MessageEvent) => ((e.data as { op: string }).op === 'batch' && counted.batches++, f(e))));
+      },
+      get onmessage() {
+        return null;
+      },
+    });
+    return Object.assign(tab, { counted });
+  });
+  cleanup.push(() => {
+    for (const tab of tabs) tab.close();
+    host.close();
+    store.destroy();
+    client.destroy();
+  });
+  await vi.waitFor(() => expect(client.connected).toBe(true));
+  return { client, store, host, tabs };
+}
+
+const ids = (messages: readonly Message[]) => messages.map((m) => m.id);
+let seq = 0;
+function incoming(room: string, text = 'hello') {
+  io.to(room).emit('new_message', { id: `in-${++seq}`, room_id: room, text, timestamp: Date.now() + seq });
+}
+const roomSize = (room: string) => io.sockets.adapter.rooms.get(room)?.size ?? 0;
+
+describe('tabs sharing one connection', () => {
+  it('five tabs: one socket at the server, in the union of their rooms; a room is left when no tab shows it', async () => {
+    const { host, tabs } = await shared(5);
+    tabs.forEach((tab, i) => tab.joinRoom(i < 3 ? 'a' : 'b'));
+    tabs[0]!.joinRoom('c');
+    await vi.waitFor(() => expect([roomSize('a'), roomSize('b'), roomSize('c')]).toEqual([1, 1, 1]));
+    expect(io.engine.clientsCount).toBe(1);
+    expect(host.joinedRooms.sort()).toEqual(['a', 'b', 'c']);
+
+    // Two of the three tabs showing `a` leave it: still in it. The last one: left.
+    tabs[1]!.leaveRoom('a');
+    tabs[2]!.leaveRoom('a');
+    tabs[0]!.leaveRoom('c');
+    await vi.waitFor(() => expect(roomSize('c')).toBe(0));
+    expect(roomSize('a')).toBe(1);
+    tabs[0]!.leaveRoom('a');
+    await vi.waitFor(() => expect(roomSize('a')).toBe(0));
+    // A tab that goes releases what only it held.
+    tabs[4]!.close();
+    await vi.waitFor(() => expect(host.tabCount).toBe(4));
+    expect(roomSize('b')).toBe(1);
+    tabs[3]!.close();
+    await vi.waitFor(() => expect(roomSize('b')).toBe(0));
+  });
+
+  it('each tab gets the changes of the rooms it renders, and a room opened late starts as it is', async () => {
+    const { tabs } = await shared(3);
+    const [a, b, both] = tabs as [RemoteStore & { counted: { batches: number } }, RemoteStore & { counted: { batches: number } }, RemoteStore & { counted: { batches: number } }];
+    for (const tab of tabs) {
+      tab.joinRoom('r1');
+      tab.joinRoom('r2');
+    }
+    await vi.waitFor(() => expect([roomSize('r1'), roomSize('r2')]).toEqual([1, 1]));
+    const heard = { a: 0, b: 0 };
+    a.subscribe('r1', () => heard.a++);
+    b.subscribe('r2', () => heard.b++);
+    both.subscribe('r1', () => {});
+    both.subscribe('r2', () => {});
+    await vi.waitFor(() => expect(a.counted.batches + b.counted.batches + both.counted.batches).toBe(4)); // the resets
+    const before = { a: a.counted.batches, b: b.counted.batches };
+    for (let i = 0; i < 5; i++) incoming('r1');
+    for (let i = 0; i < 3; i++) incoming('r2');
+    await vi.waitFor(() => expect([both.snapshot('r1').length, both.snapshot('r2').length]).toEqual([5, 3]));
+    await vi.waitFor(() => expect([a.snapshot('r1').length, b.snapshot('r2').length]).toEqual([5, 3]));
+    expect(ids(a.snapshot('r1'))).toEqual(ids(both.snapshot('r1')));
+    // Only its own room's batches reached each tab.
+    expect(a.counted.batches - before.a).toBe(5);
+    expect(b.counted.batches - before.b).toBe(3);
+    expect(heard).toEqual({ a: 5 + 1, b: 3 + 1 });
+
+    // A room b never rendered, opened now: it shows r1 as it is, then follows.
+    const late: string[][] = [];
+    b.subscribe('r1', () => late.push(ids(b.snapshot('r1'))));
+    await vi.waitFor(() => expect(b.snapshot('r1')).toHaveLength(5));
+    incoming('r1', 'after');
+    await vi.waitFor(() => expect(b.snapshot('r1')).toHaveLength(6));
+    expect(late.every((l) => l.length >= 5)).toBe(true); // never a half-made list
+    expect(b.snapshot('r1').at(-1)!.text).toBe('after');
+  });
+
+  it('sends from five tabs go through the one outbox: each once at the server (some while it refused), shown in every tab', async () => {
+    const { store, tabs } = await shared(5);
+    for (const tab of tabs) {
+      tab.joinRoom('s');
+      tab.subscribe('s', () => {});
+    }
+    await vi.waitFor(() => expect(roomSize('s')).toBe(1));
+    unavailable = 15; // the first 15 attempts get 503: they wait and go again by themselves
+    const sent = await Promise.all(tabs.flatMap((tab, t) => Array.from({ length: 20 }, (_, i) => tab.queueSend('s', `tab ${t} #${i}`, `agent-${t}`))));
+    expect(new Set(sent).size).toBe(100);
+    await vi.waitFor(() => expect(accepted.size).toBe(100), { timeout: 10_000 });
+    expect([...accepted.values()].every((n) => n === 1)).toBe(true);
+    expect(unavailable).toBe(0);
+    for (const tab of tabs) {
+      await vi.waitFor(() => expect(tab.snapshot('s').filter((m) => m.status === 'sent')).toHaveLength(100));
+      expect(new Set(tab.snapshot('s').map((m) => m.key)).size).toBe(100);
+      expect(tab.snapshot('s').map((m) => m.client_id).sort()).toEqual([...sent].sort());
+    }
+    expect(store.outbox()).toEqual([]);
+  });
+
+  it('read in one tab is read in all; typing shows in every tab rendering the room', async () => {
+    const { tabs } = await shared(2);
+    const [a, b] = tabs as unknown as [RemoteStore, RemoteStore];
+    for (const tab of tabs) {
+      tab.joinRoom('u');
+      tab.subscribe('u', () => {});
+      tab.subscribe('*', () => {});
+    }
+    await vi.waitFor(() => expect(roomSize('u')).toBe(1));
+    for (let i = 0; i < 3; i++) incoming('u');
+    await vi.waitFor(() => expect([a._room('u').unread, b._room('u').unread]).toEqual([3, 3]));
+    await vi.waitFor(() => expect(b.rooms().find((r) => r.room_id === 'u')?.unread).toBe(3));
+    a.markRead('u');
+    await vi.waitFor(() => expect([a._room('u').unread, b._room('u').unread]).toEqual([0, 0]));
+    await vi.waitFor(() => expect(b.rooms().find((r) => r.room_id === 'u')?.unread).toBe(0));
+    io.to('u').emit('typing_indicator', { room_id: 'u', user: { id: 'c1', name: 'Ana' }, is_typing: true });
+    await vi.waitFor(() => expect([a.typingUsers('u'), b.typingUsers('u')]).toEqual([['Ana'], ['Ana']]));
+  });
+
+  it('a message that is not ours is ignored with a warning, and the host keeps serving', async () => {
+    const { host } = await shared(0);
+    const { port1, port2 } = new MessageChannel();
+    host.connect(port1);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    port2.postMessage({ op: 'format_disk' });
+    port2.postMessage(null);
+    await vi.waitFor(() => expect(warn).toHaveBeenCalledTimes(2));
+    const tab = new RemoteStore(port2);
+    cleanup.push(() => tab.close());
+    tab.joinRoom('ok');
+    await vi.waitFor(() => expect(roomSize('ok')).toBe(1));
+  });
+});
