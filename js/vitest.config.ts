@@ -11,6 +11,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^inbox-realtime\/react$/, replacement: pkg('dist/react.js') },
+      { find: /^inbox-realtime\/tabs$/, replacement: pkg('dist/tabs/index.js') },
       { find: /^inbox-realtime$/, replacement: pkg('dist/index.js') },
     ],
   },

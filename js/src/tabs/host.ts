@@ -31,6 +31,8 @@ export class TabHost {
   /** Rooms some tab renders: the host's own subscription keeps each in the store's view while held. */
   readonly #watched = new Map<string, Held>();
   #inbox: Held | null = null;
+  /** Which tab made each send not yet accepted (told when it is). */
+  readonly #senders = new Map<string, Tab>();
   readonly #offs: (() => void)[];
 
   /** Serves `store` (attached to `socket`) to the tabs given to {@link connect}. */
@@ -43,7 +45,15 @@ export class TabHost {
         for (const tab of this.#tabs) post(tab, { op: 'status', status });
       }),
       store.onSendFailed((failure) => {
-        for (const tab of this.#tabs) if (tab.watched.has(failure.room_id)) post(tab, { op: 'sendFailed', failure });
+        const sender = this.#senders.get(failure.client_id);
+        for (const tab of this.#tabs) {
+          if (tab === sender || tab.watched.has(failure.room_id)) post(tab, { op: 'sendFailed', failure });
+        }
+      }),
+      store.onSent(({ client_id }) => {
+        const sender = this.#senders.get(client_id);
+        this.#senders.delete(client_id);
+        if (sender && this.#tabs.has(sender)) post(sender, { op: 'sent', client: client_id });
       }),
     ];
   }
@@ -53,7 +63,6 @@ export class TabHost {
     const tab: Tab = { port, joined: new Set(), watched: new Set(), inbox: false };
     this.#tabs.add(tab);
     port.onmessage = (event) => this.#handle(tab, event.data as TabMessage);
-    post(tab, { op: 'status', status: this.#socket.status });
     return () => this.#drop(tab);
   }
 
@@ -78,6 +87,9 @@ export class TabHost {
   #handle(tab: Tab, m: TabMessage): void {
     if (!this.#tabs.has(tab)) return;
     switch (m?.op) {
+      case 'ready':
+        post(tab, { op: 'status', status: this.#socket.status });
+        return;
       case 'join':
         if (!tab.joined.has(m.room)) {
           tab.joined.add(m.room);
@@ -116,13 +128,32 @@ export class TabHost {
       case 'send': {
         let reply: HostMessage;
         try {
-          reply = { op: 'reply', id: m.id, value: this.#store.queueSend(m.room, m.text, m.user) };
+          // A known client id (the same send again, after a failover) changes nothing.
+          this.#store.restoreSend({
+            client_id: m.client,
+            room_id: m.room,
+            text: m.text,
+            user_id: m.user,
+            created: m.created,
+            attempts: 0,
+            next_attempt: 0,
+            state: m.failed ? 'failed' : 'waiting',
+            last_error: null,
+            waiting_for_network: false,
+          });
+          this.#senders.set(m.client, tab);
+          reply = { op: 'reply', id: m.id, value: m.client };
         } catch (e) {
           reply = { op: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) };
         }
         post(tab, reply);
         return;
       }
+      case 'seed':
+        // Merged like a history page (the store's own copy wins), then resynced from its newest server message.
+        this.#quietly(() => this.#store.mergeHistory(m.room, m.messages, m.hasMore));
+        this.#store.resyncCached(m.room);
+        return;
       case 'markRead':
         this.#store.markRead(m.room);
         return;
@@ -168,6 +199,7 @@ export class TabHost {
     tab.port.onmessage = null;
     for (const room of tab.joined) letGo(this.#joined, room);
     for (const room of tab.watched) letGo(this.#watched, room);
+    for (const [client, sender] of this.#senders) if (sender === tab) this.#senders.delete(client);
     if (tab.inbox) this.#unwatchInbox(tab);
     tab.joined.clear();
     tab.watched.clear();

@@ -11,44 +11,102 @@ import type { HostMessage, TabMessage, TabPort } from './wire.js';
 /** What a room shows until the host's copy of it arrives. */
 const NOT_YET = '{"messages":[],"typing":[],"has_more":false,"unread":0}';
 
+/** A send this tab made that the server has not accepted: sent again to a new host after a failover. */
+interface OwnSend {
+  readonly room: string;
+  readonly text: string;
+  readonly user: string | null;
+  readonly created: number;
+  failed: boolean;
+}
+
+/** A client id no other tab makes: random, as the server only needs it unique per room. */
+function newClientId(): string {
+  const c = globalThis.crypto;
+  if (c?.randomUUID) return `tab-${c.randomUUID()}`;
+  return `tab-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+}
+
 export class RemoteStore {
-  readonly #port: TabPort;
+  /** The host's end, `null` between hosts (a failover): requests then wait to be re-made by {@link attach}. */
+  #port: TabPort | null = null;
   readonly #view: StoreView;
+  /** Rooms the view renders, and whether it renders the inbox (told again to a new host). */
+  readonly #watched = new Set<string>();
+  #inbox = false;
+  readonly #own = new Map<string, OwnSend>();
   #sink: ((batch: ChangeBatch) => void) | null = null;
   /** Rooms asked for whose `reset` has not come: changes before it belong to an earlier watch and are dropped. */
   readonly #awaiting = new Set<string>();
   /** Per room, how many of this tab's users joined it (the host hears the first join and the last leave). */
   readonly #joins = new Map<string, number>();
   readonly #replies = new Map<number, { resolve: (value: string) => void; reject: (error: Error) => void }>();
+  readonly #refusals = new Map<string, Promise<void>>();
   #nextId = 1;
   #status: ConnectionStatus = 'connecting';
   readonly #statusListeners = new Set<(status: ConnectionStatus) => void>();
   readonly #failureListeners = new Set<(failure: SendFailure) => void>();
   #closed = false;
 
-  constructor(port: TabPort) {
-    this.#port = port;
+  /** Talks to the host at the other end of `port` (or, without one, from {@link attach} on). */
+  constructor(port?: TabPort) {
     const source: ChangeSource = {
       setSink: (sink) => {
         this.#sink = sink ?? null;
       },
       watch: (room) => {
+        this.#watched.add(room);
         this.#awaiting.add(room);
         this.#post({ op: 'watch', room });
         return NOT_YET;
       },
       unwatch: (room) => {
+        this.#watched.delete(room);
         this.#awaiting.delete(room);
         this.#post({ op: 'unwatch', room });
       },
       watchInbox: () => {
+        this.#inbox = true;
         this.#post({ op: 'watchInbox' });
         return '[]';
       },
-      unwatchInbox: () => this.#post({ op: 'unwatchInbox' }),
+      unwatchInbox: () => {
+        this.#inbox = false;
+        this.#post({ op: 'unwatchInbox' });
+      },
     };
     this.#view = new StoreView(source);
+    if (port) this.attach(port);
+  }
+
+  /**
+   * Talks to a (new) host from now on: tells it what this tab shows, hands it the rooms as this tab has them
+   * (`seed`: a new host starts empty; it resyncs each from there), and sends again what this tab sent that the
+   * server has not accepted (the same client ids: nothing is sent twice). The rooms keep showing what they had
+   * until the host's copy arrives.
+   */
+  attach(port: TabPort): void {
+    if (this.#closed) return;
+    this.#port?.close();
+    this.#port = port;
     port.onmessage = (event) => this.#receive(event.data as HostMessage);
+    this.#post({ op: 'ready' });
+    for (const room of this.#joins.keys()) this.#post({ op: 'join', room });
+    for (const room of this.#watched) {
+      const view = this.#view.room(room);
+      const messages = view.messages.filter((m) => m.client_id !== m.id && m.status !== 'pending' && m.status !== 'failed');
+      if (messages.length) this.#post({ op: 'seed', room, messages, hasMore: view.hasMore });
+      this.#awaiting.add(room);
+      this.#post({ op: 'watch', room });
+    }
+    if (this.#inbox) this.#post({ op: 'watchInbox' });
+    for (const [client, send] of this.#own) this.#postSend(client, send);
+  }
+
+  /** The host is gone (its tab closed): requests wait for the next {@link attach}. */
+  detach(): void {
+    this.#port?.close();
+    this.#port = null;
   }
 
   /** The room's messages, oldest first; the same array until the room changes. Empty until the host's copy came. */
@@ -96,14 +154,38 @@ export class RemoteStore {
     }
   }
 
-  /** Queues a send in the one outbox; resolves with its client id. */
-  queueSend(roomId: string, text: string, userId?: string | null): Promise<string> {
-    if (this.#closed) return Promise.reject(new Error('inbox-realtime: this tab\'s connection is closed'));
+  /**
+   * Queues a send in the one outbox and returns its client id at once; it shows as `pending` in every tab
+   * rendering the room once the host has it. {@link sendRefused} tells when the host refused it (too long, …).
+   */
+  queueSend(roomId: string, text: string, userId?: string | null): string {
+    if (this.#closed) throw new Error('inbox-realtime: this tab\'s connection is closed');
+    const client = newClientId();
+    const send: OwnSend = { room: roomId, text, user: userId ?? null, created: Date.now(), failed: false };
+    this.#own.set(client, send);
+    this.#postSend(client, send);
+    return client;
+  }
+
+  /** Resolves when the host took the send `clientId`, rejects with its reason when it refused it. */
+  sendRefused(clientId: string): Promise<void> {
+    return this.#refusals.get(clientId) ?? Promise.resolve();
+  }
+
+  #postSend(client: string, send: OwnSend): void {
+    if (!this.#port) return;
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#replies.set(id, { resolve, reject });
-      this.#post({ op: 'send', id, room: roomId, text, user: userId ?? null });
-    });
+    const answered = new Promise<string>((resolve, reject) => this.#replies.set(id, { resolve, reject }));
+    const refusal = answered.then(
+      () => undefined,
+      (e: Error) => {
+        this.#own.delete(client);
+        throw e;
+      },
+    );
+    refusal.catch(() => {});
+    this.#refusals.set(client, refusal);
+    this.#post({ op: 'send', id, client, room: send.room, text: send.text, user: send.user, created: send.created, failed: send.failed });
   }
 
   /** Marks the room read in every tab. */
@@ -112,10 +194,14 @@ export class RemoteStore {
   }
 
   retry(clientId: string): void {
+    const own = this.#own.get(clientId);
+    if (own) own.failed = false;
     this.#post({ op: 'retry', client: clientId });
   }
 
   discard(clientId: string): void {
+    this.#own.delete(clientId);
+    this.#refusals.delete(clientId);
     this.#post({ op: 'discard', client: clientId });
   }
 
@@ -135,20 +221,24 @@ export class RemoteStore {
     return () => this.#failureListeners.delete(listener);
   }
 
-  /** Tells the host this tab goes; pending sends' replies reject. Idempotent. */
+  /** Sends this tab made that the server has not accepted (tests, the bench). */
+  get unaccepted(): number {
+    return this.#own.size;
+  }
+
+  /** Tells the host this tab goes; pending requests reject. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#post({ op: 'close' });
     this.#closed = true;
-    this.#port.onmessage = null;
-    this.#port.close();
+    this.detach();
     this.#view.clear();
     for (const { reject } of this.#replies.values()) reject(new Error('inbox-realtime: this tab\'s connection is closed'));
     this.#replies.clear();
   }
 
   #post(message: TabMessage): void {
-    if (!this.#closed) this.#port.postMessage(message);
+    if (!this.#closed) this.#port?.postMessage(message);
   }
 
   #receive(m: HostMessage): void {
@@ -170,8 +260,15 @@ export class RemoteStore {
         else waiting.resolve(m.value as string);
         return;
       }
-      case 'sendFailed':
+      case 'sendFailed': {
+        const own = this.#own.get(m.failure.client_id);
+        if (own) own.failed = true;
         for (const listener of [...this.#failureListeners]) listener(m.failure);
+        return;
+      }
+      case 'sent':
+        this.#own.delete(m.client);
+        this.#refusals.delete(m.client);
         return;
       default:
         console.warn('inbox-realtime: ignored a message from the host that is not one of ours:', m);

@@ -1,0 +1,180 @@
+// E2E: one connection per browser (inbox-realtime/tabs). Several pages of one browser context (the tabs of one
+// profile) against the dev server: they share one Socket.IO connection; the tab holding it can go while messages
+// stream; sends from every tab reach the server once each. Chromium (Playwright's pages); the WebDriver engines
+// are driven one window at a time by this harness, so they skip it.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import * as esbuild from "esbuild";
+import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, ENGINE, ROOT, postJSON, sleep, startDevServer, startStaticServer, stopProcess, tmpDataFile, uniqueRoom } from "./helpers.mjs";
+
+const OUT = path.join(ROOT, "target", "e2e-tabs-page");
+
+async function buildPage() {
+  fs.rmSync(OUT, { recursive: true, force: true });
+  fs.mkdirSync(OUT, { recursive: true });
+  const pkg = path.join(ROOT, "pkg");
+  await esbuild.build({
+    entryPoints: [path.join(ROOT, "tests", "e2e", "tabs-page", "main.mjs")],
+    outfile: path.join(OUT, "main.js"),
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    alias: {
+      "inbox-realtime/react": path.join(pkg, "dist", "react.js"),
+      "inbox-realtime/tabs": path.join(pkg, "dist", "tabs", "index.js"),
+      "inbox-realtime": path.join(pkg, "dist", "index.js"),
+    },
+    define: { "process.env.NODE_ENV": '"production"', "process.env.NEXT_PUBLIC_SOCKET_URL": "undefined" },
+    logLevel: "warning",
+  });
+  fs.copyFileSync(path.join(pkg, "wasm", "inbox_realtime_bg.wasm"), path.join(OUT, "inbox_realtime_bg.wasm"));
+  fs.writeFileSync(path.join(OUT, "index.html"), '<!doctype html><meta charset="utf-8"><title>tabs</title><script type="module" src="main.js"></script>');
+}
+
+/** Polls `f` until it returns a truthy value. */
+async function until(what, f, timeoutMs = 15_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const health = (server) => fetch(`${server.url}/health`).then((r) => r.json());
+const customer = (server, room, text) => postJSON(`${server.url}/dev/customer-message`, { room_id: room, text, name: "Tab Test" });
+
+describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "Playwright pages only (Chromium)" }, () => {
+  let browser, server, site;
+
+  before(async () => {
+    await buildPage();
+    site = await startStaticServer(OUT);
+    server = await startDevServer({ name: "tabs-dev-server", env: { DATA_FILE: tmpDataFile("tabs") } });
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopProcess(server?.child);
+    await site?.close();
+  });
+
+  /** `n` tabs of one browser profile on `room`, each connected. */
+  async function tabs(n, room) {
+    const context = await browser.newContext();
+    const pages = [];
+    for (let i = 0; i < n; i++) {
+      const page = await context.newPage();
+      page.on("pageerror", (e) => assert.fail(`page error: ${e}`));
+      await page.goto(`${site.url}/?server=${encodeURIComponent(server.url)}&room=${room}`);
+      await page.waitForSelector("body[data-ready]", { state: "attached" });
+      pages.push(page);
+    }
+    await until("every tab connected", async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.tab.status())))).every((s) => s === "connected")).catch(async (e) => {
+      const states = await Promise.all(pages.map((p) => p.evaluate(() => `${window.tab.mode()}/${window.tab.status()} ${window.tab.controlLog().join(" ")}`)));
+      throw new Error(`${e.message}: ${states.join(", ")}`);
+    });
+    return { context, pages };
+  }
+  const modes = (pages) => Promise.all(pages.map((p) => p.evaluate(() => window.tab.mode())));
+  const texts = (page) => page.evaluate(() => window.tab.texts());
+
+  test("5 tabs: 1 Socket.IO connection at the server, one tab holding it; a message shows in every tab once", { timeout: 60_000 }, async () => {
+    const room = uniqueRoom();
+    const { context, pages } = await tabs(5, room);
+    try {
+      assert.equal((await health(server)).connections, 1);
+      assert.deepEqual((await modes(pages)).sort(), ["follower", "follower", "follower", "follower", "leader"]);
+      for (let i = 0; i < 10; i++) await customer(server, room, `hello ${i}`);
+      const want = Array.from({ length: 10 }, (_, i) => `hello ${i}`);
+      for (const page of pages) await until("10 messages in a tab", async () => (await texts(page)).length === 10);
+      for (const page of pages) assert.deepEqual(await texts(page), want);
+    } finally {
+      await context.close();
+    }
+    await until("the connection closed with the last tab", async () => (await health(server)).connections === 0);
+  });
+
+  for (const [how, end] of [
+    ["closes", (page) => page.close({ runBeforeUnload: true })],
+    // A renderer crash: no pagehide, no goodbye; the locks it held are freed by the browser.
+    ["crashes", async (page) => void (await page.context().newCDPSession(page)).send("Page.crash").catch(() => {})],
+  ]) {
+  test(`the tab holding the connection ${how} while messages stream: another takes over, 0 lost, 0 duplicated`, { timeout: 60_000 }, async () => {
+    const room = uniqueRoom();
+    const { context, pages } = await tabs(3, room);
+    try {
+      const leader = pages[(await modes(pages)).indexOf("leader")];
+      const rest = pages.filter((p) => p !== leader);
+      const want = Array.from({ length: 60 }, (_, i) => `stream ${i}`);
+      let closedAt = 0;
+      const streaming = (async () => {
+        for (let i = 0; i < want.length; i++) {
+          await customer(server, room, want[i]);
+          if (i === 20) {
+            closedAt = Date.now();
+            await end(leader);
+          }
+          await sleep(20);
+        }
+      })();
+      const tookOver = await until("a new tab holding the connection, connected", async () => {
+        const m = await modes(rest);
+        const i = m.indexOf("leader");
+        return i >= 0 && (await rest[i].evaluate(() => window.tab.status())) === "connected" ? Date.now() : 0;
+      });
+      await streaming;
+      for (const page of rest) {
+        await until("60 messages in a remaining tab", async () => (await texts(page)).length >= 60, 20_000);
+        const seen = await texts(page);
+        assert.deepEqual([...seen].sort(), [...want].sort(), "each message exactly once");
+        const ids = await page.evaluate(() => window.tab.ids());
+        assert.equal(new Set(ids).size, ids.length);
+      }
+      assert.equal((await health(server)).connections, 1);
+      console.log(`[tabs] takeover (${how}): ${tookOver - closedAt} ms from the holding tab's end to a new one connected`);
+    } finally {
+      await context.close();
+    }
+  });
+  }
+
+  test("5 tabs send 20 messages each, some while sends are refused (503): each once at the server, shown in every tab", { timeout: 60_000 }, async () => {
+    const room = uniqueRoom();
+    const { context, pages } = await tabs(5, room);
+    try {
+      const sent = [];
+      for (let round = 0; round < 20; round++) {
+        if (round === 5) await postJSON(`${server.url}/dev/fail-sends`, { enabled: true, status: 503 });
+        if (round === 10) await postJSON(`${server.url}/dev/fail-sends`, { enabled: false });
+        for (const [t, page] of pages.entries()) {
+          const text = `tab ${t} says ${round}`;
+          await page.evaluate((text) => window.tab.send(text), text);
+          sent.push(text);
+        }
+      }
+      for (const page of pages) {
+        await until("100 sends accepted in a tab", async () => {
+          const out = await page.evaluate(() => window.tab.outgoing());
+          return out.length === 100 && out.every((m) => m.status !== "pending" && m.status !== "failed");
+        }, 30_000);
+        assert.deepEqual((await page.evaluate(() => window.tab.outgoing())).map((m) => m.text).sort(), [...sent].sort());
+        assert.equal(await page.evaluate(() => window.tab.unaccepted()), 0);
+      }
+      const page = await fetch(`${server.url}/api/messages?room=${room}&limit=500`).then((r) => r.json());
+      const stored = Array.isArray(page) ? page : page.messages;
+      const byClient = new Map();
+      for (const m of stored) byClient.set(m.client_id, (byClient.get(m.client_id) ?? 0) + 1);
+      assert.equal(stored.length, 100, "100 messages at the server");
+      assert.equal(byClient.size, 100, "100 distinct client ids");
+    } finally {
+      await context.close();
+    }
+  });
+});
