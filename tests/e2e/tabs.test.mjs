@@ -145,6 +145,32 @@ describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "
   });
   }
 
+  test("sends the holding tab made, not yet accepted when it closes, go out once from the next holder", { timeout: 60_000 }, async () => {
+    const room = uniqueRoom();
+    const { context, pages } = await tabs(2, room);
+    try {
+      const leader = pages[(await modes(pages)).indexOf("leader")];
+      const other = pages.find((p) => p !== leader);
+      await postJSON(`${server.url}/dev/fail-sends`, { enabled: true, status: 503 });
+      const mine = ["kept 1", "kept 2", "kept 3"];
+      for (const text of mine) await leader.evaluate((text) => window.tab.send(text), text);
+      await until("the sends shown, waiting, in the other tab", async () => (await other.evaluate(() => window.tab.outgoing())).length === 3);
+      await leader.close({ runBeforeUnload: true });
+      await until("the other tab holding the connection", async () => (await other.evaluate(() => window.tab.mode())) === "leader");
+      await postJSON(`${server.url}/dev/fail-sends`, { enabled: false });
+      await until("the three accepted", async () => {
+        const out = await other.evaluate(() => window.tab.outgoing());
+        return out.length === 3 && out.every((m) => m.status !== "pending" && m.status !== "failed");
+      }, 20_000);
+      const page = await fetch(`${server.url}/api/messages?room=${room}&limit=500`).then((r) => r.json());
+      const stored = Array.isArray(page) ? page : page.messages;
+      assert.deepEqual(stored.map((m) => m.text).sort(), mine);
+    } finally {
+      await postJSON(`${server.url}/dev/fail-sends`, { enabled: false });
+      await context.close();
+    }
+  });
+
   test("5 tabs send 20 messages each, some while sends are refused (503): each once at the server, shown in every tab", { timeout: 60_000 }, async () => {
     const room = uniqueRoom();
     const { context, pages } = await tabs(5, room);

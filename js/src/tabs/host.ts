@@ -8,6 +8,14 @@ import type { MessageStore, SocketClient } from '../index.js';
 import type { ChangeBatch, RoomChanges } from '../generated/boundary.js';
 import type { HostMessage, TabMessage, TabPort } from './wire.js';
 
+/** Where the sends the tabs queue are kept beyond memory (see `DurableOutbox`). */
+export interface HostSaves {
+  /** A send was queued or retried. */
+  save?(clientId: string): unknown;
+  /** A send was discarded. */
+  forget?(clientId: string): unknown;
+}
+
 interface Tab {
   readonly port: TabPort;
   /** Rooms the tab shows (the socket stays in them). */
@@ -35,10 +43,16 @@ export class TabHost {
   readonly #senders = new Map<string, Tab>();
   readonly #offs: (() => void)[];
 
-  /** Serves `store` (attached to `socket`) to the tabs given to {@link connect}. */
-  constructor(store: MessageStore, socket: SocketClient) {
+  readonly #saves: HostSaves;
+
+  /**
+   * Serves `store` (attached to `socket`) to the tabs given to {@link connect}; `saves` keeps the sends the tabs
+   * queue on the device (the durable outbox), so they outlive this host.
+   */
+  constructor(store: MessageStore, socket: SocketClient, saves: HostSaves = {}) {
     this.#store = store;
     this.#socket = socket;
+    this.#saves = saves;
     store._observeBatches((batch) => this.#fanOut(batch));
     this.#offs = [
       socket.onStatus((status) => {
@@ -142,6 +156,7 @@ export class TabHost {
             waiting_for_network: false,
           });
           this.#senders.set(m.client, tab);
+          void this.#saves.save?.(m.client);
           reply = { op: 'reply', id: m.id, value: m.client };
         } catch (e) {
           reply = { op: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) };
@@ -158,10 +173,14 @@ export class TabHost {
         this.#store.markRead(m.room);
         return;
       case 'retry':
-        this.#quietly(() => this.#store.retry(m.client));
+        this.#quietly(() => {
+          this.#store.retry(m.client);
+          void this.#saves.save?.(m.client);
+        });
         return;
       case 'discard':
         this.#store.discard(m.client);
+        void this.#saves.forget?.(m.client);
         return;
       case 'close':
         this.#drop(tab);

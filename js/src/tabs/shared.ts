@@ -13,6 +13,7 @@
  */
 import { MessageStore, SocketClient, type ClientOptions, type OutboxSender, type ResyncFunction, type StoreOptions } from '../index.js';
 import type { ConnectionStatus } from '../generated/boundary.js';
+import { DurableOutbox } from '../durable.js';
 import { TabHost } from './host.js';
 import { RemoteStore } from './remote.js';
 import type { TabPort } from './wire.js';
@@ -58,6 +59,7 @@ interface Held {
   readonly client: SocketClient;
   readonly store: MessageStore;
   readonly host: TabHost;
+  readonly durable: DurableOutbox;
   /** Followers served, by tab id (a repeated hello replaces the old port). */
   readonly served: Map<string, () => void>;
 }
@@ -131,6 +133,7 @@ export class SharedConnection {
     this.#held = null;
     if (held) {
       held.host.close();
+      held.durable.close();
       held.store.destroy();
       held.client.destroy();
     }
@@ -148,14 +151,27 @@ export class SharedConnection {
 
   /** This tab opens the connection and serves itself (and, as leader, the others). */
   #hold(): void {
-    const { url, clientOptions, storeOptions, sender, resync } = this.#options;
+    const { url, identity, clientOptions, storeOptions, sender, resync } = this.#options;
     const client = new SocketClient(url, { ...clientOptions, autoConnect: true });
     const store = new MessageStore({ keepFailed: true, ...storeOptions });
     store.attach(client);
-    if (sender) store.setSender(sender);
+    // The outbox on the device: what the tabs queued outlives this tab (the next holder restores it).
+    const durable = new DurableOutbox(store, url, identity);
+    if (sender) {
+      store.setSender(async (payload) => {
+        // After the microtask in which the host asked for the record's write.
+        await Promise.resolve();
+        await durable.beforeSend(payload.client_id);
+        return sender(payload).catch((e: unknown) => {
+          durable.persist(payload.client_id);
+          throw e;
+        });
+      });
+    }
     if (resync) store.setResync(resync);
-    const host = new TabHost(store, client);
-    this.#held = { client, store, host, served: new Map() };
+    const host = new TabHost(store, client, { save: (id) => durable.save(id), forget: (id) => durable.forget(id) });
+    void durable.restore();
+    this.#held = { client, store, host, durable, served: new Map() };
     const { port1, port2 } = new MessageChannel();
     host.connect(port1);
     this.store.attach(port2);
