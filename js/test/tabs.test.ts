@@ -195,6 +195,26 @@ describe('tabs sharing one connection', () => {
     await vi.waitFor(() => expect([a.typingUsers('u'), b.typingUsers('u')]).toEqual([['Ana'], ['Ana']]));
   });
 
+  it('a tab drops changes of a room it asked for until the room as it is arrives (they belong to an earlier watch)', async () => {
+    const { port1: host, port2 } = new MessageChannel();
+    const tab = new RemoteStore(port2);
+    cleanup.push(() => {
+      tab.close();
+      host.close();
+    });
+    const asked: unknown[] = [];
+    host.onmessage = (e) => asked.push(e.data);
+    tab.subscribe('late', () => {});
+    await vi.waitFor(() => expect(asked).toContainEqual({ op: 'watch', room: 'late' }));
+    const msg = (id: string, timestamp: number) => ({ id, key: id, room_id: 'late', text: id, user_id: null, direction: 'incoming', status: 'sent', timestamp, client_id: null, error: null });
+    // A batch posted before the host saw the watch (positions of a list this tab does not have): dropped.
+    host.postMessage({ op: 'batch', batch: { rooms: [{ room_id: 'late', ops: [['insert', 7, msg('stale', 7)], ['update', 3, msg('x', 3)]] }], inbox: [] } });
+    host.postMessage({ op: 'batch', batch: { rooms: [{ room_id: 'late', ops: [['reset', [msg('a', 1), msg('b', 2)]]], unread: 2 }], inbox: [] } });
+    host.postMessage({ op: 'batch', batch: { rooms: [{ room_id: 'late', ops: [['insert', 2, msg('c', 3)]] }], inbox: [] } });
+    await vi.waitFor(() => expect(ids(tab.snapshot('late'))).toEqual(['a', 'b', 'c']));
+    expect(tab._room('late').unread).toBe(2);
+  });
+
   it('a message that is not ours is ignored with a warning, and the host keeps serving', async () => {
     const { host } = await shared(0);
     const { port1, port2 } = new MessageChannel();
