@@ -204,7 +204,8 @@ describe('tabs sharing one connection', () => {
     });
     const asked: unknown[] = [];
     host.onmessage = (e) => asked.push(e.data);
-    tab.subscribe('late', () => {});
+    const shown: (string | undefined)[][] = [];
+    tab.subscribe('late', () => shown.push(Array.from(tab.snapshot('late'), (m) => m?.id)));
     await vi.waitFor(() => expect(asked).toContainEqual({ op: 'watch', room: 'late' }));
     const msg = (id: string, timestamp: number) => ({ id, key: id, room_id: 'late', text: id, user_id: null, direction: 'incoming', status: 'sent', timestamp, client_id: null, error: null });
     // A batch posted before the host saw the watch (positions of a list this tab does not have): dropped.
@@ -213,6 +214,8 @@ describe('tabs sharing one connection', () => {
     host.postMessage({ op: 'batch', batch: { rooms: [{ room_id: 'late', ops: [['insert', 2, msg('c', 3)]] }], inbox: [] } });
     await vi.waitFor(() => expect(ids(tab.snapshot('late'))).toEqual(['a', 'b', 'c']));
     expect(tab._room('late').unread).toBe(2);
+    // Never a list made of the stale positions (a hole, a message of the earlier watch).
+    expect(shown).toEqual([['a', 'b'], ['a', 'b', 'c']]);
   });
 
   it('a message that is not ours is ignored with a warning, and the host keeps serving', async () => {
