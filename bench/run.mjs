@@ -9,7 +9,7 @@
 //   BENCH_OUT=path   where to write the markdown (default BENCHMARKS.md; quick runs write bench/.build/BENCHMARKS.quick.md)
 //   BENCH_PROFILE=1  also CPU-profile ours (Chromium CDP Profiler, wasm with names) and print top self-time functions
 //   BENCH_PROFILE_ONLY=text  only the profile cases whose name contains text
-//   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,replay,store,react,crossings,inbox,memory,reconnect
+//   BENCH_ONLY=a,b   only these measures: size,cold,rtt,e2e,replay,store,react,crossings,inbox,memory,reconnect,tabs
 //                    (for development)
 //   BENCH_SIZES=a,b  ingest sizes instead of 1000,10000,100000 (for development)
 //   BENCH_TRACE=1    instead of the table: a Chromium trace of e2e ingest per variant, summarised as the renderer main
@@ -235,6 +235,8 @@ class BenchServer {
 }
 
 // ---- statistics ------------------------------------------------------------------------------------------------
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -652,6 +654,70 @@ async function runProfiles(browser, base, ports) {
   return out;
 }
 
+// ---- tabs of one browser ---------------------------------------------------------------------------------------
+
+const TAB_COUNTS = [1, 2, 5, 10];
+
+/**
+ * Tabs of one profile (pages of one context): the connections the server holds for N tabs, each in one room; and
+ * the takeover, from closing the tab holding the shared connection to another tab holding it, connected.
+ */
+async function measureTabs(browser, base, ports) {
+  const count = () => fetch(`http://127.0.0.1:${ports.io}/count`).then((r) => r.json()).then((j) => j.connections);
+  const idle = async () => {
+    for (let i = 0; i < 200 && (await count()) > 0; i++) await sleep(25);
+  };
+  const open = async (context, variant, room) => {
+    const { page } = await openHarness(context, base, ports);
+    const r = await page.evaluate(([v, room]) => window.bench.tabsJoin(v, room), [variant, room]);
+    if (r.error) throw new Error(`tabs ${variant}: ${r.error}`);
+    return page;
+  };
+  const connections = { shared: {}, own: {}, b0: {} };
+  for (const n of TAB_COUNTS) for (const v of Object.keys(connections)) connections[v][n] = [];
+  const takeover = [];
+  for (let t = 0; t < Math.min(TRIALS, 3); t++) {
+    for (const n of TAB_COUNTS) {
+      for (const v of rotate(Object.keys(connections), t)) {
+        await idle();
+        const context = await browser.newContext();
+        try {
+          for (let i = 0; i < n; i++) await open(context, v, `tabs-${t}-${n}`);
+          await sleep(100); // a connection a tab would open late would show here
+          connections[v][n].push(await count());
+        } finally {
+          await context.close();
+        }
+      }
+    }
+    await idle();
+    const context = await browser.newContext();
+    try {
+      const pages = [];
+      for (let i = 0; i < 3; i++) pages.push(await open(context, 'shared', `takeover-${t}`));
+      const states = await Promise.all(pages.map((p) => p.evaluate(() => window.bench.tabState())));
+      const leader = pages[states.findIndex((s) => s.mode === 'leader')];
+      const rest = pages.filter((p) => p !== leader);
+      const t0 = performance.now();
+      await leader.close({ runBeforeUnload: true });
+      for (;;) {
+        const now = await Promise.all(rest.map((p) => p.evaluate(() => window.bench.tabState())));
+        if (now.some((s) => s.mode === 'leader' && s.connected)) break;
+        if (performance.now() - t0 > 10_000) throw new Error('tabs: no takeover within 10 s');
+        await sleep(2);
+      }
+      takeover.push(performance.now() - t0);
+    } finally {
+      await context.close();
+    }
+  }
+  addSection('Tabs of one browser profile (pages of one context), each in one room: connections the server holds (median over trials); ours = `inbox-realtime/tabs`, B0 = socket.io-client per tab');
+  for (const n of TAB_COUNTS) {
+    addRow(`${n} tab${n > 1 ? 's' : ''}: server connections (ours without sharing: ${median(connections.own[n])})`, { ours: connections.shared[n], b0: connections.b0[n] }, { digits: 0, notes: { b1: 'n/a', b2: '= B0 (same client)', floor: 'n/a' } });
+  }
+  addRow('takeover, ms: the tab holding the connection closes → another tab holds it, connected (3 tabs)', { ours: takeover }, { notes: { b1: 'n/a', b2: 'n/a', b0: 'n/a (none)', floor: 'n/a' } });
+}
+
 // ---- trace of e2e ingest ---------------------------------------------------------------------------------------
 
 /**
@@ -833,6 +899,7 @@ async function main() {
     await step('inbox', () => measureInbox(page));
     await step('memory', () => measureMemory(browser, base, server.ports));
     await step('reconnect', () => measureReconnect(page, server));
+    await step('tabs', () => measureTabs(browser, base, server.ports));
     await context.close();
     if (PROFILE) profiles = await runProfiles(browser, base, server.ports);
   } finally {

@@ -11,7 +11,13 @@ import { makeEvents } from './lib/workload.mjs';
 const HOST = '127.0.0.1';
 const CHUNK = 1000; // events emitted per macrotask: as fast as possible, while the socket still drains
 
-const httpServer = http.createServer((_req, res) => {
+const httpServer = http.createServer((req, res) => {
+  // The `tabs` measure counts the connections a browser keeps here.
+  if (req.url === '/count') {
+    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+    res.end(JSON.stringify({ connections: io.engine.clientsCount }));
+    return;
+  }
   res.writeHead(404).end();
 });
 const io = new Server(httpServer, { serveClient: false, cors: { origin: '*' } });

@@ -2,6 +2,7 @@
 // the runner (bench/run.mjs) drives it through page.evaluate(window.bench.<measure>(...)).
 import { opened } from './capture-ws.mjs'; // first: it must wrap WebSocket before socket.io-client reads it
 import { init, SocketClient, MessageStore } from '../../pkg/dist/index.js';
+import { SharedConnection } from '../../pkg/dist/tabs/index.js';
 import glueInit, { boundaryProbe } from '../../pkg/wasm/inbox_realtime.js';
 import { io } from 'socket.io-client';
 import { HooksPortStore } from '../stores/b1-hooks-port.mjs';
@@ -633,7 +634,33 @@ function wrap(fn) {
   };
 }
 
+/**
+ * Tabs of one browser profile (the `tabs` measure): this page's connection to the bench server, as `variant` makes
+ * it: `shared` (inbox-realtime/tabs), `own` (the same, `shareAcrossTabs: false`), `b0` (socket.io-client). Resolves
+ * once connected and in `room`.
+ */
+let tab = null;
+async function tabsJoin(variant, room) {
+  if (variant === 'b0') {
+    const socket = await connectIo();
+    await withTimeout(new Promise((resolve) => socket.emit('join_room', room, resolve)), 10_000, 'join');
+    tab = { mode: () => 'alone', connected: () => socket.connected };
+    return { error: null };
+  }
+  const conn = new SharedConnection({ url: IO_URL, shareAcrossTabs: variant === 'shared' });
+  conn.store.joinRoom(room);
+  conn.store.subscribe(room, () => {});
+  tab = { mode: () => conn.mode, connected: () => conn.status === 'connected' };
+  await withTimeout(new Promise((resolve) => {
+    const check = () => (conn.status === 'connected' ? resolve() : setTimeout(check, 5));
+    check();
+  }), 10_000, 'tab connect');
+  return { error: null };
+}
+
 window.bench = {
+  tabsJoin: wrap(tabsJoin),
+  tabState: () => (tab ? { mode: tab.mode(), connected: tab.connected() } : null),
   setup: wrap(setup),
   e2e: wrap(e2e),
   storeOnly: wrap(storeOnly),
