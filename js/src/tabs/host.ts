@@ -5,8 +5,8 @@
  * @module
  */
 import type { MessageStore, SocketClient } from '../index.js';
-import type { ChangeBatch, RoomChanges } from '../generated/boundary.js';
-import type { HostMessage, TabMessage, TabPort } from './wire.js';
+import type { ChangeBatch, RoomChanges, SendPayload } from '../generated/boundary.js';
+import { fromRunError, type HostMessage, type TabMessage, type TabPort } from './wire.js';
 
 /** Where the sends the tabs queue are kept beyond memory (see `DurableOutbox`). */
 export interface HostSaves {
@@ -14,6 +14,8 @@ export interface HostSaves {
   save?(clientId: string): unknown;
   /** A send was discarded. */
   forget?(clientId: string): unknown;
+  /** The first tab showing `room` came; what it returns runs when the last one goes (the device copy of rooms). */
+  opened?(room: string): (() => void) | void;
 }
 
 interface Tab {
@@ -23,6 +25,19 @@ interface Tab {
   /** Rooms the tab renders (it gets their changes). */
   readonly watched: Set<string>;
   inbox: boolean;
+  /** Server events the tab listens to. */
+  readonly listens: Set<string>;
+  /** The tab sends its own sends (with the app's function given there). */
+  sends: boolean;
+  /** Rooms the tab resyncs itself (with the app's function given there). */
+  readonly resyncs: Set<string>;
+}
+
+/** A function of a tab's the host is running, waiting for its `done`. */
+interface Run {
+  readonly tab: Tab;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
 }
 
 /** A count of tabs holding something, and what to undo when the last lets go. */
@@ -41,6 +56,10 @@ export class TabHost {
   #inbox: Held | null = null;
   /** Which tab made each send not yet accepted (told when it is). */
   readonly #senders = new Map<string, Tab>();
+  /** Server events some tab listens to, with the socket listener that passes them on. */
+  readonly #listening = new Map<string, Held>();
+  readonly #runs = new Map<number, Run>();
+  #nextRun = 1;
   readonly #offs: (() => void)[];
 
   readonly #saves: HostSaves;
@@ -56,7 +75,7 @@ export class TabHost {
     store._observeBatches((batch) => this.#fanOut(batch));
     this.#offs = [
       socket.onStatus((status) => {
-        for (const tab of this.#tabs) post(tab, { op: 'status', status });
+        for (const tab of this.#tabs) post(tab, { op: 'status', status, id: socket.id });
       }),
       store.onSendFailed((failure) => {
         const sender = this.#senders.get(failure.client_id);
@@ -74,7 +93,7 @@ export class TabHost {
 
   /** Serves one more tab; the returned function drops it (as its `close` message does). */
   connect(port: TabPort): () => void {
-    const tab: Tab = { port, joined: new Set(), watched: new Set(), inbox: false };
+    const tab: Tab = { port, joined: new Set(), watched: new Set(), inbox: false, listens: new Set(), sends: false, resyncs: new Set() };
     this.#tabs.add(tab);
     port.onmessage = (event) => this.#handle(tab, event.data as TabMessage);
     return () => this.#drop(tab);
@@ -102,14 +121,60 @@ export class TabHost {
     if (!this.#tabs.has(tab)) return;
     switch (m?.op) {
       case 'ready':
-        post(tab, { op: 'status', status: this.#socket.status });
+        post(tab, { op: 'status', status: this.#socket.status, id: this.#socket.id });
         return;
+      case 'history':
+        this.#answer(tab, m.id, () => this.#store.mergeHistory(m.room, m.messages, m.hasMore));
+        return;
+      case 'event':
+        this.#answer(tab, m.id, () => this.#store.handleEvent(m.name, m.payload));
+        return;
+      case 'emit':
+        if (m.id === undefined) this.#socket.emit(m.event, ...m.args);
+        else {
+          const id = m.id;
+          this.#socket.emit(m.event, ...m.args, (...ack: unknown[]) => {
+            if (this.#tabs.has(tab)) post(tab, { op: 'reply', id, value: ack });
+          });
+        }
+        return;
+      case 'listen':
+        if (!tab.listens.has(m.event)) {
+          tab.listens.add(m.event);
+          const event = m.event;
+          hold(this.#listening, event, () =>
+            this.#socket.on(event, (...args: unknown[]) => {
+              for (const t of this.#tabs) if (t.listens.has(event)) post(t, { op: 'socketEvent', event, args });
+            }),
+          );
+        }
+        return;
+      case 'unlisten':
+        if (tab.listens.delete(m.event)) letGo(this.#listening, m.event);
+        return;
+      case 'sender':
+        tab.sends = m.on;
+        return;
+      case 'resyncer':
+        if (m.on) tab.resyncs.add(m.room);
+        else tab.resyncs.delete(m.room);
+        return;
+      case 'done': {
+        const run = this.#runs.get(m.id);
+        if (!run || run.tab !== tab) return;
+        this.#runs.delete(m.id);
+        if (m.error) run.reject(fromRunError(m.error));
+        else run.resolve(m.value);
+        return;
+      }
       case 'join':
         if (!tab.joined.has(m.room)) {
           tab.joined.add(m.room);
           hold(this.#joined, m.room, () => {
             this.#socket.joinRoom(m.room);
+            const closed = this.#saves.opened?.(m.room);
             return () => {
+              closed?.();
               if (!this.#socket.destroyed) this.#socket.leaveRoom(m.room);
             };
           });
@@ -190,6 +255,42 @@ export class TabHost {
     }
   }
 
+  /**
+   * The send of `payload` by the tab that made it, with the app's function given there; `null` when that tab does
+   * not send its own (the host's sender then sends it). Rejects like the function did (a transient error if the
+   * tab goes first: the outbox tries again).
+   */
+  runSend(payload: SendPayload): Promise<unknown> | null {
+    const tab = this.#senders.get(payload.client_id);
+    return tab?.sends ? this.#run(tab, { op: 'run', id: 0, what: 'send', payload }) : null;
+  }
+
+  /** The resync of `room` by a tab that resyncs it itself; `null` when none does. */
+  runResync(room: string, since: number): Promise<unknown> | null {
+    let last: Tab | undefined;
+    for (const tab of this.#tabs) if (tab.resyncs.has(room)) last = tab;
+    return last ? this.#run(last, { op: 'run', id: 0, what: 'resync', room, since }) : null;
+  }
+
+  #run(tab: Tab, request: HostMessage & { op: 'run' }): Promise<unknown> {
+    const id = this.#nextRun++;
+    return new Promise((resolve, reject) => {
+      this.#runs.set(id, { tab, resolve, reject });
+      post(tab, { ...request, id });
+    });
+  }
+
+  /** Replies to request `id` with what `f` returns, or with its error. */
+  #answer(tab: Tab, id: number, f: () => unknown): void {
+    let reply: HostMessage;
+    try {
+      reply = { op: 'reply', id, value: f() };
+    } catch (e) {
+      reply = { op: 'reply', id, error: e instanceof Error ? e.message : String(e) };
+    }
+    post(tab, reply);
+  }
+
   /** The room as the store's view has it now, as the one `reset` a tab starts from. */
   #roomAsItIs(room: string): RoomChanges {
     const view = this.#store._room(room);
@@ -219,6 +320,13 @@ export class TabHost {
     for (const room of tab.joined) letGo(this.#joined, room);
     for (const room of tab.watched) letGo(this.#watched, room);
     for (const [client, sender] of this.#senders) if (sender === tab) this.#senders.delete(client);
+    for (const event of tab.listens) letGo(this.#listening, event);
+    tab.listens.clear();
+    for (const [id, run] of this.#runs) {
+      if (run.tab !== tab) continue;
+      this.#runs.delete(id);
+      run.reject(new Error('inbox-realtime: the tab running it went'));
+    }
     if (tab.inbox) this.#unwatchInbox(tab);
     tab.joined.clear();
     tab.watched.clear();

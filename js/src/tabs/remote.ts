@@ -4,9 +4,10 @@
  * outbox. See `wire.ts` for what crosses.
  * @module
  */
-import type { ChangeBatch, ConnectionStatus, Message, RoomChanges, RoomSummary, SendFailure } from '../generated/boundary.js';
+import type { ChangeBatch, ConnectionStatus, HistoryReport, Message, RoomChanges, RoomSummary, SendFailure, SendPayload } from '../generated/boundary.js';
+import type { ResyncFunction, SendOutcome } from '../index.js';
 import { StoreView, type ChangeSource, type RoomView } from '../view.js';
-import type { HostMessage, TabMessage, TabPort } from './wire.js';
+import { runError, type HostMessage, type TabMessage, type TabPort } from './wire.js';
 
 /** What a room shows until the host's copy of it arrives. */
 const NOT_YET = '{"messages":[],"typing":[],"has_more":false,"unread":0}';
@@ -40,7 +41,15 @@ export class RemoteStore {
   readonly #awaiting = new Set<string>();
   /** Per room, how many of this tab's users joined it (the host hears the first join and the last leave). */
   readonly #joins = new Map<string, number>();
-  readonly #replies = new Map<number, { resolve: (value: string) => void; reject: (error: Error) => void }>();
+  readonly #replies = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  /** Server events this tab listens to, with their listeners. */
+  readonly #listeners = new Map<string, Set<(...args: unknown[]) => void>>();
+  /** The app's send and resyncs, run here when the host asks (`run`). */
+  #sender: ((payload: SendPayload) => Promise<unknown>) | null = null;
+  readonly #resyncers = new Map<string, ResyncFunction>();
+  /** Waiters of {@link outcome}, per client id. */
+  readonly #outcomes = new Map<string, ((outcome: SendOutcome) => void)[]>();
+  #socketId: string | undefined;
   readonly #refusals = new Map<string, Promise<void>>();
   #nextId = 1;
   #status: ConnectionStatus = 'connecting';
@@ -100,6 +109,9 @@ export class RemoteStore {
       this.#post({ op: 'watch', room });
     }
     if (this.#inbox) this.#post({ op: 'watchInbox' });
+    for (const event of this.#listeners.keys()) this.#post({ op: 'listen', event });
+    if (this.#sender) this.#post({ op: 'sender', on: true });
+    for (const room of this.#resyncers.keys()) this.#post({ op: 'resyncer', room, on: true });
     for (const [client, send] of this.#own) this.#postSend(client, send);
   }
 
@@ -175,7 +187,7 @@ export class RemoteStore {
   #postSend(client: string, send: OwnSend): void {
     if (!this.#port) return;
     const id = this.#nextId++;
-    const answered = new Promise<string>((resolve, reject) => this.#replies.set(id, { resolve, reject }));
+    const answered = new Promise<unknown>((resolve, reject) => this.#replies.set(id, { resolve, reject }));
     const refusal = answered.then(
       () => undefined,
       (e: Error) => {
@@ -202,7 +214,102 @@ export class RemoteStore {
   discard(clientId: string): void {
     this.#own.delete(clientId);
     this.#refusals.delete(clientId);
+    this.#settle(clientId, { ok: false, clientId, error: new Error('inbox-realtime: discarded') });
     this.#post({ op: 'discard', client: clientId });
+  }
+
+  /** How the send `clientId` this tab made ends: accepted, or failed for good / discarded. */
+  outcome(clientId: string): Promise<SendOutcome> {
+    if (!this.#own.has(clientId)) return Promise.resolve({ ok: false, clientId, error: new Error('inbox-realtime: not a send of this tab') });
+    return new Promise((resolve) => {
+      const waiters = this.#outcomes.get(clientId) ?? [];
+      waiters.push(resolve);
+      this.#outcomes.set(clientId, waiters);
+    });
+  }
+
+  #settle(clientId: string, outcome: SendOutcome): void {
+    const waiters = this.#outcomes.get(clientId);
+    this.#outcomes.delete(clientId);
+    for (const resolve of waiters ?? []) resolve(outcome);
+  }
+
+  /** Merges a history page into the shared store (every tab rendering the room sees it). */
+  mergeHistory(roomId: string, messages: readonly unknown[], hasMore: boolean): Promise<HistoryReport> {
+    return this.#request((id) => ({ op: 'history', id, room: roomId, messages, hasMore })) as Promise<HistoryReport>;
+  }
+
+  /** Applies a server event got another way; rejects with the store's reason when it refused it. */
+  handleEvent(name: string, payload: unknown): Promise<void> {
+    return this.#request((id) => ({ op: 'event', id, name, payload })).then(() => undefined);
+  }
+
+  /** Emits on the shared socket; with `ack`, resolves with the server's ack arguments. */
+  emit(event: string, args: readonly unknown[], ack = false): Promise<unknown[]> {
+    if (!ack) {
+      this.#post({ op: 'emit', event, args });
+      return Promise.resolve([]);
+    }
+    return this.#request((id) => ({ op: 'emit', id, event, args })) as Promise<unknown[]>;
+  }
+
+  /** Listens to a server event of the shared socket; returns the unsubscribe. */
+  listen(event: string, listener: (...args: unknown[]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) {
+      this.#listeners.set(event, (set = new Set()));
+      this.#post({ op: 'listen', event });
+    }
+    set.add(listener);
+    return () => {
+      if (!set.delete(listener) || set.size || this.#listeners.get(event) !== set) return;
+      this.#listeners.delete(event);
+      this.#post({ op: 'unlisten', event });
+    };
+  }
+
+  /** Sends this tab's sends with `sender` (the app's function, run here), or with the host's (`null`). */
+  setSender(sender: ((payload: SendPayload) => Promise<unknown>) | null): void {
+    if (Boolean(sender) !== Boolean(this.#sender)) this.#post({ op: 'sender', on: Boolean(sender) });
+    this.#sender = sender;
+  }
+
+  /** Resyncs `roomId` with `resync` (run here), or with the host's (`null`). */
+  setResync(roomId: string, resync: ResyncFunction | null): void {
+    const had = this.#resyncers.has(roomId);
+    if (resync) this.#resyncers.set(roomId, resync);
+    else this.#resyncers.delete(roomId);
+    if (had !== Boolean(resync)) this.#post({ op: 'resyncer', room: roomId, on: Boolean(resync) });
+  }
+
+  /** The shared socket's id (its Socket.IO session), once connected. */
+  get socketId(): string | undefined {
+    return this.#socketId;
+  }
+
+  #request(make: (id: number) => TabMessage): Promise<unknown> {
+    if (this.#closed || !this.#port) return Promise.reject(new Error('inbox-realtime: not connected to the tab holding the connection'));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#replies.set(id, { resolve, reject });
+      this.#post(make(id));
+    });
+  }
+
+  async #runHere(m: HostMessage & { op: 'run' }): Promise<void> {
+    try {
+      let value: unknown;
+      if (m.what === 'send') {
+        if (!this.#sender) throw new Error('inbox-realtime: this tab has no sender');
+        value = await this.#sender(m.payload);
+      } else {
+        const resync = this.#resyncers.get(m.room);
+        value = resync ? await resync(m.room, m.since) : [];
+      }
+      this.#post({ op: 'done', id: m.id, value });
+    } catch (e) {
+      this.#post({ op: 'done', id: m.id, error: runError(e) });
+    }
   }
 
   /** The shared socket's status. */
@@ -233,6 +340,7 @@ export class RemoteStore {
     this.#closed = true;
     this.detach();
     this.#view.clear();
+    for (const clientId of [...this.#outcomes.keys()]) this.#settle(clientId, { ok: false, clientId, error: new Error('inbox-realtime: this tab\'s connection is closed') });
     for (const { reject } of this.#replies.values()) reject(new Error('inbox-realtime: this tab\'s connection is closed'));
     this.#replies.clear();
   }
@@ -250,6 +358,7 @@ export class RemoteStore {
       }
       case 'status':
         this.#status = m.status;
+        this.#socketId = m.id;
         for (const listener of [...this.#statusListeners]) listener(m.status);
         return;
       case 'reply': {
@@ -263,12 +372,20 @@ export class RemoteStore {
       case 'sendFailed': {
         const own = this.#own.get(m.failure.client_id);
         if (own) own.failed = true;
+        this.#settle(m.failure.client_id, { ok: false, clientId: m.failure.client_id, error: new Error(m.failure.reason) });
         for (const listener of [...this.#failureListeners]) listener(m.failure);
         return;
       }
       case 'sent':
         this.#own.delete(m.client);
         this.#refusals.delete(m.client);
+        this.#settle(m.client, { ok: true, clientId: m.client, response: undefined });
+        return;
+      case 'socketEvent':
+        for (const listener of [...(this.#listeners.get(m.event) ?? [])]) listener(...m.args);
+        return;
+      case 'run':
+        void this.#runHere(m);
         return;
       default:
         console.warn('inbox-realtime: ignored a message from the host that is not one of ours:', m);

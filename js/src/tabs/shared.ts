@@ -13,6 +13,7 @@
  */
 import { MessageStore, SocketClient, type ClientOptions, type OutboxSender, type ResyncFunction, type StoreOptions } from '../index.js';
 import type { ConnectionStatus } from '../generated/boundary.js';
+import { RoomCache } from '../cache.js';
 import { DurableOutbox } from '../durable.js';
 import { TabHost } from './host.js';
 import { RemoteStore } from './remote.js';
@@ -60,6 +61,7 @@ interface Held {
   readonly store: MessageStore;
   readonly host: TabHost;
   readonly durable: DurableOutbox;
+  readonly cache: RoomCache | null;
   /** Followers served, by tab id (a repeated hello replaces the old port). */
   readonly served: Map<string, () => void>;
 }
@@ -133,6 +135,11 @@ export class SharedConnection {
     this.#held = null;
     if (held) {
       held.host.close();
+      if (held.cache) {
+        // The copies due are read from the store now, before it goes.
+        void held.cache.flush();
+        held.cache.close();
+      }
       held.durable.close();
       held.store.destroy();
       held.client.destroy();
@@ -157,21 +164,33 @@ export class SharedConnection {
     store.attach(client);
     // The outbox on the device: what the tabs queued outlives this tab (the next holder restores it).
     const durable = new DurableOutbox(store, url, identity);
-    if (sender) {
-      store.setSender(async (payload) => {
-        // After the microtask in which the host asked for the record's write.
-        await Promise.resolve();
-        await durable.beforeSend(payload.client_id);
-        return sender(payload).catch((e: unknown) => {
-          durable.persist(payload.client_id);
-          throw e;
+    // The rooms opened on this device, shown at once after a reload (the first tab showing a room opens its copy).
+    const cache = storeOptions?.cacheMessagesPerRoom === 0 ? null : new RoomCache(store, url, identity ?? '', durable.database);
+    const host: TabHost = new TabHost(store, client, {
+      save: (id) => durable.save(id),
+      forget: (id) => durable.forget(id),
+      opened: (room) => {
+        if (!cache) return;
+        void cache.open(room).then((saved) => {
+          if (saved > 0 && !store.destroyed) store.resyncCached(room);
         });
+        return store.subscribe(room, () => cache.save(room));
+      },
+    });
+    // Each send with the app's function of the tab that made it, if it gave one, else this one.
+    store.setSender(async (payload) => {
+      // After the microtask in which the host asked for the record's write.
+      await Promise.resolve();
+      await durable.beforeSend(payload.client_id);
+      const run = host.runSend(payload) ?? (sender ? sender(payload) : Promise.reject(Object.assign(new Error('inbox-realtime: no sender'), { retryable: false })));
+      return run.catch((e: unknown) => {
+        durable.persist(payload.client_id);
+        throw e;
       });
-    }
-    if (resync) store.setResync(resync);
-    const host = new TabHost(store, client, { save: (id) => durable.save(id), forget: (id) => durable.forget(id) });
+    });
+    store.setResync((room, since) => (host.runResync(room, since) as ReturnType<ResyncFunction> | null) ?? (resync ? resync(room, since) : []));
     void durable.restore();
-    this.#held = { client, store, host, durable, served: new Map() };
+    this.#held = { client, store, host, durable, cache, served: new Map() };
     const { port1, port2 } = new MessageChannel();
     host.connect(port1);
     this.store.attach(port2);

@@ -6,7 +6,7 @@
  * here depends on it.
  * @module
  */
-import type { ChangeBatch, ConnectionStatus, Message, SendFailure } from '../generated/boundary.js';
+import type { ChangeBatch, ConnectionStatus, Message, SendFailure, SendPayload } from '../generated/boundary.js';
 
 /** Tab → host. */
 export type TabMessage =
@@ -36,6 +36,21 @@ export type TabMessage =
     }
   /** What the tab shows of a room, for a new host to start from (after a failover) before the room's resync. */
   | { readonly op: 'seed'; readonly room: string; readonly messages: readonly Message[]; readonly hasMore: boolean }
+  /** A history page for a room (`mergeHistory`); answered with its report. */
+  | { readonly op: 'history'; readonly id: number; readonly room: string; readonly messages: readonly unknown[]; readonly hasMore: boolean }
+  /** A server event the tab got another way (`handleEvent`); answered, with the error if it was refused. */
+  | { readonly op: 'event'; readonly id: number; readonly name: string; readonly payload: unknown }
+  /** An emit on the shared socket; with `id`, the server's ack comes back as the `reply`'s value (its arguments). */
+  | { readonly op: 'emit'; readonly id?: number; readonly event: string; readonly args: readonly unknown[] }
+  /** The tab listens to a server event of the shared socket (told as `socketEvent`), or stops. */
+  | { readonly op: 'listen'; readonly event: string }
+  | { readonly op: 'unlisten'; readonly event: string }
+  /** The tab sends its own sends with a function of its own (the host asks it to: `run`), or stops. */
+  | { readonly op: 'sender'; readonly on: boolean }
+  /** The tab resyncs `room` with a function of its own (the host asks it to: `run`), or stops. */
+  | { readonly op: 'resyncer'; readonly room: string; readonly on: boolean }
+  /** The answer to the host's `run`. */
+  | { readonly op: 'done'; readonly id: number; readonly value?: unknown; readonly error?: RunError }
   | { readonly op: 'markRead'; readonly room: string }
   | { readonly op: 'retry'; readonly client: string }
   | { readonly op: 'discard'; readonly client: string }
@@ -46,12 +61,45 @@ export type TabMessage =
 export type HostMessage =
   /** The changes of the rooms this tab watches (and the inbox, if it watches it). */
   | { readonly op: 'batch'; readonly batch: ChangeBatch }
-  | { readonly op: 'status'; readonly status: ConnectionStatus }
+  | { readonly op: 'status'; readonly status: ConnectionStatus; readonly id?: string }
+  /** A server event the tab listens to. */
+  | { readonly op: 'socketEvent'; readonly event: string; readonly args: readonly unknown[] }
+  /** Run the tab's own function: its send of `payload`, or its resync of `room` since `since`; answered by `done`. */
+  | { readonly op: 'run'; readonly id: number; readonly what: 'send'; readonly payload: SendPayload }
+  | { readonly op: 'run'; readonly id: number; readonly what: 'resync'; readonly room: string; readonly since: number }
   | { readonly op: 'reply'; readonly id: number; readonly value?: unknown; readonly error?: string }
   /** A send of a room this tab watches (or made) failed. */
   | { readonly op: 'sendFailed'; readonly failure: SendFailure }
   /** The server accepted a send this tab made. */
   | { readonly op: 'sent'; readonly client: string };
+
+/** A failed function's error as it crosses: what the outbox reads of it to decide on a retry. */
+export interface RunError {
+  readonly message: string;
+  readonly status?: number;
+  readonly retryable?: boolean;
+  readonly retryAfter?: string;
+  readonly retryAfterMs?: number;
+}
+
+/** `e` as it crosses. */
+export function runError(e: unknown): RunError {
+  const x = (e ?? {}) as Partial<RunError> & { response?: { status?: unknown } };
+  const status = typeof x.status === 'number' ? x.status : typeof x.response?.status === 'number' ? x.response.status : undefined;
+  return {
+    message: e instanceof Error ? e.message : String(e),
+    ...(status !== undefined && { status }),
+    ...(typeof x.retryable === 'boolean' && { retryable: x.retryable }),
+    ...(typeof x.retryAfter === 'string' && { retryAfter: x.retryAfter }),
+    ...(typeof x.retryAfterMs === 'number' && { retryAfterMs: x.retryAfterMs }),
+  };
+}
+
+/** An `Error` carrying what crossed (the outbox reads `status`, `retryable`, `retryAfter`, `retryAfterMs`). */
+export function fromRunError(e: RunError): Error {
+  const { message, ...rest } = e;
+  return Object.assign(new Error(message), rest);
+}
 
 /** The part of a `MessagePort` both sides use (a `BroadcastChannel` wrapper can offer the same). */
 export interface TabPort {
