@@ -42,6 +42,8 @@ try {
     'dist/tabs/remote.js',
     'dist/tabs/shared.d.ts',
     'dist/tabs/shared.js',
+    'dist/tabs/socket.d.ts',
+    'dist/tabs/socket.js',
     'dist/tabs/wire.d.ts',
     'dist/tabs/wire.js',
     'dist/view.d.ts',

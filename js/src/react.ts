@@ -32,6 +32,10 @@ import {
 import { clearLocalData as clearSavedData, DurableOutbox, type OutboxDurability } from './durable.js';
 import { RoomCache } from './cache.js';
 import type { RoomView } from './view.js';
+import type { RemoteStore } from './tabs/remote.js';
+import { SharedConnection } from './tabs/shared.js';
+import { TabSocket } from './tabs/socket.js';
+export { TabSocket } from './tabs/socket.js';
 export { isWaitingForNetwork } from './index.js';
 export type { OutboxDurability } from './durable.js';
 export type { OutboxEntry, SendOutcome } from './index.js';
@@ -59,7 +63,8 @@ function defaultUrl(): string {
 const TEARDOWN_DELAY_MS = 250;
 
 interface SharedEntry {
-  readonly client: SocketClient;
+  /** A connection of this tab's own, or this tab's part of the browser's one (`shareAcrossTabs`). */
+  readonly client: SocketClient | TabSocket;
   refs: number;
   teardown: ReturnType<typeof setTimeout> | null;
 }
@@ -74,14 +79,28 @@ interface DeviceSettings {
 }
 const settings = new WeakMap<SocketClient, DeviceSettings>();
 
-const sharedKey = (url: string, identity: string) => `${identity}\u0000${url}`;
+const sharedKey = (url: string, identity: string, tabs = false) => `${identity}\u0000${url}${tabs ? '\u0000tabs' : ''}`;
 
-function acquire(url: string, options: ClientOptions | undefined, identity: string, cache: UseSocketOptions['cache']): SharedEntry {
-  const key = sharedKey(url, identity);
+function acquire(url: string, options: ClientOptions | undefined, identity: string, cache: UseSocketOptions['cache'], tabs: boolean): SharedEntry {
+  const key = sharedKey(url, identity, tabs);
   let entry = shared.get(key);
   if (!entry || entry.client.destroyed) {
-    entry = { client: new SocketClient(url, { ...options, autoConnect: true }), refs: 0, teardown: null };
-    settings.set(entry.client, { identity, cache });
+    if (tabs) {
+      const bounds = cache === false ? { cacheMessagesPerRoom: 0 } : { cacheMessagesPerRoom: cache?.messagesPerRoom, cacheMaxMessages: cache?.maxMessages };
+      const connection = new SharedConnection({
+        url,
+        identity,
+        clientOptions: options,
+        storeOptions: bounds,
+        sender: restSender(url),
+        resync: restResyncLoader(url),
+      });
+      entry = { client: new TabSocket(connection, url), refs: 0, teardown: null };
+    } else {
+      const client = new SocketClient(url, { ...options, autoConnect: true });
+      settings.set(client, { identity, cache });
+      entry = { client, refs: 0, teardown: null };
+    }
     shared.set(key, entry);
   }
   if (entry.teardown !== null) {
@@ -99,6 +118,10 @@ function release(key: string, entry: SharedEntry): void {
     entry.teardown = null;
     if (entry.refs > 0) return;
     if (shared.get(key) === entry) shared.delete(key);
+    if (entry.client instanceof TabSocket) {
+      entry.client.destroy();
+      return;
+    }
     const storeEntry = stores.get(entry.client);
     if (storeEntry) {
       // The copies due are read from the store now, before it goes.
@@ -119,7 +142,7 @@ function release(key: string, entry: SharedEntry): void {
  */
 export function getSharedSocket(url: string = defaultUrl(), identity = ''): SocketClient | null {
   const entry = shared.get(sharedKey(url, identity));
-  return entry && !entry.client.destroyed ? entry.client : null;
+  return entry && entry.client instanceof SocketClient && !entry.client.destroyed ? entry.client : null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -225,8 +248,12 @@ function addResyncSlot(entry: StoreEntry, roomId: string, slot: ResyncSlot): () 
  * The {@link MessageStore} the hooks share for `socket` (created and attached on first use), for code outside
  * components. It lives as long as the socket (for shared sockets: until the last {@link useSocket} unmounts).
  */
-export function getMessageStore(socket: SocketClient): MessageStore {
-  return storeEntry(socket).store;
+export function getMessageStore(socket: SocketClient): MessageStore;
+/** With a shared connection: this tab's rooms and requests ({@link RemoteStore}). */
+export function getMessageStore(socket: TabSocket): RemoteStore;
+export function getMessageStore(socket: SocketClient | TabSocket): MessageStore | RemoteStore;
+export function getMessageStore(socket: SocketClient | TabSocket): MessageStore | RemoteStore {
+  return socket instanceof TabSocket ? socket.connection.store : storeEntry(socket).store;
 }
 
 function joinShared(socket: SocketClient, entry: StoreEntry, roomId: string): () => void {
@@ -273,12 +300,17 @@ export interface UseSocketOptions {
    * rooms dropped first; `false` saves none. Used by the component that creates the shared client.
    */
   cache?: { messagesPerRoom?: number; maxMessages?: number } | false;
+  /**
+   * `true`: every tab of this browser profile with the same URL and identity shares one connection, store and
+   * outbox (`inbox-realtime/tabs`); `socket` is then a {@link TabSocket}. Default `false`.
+   */
+  shareAcrossTabs?: boolean;
 }
 
 /** What {@link useSocket} returns. */
-export interface UseSocketResult {
+export interface UseSocketResult<S extends SocketClient | TabSocket = SocketClient> {
   /** The shared client; `null` until the wasm module is loaded (and on the server). */
-  socket: SocketClient | null;
+  socket: S | null;
   isConnected: boolean;
   status: ConnectionStatus;
   /** The last `connect_error` or `error` (cleared on connect), or a failure to load the wasm module. */
@@ -289,14 +321,18 @@ export interface UseSocketResult {
  * Connects to the inbox server. Every component using the same URL shares one connection; it stays open while
  * any of them is mounted. Loads the wasm module itself. StrictMode-safe.
  */
-export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
+export function useSocket(options: UseSocketOptions & { shareAcrossTabs: true }): UseSocketResult<TabSocket>;
+export function useSocket(options?: UseSocketOptions & { shareAcrossTabs?: false }): UseSocketResult<SocketClient>;
+export function useSocket(options?: UseSocketOptions): UseSocketResult<SocketClient | TabSocket>;
+export function useSocket(options: UseSocketOptions = {}): UseSocketResult<SocketClient | TabSocket> {
   const url = options.url ?? defaultUrl();
   const enabled = options.enabled ?? true;
   const identity = options.identity ?? '';
+  const tabs = options.shareAcrossTabs === true;
   const latest = useRef(options);
   latest.current = options;
 
-  const [socket, setSocket] = useState<SocketClient | null>(null);
+  const [socket, setSocket] = useState<SocketClient | TabSocket | null>(null);
   const [status, setStatus] = useState<ConnectionStatus>('disconnected');
   const [error, setError] = useState<Error | null>(null);
 
@@ -306,7 +342,7 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
     let cleanup: (() => void) | null = null;
 
     const start = () => {
-      const entry = acquire(url, latest.current.clientOptions, identity, latest.current.cache);
+      const entry = acquire(url, latest.current.clientOptions, identity, latest.current.cache, tabs);
       const client = entry.client;
       const offs = [
         client.onStatus((s) => setStatus(s)),
@@ -318,7 +354,7 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
       setSocket(client);
       cleanup = () => {
         for (const off of offs) off();
-        release(sharedKey(url, identity), entry);
+        release(sharedKey(url, identity, tabs), entry);
       };
     };
 
@@ -328,8 +364,9 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
     } else {
       const loading = init(latest.current.wasm);
       // Open the WebSocket while the wasm loads (after its request went out); the client start() creates adopts it.
+      // Not when shared: another tab may hold the connection already.
       const { path, query, transports } = latest.current.clientOptions ?? {};
-      if (!transports || transports[0] === 'websocket') preconnect(url, { path, query });
+      if (!tabs && (!transports || transports[0] === 'websocket')) preconnect(url, { path, query });
       loading.then(
         () => {
           if (active) start();
@@ -346,7 +383,7 @@ export function useSocket(options: UseSocketOptions = {}): UseSocketResult {
       setSocket(null);
       setStatus('disconnected');
     };
-  }, [url, enabled, identity]);
+  }, [url, enabled, identity, tabs]);
 
   return { socket, isConnected: status === 'connected', status, error };
 }
@@ -509,7 +546,8 @@ function newestPageResync(load: HistoryLoader): ResyncFunction {
 
 /** Options of {@link useRealtimeMessages}. */
 export interface UseRealtimeMessagesOptions {
-  socket: SocketClient | null;
+  /** From {@link useSocket} (a {@link TabSocket} with `shareAcrossTabs`). */
+  socket: SocketClient | TabSocket | null;
   /** The open conversation; `null`/`undefined`/`''` = none (nothing joined). */
   roomId: string | null | undefined;
   /**
@@ -577,9 +615,9 @@ export interface UseRealtimeMessagesResult {
   loadOlder: () => Promise<void>;
 }
 
-/** Merges a history page, warning about items the store rejected (they are skipped). */
-function merge(store: MessageStore, roomId: string, messages: unknown[], hasMore: boolean): void {
-  const report = store.mergeHistory(roomId, messages, hasMore);
+/** Merges a history page (in the tab holding a shared connection: once there), warning about items the store rejected (they are skipped). */
+async function merge(store: MessageStore | RemoteStore, roomId: string, messages: unknown[], hasMore: boolean): Promise<void> {
+  const report = await store.mergeHistory(roomId, messages, hasMore);
   if (report.rejected.length) {
     console.warn(
       `inbox-realtime: skipped ${report.rejected.length} invalid history item(s) in room ${roomId}:`,
@@ -599,10 +637,49 @@ function toError(e: unknown): Error {
 }
 
 /** The resync a hook uses: its `resync` option, else the REST default or `loadHistory`'s newest page (see docs). */
-function effectiveResync(options: UseRealtimeMessagesOptions, socket: SocketClient | null): ResyncFunction | null {
+function effectiveResync(options: UseRealtimeMessagesOptions, socket: SocketClient | TabSocket | null): ResyncFunction | null {
   if (options.resync !== undefined) return options.resync;
   if (!options.sendMessage && socket) return restResyncLoader(socket.url);
   return options.loadHistory ? newestPageResync(options.loadHistory) : null;
+}
+
+/**
+ * The join effect of {@link useRealtimeMessages} on a shared connection: this tab shows the room (the holder joins
+ * it, opens its device copy and resyncs it), runs the hook's resync if it has one of its own, and loads the first
+ * history page into the shared store.
+ */
+function joinThroughHolder(
+  store: RemoteStore,
+  roomId: string,
+  latest: { current: UseRealtimeMessagesOptions },
+  resync: ResyncSlot,
+  setLoadedRoom: (room: string) => void,
+): () => void {
+  let active = true;
+  store.joinRoom(roomId);
+  // The app's own resync runs here; the REST default runs in the holder.
+  const own = latest.current.resync !== undefined || latest.current.sendMessage !== undefined;
+  if (own && resync.current) store.setResync(roomId, (room, since) => (resync.current ? resync.current(room, since) : []));
+  const load = latest.current.loadHistory;
+  if (!load) setLoadedRoom(roomId);
+  else {
+    load(roomId).then(
+      async (page) => {
+        if (!active || store.destroyed) return;
+        await merge(store, roomId, page.messages, page.has_more).catch(() => {});
+        if (active) setLoadedRoom(roomId);
+      },
+      (e: unknown) => {
+        console.warn('inbox-realtime: loading history failed', e);
+        if (active) setLoadedRoom(roomId);
+      },
+    );
+  }
+  return () => {
+    active = false;
+    if (own) store.setResync(roomId, null);
+    store.leaveRoom(roomId);
+  };
 }
 
 /**
@@ -615,7 +692,10 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
   const latest = useRef(options);
   latest.current = options;
 
-  const store = useMemo(() => (socket && !socket.destroyed ? storeEntry(socket).store : null), [socket]);
+  // A shared connection's tab: its rooms come from the tab holding the connection, which also keeps the outbox
+  // and the device copies; this tab runs only the app's functions it was given (send, resync).
+  const tab = socket instanceof TabSocket ? socket : null;
+  const store = useMemo(() => (socket && !socket.destroyed ? getMessageStore(socket) : null), [socket]);
 
   const subscribe = useMemo(
     () => (store && roomId ? (cb: () => void) => store.subscribe(roomId, cb) : noopUnsubscribe),
@@ -636,6 +716,11 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
   const [outboxDurability, setOutboxDurability] = useState<OutboxDurability>('memory');
   useEffect(() => {
     if (!socket || !store || socket.destroyed) return;
+    if (socket instanceof TabSocket) {
+      // Kept by the tab holding the connection, in IndexedDB where it opens.
+      setOutboxDurability(typeof indexedDB === 'undefined' ? 'memory' : 'indexeddb');
+      return;
+    }
     let active = true;
     void storeEntry(socket).durable.ready.then((d) => {
       if (active) setOutboxDurability(d);
@@ -652,6 +737,8 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
   // Join while mounted (shared: two components on one room join it once), load the first page.
   useEffect(() => {
     if (!socket || !store || !roomId || socket.destroyed) return;
+    if (socket instanceof TabSocket) return joinThroughHolder(socket.connection.store, roomId, latest, resyncSlot.current, setLoadedRoom);
+    if (!(store instanceof MessageStore)) return;
     let active = true;
     const entry = storeEntry(socket);
     const removeSlot = addResyncSlot(entry, roomId, resyncSlot.current);
@@ -708,6 +795,13 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
   // The outbox sends this room's messages with this hook's send (read when each attempt starts).
   useEffect(() => {
     if (!socket || !store || !roomId || socket.destroyed) return;
+    if (socket instanceof TabSocket) {
+      // The app's send, run here for this tab's sends; without one, the holder's REST send.
+      if (!latest.current.sendMessage) return;
+      const remote = socket.connection.store;
+      remote.setSender((payload) => latest.current.sendMessage!(payload));
+      return () => remote.setSender(null);
+    }
     const entry = storeEntry(socket);
     const send = hookSend(latest, socket);
     entry.senders.set(roomId, send);
@@ -715,7 +809,7 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
   }, [socket, store, roomId]);
 
   const queued = useCallback(
-    (target: MessageStore, clientId: string): SendResult => ({
+    (target: MessageStore | RemoteStore, clientId: string): SendResult => ({
       ok: true,
       queued: true,
       clientId,
@@ -729,6 +823,19 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
       if (!store || store.destroyed || !roomId || !socket) {
         return { ok: false, queued: false, clientId: '', error: new Error('inbox-realtime: not connected to a room yet') };
       }
+      if (!(store instanceof MessageStore)) {
+        // Queued in the holder's outbox (and saved there); refused there only for bad input.
+        let clientId: string;
+        try {
+          clientId = store.queueSend(roomId, text, sender ?? null);
+          const result = queued(store, clientId);
+          await store.sendRefused(clientId);
+          return result;
+        } catch (e) {
+          return { ok: false, queued: false, clientId: '', error: toError(e) };
+        }
+      }
+      if (!(socket instanceof SocketClient)) throw new Error('unreachable: a MessageStore comes with a SocketClient');
       // Before the first send of a room mounted a moment ago: its send must be known when the outbox runs it.
       const entry = storeEntry(socket);
       if (!entry.senders.has(roomId)) {
@@ -759,7 +866,7 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
         return { ok: false, queued: false, clientId, error: toError(e) };
       }
       const result = queued(store, clientId);
-      if (socket && !socket.destroyed) await storeEntry(socket).durable.save(clientId);
+      if (socket instanceof SocketClient && !socket.destroyed) await storeEntry(socket).durable.save(clientId);
       return result;
     },
     [socket, store, queued],
@@ -768,8 +875,12 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
   const discard = useCallback(
     (clientId: string): boolean => {
       if (!store || store.destroyed) return false;
+      if (!(store instanceof MessageStore)) {
+        store.discard(clientId);
+        return true;
+      }
       const existed = store.discard(clientId);
-      if (socket && !socket.destroyed) void storeEntry(socket).durable.forget(clientId);
+      if (socket instanceof SocketClient && !socket.destroyed) void storeEntry(socket).durable.forget(clientId);
       return existed;
     },
     [socket, store],
@@ -784,7 +895,7 @@ export function useRealtimeMessages(options: UseRealtimeMessagesOptions): UseRea
     loadingOlder.current = true;
     try {
       const page = await load(roomId, before);
-      if (!store.destroyed) merge(store, roomId, page.messages, page.has_more);
+      if (!store.destroyed) await merge(store, roomId, page.messages, page.has_more);
     } finally {
       loadingOlder.current = false;
     }
@@ -817,8 +928,8 @@ export interface UseInboxResult {
 }
 
 /** The inbox sidebar: every room the store knows, with its last message and unread count. */
-export function useInbox({ socket }: { socket: SocketClient | null }): UseInboxResult {
-  const store = useMemo(() => (socket && !socket.destroyed ? storeEntry(socket).store : null), [socket]);
+export function useInbox({ socket }: { socket: SocketClient | TabSocket | null }): UseInboxResult {
+  const store = useMemo(() => (socket && !socket.destroyed ? getMessageStore(socket) : null), [socket]);
   const subscribe = useMemo(
     () => (store ? (cb: () => void) => store.subscribe('*', cb) : noopUnsubscribe),
     [store],

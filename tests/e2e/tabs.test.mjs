@@ -8,7 +8,22 @@ import fs from "node:fs";
 import path from "node:path";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, ENGINE, ROOT, postJSON, sleep, startDevServer, startStaticServer, stopProcess, tmpDataFile, uniqueRoom } from "./helpers.mjs";
+import {
+  CHROMIUM_ARGS,
+  ENGINE,
+  ROOT,
+  messagesWithText,
+  postJSON,
+  sendWebhook,
+  shot,
+  sleep,
+  startDevServer,
+  startStaticServer,
+  stopProcess,
+  tmpDataFile,
+  uniqueRoom,
+  waitConnected,
+} from "./helpers.mjs";
 
 const OUT = path.join(ROOT, "target", "e2e-tabs-page");
 
@@ -50,11 +65,12 @@ const health = (server) => fetch(`${server.url}/health`).then((r) => r.json());
 const customer = (server, room, text) => postJSON(`${server.url}/dev/customer-message`, { room_id: room, text, name: "Tab Test" });
 
 describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "Playwright pages only (Chromium)" }, () => {
-  let browser, server, site;
+  let browser, server, site, example;
 
   before(async () => {
     await buildPage();
     site = await startStaticServer(OUT);
+    example = await startStaticServer(path.join(ROOT, "examples", "web", "dist"));
     server = await startDevServer({ name: "tabs-dev-server", env: { DATA_FILE: tmpDataFile("tabs") } });
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
   });
@@ -63,6 +79,7 @@ describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "
     await browser?.close();
     await stopProcess(server?.child);
     await site?.close();
+    await example?.close();
   });
 
   /** `n` tabs of one browser profile on `room`, each connected. */
@@ -167,6 +184,38 @@ describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "
       assert.deepEqual(stored.map((m) => m.text).sort(), mine);
     } finally {
       await postJSON(`${server.url}/dev/fail-sends`, { enabled: false });
+      await context.close();
+    }
+  });
+
+  test("the example page with ?tabs=1 (the hooks): 3 tabs, 1 connection; a customer message and an agent's send show in every tab", { timeout: 60_000 }, async () => {
+    const room = uniqueRoom();
+    const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+    try {
+      const pages = [];
+      for (let i = 0; i < 3; i++) {
+        const page = await context.newPage();
+        page.on("pageerror", (e) => assert.fail(`page error: ${e}`));
+        await page.goto(`${example.url}/?tabs=1&room=${room}&server=${encodeURIComponent(server.url)}`);
+        await waitConnected(page);
+        pages.push(page);
+      }
+      await sleep(300); // the joins reach the server
+      assert.equal((await health(server)).connections, 1);
+      await sendWebhook(server, room, "Olá from the customer");
+      for (const page of pages) await messagesWithText(page, "Olá from the customer").waitFor({ timeout: 5000 });
+
+      const text = `From tab 2 ${Date.now()}`;
+      await pages[1].getByPlaceholder("Type a message").fill(text);
+      await pages[1].getByPlaceholder("Type a message").press("Enter");
+      for (const page of pages) {
+        await page.locator(`[data-testid="message"][data-status="sent"], [data-testid="message"][data-status="delivered"], [data-testid="message"][data-status="read"]`).filter({ hasText: text }).waitFor({ timeout: 10_000 });
+        assert.equal(await messagesWithText(page, text).count(), 1);
+      }
+      const stored = await fetch(`${server.url}/api/messages?room=${room}&limit=50`).then((r) => r.json());
+      assert.equal((Array.isArray(stored) ? stored : stored.messages).filter((m) => m.text === text).length, 1);
+      await shot(pages[2], "tabs-01-third-tab-shows-a-send-from-the-second");
+    } finally {
       await context.close();
     }
   });

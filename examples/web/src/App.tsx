@@ -9,6 +9,8 @@ const SERVER = params.get("server") ?? location.origin;
 // Failed sends stay with Retry / Discard unless ?keepFailed=0 (the old remove-on-failure).
 const KEEP_FAILED = params.get("keepFailed") !== "0";
 const AGENT_ID = params.get("agent") ?? "agent-1";
+// ?tabs=1: every tab of this browser shares one connection, store and outbox (inbox-realtime/tabs).
+const SHARE_TABS = params.get("tabs") === "1";
 const DEFAULT_ROOM = "15550001111";
 // One pane at a time below this width (the same breakpoint as style.css): the list, or the open conversation.
 const PHONE = window.matchMedia("(max-width: 700px)");
@@ -30,7 +32,12 @@ const timestamp = (last: unknown): number | null => {
 export function App() {
   // debug: the original inbox's console lines (✅ Socket connected: <id>, 📨 Joining room: …, 📩 New message: …).
   // `identity`: what this device saves (unsent messages, opened conversations) is the signed-in agent's own.
-  const { socket, isConnected, status, error } = useSocket({ url: SERVER, identity: AGENT_ID, clientOptions: { debug: true } });
+  const { socket, isConnected, status, error } = useSocket({
+    url: SERVER,
+    identity: AGENT_ID,
+    clientOptions: { debug: true },
+    shareAcrossTabs: SHARE_TABS,
+  });
   const { rooms, markRead } = useInbox({ socket });
   // The open conversation (joined while open). A phone shows the list first, unless a `?room=` link names one;
   // its back button closes the conversation, so the room is left and its unread messages count again.
@@ -69,9 +76,14 @@ export function App() {
     const store = getMessageStore(socket);
     return socket.on("inbox_message", (payload: unknown) => {
       const { room_id, message } = (payload ?? {}) as { room_id?: string; message?: unknown };
-      if (room_id && message && room_id !== shownRoom.current) store.handleEvent("new_message", message);
+      if (room_id && message && room_id !== shownRoom.current) {
+        // Shared across tabs, the holding tab applies it (a promise); a refusal is logged either way.
+        Promise.resolve()
+          .then(() => store.handleEvent("new_message", message))
+          .catch((e: unknown) => log(`ignored an inbox message: ${String(e)}`));
+      }
     });
-  }, [socket]);
+  }, [socket, log]);
 
   // Seed the sidebar with the server's conversations (previews) once the socket exists.
   useEffect(() => {
@@ -84,8 +96,9 @@ export function App() {
         const store = getMessageStore(socket);
         for (const r of list) {
           if (!r.last_message) continue;
-          store.mergeHistory(r.room_id, [r.last_message], true);
-          if (r.unread === 0) store.markRead(r.room_id);
+          void Promise.resolve(store.mergeHistory(r.room_id, [r.last_message], true)).then(() => {
+            if (r.unread === 0) store.markRead(r.room_id);
+          });
         }
         log(`loaded ${list.length} conversations`);
       })

@@ -9,6 +9,9 @@ import type { ResyncFunction, SendOutcome } from '../index.js';
 import { StoreView, type ChangeSource, type RoomView } from '../view.js';
 import { runError, type HostMessage, type TabMessage, type TabPort } from './wire.js';
 
+/** Requests that are not state: made between hosts, they wait for the next one (state is told again anyway). */
+const ONE_SHOT = new Set<TabMessage['op']>(['history', 'event', 'emit', 'markRead', 'retry', 'discard']);
+
 /** What a room shows until the host's copy of it arrives. */
 const NOT_YET = '{"messages":[],"typing":[],"has_more":false,"unread":0}';
 
@@ -19,6 +22,9 @@ interface OwnSend {
   readonly user: string | null;
   readonly created: number;
   failed: boolean;
+  /** Settle {@link RemoteStore.sendRefused}: a host took it, or refused it (bad input). */
+  readonly taken: () => void;
+  readonly refused: (e: Error) => void;
 }
 
 /** A client id no other tab makes: random, as the server only needs it unique per room. */
@@ -50,6 +56,10 @@ export class RemoteStore {
   /** Waiters of {@link outcome}, per client id. */
   readonly #outcomes = new Map<string, ((outcome: SendOutcome) => void)[]>();
   #socketId: string | undefined;
+  /** Requests made while no host was attached, sent to the next one. */
+  readonly #waiting: TabMessage[] = [];
+  /** Requests a host has not answered: a new host gets the ones that can be made twice; an emit is not. */
+  readonly #inflight = new Map<number, TabMessage>();
   readonly #refusals = new Map<string, Promise<void>>();
   #nextId = 1;
   #status: ConnectionStatus = 'connecting';
@@ -100,6 +110,13 @@ export class RemoteStore {
     this.#port = port;
     port.onmessage = (event) => this.#receive(event.data as HostMessage);
     this.#post({ op: 'ready' });
+    const unanswered = [...this.#inflight].filter(([, m]) => !this.#waiting.includes(m));
+    for (const [id, message] of unanswered) {
+      if (message.op === 'history' || message.op === 'event') continue;
+      this.#inflight.delete(id);
+      this.#replies.get(id)?.reject(new Error('inbox-realtime: the tab holding the connection went before the server answered'));
+      this.#replies.delete(id);
+    }
     for (const room of this.#joins.keys()) this.#post({ op: 'join', room });
     for (const room of this.#watched) {
       const view = this.#view.room(room);
@@ -113,6 +130,8 @@ export class RemoteStore {
     if (this.#sender) this.#post({ op: 'sender', on: true });
     for (const room of this.#resyncers.keys()) this.#post({ op: 'resyncer', room, on: true });
     for (const [client, send] of this.#own) this.#postSend(client, send);
+    for (const message of this.#waiting.splice(0)) port.postMessage(message);
+    for (const [, message] of unanswered) if (this.#inflight.has((message as { id: number }).id)) port.postMessage(message);
   }
 
   /** The host is gone (its tab closed): requests wait for the next {@link attach}. */
@@ -173,7 +192,15 @@ export class RemoteStore {
   queueSend(roomId: string, text: string, userId?: string | null): string {
     if (this.#closed) throw new Error('inbox-realtime: this tab\'s connection is closed');
     const client = newClientId();
-    const send: OwnSend = { room: roomId, text, user: userId ?? null, created: Date.now(), failed: false };
+    let taken!: () => void;
+    let refused!: (e: Error) => void;
+    const answered = new Promise<void>((resolve, reject) => {
+      taken = resolve;
+      refused = reject;
+    });
+    answered.catch(() => {});
+    this.#refusals.set(client, answered);
+    const send: OwnSend = { room: roomId, text, user: userId ?? null, created: Date.now(), failed: false, taken, refused };
     this.#own.set(client, send);
     this.#postSend(client, send);
     return client;
@@ -184,19 +211,17 @@ export class RemoteStore {
     return this.#refusals.get(clientId) ?? Promise.resolve();
   }
 
+  /** Hands the send to the host (again, after a takeover); its first answer settles {@link sendRefused}. */
   #postSend(client: string, send: OwnSend): void {
     if (!this.#port) return;
     const id = this.#nextId++;
-    const answered = new Promise<unknown>((resolve, reject) => this.#replies.set(id, { resolve, reject }));
-    const refusal = answered.then(
-      () => undefined,
-      (e: Error) => {
+    this.#replies.set(id, {
+      resolve: () => send.taken(),
+      reject: (e) => {
         this.#own.delete(client);
-        throw e;
+        send.refused(e);
       },
-    );
-    refusal.catch(() => {});
-    this.#refusals.set(client, refusal);
+    });
     this.#post({ op: 'send', id, client, room: send.room, text: send.text, user: send.user, created: send.created, failed: send.failed });
   }
 
@@ -288,11 +313,13 @@ export class RemoteStore {
   }
 
   #request(make: (id: number) => TabMessage): Promise<unknown> {
-    if (this.#closed || !this.#port) return Promise.reject(new Error('inbox-realtime: not connected to the tab holding the connection'));
+    if (this.#closed) return Promise.reject(new Error('inbox-realtime: this tab\'s connection is closed'));
     const id = this.#nextId++;
+    const message = make(id);
     return new Promise((resolve, reject) => {
       this.#replies.set(id, { resolve, reject });
-      this.#post(make(id));
+      this.#inflight.set(id, message);
+      this.#post(message);
     });
   }
 
@@ -328,6 +355,11 @@ export class RemoteStore {
     return () => this.#failureListeners.delete(listener);
   }
 
+  /** Whether {@link close} was called. */
+  get destroyed(): boolean {
+    return this.#closed;
+  }
+
   /** Sends this tab made that the server has not accepted (tests, the bench). */
   get unaccepted(): number {
     return this.#own.size;
@@ -346,7 +378,10 @@ export class RemoteStore {
   }
 
   #post(message: TabMessage): void {
-    if (!this.#closed) this.#port?.postMessage(message);
+    if (this.#closed) return;
+    if (this.#port) this.#port.postMessage(message);
+    // Between hosts: requests wait for the next one (what this tab shows and sent is told again from its state).
+    else if (ONE_SHOT.has(message.op)) this.#waiting.push(message);
   }
 
   #receive(m: HostMessage): void {
@@ -365,6 +400,7 @@ export class RemoteStore {
         const waiting = this.#replies.get(m.id);
         if (!waiting) return;
         this.#replies.delete(m.id);
+        this.#inflight.delete(m.id);
         if (m.error !== undefined) waiting.reject(new Error(m.error));
         else waiting.resolve(m.value as string);
         return;
