@@ -41,6 +41,9 @@ function suite(distDir, label, full) {
     });
 
     test("1. connection dot shows connected", T, () => s.connectionDot(ctx));
+    test("20. ?tabs=1: 3 tabs of one browser, 1 connection at the server; a customer message shows in each", { ...T, skip: ENGINE !== "chromium" && "Playwright pages only (Chromium)" }, () =>
+      s.tabsShareConnection(ctx),
+    );
     test("2. a webhook POST shows the customer's message without reload", T, () => s.webhookAppears(ctx));
     test("3. Enter: clock at once, then ✓, ✓✓, blue ✓✓, never duplicated", T, () => s.sendTicks(ctx));
     test("7. XSS payloads render as text", T, () => s.xssAsText(ctx));

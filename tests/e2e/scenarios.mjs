@@ -842,3 +842,33 @@ export async function phoneLayout(ctx) {
     { url: `${ctx.server.url}/`, device: PHONE },
   );
 }
+
+/**
+ * (20) `?tabs=1` (`useSocket({ shareAcrossTabs: true })`): three pages of one browser context (tabs of one profile)
+ * keep one Socket.IO connection at the server, and a customer's message shows once in each. Playwright pages only.
+ */
+export async function tabsShareConnection(ctx) {
+  const room = uniqueRoom();
+  const { context, page: first, problems } = await openPage(ctx.browser, ctx.pageUrl(room, "tabs=1"));
+  try {
+    const pages = [first];
+    for (let i = 1; i < 3; i++) {
+      const page = await context.newPage();
+      await page.goto(ctx.pageUrl(room, "tabs=1"));
+      pages.push(page);
+    }
+    for (const page of pages) await waitConnected(page);
+    await sleep(JOIN_SETTLE_MS);
+    const health = await fetch(`${ctx.server.url}/health`).then((r) => r.json());
+    assert.equal(health.connections, 1, "one connection for three tabs");
+    await sendWebhook(ctx.server, room, "one for every tab");
+    for (const page of pages) {
+      await messagesWithText(page, "one for every tab").waitFor({ timeout: 5000 });
+      assert.equal(await messagesWithText(page, "one for every tab").count(), 1);
+    }
+    await shot(pages[2], `${ctx.prefix}-20-third-tab-shared`);
+    await assertNoProblems(assert, problems);
+  } finally {
+    await context.close();
+  }
+}

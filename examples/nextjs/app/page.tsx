@@ -5,7 +5,8 @@ const DEFAULT_ROOM = "15550001111";
 // Server component: picks the conversation from `?room=` and renders the
 // client-only chat. The socket URL comes from NEXT_PUBLIC_SOCKET_URL (inlined at build time).
 export default async function Page({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const { room } = await searchParams;
+  const { room, tabs } = await searchParams;
   const roomId = typeof room === "string" && room.trim() !== "" ? room.trim() : DEFAULT_ROOM;
-  return <Chat roomId={roomId} />;
+  // ?tabs=1: the tabs of this browser share one connection (inbox-realtime/tabs).
+  return <Chat roomId={roomId} shareAcrossTabs={tabs === "1"} />;
 }
