@@ -12,7 +12,7 @@ import { Server } from 'socket.io';
 import { WebSocket as WsWebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { init, SocketClient, type MessageStore } from 'inbox-realtime';
-import { getMessageStore, getSharedSocket, useInbox, useRealtimeMessages, useSocket } from 'inbox-realtime/react';
+import { getMessageStore, getSharedSocket, useInbox, useRealtimeMessages, useSocket, type TabSocket } from 'inbox-realtime/react';
 // The wasm-bindgen glue the package itself imports (same file, so the same module instance): once the module is
 // loaded, its default export resolves with the wasm exports, `memory` and the externref table among them.
 import wasmGlue, { type InitOutput } from '../../pkg/wasm/inbox_realtime.js';
@@ -208,6 +208,42 @@ function Chat(props: { url: string; roomId: string; out: (seen: Seen) => void })
   return null;
 }
 
+/** MessagePorts made and not yet closed (a shared connection's ports: the tab's own to its host, in this test). */
+let openPorts = 0;
+const NativeMessageChannel = globalThis.MessageChannel;
+class CountingMessageChannel {
+  readonly port1: MessagePort;
+  readonly port2: MessagePort;
+  constructor() {
+    const channel = new NativeMessageChannel();
+    for (const port of [channel.port1, channel.port2]) {
+      openPorts += 1;
+      const close = port.close.bind(port);
+      let closed = false;
+      port.close = () => {
+        if (!closed) openPorts -= 1;
+        closed = true;
+        close();
+      };
+    }
+    this.port1 = channel.port1;
+    this.port2 = channel.port2;
+  }
+}
+
+interface SharedSeen {
+  socket: TabSocket | null;
+  loading: boolean;
+}
+
+function SharedChat(props: { url: string; roomId: string; out: (seen: SharedSeen) => void }) {
+  const { socket, isConnected } = useSocket({ url: props.url, shareAcrossTabs: true });
+  const { loading } = useRealtimeMessages({ socket, roomId: props.roomId, isConnected });
+  useInbox({ socket });
+  props.out({ socket, loading });
+  return null;
+}
+
 describe('no leaks', () => {
   it(`hooks: ${CYCLES} StrictMode mount/unmount cycles (${ROOMS} rooms in turn) return to the baseline`, async () => {
     await settled();
@@ -290,6 +326,71 @@ describe('no leaks', () => {
         `${after.timers}, open WebSockets ${openSockets}, server clients ${after.serverClients}, shared client ` +
         `torn down: ${client!.destroyed}`,
     );
+  }, 60_000);
+
+  it(`hooks with shareAcrossTabs: ${CYCLES} StrictMode mount/unmount cycles return to the baseline, then close every port`, async () => {
+    // jsdom has no Web Locks: the connection is this tab's own ('alone'), served to itself over a MessageChannel,
+    // the same host and tab code as when shared.
+    await settled();
+    globalThis.MessageChannel = CountingMessageChannel as unknown as typeof MessageChannel;
+    try {
+      const hookUrl = `${url}/?case=tabs`;
+      const leaves0 = leaves;
+      let seen: SharedSeen = { socket: null, loading: true };
+      const out = (s: SharedSeen) => (seen = s);
+      const start = { ...snapshot(), ports: openPorts };
+      let socket: TabSocket | null = null;
+      let base: (Snapshot & { listeners: number; ports: number }) | null = null;
+      for (let i = 0; i < CYCLES; i++) {
+        const container = document.createElement('div');
+        document.body.appendChild(container);
+        const root = createRoot(container);
+        const roomId = `room-${i % ROOMS}`;
+        await act(async () => root.render(createElement(StrictMode, null, createElement(SharedChat, { url: hookUrl, roomId, out }))));
+        if (i === 0) {
+          await act(async () => until('the shared connection to connect', () => seen.socket?.connected === true));
+          socket = seen.socket;
+          expect(socket!.mode).toBe('alone');
+        }
+        expect(seen.socket).toBe(socket);
+        expect(seen.loading).toBe(false);
+        await act(async () => root.unmount());
+        container.remove();
+        if (i === WARMUP - 1) {
+          await until('the warm-up leaves to reach the server', () => leaves - leaves0 === WARMUP);
+          base = { ...snapshot(), listeners: socket!.connection.store.listenerCount, ports: openPorts };
+        }
+      }
+      await until('every leave to reach the server', () => leaves - leaves0 === CYCLES);
+      const end = { ...snapshot(), listeners: socket!.connection.store.listenerCount, ports: openPorts };
+      expect(end.listeners).toBe(base!.listeners);
+      expect(end.externrefs).toBe(base!.externrefs);
+      expect(end.ports).toBe(base!.ports);
+      expect(end.openSockets).toBe(1);
+      expect(end.serverClients).toBe(1);
+      const serverSocket = [...io.sockets.sockets.values()][0]!;
+      expect([...serverSocket.rooms]).toEqual([serverSocket.id]);
+      expect(end.memory - base!.memory).toBeLessThanOrEqual(MEMORY_BOUND);
+
+      // After the teardown delay the connection, its host and both ports are gone.
+      await sleep(300);
+      expect(socket!.destroyed).toBe(true);
+      expect(socket!.connection.store.destroyed).toBe(true);
+      await until('the server to see the client go', () => io.engine.clientsCount === start.serverClients);
+      await until('the WebSocket to close', () => openSockets === start.openSockets);
+      const after = { ...snapshot(), ports: openPorts };
+      expect(after.ports).toBe(start.ports);
+      expect(after.externrefs).toBe(start.externrefs);
+      expect(after.domListeners).toBe(start.domListeners);
+      expect(after.timers).toBeLessThanOrEqual(start.timers);
+      console.log(
+        `[leaks] hooks with shareAcrossTabs x${CYCLES}: tab listeners ${base!.listeners} -> ${end.listeners}, open ports ` +
+          `${start.ports} / ${base!.ports} / ${end.ports} / ${after.ports} (torn down), live externrefs ${start.externrefs} / ` +
+          `${base!.externrefs} / ${end.externrefs} / ${after.externrefs}, wasm memory growth ${end.memory - base!.memory} B`,
+      );
+    } finally {
+      globalThis.MessageChannel = NativeMessageChannel;
+    }
   }, 60_000);
 
   it(`hooks: ${CYCLES} cycles that each tear the shared client down (fake 250 ms) leave nothing behind`, async () => {

@@ -355,6 +355,13 @@ export class RemoteStore {
     return () => this.#failureListeners.delete(listener);
   }
 
+  /** Subscriptions and listeners held (leak checks). */
+  get listenerCount(): number {
+    let n = this.#view.listenerCount + this.#statusListeners.size + this.#failureListeners.size;
+    for (const set of this.#listeners.values()) n += set.size;
+    return n;
+  }
+
   /** Whether {@link close} was called. */
   get destroyed(): boolean {
     return this.#closed;
