@@ -1,16 +1,16 @@
-// E2E: one connection per browser (inbox-realtime/tabs). Several pages of one browser context (the tabs of one
-// profile) against the dev server: they share one Socket.IO connection; the tab holding it can go while messages
-// stream; sends from every tab reach the server once each. Chromium (Playwright's pages); the WebDriver engines
-// are driven one window at a time by this harness, so they skip it.
+// E2E: one connection per browser (inbox-realtime/tabs). Several tabs of one browser profile (Playwright: pages of
+// one context; Firefox and WebKit: windows of one WebDriver session) against the dev server: they share one
+// Socket.IO connection; the tab holding it can go while messages stream; sends from every tab reach the server once
+// each. A renderer crash (CDP) and the example page's DOM checks are Chromium only.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import * as esbuild from "esbuild";
-import { chromium } from "playwright-core";
 import {
-  CHROMIUM_ARGS,
   ENGINE,
+  closeBrowser,
+  launchBrowser,
   ROOT,
   messagesWithText,
   postJSON,
@@ -64,7 +64,9 @@ async function until(what, f, timeoutMs = 15_000) {
 const health = (server) => fetch(`${server.url}/health`).then((r) => r.json());
 const customer = (server, room, text) => postJSON(`${server.url}/dev/customer-message`, { room_id: room, text, name: "Tab Test" });
 
-describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "Playwright pages only (Chromium)" }, () => {
+const CHROMIUM_ONLY = { skip: ENGINE !== "chromium" && "Chromium only (Playwright)" };
+
+describe(`one connection per browser (tabs) in ${ENGINE}`, () => {
   let browser, server, site, example;
 
   before(async () => {
@@ -72,39 +74,55 @@ describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "
     site = await startStaticServer(OUT);
     example = await startStaticServer(path.join(ROOT, "examples", "web", "dist"));
     server = await startDevServer({ name: "tabs-dev-server", env: { DATA_FILE: tmpDataFile("tabs") } });
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+    browser = await launchBrowser();
   });
 
   after(async () => {
-    await browser?.close();
+    await closeBrowser(browser);
     await stopProcess(server?.child);
     await site?.close();
     await example?.close();
   });
 
-  /** `n` tabs of one browser profile on `room`, each connected. */
+  /**
+   * `n` tabs of one browser profile on `room`, each connected: `{ pages, close }`, each page with `evaluate` and
+   * `close` (and, in Chromium, `crash`).
+   */
   async function tabs(n, room) {
-    const context = await browser.newContext();
-    const pages = [];
-    for (let i = 0; i < n; i++) {
-      const page = await context.newPage();
-      page.on("pageerror", (e) => assert.fail(`page error: ${e}`));
-      await page.goto(`${site.url}/?server=${encodeURIComponent(server.url)}&room=${room}`);
-      await page.waitForSelector("body[data-ready]", { state: "attached" });
-      pages.push(page);
+    const url = `${site.url}/?server=${encodeURIComponent(server.url)}&room=${room}`;
+    let pages;
+    let close;
+    if (browser.openTabs) {
+      ({ tabs: pages, close } = await browser.openTabs(Array.from({ length: n }, () => url)));
+    } else {
+      const context = await browser.newContext();
+      pages = [];
+      for (let i = 0; i < n; i++) {
+        const page = await context.newPage();
+        page.on("pageerror", (e) => assert.fail(`page error: ${e}`));
+        await page.goto(url);
+        pages.push({
+          evaluate: (fn, arg) => page.evaluate(fn, arg),
+          close: () => page.close({ runBeforeUnload: true }),
+          // A renderer crash: no pagehide, no goodbye; the locks it held are freed by the browser.
+          crash: async () => void (await context.newCDPSession(page)).send("Page.crash").catch(() => {}),
+        });
+      }
+      close = () => context.close();
     }
+    await until("every tab loaded", async () => (await Promise.all(pages.map((p) => p.evaluate(() => Boolean(window.tab))))).every(Boolean));
     await until("every tab connected", async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.tab.status())))).every((s) => s === "connected")).catch(async (e) => {
       const states = await Promise.all(pages.map((p) => p.evaluate(() => `${window.tab.mode()}/${window.tab.status()} ${window.tab.controlLog().join(" ")}`)));
       throw new Error(`${e.message}: ${states.join(", ")}`);
     });
-    return { context, pages };
+    return { pages, close };
   }
   const modes = (pages) => Promise.all(pages.map((p) => p.evaluate(() => window.tab.mode())));
   const texts = (page) => page.evaluate(() => window.tab.texts());
 
   test("5 tabs: 1 Socket.IO connection at the server, one tab holding it; a message shows in every tab once", { timeout: 60_000 }, async () => {
     const room = uniqueRoom();
-    const { context, pages } = await tabs(5, room);
+    const { close, pages } = await tabs(5, room);
     try {
       assert.equal((await health(server)).connections, 1);
       assert.deepEqual((await modes(pages)).sort(), ["follower", "follower", "follower", "follower", "leader"]);
@@ -113,19 +131,18 @@ describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "
       for (const page of pages) await until("10 messages in a tab", async () => (await texts(page)).length === 10);
       for (const page of pages) assert.deepEqual(await texts(page), want);
     } finally {
-      await context.close();
+      await close();
     }
     await until("the connection closed with the last tab", async () => (await health(server)).connections === 0);
   });
 
-  for (const [how, end] of [
-    ["closes", (page) => page.close({ runBeforeUnload: true })],
-    // A renderer crash: no pagehide, no goodbye; the locks it held are freed by the browser.
-    ["crashes", async (page) => void (await page.context().newCDPSession(page)).send("Page.crash").catch(() => {})],
+  for (const [how, end, opts] of [
+    ["closes", (page) => page.close(), {}],
+    ["crashes", (page) => page.crash(), CHROMIUM_ONLY],
   ]) {
-  test(`the tab holding the connection ${how} while messages stream: another takes over, 0 lost, 0 duplicated`, { timeout: 60_000 }, async () => {
+  test(`the tab holding the connection ${how} while messages stream: another takes over, 0 lost, 0 duplicated`, { timeout: 60_000, ...opts }, async () => {
     const room = uniqueRoom();
-    const { context, pages } = await tabs(3, room);
+    const { close, pages } = await tabs(3, room);
     try {
       const leader = pages[(await modes(pages)).indexOf("leader")];
       const rest = pages.filter((p) => p !== leader);
@@ -157,14 +174,14 @@ describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "
       assert.equal((await health(server)).connections, 1);
       console.log(`[tabs] takeover (${how}): ${tookOver - closedAt} ms from the holding tab's end to a new one connected`);
     } finally {
-      await context.close();
+      await close();
     }
   });
   }
 
   test("sends the holding tab made, not yet accepted when it closes, go out once from the next holder", { timeout: 60_000 }, async () => {
     const room = uniqueRoom();
-    const { context, pages } = await tabs(2, room);
+    const { close, pages } = await tabs(2, room);
     try {
       const leader = pages[(await modes(pages)).indexOf("leader")];
       const other = pages.find((p) => p !== leader);
@@ -172,7 +189,7 @@ describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "
       const mine = ["kept 1", "kept 2", "kept 3"];
       for (const text of mine) await leader.evaluate((text) => window.tab.send(text), text);
       await until("the sends shown, waiting, in the other tab", async () => (await other.evaluate(() => window.tab.outgoing())).length === 3);
-      await leader.close({ runBeforeUnload: true });
+      await leader.close();
       await until("the other tab holding the connection", async () => (await other.evaluate(() => window.tab.mode())) === "leader");
       await postJSON(`${server.url}/dev/fail-sends`, { enabled: false });
       await until("the three accepted", async () => {
@@ -184,11 +201,11 @@ describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "
       assert.deepEqual(stored.map((m) => m.text).sort(), mine);
     } finally {
       await postJSON(`${server.url}/dev/fail-sends`, { enabled: false });
-      await context.close();
+      await close();
     }
   });
 
-  test("the example page with ?tabs=1 (the hooks): 3 tabs, 1 connection; a customer message and an agent's send show in every tab", { timeout: 60_000 }, async () => {
+  test("the example page with ?tabs=1 (the hooks): 3 tabs, 1 connection; a customer message and an agent's send show in every tab", { timeout: 60_000, ...CHROMIUM_ONLY }, async () => {
     const room = uniqueRoom();
     const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
     try {
@@ -222,7 +239,7 @@ describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "
 
   test("5 tabs send 20 messages each, some while sends are refused (503): each once at the server, shown in every tab", { timeout: 60_000 }, async () => {
     const room = uniqueRoom();
-    const { context, pages } = await tabs(5, room);
+    const { close, pages } = await tabs(5, room);
     try {
       const sent = [];
       for (let round = 0; round < 20; round++) {
@@ -249,7 +266,7 @@ describe("one connection per browser (tabs)", { skip: ENGINE !== "chromium" && "
       assert.equal(stored.length, 100, "100 messages at the server");
       assert.equal(byClient.size, 100, "100 distinct client ids");
     } finally {
-      await context.close();
+      await close();
     }
   });
 });

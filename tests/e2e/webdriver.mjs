@@ -85,6 +85,7 @@ export async function launchWebDriverBrowser(engine) {
     engine,
     label: `${caps.browserName} ${caps.browserVersion}`,
     openPage: (url, device) => openWebDriverPage(session, url, device),
+    openTabs: (urls) => openWebDriverTabs(session, urls),
     close: async () => {
       await session.cmd("DELETE", "").catch(() => {});
       await stopProcess(driver);
@@ -132,6 +133,42 @@ const RECORD_PROBLEMS = `
     addEventListener("unhandledrejection", (e) => p.pageErrors.push(String(e.reason) + "\\n" + (e.reason?.stack ?? "")));
     for (const type of ["alert", "confirm", "prompt"]) window[type] = (m) => { p.dialogs.push(type + ": " + m); return null; };
   }`;
+
+// ---- several tabs of one profile (tests/e2e/tabs.test.mjs) ----
+
+/**
+ * One tab per URL in this session's browser (the first reuses the current window): each tab's `evaluate` and
+ * `close` switch to it first. Resolves { tabs, close }.
+ */
+async function openWebDriverTabs(session, urls) {
+  const handles = [await session.cmd("GET", "/window")];
+  for (let i = 1; i < urls.length; i++) handles.push((await session.cmd("POST", "/window/new", { type: "tab" })).handle);
+  const open = new Set(handles);
+  // One command pair at a time: a switch and what follows it must not interleave with another tab's (the session
+  // has one current window), as they would under Promise.all.
+  let queue = Promise.resolve();
+  const inTab = (handle, f) => {
+    const run = queue.then(async () => {
+      await session.cmd("POST", "/window", { handle });
+      return f();
+    });
+    queue = run.catch(() => {});
+    return run;
+  };
+  const tab = (handle) => ({
+    goto: (url) => inTab(handle, () => session.cmd("POST", "/url", { url })),
+    evaluate: (fn, arg) =>
+      inTab(handle, () => session.cmd("POST", "/execute/sync", { script: `return (${fn}).apply(null, arguments)`, args: arg === undefined ? [] : [arg] })),
+    async close() {
+      if (!open.delete(handle)) return;
+      // The last window is not closed (that would end the session): it is emptied instead.
+      await inTab(handle, () => (open.size === 0 ? session.cmd("POST", "/url", { url: "about:blank" }) : session.cmd("DELETE", "/window")));
+    },
+  });
+  const tabs = handles.map(tab);
+  for (const [i, t] of tabs.entries()) await t.goto(urls[i]);
+  return { tabs, close: async () => { for (const t of tabs) await t.close().catch(() => {}); } };
+}
 
 // ---- page object ----
 
