@@ -48,6 +48,8 @@ try {
     'dist/tabs/wire.js',
     'dist/view.d.ts',
     'dist/view.js',
+    'dist/waiters.d.ts',
+    'dist/waiters.js',
     'package.json',
     'wasm/inbox_realtime.d.ts',
     'wasm/inbox_realtime.js',

@@ -20,6 +20,7 @@ import { logClientEvents, logRoom } from './debug.js';
 import { inboxError, type InboxRealtimeError } from './errors.js';
 import { Manager } from './manager.js';
 import { StoreView, type RoomView } from './view.js';
+import { Waiters } from './waiters.js';
 
 export { isInboxRealtimeError, type InboxRealtimeError } from './errors.js';
 export { Manager, io, type ManagerOptions, type SocketOptions, type ManagerEvents, type IoOptions } from './manager.js';
@@ -835,7 +836,7 @@ export class MessageStore {
   #detachFromClient: (() => void) | null = null;
   #client: SocketClient | null = null;
   /** Waiters of {@link outcome}, per client id; the store's listeners for them exist only while there are some. */
-  #outcomes = new Map<string, ((outcome: SendOutcome) => void)[]>();
+  #outcomes = new Waiters<string, SendOutcome>();
   #outcomeListeners: (() => void)[] = [];
 
   /** Throws if {@link init} has not completed. */
@@ -1004,21 +1005,14 @@ export class MessageStore {
         this.onSendFailed((f) => this.#settle(f.client_id, { ok: false, clientId: f.client_id, error: new Error(f.reason) })),
       ];
     }
-    return new Promise((resolve) => {
-      const waiters = this.#outcomes.get(clientId) ?? [];
-      waiters.push(resolve);
-      this.#outcomes.set(clientId, waiters);
-    });
+    return this.#outcomes.wait(clientId);
   }
 
   #settle(clientId: string, outcome: SendOutcome): void {
-    const waiters = this.#outcomes.get(clientId);
-    if (!waiters) return;
-    this.#outcomes.delete(clientId);
+    if (!this.#outcomes.settle(clientId, outcome)) return;
     if (this.#outcomes.size === 0) {
       for (const off of this.#outcomeListeners.splice(0)) off();
     }
-    for (const resolve of waiters) resolve(outcome);
   }
 
   /** Puts a failed message back to `pending` and returns what to send again. */
@@ -1136,7 +1130,7 @@ export class MessageStore {
     const raw = this.#raw;
     if (!raw) return;
     this.detach();
-    for (const clientId of [...this.#outcomes.keys()]) {
+    for (const clientId of this.#outcomes.keys()) {
       this.#settle(clientId, { ok: false, clientId, error: new Error('inbox-realtime: store destroyed') });
     }
     for (const id of this.#ids) raw.unsubscribe(id);

@@ -7,6 +7,7 @@
 import type { ChangeBatch, ConnectionStatus, HistoryReport, Message, RoomChanges, RoomSummary, SendFailure, SendPayload } from '../generated/boundary.js';
 import type { ResyncFunction, SendOutcome } from '../index.js';
 import { StoreView, type ChangeSource, type RoomView } from '../view.js';
+import { Waiters } from '../waiters.js';
 import { runError, type HostMessage, type TabMessage, type TabPort } from './wire.js';
 
 /** Requests that are not state: made between hosts, they wait for the next one (state is told again anyway). */
@@ -54,7 +55,7 @@ export class RemoteStore {
   #sender: ((payload: SendPayload) => Promise<unknown>) | null = null;
   readonly #resyncers = new Map<string, ResyncFunction>();
   /** Waiters of {@link outcome}, per client id. */
-  readonly #outcomes = new Map<string, ((outcome: SendOutcome) => void)[]>();
+  readonly #outcomes = new Waiters<string, SendOutcome>();
   #socketId: string | undefined;
   /** Requests made while no host was attached, sent to the next one. */
   readonly #waiting: TabMessage[] = [];
@@ -246,17 +247,11 @@ export class RemoteStore {
   /** How the send `clientId` this tab made ends: accepted, or failed for good / discarded. */
   outcome(clientId: string): Promise<SendOutcome> {
     if (!this.#own.has(clientId)) return Promise.resolve({ ok: false, clientId, error: new Error('inbox-realtime: not a send of this tab') });
-    return new Promise((resolve) => {
-      const waiters = this.#outcomes.get(clientId) ?? [];
-      waiters.push(resolve);
-      this.#outcomes.set(clientId, waiters);
-    });
+    return this.#outcomes.wait(clientId);
   }
 
   #settle(clientId: string, outcome: SendOutcome): void {
-    const waiters = this.#outcomes.get(clientId);
-    this.#outcomes.delete(clientId);
-    for (const resolve of waiters ?? []) resolve(outcome);
+    this.#outcomes.settle(clientId, outcome);
   }
 
   /** Merges a history page into the shared store (every tab rendering the room sees it). */
@@ -379,7 +374,7 @@ export class RemoteStore {
     this.#closed = true;
     this.detach();
     this.#view.clear();
-    for (const clientId of [...this.#outcomes.keys()]) this.#settle(clientId, { ok: false, clientId, error: new Error('inbox-realtime: this tab\'s connection is closed') });
+    for (const clientId of this.#outcomes.keys()) this.#settle(clientId, { ok: false, clientId, error: new Error('inbox-realtime: this tab\'s connection is closed') });
     for (const { reject } of this.#replies.values()) reject(new Error('inbox-realtime: this tab\'s connection is closed'));
     this.#replies.clear();
   }
