@@ -218,6 +218,25 @@ describe('tabs sharing one connection', () => {
     expect(shown).toEqual([['a', 'b'], ['a', 'b', 'c']]);
   });
 
+  it('a tab emits through the host and gets its own ack; it hears the server events it listens to', async () => {
+    io.on('connection', (socket) => socket.on('whoami', (n: number, ack: (r: unknown) => void) => ack({ n, sid: socket.id })));
+    const { client, tabs } = await shared(2);
+    const [a, b] = tabs as unknown as [RemoteStore, RemoteStore];
+    const [ra, rb] = await Promise.all([a.emit('whoami', [1], true), b.emit('whoami', [2], true)]);
+    expect(ra).toEqual([{ n: 1, sid: client.id }]);
+    expect(rb).toEqual([{ n: 2, sid: client.id }]);
+    const heard: unknown[] = [];
+    const off = b.listen('announcement', (...args) => heard.push(args));
+    await new Promise((r) => setTimeout(r, 50)); // the listen reaches the host
+    io.emit('announcement', 'hello tabs', 2);
+    await vi.waitFor(() => expect(heard).toEqual([['hello tabs', 2]]));
+    off();
+    await new Promise((r) => setTimeout(r, 50));
+    io.emit('announcement', 'after');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(heard).toHaveLength(1);
+  });
+
   it('a message that is not ours is ignored with a warning, and the host keeps serving', async () => {
     const { host } = await shared(0);
     const { port1, port2 } = new MessageChannel();
