@@ -67,13 +67,14 @@ const customer = (server, room, text) => postJSON(`${server.url}/dev/customer-me
 const CHROMIUM_ONLY = { skip: ENGINE !== "chromium" && "Chromium only (Playwright)" };
 
 describe(`one connection per browser (tabs) in ${ENGINE}`, () => {
-  let browser, server, site, example;
+  let browser, server, site, example, dataFile;
 
   before(async () => {
     await buildPage();
     site = await startStaticServer(OUT);
     example = await startStaticServer(path.join(ROOT, "examples", "web", "dist"));
-    server = await startDevServer({ name: "tabs-dev-server", env: { DATA_FILE: tmpDataFile("tabs") } });
+    dataFile = tmpDataFile("tabs");
+    server = await startDevServer({ name: "tabs-dev-server", env: { DATA_FILE: dataFile } });
     browser = await launchBrowser();
   });
 
@@ -234,6 +235,41 @@ describe(`one connection per browser (tabs) in ${ENGINE}`, () => {
       await shot(pages[2], "tabs-01-third-tab-shows-a-send-from-the-second");
     } finally {
       await context.close();
+    }
+  });
+
+  test("3 tabs send while the dev server is down (stopped, then started again): each send once at the server, shown in every tab", { timeout: 60_000 }, async () => {
+    const room = uniqueRoom();
+    const { close, pages } = await tabs(3, room);
+    try {
+      const port = server.port;
+      await stopProcess(server.child);
+      await until("every tab disconnected", async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.tab.status())))).every((s) => s !== "connected"));
+      const sent = [];
+      for (const [t, page] of pages.entries()) {
+        for (let i = 0; i < 5; i++) {
+          const text = `offline tab ${t} #${i}`;
+          await page.evaluate((text) => window.tab.send(text), text);
+          sent.push(text);
+        }
+      }
+      await sleep(500); // attempts fail meanwhile (network): they wait
+      server = await startDevServer({ name: "tabs-dev-server-again", port, env: { DATA_FILE: dataFile } });
+      for (const page of pages) {
+        await until("15 sends accepted in a tab", async () => {
+          const out = await page.evaluate(() => window.tab.outgoing());
+          return out.length === 15 && out.every((m) => m.status !== "pending" && m.status !== "failed");
+        }, 30_000);
+      }
+      const body = await fetch(`${server.url}/api/messages?room=${room}&limit=500`).then((r) => r.json());
+      const stored = Array.isArray(body) ? body : body.messages;
+      assert.deepEqual(stored.map((m) => m.text).sort(), [...sent].sort(), "each once at the server");
+      // The sends went over REST; the socket comes back on its own backoff, still one for the three tabs.
+      await until("the shared connection back", async () => (await health(server)).connections === 1);
+      await sleep(300);
+      assert.equal((await health(server)).connections, 1);
+    } finally {
+      await close();
     }
   });
 
