@@ -711,11 +711,61 @@ async function measureTabs(browser, base, ports) {
       await context.close();
     }
   }
+  // Main-thread time per incoming message, per tab: the renderer's TaskDuration (CDP Performance) around N messages
+  // into one room. Ours: the tab holding the connection (it shows the room), a tab showing it, one that does not;
+  // B2 (socket.io-client + the JS store) in a tab of its own, in the same run.
+  const N = 2000;
+  const mainThread = { holder: [], shows: [], hidden: [], b2: [] };
+  for (let t = 0; t < Math.min(TRIALS, 3); t++) {
+    await idle();
+    const context = await browser.newContext();
+    try {
+      const room = `main-thread-${t}`;
+      const open2 = async (variant, watch) => {
+        const { page } = await openHarness(context, base, ports);
+        const r = await page.evaluate(([v, room, watch]) => window.bench.tabsJoin(v, room, watch), [variant, room, watch]);
+        if (r.error) throw new Error(`tabs ${variant}: ${r.error}`);
+        return page;
+      };
+      const pages = { holder: await open2('shared', true), shows: await open2('shared', true), hidden: await open2('shared', false), b2: await open2('b2', true) };
+      const state = (p) => p.evaluate(() => window.bench.tabState());
+      if ((await state(pages.holder)).mode !== 'leader') throw new Error('tabs: the first tab does not hold the connection');
+      const cdp = {};
+      for (const [k, p] of Object.entries(pages)) {
+        cdp[k] = await context.newCDPSession(p);
+        await cdp[k].send('Performance.enable');
+      }
+      const busy = async () => {
+        const out = {};
+        for (const [k, c] of Object.entries(cdp)) out[k] = (await c.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+        return out;
+      };
+      await sleep(300);
+      const before = await busy();
+      await pages.hidden.evaluate(([room, n]) => window.bench.tabsEmit(room, n), [room, N]);
+      for (const start = performance.now(); ; ) {
+        const counts = await Promise.all(['holder', 'shows', 'b2'].map(async (k) => (await state(pages[k])).count));
+        if (counts.every((c) => c >= N)) break;
+        if (performance.now() - start > 60_000) throw new Error(`tabs: messages shown ${counts.join('/')} of ${N}`);
+        await sleep(20);
+      }
+      await sleep(300);
+      const after = await busy();
+      for (const k of Object.keys(mainThread)) mainThread[k].push(((after[k] - before[k]) * 1e6) / N);
+    } finally {
+      await context.close();
+    }
+  }
+
   addSection('Tabs of one browser profile (pages of one context), each in one room: connections the server holds (median over trials); ours = `inbox-realtime/tabs`, B0 = socket.io-client per tab');
   for (const n of TAB_COUNTS) {
     addRow(`${n} tab${n > 1 ? 's' : ''}: server connections (ours without sharing: ${median(connections.own[n])})`, { ours: connections.shared[n], b0: connections.b0[n] }, { digits: 0, notes: { b1: 'n/a', b2: '= B0 (same client)', floor: 'n/a' } });
   }
   addRow('takeover, ms: the tab holding the connection closes → another tab holds it, connected (3 tabs)', { ours: takeover }, { notes: { b1: 'n/a', b2: 'n/a', b0: 'n/a (none)', floor: 'n/a' } });
+  const mt = { notes: { b1: 'n/a', b0: 'n/a', floor: 'n/a' } };
+  addRow(`main-thread µs per incoming message (${N} into one room; renderer TaskDuration): the tab holding the connection, showing the room (B2: its one tab)`, { ours: mainThread.holder, b2: mainThread.b2 }, mt);
+  addRow('  a tab showing the room (not holding the connection)', { ours: mainThread.shows, b2: mainThread.b2 }, mt);
+  addRow('  a tab not showing the room', { ours: mainThread.hidden, b2: mainThread.b2 }, mt);
 }
 
 // ---- trace of e2e ingest ---------------------------------------------------------------------------------------

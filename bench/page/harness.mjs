@@ -636,21 +636,28 @@ function wrap(fn) {
 
 /**
  * Tabs of one browser profile (the `tabs` measure): this page's connection to the bench server, as `variant` makes
- * it: `shared` (inbox-realtime/tabs), `own` (the same, `shareAcrossTabs: false`), `b0` (socket.io-client). Resolves
- * once connected and in `room`.
+ * it: `shared` (inbox-realtime/tabs), `own` (the same, `shareAcrossTabs: false`), `b0` (socket.io-client), `b2`
+ * (socket.io-client + the B2 store). `watch`: the page shows `room` (else another room). Resolves once connected
+ * and in its room.
  */
 let tab = null;
-async function tabsJoin(variant, room) {
-  if (variant === 'b0') {
+async function tabsJoin(variant, room, watch = true) {
+  const shown = watch ? room : `${room}-elsewhere`;
+  if (variant === 'b0' || variant === 'b2') {
     const socket = await connectIo();
-    await withTimeout(new Promise((resolve) => socket.emit('join_room', room, resolve)), 10_000, 'join');
-    tab = { mode: () => 'alone', connected: () => socket.connected };
+    const store = variant === 'b2' ? new JsMessageStore() : null;
+    if (store) {
+      socket.on('new_message', (p) => store.handleNewMessage(p));
+      store.subscribe(shown, () => {});
+    }
+    await withTimeout(new Promise((resolve) => socket.emit('join_room', shown, resolve)), 10_000, 'join');
+    tab = { mode: () => 'alone', connected: () => socket.connected, count: () => (store ? store.snapshot(room).length : 0) };
     return { error: null };
   }
   const conn = new SharedConnection({ url: IO_URL, shareAcrossTabs: variant === 'shared' });
-  conn.store.joinRoom(room);
-  conn.store.subscribe(room, () => {});
-  tab = { mode: () => conn.mode, connected: () => conn.status === 'connected' };
+  conn.store.joinRoom(shown);
+  conn.store.subscribe(shown, () => {});
+  tab = { mode: () => conn.mode, connected: () => conn.status === 'connected', count: () => conn.store.snapshot(room).length };
   await withTimeout(new Promise((resolve) => {
     const check = () => (conn.status === 'connected' ? resolve() : setTimeout(check, 5));
     check();
@@ -658,9 +665,20 @@ async function tabsJoin(variant, room) {
   return { error: null };
 }
 
+/** Has the bench server emit `n` workload messages into `room` (from a socket of its own, not in the room). */
+async function tabsEmit(room, n) {
+  const socket = await connectIo();
+  const cids = optimisticSends(n).map((_, k) => `tabs-${k}`);
+  await socket.emitWithAck('bench_prepare', { room, n, base: Date.now(), cids });
+  socket.emit('bench_go', { room });
+  setTimeout(() => socket.disconnect(), 1000);
+  return { error: null };
+}
+
 window.bench = {
   tabsJoin: wrap(tabsJoin),
-  tabState: () => (tab ? { mode: tab.mode(), connected: tab.connected() } : null),
+  tabsEmit: wrap(tabsEmit),
+  tabState: () => (tab ? { mode: tab.mode(), connected: tab.connected(), count: tab.count() } : null),
   setup: wrap(setup),
   e2e: wrap(e2e),
   storeOnly: wrap(storeOnly),

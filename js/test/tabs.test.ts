@@ -62,14 +62,23 @@ async function shared(n: number) {
   const tabs = Array.from({ length: n }, () => {
     const { port1, port2 } = new MessageChannel();
     host.connect(port1);
-    const counted = { batches: 0 };
+    /** The room of every change that reached the tab, in order. */
+    const counted = { rooms: [] as string[] };
     const onmessage = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(port2), 'onmessage')!;
     // Count what reaches the tab: the host must not send a tab the changes of rooms it does not render.
     const tab = new RemoteStore({
       postMessage: (m: unknown) => port2.postMessage(m),
       close: () => port2.close(),
       set onmessage(f: ((e: MessageEvent) => void) | null) {
-        onmessage.set!.call(port2, f && ((e: MessageEvent) => ((e.data as { op: string }).op === 'batch' && counted.batches++, f(e))));
+        onmessage.set!.call(
+          port2,
+          f &&
+            ((e: MessageEvent) => {
+              const m = e.data as { op: string; batch?: { rooms: { room_id: string }[] } };
+              if (m.op === 'batch') counted.rooms.push(...m.batch!.rooms.map((r) => r.room_id));
+              f(e);
+            }),
+        );
       },
       get onmessage() {
         return null;
@@ -121,7 +130,8 @@ describe('tabs sharing one connection', () => {
 
   it('each tab gets the changes of the rooms it renders, and a room opened late starts as it is', async () => {
     const { tabs } = await shared(3);
-    const [a, b, both] = tabs as [RemoteStore & { counted: { batches: number } }, RemoteStore & { counted: { batches: number } }, RemoteStore & { counted: { batches: number } }];
+    type Counted = RemoteStore & { counted: { rooms: string[] } };
+    const [a, b, both] = tabs as [Counted, Counted, Counted];
     for (const tab of tabs) {
       tab.joinRoom('r1');
       tab.joinRoom('r2');
@@ -132,16 +142,15 @@ describe('tabs sharing one connection', () => {
     b.subscribe('r2', () => heard.b++);
     both.subscribe('r1', () => {});
     both.subscribe('r2', () => {});
-    await vi.waitFor(() => expect(a.counted.batches + b.counted.batches + both.counted.batches).toBe(4)); // the resets
-    const before = { a: a.counted.batches, b: b.counted.batches };
+    await vi.waitFor(() => expect(a.counted.rooms.length + b.counted.rooms.length + both.counted.rooms.length).toBe(4)); // the resets
     for (let i = 0; i < 5; i++) incoming('r1');
     for (let i = 0; i < 3; i++) incoming('r2');
     await vi.waitFor(() => expect([both.snapshot('r1').length, both.snapshot('r2').length]).toEqual([5, 3]));
     await vi.waitFor(() => expect([a.snapshot('r1').length, b.snapshot('r2').length]).toEqual([5, 3]));
     expect(ids(a.snapshot('r1'))).toEqual(ids(both.snapshot('r1')));
     // Only its own room's batches reached each tab.
-    expect(a.counted.batches - before.a).toBe(5);
-    expect(b.counted.batches - before.b).toBe(3);
+    expect(a.counted.rooms).toEqual(Array(1 + 5).fill('r1'));
+    expect(b.counted.rooms).toEqual(Array(1 + 3).fill('r2'));
     expect(heard).toEqual({ a: 5 + 1, b: 3 + 1 });
 
     // A room b never rendered, opened now: it shows r1 as it is, then follows.
