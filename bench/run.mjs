@@ -667,9 +667,9 @@ async function measureTabs(browser, base, ports) {
   const idle = async () => {
     for (let i = 0; i < 200 && (await count()) > 0; i++) await sleep(25);
   };
-  const open = async (context, variant, room) => {
+  const open = async (context, variant, room, watch = true) => {
     const { page } = await openHarness(context, base, ports);
-    const r = await page.evaluate(([v, room]) => window.bench.tabsJoin(v, room), [variant, room]);
+    const r = await page.evaluate(([v, room, watch]) => window.bench.tabsJoin(v, room, watch), [variant, room, watch]);
     if (r.error) throw new Error(`tabs ${variant}: ${r.error}`);
     return page;
   };
@@ -721,13 +721,12 @@ async function measureTabs(browser, base, ports) {
     const context = await browser.newContext();
     try {
       const room = `main-thread-${t}`;
-      const open2 = async (variant, watch) => {
-        const { page } = await openHarness(context, base, ports);
-        const r = await page.evaluate(([v, room, watch]) => window.bench.tabsJoin(v, room, watch), [variant, room, watch]);
-        if (r.error) throw new Error(`tabs ${variant}: ${r.error}`);
-        return page;
+      const pages = {
+        holder: await open(context, 'shared', room),
+        shows: await open(context, 'shared', room),
+        hidden: await open(context, 'shared', room, false),
+        b2: await open(context, 'b2', room),
       };
-      const pages = { holder: await open2('shared', true), shows: await open2('shared', true), hidden: await open2('shared', false), b2: await open2('b2', true) };
       const state = (p) => p.evaluate(() => window.bench.tabState());
       if ((await state(pages.holder)).mode !== 'leader') throw new Error('tabs: the first tab does not hold the connection');
       const cdp = {};

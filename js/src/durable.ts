@@ -18,7 +18,7 @@
  * @module
  */
 import { inboxError, type InboxRealtimeError } from './errors.js';
-import type { MessageStore, OutboxEntry } from './index.js';
+import type { MessageStore, OutboxEntry, SendPayload } from './index.js';
 
 export const DB_NAME = 'inbox-realtime-outbox';
 /** Bump with a migration in `upgrade` when the record shape changes (2: the `rooms` store of room copies). */
@@ -221,6 +221,22 @@ export class DurableOutbox {
    */
   persist(clientId: string): void {
     setTimeout(() => void this.#rewrite(clientId), 0);
+  }
+
+  /**
+   * `send` as the store's sender (`MessageStore.setSender`): each attempt waits for its record's write (the
+   * microtask first lets the caller ask for the write of a send queued a moment ago), and after a failed attempt
+   * the record is saved again with the counters the core then sets.
+   */
+  sender(send: (payload: SendPayload) => Promise<unknown>): (payload: SendPayload) => Promise<unknown> {
+    return async (payload) => {
+      await Promise.resolve();
+      await this.beforeSend(payload.client_id);
+      return send(payload).catch((e: unknown) => {
+        this.persist(payload.client_id);
+        throw e;
+      });
+    };
   }
 
   /** Drops a discarded send's record. */

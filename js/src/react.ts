@@ -28,6 +28,7 @@ import {
   type ResyncFunction,
   type ResyncResult,
   type RoomSummary,
+  type StoreOptions,
 } from './index.js';
 import { clearLocalData as clearSavedData, DurableOutbox, type OutboxDurability } from './durable.js';
 import { RoomCache } from './cache.js';
@@ -79,6 +80,11 @@ interface DeviceSettings {
 }
 const settings = new WeakMap<SocketClient, DeviceSettings>();
 
+/** The store options for `useSocket`'s `cache` (`false`: nothing saved or read). */
+function cacheBounds(cache: UseSocketOptions['cache']): StoreOptions {
+  return cache === false ? { cacheMessagesPerRoom: 0 } : { cacheMessagesPerRoom: cache?.messagesPerRoom, cacheMaxMessages: cache?.maxMessages };
+}
+
 const sharedKey = (url: string, identity: string, tabs = false) => `${identity}\u0000${url}${tabs ? '\u0000tabs' : ''}`;
 
 function acquire(url: string, options: ClientOptions | undefined, identity: string, cache: UseSocketOptions['cache'], tabs: boolean): SharedEntry {
@@ -86,12 +92,11 @@ function acquire(url: string, options: ClientOptions | undefined, identity: stri
   let entry = shared.get(key);
   if (!entry || entry.client.destroyed) {
     if (tabs) {
-      const bounds = cache === false ? { cacheMessagesPerRoom: 0 } : { cacheMessagesPerRoom: cache?.messagesPerRoom, cacheMaxMessages: cache?.maxMessages };
       const connection = new SharedConnection({
         url,
         identity,
         clientOptions: options,
-        storeOptions: bounds,
+        storeOptions: cacheBounds(cache),
         sender: restSender(url),
         resync: restResyncLoader(url),
       });
@@ -184,8 +189,7 @@ function storeEntry(socket: SocketClient): StoreEntry {
     if (entry) live.delete(entry);
     // Failed sends are kept in the shared store; each hook discards them unless it asked for `keepFailed`.
     const { identity, cache } = settings.get(socket) ?? { identity: '', cache: undefined };
-    const bounds = cache === false ? { cacheMessagesPerRoom: 0 } : { cacheMessagesPerRoom: cache?.messagesPerRoom, cacheMaxMessages: cache?.maxMessages };
-    const store = new MessageStore({ keepFailed: true, ...bounds });
+    const store = new MessageStore({ keepFailed: true, ...cacheBounds(cache) });
     store.attach(socket);
     // Rejected server events leave the store unchanged; say so, or a contract mismatch is invisible.
     store.onError((error) =>
@@ -208,16 +212,7 @@ function storeEntry(socket: SocketClient): StoreEntry {
     live.add(created);
     // The outbox's "send now" requests: each with its room's send (see `senders`), once the entry is on disk
     // (the microtask lets `sendMessage` register the write of a send queued a moment ago).
-    store.setSender(async (payload) => {
-      await Promise.resolve();
-      await durable.beforeSend(payload.client_id);
-      const send = created.senders.get(payload.to) ?? created.lastSender ?? restSender(socket.url);
-      return send(payload).catch((e: unknown) => {
-        // The core counts the attempt and sets the next one when this rejection reaches it: saved after that.
-        durable.persist(payload.client_id);
-        throw e;
-      });
-    });
+    store.setSender(durable.sender((payload) => (created.senders.get(payload.to) ?? created.lastSender ?? restSender(socket.url))(payload)));
     // Sends saved by an earlier page (reload, crash) reappear at once and resume.
     void durable.restore();
     // One dispatcher per shared store: after a reconnect the server did not recover, each joined room is resynced

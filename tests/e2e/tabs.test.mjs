@@ -62,6 +62,17 @@ async function until(what, f, timeoutMs = 15_000) {
 }
 
 const health = (server) => fetch(`${server.url}/health`).then((r) => r.json());
+/** The room's messages as the dev server stores them. */
+const stored = async (server, room) => {
+  const body = await fetch(`${server.url}/api/messages?room=${room}&limit=500`).then((r) => r.json());
+  return Array.isArray(body) ? body : body.messages;
+};
+/** Resolves once the tab shows `n` of its sends, each accepted by the server (neither pending nor failed). */
+const accepted = (page, n, timeoutMs) =>
+  until(`${n} sends accepted in a tab`, async () => {
+    const out = await page.evaluate(() => window.tab.outgoing());
+    return out.length === n && out.every((m) => m.status !== "pending" && m.status !== "failed");
+  }, timeoutMs);
 const customer = (server, room, text) => postJSON(`${server.url}/dev/customer-message`, { room_id: room, text, name: "Tab Test" });
 
 const CHROMIUM_ONLY = { skip: ENGINE !== "chromium" && "Chromium only (Playwright)" };
@@ -193,13 +204,8 @@ describe(`one connection per browser (tabs) in ${ENGINE}`, () => {
       await leader.close();
       await until("the other tab holding the connection", async () => (await other.evaluate(() => window.tab.mode())) === "leader");
       await postJSON(`${server.url}/dev/fail-sends`, { enabled: false });
-      await until("the three accepted", async () => {
-        const out = await other.evaluate(() => window.tab.outgoing());
-        return out.length === 3 && out.every((m) => m.status !== "pending" && m.status !== "failed");
-      }, 20_000);
-      const page = await fetch(`${server.url}/api/messages?room=${room}&limit=500`).then((r) => r.json());
-      const stored = Array.isArray(page) ? page : page.messages;
-      assert.deepEqual(stored.map((m) => m.text).sort(), mine);
+      await accepted(other, 3, 20_000);
+      assert.deepEqual((await stored(server, room)).map((m) => m.text).sort(), mine);
     } finally {
       await postJSON(`${server.url}/dev/fail-sends`, { enabled: false });
       await close();
@@ -230,8 +236,7 @@ describe(`one connection per browser (tabs) in ${ENGINE}`, () => {
         await page.locator(`[data-testid="message"][data-status="sent"], [data-testid="message"][data-status="delivered"], [data-testid="message"][data-status="read"]`).filter({ hasText: text }).waitFor({ timeout: 10_000 });
         assert.equal(await messagesWithText(page, text).count(), 1);
       }
-      const stored = await fetch(`${server.url}/api/messages?room=${room}&limit=50`).then((r) => r.json());
-      assert.equal((Array.isArray(stored) ? stored : stored.messages).filter((m) => m.text === text).length, 1);
+      assert.equal((await stored(server, room)).filter((m) => m.text === text).length, 1);
       await shot(pages[2], "tabs-01-third-tab-shows-a-send-from-the-second");
     } finally {
       await context.close();
@@ -256,14 +261,9 @@ describe(`one connection per browser (tabs) in ${ENGINE}`, () => {
       await sleep(500); // attempts fail meanwhile (network): they wait
       server = await startDevServer({ name: "tabs-dev-server-again", port, env: { DATA_FILE: dataFile } });
       for (const page of pages) {
-        await until("15 sends accepted in a tab", async () => {
-          const out = await page.evaluate(() => window.tab.outgoing());
-          return out.length === 15 && out.every((m) => m.status !== "pending" && m.status !== "failed");
-        }, 30_000);
+        await accepted(page, 15, 30_000);
       }
-      const body = await fetch(`${server.url}/api/messages?room=${room}&limit=500`).then((r) => r.json());
-      const stored = Array.isArray(body) ? body : body.messages;
-      assert.deepEqual(stored.map((m) => m.text).sort(), [...sent].sort(), "each once at the server");
+      assert.deepEqual((await stored(server, room)).map((m) => m.text).sort(), [...sent].sort(), "each once at the server");
       // The sends went over REST; the socket comes back on its own backoff, still one for the three tabs.
       await until("the shared connection back", async () => (await health(server)).connections === 1);
       await sleep(300);
@@ -288,18 +288,14 @@ describe(`one connection per browser (tabs) in ${ENGINE}`, () => {
         }
       }
       for (const page of pages) {
-        await until("100 sends accepted in a tab", async () => {
-          const out = await page.evaluate(() => window.tab.outgoing());
-          return out.length === 100 && out.every((m) => m.status !== "pending" && m.status !== "failed");
-        }, 30_000);
+        await accepted(page, 100, 30_000);
         assert.deepEqual((await page.evaluate(() => window.tab.outgoing())).map((m) => m.text).sort(), [...sent].sort());
         assert.equal(await page.evaluate(() => window.tab.unaccepted()), 0);
       }
-      const page = await fetch(`${server.url}/api/messages?room=${room}&limit=500`).then((r) => r.json());
-      const stored = Array.isArray(page) ? page : page.messages;
+      const all = await stored(server, room);
       const byClient = new Map();
-      for (const m of stored) byClient.set(m.client_id, (byClient.get(m.client_id) ?? 0) + 1);
-      assert.equal(stored.length, 100, "100 messages at the server");
+      for (const m of all) byClient.set(m.client_id, (byClient.get(m.client_id) ?? 0) + 1);
+      assert.equal(all.length, 100, "100 messages at the server");
       assert.equal(byClient.size, 100, "100 distinct client ids");
     } finally {
       await close();

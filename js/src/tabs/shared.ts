@@ -178,16 +178,13 @@ export class SharedConnection {
       },
     });
     // Each send with the app's function of the tab that made it, if it gave one, else this one.
-    store.setSender(async (payload) => {
-      // After the microtask in which the host asked for the record's write.
-      await Promise.resolve();
-      await durable.beforeSend(payload.client_id);
-      const run = host.runSend(payload) ?? (sender ? sender(payload) : Promise.reject(Object.assign(new Error('inbox-realtime: no sender'), { retryable: false })));
-      return run.catch((e: unknown) => {
-        durable.persist(payload.client_id);
-        throw e;
-      });
-    });
+    store.setSender(
+      durable.sender(
+        (payload) =>
+          host.runSend(payload) ??
+          (sender ? sender(payload) : Promise.reject(Object.assign(new Error('inbox-realtime: no sender'), { retryable: false }))),
+      ),
+    );
     store.setResync((room, since) => (host.runResync(room, since) as ReturnType<ResyncFunction> | null) ?? (resync ? resync(room, since) : []));
     void durable.restore();
     this.#held = { client, store, host, durable, cache, served: new Map() };
