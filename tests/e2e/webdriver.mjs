@@ -119,9 +119,8 @@ const RECORD_PROBLEMS = `
   if (!window.__e2eProblems) {
     const p = (window.__e2eProblems = { pageErrors: [], dialogs: [], logs: [] });
     // Console lines as text (the \`debug\` option's among them), from this point of the page's life on. WebDriver
-    // classic has no script that runs before the page's own, so on loopback the socket may have connected (and
-    // logged) already: say so, for the scenarios that look for the connect line.
-    p.connectedBeforeRecording = Boolean(window.inbox?.socket?.connected);
+    // classic has no script that runs before the page's own, so lines logged during the load (a fast connect on
+    // loopback) may be missing: \`problems.recordsFromLoad\` tells the scenarios.
     for (const level of ["log", "info", "warn", "error"]) {
       const original = console[level].bind(console);
       console[level] = (...args) => {
@@ -186,7 +185,7 @@ async function openWebDriverPage(session, url, device) {
     problems.pageErrors = seen.pageErrors;
     problems.dialogs = seen.dialogs;
     problems.logs = seen.logs ?? [];
-    problems.connectedBeforeRecording = seen.connectedBeforeRecording ?? false;
+    problems.recordsFromLoad = true;
   };
   const context = { close: () => session.cmd("POST", "/url", { url: "about:blank" }).catch(() => {}) };
   return { context, page, problems };
