@@ -144,6 +144,8 @@ export class RoomCache {
   /** Drops the least recently opened copies past `cacheMaxMessages` (never the one just written). */
   async #evict(written: string): Promise<void> {
     const all = ((await this.#tx('readonly', (s) => s.index('owner').getAll([this.#scope, this.#identity]))) ?? []) as unknown[];
+    // The store went while reading (the last tab closed during a write): the next one evicts.
+    if (this.#store.destroyed) return;
     const rooms: CachedRoomInfo[] = all.filter(isRoomRecord).map((r) => ({
       room_id: r.room_id,
       opened_at: r.opened_at,

@@ -145,9 +145,12 @@ function release(key: string, entry: SharedEntry): void {
  * The shared client for `url` (and `identity`, as given to {@link useSocket}) if a mounted {@link useSocket} holds
  * one, else `null` (e.g. to call `setAuth`).
  */
-export function getSharedSocket(url: string = defaultUrl(), identity = ''): SocketClient | null {
-  const entry = shared.get(sharedKey(url, identity));
-  return entry && entry.client instanceof SocketClient && !entry.client.destroyed ? entry.client : null;
+export function getSharedSocket(url: string = defaultUrl(), identity = ''): SocketClient | TabSocket | null {
+  for (const tabs of [true, false]) {
+    const entry = shared.get(sharedKey(url, identity, tabs));
+    if (entry && !entry.client.destroyed) return entry.client;
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -296,14 +299,16 @@ export interface UseSocketOptions {
    */
   cache?: { messagesPerRoom?: number; maxMessages?: number } | false;
   /**
-   * `true`: every tab of this browser profile with the same URL and identity shares one connection, store and
-   * outbox (`inbox-realtime/tabs`); `socket` is then a {@link TabSocket}. Default `false`.
+   * Default `true`: every tab of this browser profile with the same URL and identity shares one connection, store
+   * and outbox (`inbox-realtime/tabs`), held by one of them; `socket` is a {@link TabSocket} (its `mode` says
+   * whether this tab holds the connection, another does, or, without Web Locks or `BroadcastChannel`, it is this
+   * tab's own). `false`: this tab's own connection, and `socket` is the full {@link SocketClient}.
    */
   shareAcrossTabs?: boolean;
 }
 
 /** What {@link useSocket} returns. */
-export interface UseSocketResult<S extends SocketClient | TabSocket = SocketClient> {
+export interface UseSocketResult<S extends SocketClient | TabSocket = TabSocket> {
   /** The shared client; `null` until the wasm module is loaded (and on the server). */
   socket: S | null;
   isConnected: boolean;
@@ -316,14 +321,14 @@ export interface UseSocketResult<S extends SocketClient | TabSocket = SocketClie
  * Connects to the inbox server. Every component using the same URL shares one connection; it stays open while
  * any of them is mounted. Loads the wasm module itself. StrictMode-safe.
  */
-export function useSocket(options: UseSocketOptions & { shareAcrossTabs: true }): UseSocketResult<TabSocket>;
-export function useSocket(options?: UseSocketOptions & { shareAcrossTabs?: false }): UseSocketResult<SocketClient>;
+export function useSocket(options: UseSocketOptions & { shareAcrossTabs: false }): UseSocketResult<SocketClient>;
+export function useSocket(options?: UseSocketOptions & { shareAcrossTabs?: true }): UseSocketResult<TabSocket>;
 export function useSocket(options?: UseSocketOptions): UseSocketResult<SocketClient | TabSocket>;
 export function useSocket(options: UseSocketOptions = {}): UseSocketResult<SocketClient | TabSocket> {
   const url = options.url ?? defaultUrl();
   const enabled = options.enabled ?? true;
   const identity = options.identity ?? '';
-  const tabs = options.shareAcrossTabs === true;
+  const tabs = options.shareAcrossTabs !== false;
   const latest = useRef(options);
   latest.current = options;
 
@@ -393,6 +398,11 @@ export async function clearLocalData(identity?: string): Promise<void> {
     if (identity !== undefined && entry.identity !== identity) continue;
     entry.cache.clear();
     await entry.durable.clear();
+  }
+  // Shared across tabs: the tab holding the connection (this one or another) discards and deletes them.
+  for (const { client } of shared.values()) {
+    if (!(client instanceof TabSocket) || client.destroyed) continue;
+    if (identity === undefined || client.connection.identity === identity) await client.connection.clearLocalData().catch(() => {});
   }
   await clearSavedData(identity);
 }
@@ -652,9 +662,9 @@ function joinThroughHolder(
 ): () => void {
   let active = true;
   store.joinRoom(roomId);
-  // The app's own resync runs here; the REST default runs in the holder.
+  // The app's own resync runs here (`resync: null`: none, so nothing); the REST default runs in the holder.
   const own = latest.current.resync !== undefined || latest.current.sendMessage !== undefined;
-  if (own && resync.current) store.setResync(roomId, (room, since) => (resync.current ? resync.current(room, since) : []));
+  if (own) store.setResync(roomId, (room, since) => (resync.current ? resync.current(room, since) : []));
   const load = latest.current.loadHistory;
   if (!load) setLoadedRoom(roomId);
   else {

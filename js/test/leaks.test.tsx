@@ -201,7 +201,8 @@ interface Seen {
 }
 
 function Chat(props: { url: string; roomId: string; out: (seen: Seen) => void }) {
-  const { socket, isConnected } = useSocket({ url: props.url });
+  // A connection of the tab's own: these tests count its client's and store's insides.
+  const { socket, isConnected } = useSocket({ url: props.url, shareAcrossTabs: false });
   const { loading } = useRealtimeMessages({ socket, roomId: props.roomId, isConnected });
   const { rooms } = useInbox({ socket });
   props.out({ socket, loading, rooms: rooms.length });
@@ -237,7 +238,8 @@ interface SharedSeen {
 }
 
 function SharedChat(props: { url: string; roomId: string; out: (seen: SharedSeen) => void }) {
-  const { socket, isConnected } = useSocket({ url: props.url, shareAcrossTabs: true });
+  // Shared across tabs (the default).
+  const { socket, isConnected } = useSocket({ url: props.url });
   const { loading } = useRealtimeMessages({ socket, roomId: props.roomId, isConnected });
   useInbox({ socket });
   props.out({ socket, loading });
@@ -245,7 +247,7 @@ function SharedChat(props: { url: string; roomId: string; out: (seen: SharedSeen
 }
 
 describe('no leaks', () => {
-  it(`hooks: ${CYCLES} StrictMode mount/unmount cycles (${ROOMS} rooms in turn) return to the baseline`, async () => {
+  it(`hooks, shareAcrossTabs: false: ${CYCLES} StrictMode mount/unmount cycles (${ROOMS} rooms in turn) return to the baseline`, async () => {
     await settled();
     const hookUrl = `${url}/?case=hooks`;
     const joins0 = joins;
@@ -328,7 +330,7 @@ describe('no leaks', () => {
     );
   }, 60_000);
 
-  it(`hooks with shareAcrossTabs: ${CYCLES} StrictMode mount/unmount cycles return to the baseline, then close every port`, async () => {
+  it(`hooks, shared across tabs (the default): ${CYCLES} StrictMode mount/unmount cycles return to the baseline, then close every port`, async () => {
     // jsdom has no Web Locks: the connection is this tab's own ('alone'), served to itself over a MessageChannel,
     // the same host and tab code as when shared.
     await settled();

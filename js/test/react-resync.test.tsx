@@ -6,7 +6,7 @@ import { act, createElement, StrictMode, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import type { Server } from 'socket.io';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { SocketClient } from 'inbox-realtime';
+import type { TabSocket } from 'inbox-realtime/react';
 import {
   restResyncLoader,
   useRealtimeMessages,
@@ -136,7 +136,7 @@ function Chat(props: {
   path: string;
   roomId: string;
   options?: Partial<UseRealtimeMessagesOptions>;
-  out: (r: UseRealtimeMessagesResult, socket: SocketClient | null) => void;
+  out: (r: UseRealtimeMessagesResult, socket: TabSocket | null) => void;
 }) {
   // A distinct URL per test (same server, main namespace): each test gets its own shared client and store.
   const { socket, isConnected } = useSocket({
@@ -209,7 +209,7 @@ describe('useRealtimeMessages resync', () => {
 
   it('resync: null turns it off', async () => {
     let state: UseRealtimeMessagesResult | undefined;
-    let socket: SocketClient | null = null;
+    let socket: TabSocket | null = null;
     await render(
       createElement(Chat, {
         path: '/?case=off',

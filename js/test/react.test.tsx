@@ -3,6 +3,7 @@ import { act, createElement, StrictMode, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { init, type SocketClient } from 'inbox-realtime';
+import type { TabSocket } from 'inbox-realtime/tabs';
 import {
   getMessageStore,
   isWaitingForNetwork,
@@ -61,7 +62,7 @@ function Chat(props: {
   url: string;
   roomId: string;
   options?: Partial<UseRealtimeMessagesOptions>;
-  out: (r: UseRealtimeMessagesResult, socket: SocketClient | null) => void;
+  out: (r: UseRealtimeMessagesResult, socket: TabSocket | null) => void;
 }) {
   const { socket, isConnected } = useSocket({ url: props.url });
   const result = useRealtimeMessages({ socket, roomId: props.roomId, isConnected, ...props.options });
@@ -72,7 +73,7 @@ function Chat(props: {
 describe('useSocket', () => {
   it('shares one client per URL under StrictMode and closes it after the last unmount', async () => {
     const url = `${DEAD_URL}/strict`;
-    const seen = new Set<SocketClient>();
+    const seen = new Set<TabSocket>();
     const record = (r: UseSocketResult) => r.socket && seen.add(r.socket);
     const a = await render(createElement(SocketProbe, { url, out: record }));
     const b = await render(createElement(SocketProbe, { url, out: record }));
@@ -103,24 +104,35 @@ describe('useSocket', () => {
     expect(['connecting', 'reconnecting', 'error', 'disconnected']).toContain(one!.status);
   });
 
-  it('removes its listeners on unmount', async () => {
-    const url = `${DEAD_URL}/listeners`;
-    let holder: UseSocketResult | undefined;
-    await render(createElement(SocketProbe, { url, out: (r) => (holder = r) }));
-    const socket = holder!.socket!;
-    const store = getMessageStore(socket);
-    const baseSocket = socket.listenerCount;
-    const baseStore = store.listenerCount;
+  it('removes its listeners on unmount, shared across tabs (the default) or not', async () => {
+    for (const shareAcrossTabs of [undefined, false]) {
+      const url = `${DEAD_URL}/listeners-${shareAcrossTabs}`;
+      let socket: SocketClient | TabSocket | null = null;
+      function Probe() {
+        socket = useSocket({ url, shareAcrossTabs }).socket;
+        return null;
+      }
+      function Room() {
+        const { socket, isConnected } = useSocket({ url, shareAcrossTabs });
+        useRealtimeMessages({ socket, roomId: 'r1', isConnected });
+        useInbox({ socket });
+        return null;
+      }
+      await render(createElement(Probe));
+      const store = getMessageStore(socket!);
+      const baseSocket = socket!.listenerCount;
+      const baseStore = store.listenerCount;
 
-    const chat = await render(createElement(Chat, { url, roomId: 'r1', out: () => {} }));
-    expect(socket.listenerCount).toBeGreaterThan(baseSocket);
-    expect(store.listenerCount).toBeGreaterThan(baseStore);
-    expect(socket.rooms).toEqual(['r1']);
+      const chat = await render(createElement(Room));
+      expect(socket!.listenerCount).toBeGreaterThan(baseSocket);
+      expect(store.listenerCount).toBeGreaterThan(baseStore);
+      expect(socket!.rooms).toEqual(['r1']);
 
-    await unmount(chat);
-    expect(socket.listenerCount).toBe(baseSocket);
-    expect(store.listenerCount).toBe(baseStore);
-    expect(socket.rooms).toEqual([]);
+      await unmount(chat);
+      expect(socket!.listenerCount).toBe(baseSocket);
+      expect(store.listenerCount).toBe(baseStore);
+      expect(socket!.rooms).toEqual([]);
+    }
   });
 
   it('passes clientOptions.debug to the client: the console says why it cannot connect, and which room it joins', async () => {
@@ -146,7 +158,7 @@ describe('useRealtimeMessages', () => {
     const reply = deferred<{ id: string }>();
     const sendMessage = vi.fn((_: SendPayload) => reply.promise);
     let state: UseRealtimeMessagesResult | undefined;
-    let socket: SocketClient | null = null;
+    let socket: TabSocket | null = null;
     await render(
       createElement(Chat, { url, roomId: 'r1', options: { sendMessage }, out: (r, s) => ((state = r), (socket = s)) }),
     );
@@ -204,13 +216,14 @@ describe('useRealtimeMessages', () => {
       expect(outcome).toMatchObject({ ok: false, error: { message: 'whatsapp send refused' } });
       expect(sendMessage).toHaveBeenCalledTimes(1);
       if (keepFailed === false) {
-        expect(state!.messages).toEqual([]);
+        // Shared across tabs, the hook discards it in the tab holding the connection, which then tells every tab.
+        await vi.waitFor(() => expect(state!.messages).toEqual([]));
       } else {
         expect(state!.messages).toMatchObject([{ status: 'failed', text: 'hola', error: 'whatsapp send refused' }]);
         await act(async () => {
           expect(state!.discard(state!.messages[0]!.client_id!)).toBe(true);
         });
-        expect(state!.messages).toEqual([]);
+        await vi.waitFor(() => expect(state!.messages).toEqual([]));
       }
     }
   });
@@ -273,7 +286,7 @@ describe('useRealtimeMessages', () => {
   it('typing indicator shows while active', async () => {
     const url = `${DEAD_URL}/typing`;
     let state: UseRealtimeMessagesResult | undefined;
-    let socket: SocketClient | null = null;
+    let socket: TabSocket | null = null;
     await render(createElement(Chat, { url, roomId: 'r1', out: (r, s) => ((state = r), (socket = s)) }));
     expect(state!.isTyping).toBe(false);
     await act(async () => {
@@ -293,7 +306,7 @@ describe('useInbox', () => {
   it('lists rooms with unread counts and marks them read', async () => {
     const url = `${DEAD_URL}/inbox`;
     let inbox: ReturnType<typeof useInbox> | undefined;
-    let socket: SocketClient | null = null;
+    let socket: TabSocket | null = null;
     function Sidebar() {
       const s = useSocket({ url });
       socket = s.socket;
@@ -313,7 +326,8 @@ describe('useInbox', () => {
     });
     expect(inbox!.rooms).toHaveLength(1);
     expect(inbox!.rooms[0]).toMatchObject({ room_id: '15550001111', unread: 1, last_message: { text: 'hola' } });
+    // Shared across tabs, the tab holding the connection marks it read, then every tab shows it.
     await act(async () => inbox!.markRead('15550001111'));
-    expect(inbox!.rooms[0]!.unread).toBe(0);
+    await vi.waitFor(() => expect(inbox!.rooms[0]!.unread).toBe(0));
   });
 });

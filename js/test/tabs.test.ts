@@ -49,7 +49,7 @@ afterEach(() => {
 });
 
 /** A host on a connected client, and `n` tabs on ports to it; each tab's port counts the batches it received. */
-async function shared(n: number) {
+async function shared(n: number, saves: ConstructorParameters<typeof TabHost>[2] = {}) {
   const client = new SocketClient(url);
   const store = new MessageStore({ keepFailed: true, sendRetryDelayMs: 50, sendRetryDelayMaxMs: 100 });
   store.attach(client);
@@ -58,7 +58,7 @@ async function shared(n: number) {
     if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
     return res.json();
   });
-  const host = new TabHost(store, client);
+  const host = new TabHost(store, client, saves);
   const tabs = Array.from({ length: n }, () => {
     const { port1, port2 } = new MessageChannel();
     host.connect(port1);
@@ -244,6 +244,32 @@ describe('tabs sharing one connection', () => {
     io.emit('announcement', 'after');
     await new Promise((r) => setTimeout(r, 100));
     expect(heard).toHaveLength(1);
+  });
+
+  it('any tab reads the one outbox, disconnects and connects the one socket, and logs every tab out', async () => {
+    let cleared = 0;
+    const { client, tabs } = await shared(3, { clear: async () => void (cleared += 1) });
+    const [a, b, c] = tabs as unknown as [RemoteStore, RemoteStore, RemoteStore];
+    unavailable = 1_000; // the server refuses every send: they stay in the outbox
+    const sentByA = a.queueSend('r', 'from a', 'agent');
+    const sentByB = b.queueSend('r', 'from b', 'agent');
+    const outcomeA = a.outcome(sentByA);
+    await vi.waitFor(async () => expect((await c.outbox()).map((e) => e.client_id).sort()).toEqual([sentByA, sentByB].sort()));
+    expect(await c.outbox('elsewhere')).toEqual([]);
+
+    b.disconnect();
+    await vi.waitFor(() => expect([client.connected, a.status, c.status]).toEqual([false, 'disconnected', 'disconnected']));
+    c.connect();
+    await vi.waitFor(() => expect([client.connected, a.status]).toEqual([true, 'connected']));
+
+    // The logout in tab c: A's and B's sends are gone from the outbox and from their tabs (never sent again to a
+    // new host after a takeover), and the device's copies are deleted in the host.
+    await c.clearLocal();
+    expect(cleared).toBe(1);
+    expect(await c.outbox()).toEqual([]);
+    await vi.waitFor(() => expect([a.unaccepted, b.unaccepted]).toEqual([0, 0]));
+    expect(await outcomeA).toMatchObject({ ok: false, error: { message: 'inbox-realtime: discarded' } });
+    expect(accepted.size).toBe(0);
   });
 
   it('a message that is not ours is ignored with a warning, and the host keeps serving', async () => {

@@ -341,9 +341,10 @@ export async function outboxSurvivesReload(ctx) {
 }
 
 /**
- * (13) Two tabs, one saved outbox: a tab opened while another owns an unsent entry (its Web Lock) neither shows nor
- * sends it; once the owner is gone, a reload restores and delivers it, once. A corrupt record in the database is
- * skipped with a typed warning and breaks nothing.
+ * (13) Two tabs with a connection each (`?tabs=0`, `shareAcrossTabs: false`), one saved outbox: a tab opened while
+ * another owns an unsent entry (its Web Lock) neither shows nor sends it; once the owner is gone, a reload restores
+ * and delivers it, once. A corrupt record in the database is skipped with a typed warning and breaks nothing.
+ * (Shared across tabs, the default, both tabs show the one outbox's send: tests/e2e/tabs.test.mjs.)
  */
 export async function outboxTwoTabs(ctx) {
   const room = uniqueRoom();
@@ -355,7 +356,7 @@ export async function outboxTwoTabs(ctx) {
       const page = await context.newPage();
       page.on("pageerror", (e) => errors.push(String(e)));
       page.on("console", (m) => logs.push(m.text()));
-      await page.goto(ctx.pageUrl(room), { waitUntil: "load" });
+      await page.goto(ctx.pageUrl(room, "tabs=0"), { waitUntil: "load" });
       await waitConnected(page);
       return page;
     };
@@ -617,7 +618,8 @@ export async function outboxBackoffSaved(ctx) {
     let entry = null;
     for (let i = 0; i < 50 && entry?.state !== "waiting"; i++) {
       if (i) await sleep(100);
-      entry = await page.evaluate((text) => window.inbox.store.outbox().find((e) => e.text === text), text);
+      // Shared across tabs (the default), the outbox is read from the tab holding it: a promise.
+      entry = await page.evaluate(async (text) => (await window.inbox.store.outbox()).find((e) => e.text === text), text);
     }
     assert.ok(entry.attempts >= record.attempts, `the count goes on after the reload (${record.attempts} -> ${entry.attempts})`);
     assert.ok(entry.next_attempt > Date.now() + 60_000, "still waiting out Retry-After");

@@ -9,7 +9,7 @@ const SOCKET_URL = process.env.NEXT_PUBLIC_SOCKET_URL ?? "http://localhost:8080"
 const AGENT_ID = "agent-1";
 const loadHistory = restHistoryLoader(SOCKET_URL, 30);
 
-export function Chat({ roomId, shareAcrossTabs = false }: { roomId: string; shareAcrossTabs?: boolean }) {
+export function Chat({ roomId, shareAcrossTabs = true }: { roomId: string; shareAcrossTabs?: boolean }) {
   // `identity`: unsent messages and opened conversations saved on this device are this agent's own.
   const { socket, isConnected, status } = useSocket({ url: SOCKET_URL, identity: AGENT_ID, shareAcrossTabs });
   const { messages, isTyping, loading, sendMessage, retry, discard } = useRealtimeMessages({ socket, roomId, isConnected, loadHistory });

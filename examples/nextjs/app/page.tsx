@@ -7,6 +7,6 @@ const DEFAULT_ROOM = "15550001111";
 export default async function Page({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { room, tabs } = await searchParams;
   const roomId = typeof room === "string" && room.trim() !== "" ? room.trim() : DEFAULT_ROOM;
-  // ?tabs=1: the tabs of this browser share one connection (inbox-realtime/tabs).
-  return <Chat roomId={roomId} shareAcrossTabs={tabs === "1"} />;
+  // The tabs of this browser share one connection (inbox-realtime/tabs, the default); ?tabs=0: one per tab.
+  return <Chat roomId={roomId} shareAcrossTabs={tabs !== "0"} />;
 }

@@ -9,8 +9,8 @@ const SERVER = params.get("server") ?? location.origin;
 // Failed sends stay with Retry / Discard unless ?keepFailed=0 (the old remove-on-failure).
 const KEEP_FAILED = params.get("keepFailed") !== "0";
 const AGENT_ID = params.get("agent") ?? "agent-1";
-// ?tabs=1: every tab of this browser shares one connection, store and outbox (inbox-realtime/tabs).
-const SHARE_TABS = params.get("tabs") === "1";
+// Every tab of this browser shares one connection, store and outbox (the default); ?tabs=0: a connection per tab.
+const SHARE_TABS = params.get("tabs") !== "0";
 const DEFAULT_ROOM = "15550001111";
 // One pane at a time below this width (the same breakpoint as style.css): the list, or the open conversation.
 const PHONE = window.matchMedia("(max-width: 700px)");

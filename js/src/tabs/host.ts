@@ -14,6 +14,8 @@ export interface HostSaves {
   save?(clientId: string): unknown;
   /** A send was discarded. */
   forget?(clientId: string): unknown;
+  /** Logout: delete what the device keeps (the outbox's sends are discarded by then). */
+  clear?(): Promise<void> | void;
   /** The first tab showing `room` came; what it returns runs when the last one goes (the device copy of rooms). */
   opened?(room: string): (() => void) | void;
 }
@@ -85,10 +87,10 @@ export class TabHost {
           if (tab === sender || tab.watched.has(failure.room_id)) post(tab, { op: 'sendFailed', failure });
         }
       }),
-      store.onSent(({ client_id }) => {
+      store.onSent(({ client_id, response }) => {
         const sender = this.#senders.get(client_id);
         this.#senders.delete(client_id);
-        if (sender && this.#tabs.has(sender)) post(sender, { op: 'sent', client: client_id });
+        if (sender && this.#tabs.has(sender)) post(sender, { op: 'sent', client: client_id, response: cloneable(response) });
       }),
     ];
   }
@@ -248,6 +250,31 @@ export class TabHost {
       case 'discard':
         this.#store.discard(m.client);
         void this.#saves.forget?.(m.client);
+        this.#dropped(m.client, tab);
+        return;
+      case 'clearLocal': {
+        for (const entry of this.#store.outbox()) {
+          this.#store.discard(entry.client_id);
+          this.#dropped(entry.client_id, tab);
+        }
+        const id = m.id;
+        Promise.resolve(this.#saves.clear?.()).then(
+          () => this.#tabs.has(tab) && post(tab, { op: 'reply', id, value: null }),
+          (e: unknown) => this.#tabs.has(tab) && post(tab, { op: 'reply', id, error: e instanceof Error ? e.message : String(e) }),
+        );
+        return;
+      }
+      case 'outbox':
+        this.#answer(tab, m.id, () => this.#store.outbox(m.room));
+        return;
+      case 'connect':
+        this.#socket.connect();
+        return;
+      case 'disconnect':
+        this.#socket.disconnect();
+        return;
+      case 'auth':
+        this.#socket.setAuth(m.auth);
         return;
       case 'close':
         this.#drop(tab);
@@ -280,6 +307,13 @@ export class TabHost {
       this.#runs.set(id, { tab, resolve, reject });
       post(tab, { ...request, id });
     });
+  }
+
+  /** Tells the tab that made the send `client` (unless it asked) that it was discarded, so it never sends it again. */
+  #dropped(client: string, by: Tab): void {
+    const sender = this.#senders.get(client);
+    this.#senders.delete(client);
+    if (sender && sender !== by && this.#tabs.has(sender)) post(sender, { op: 'dropped', client });
   }
 
   /** Replies to request `id` with what `f` returns, or with its error. */
@@ -371,6 +405,15 @@ function queue(tab: Tab, rooms: readonly RoomChanges[], inbox: readonly RoomSumm
   }
   tab.pending.rooms.push(...rooms);
   tab.pending.inbox.push(...inbox);
+}
+
+/** What the sender resolved with, if it can cross to a tab (a `Response`, say, cannot): else `undefined`. */
+function cloneable(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** One more tab holds `key`; the first runs `take`, whose result undoes it when the last lets go. */

@@ -4,14 +4,16 @@
  * outbox. See `wire.ts` for what crosses.
  * @module
  */
-import type { ChangeBatch, ConnectionStatus, HistoryReport, Message, RoomChanges, RoomSummary, SendFailure, SendPayload } from '../generated/boundary.js';
+import type { ChangeBatch, ConnectionStatus, HistoryReport, Message, OutboxEntry, RoomChanges, RoomSummary, SendFailure, SendPayload } from '../generated/boundary.js';
 import type { ResyncFunction, SendOutcome } from '../index.js';
 import { StoreView, type ChangeSource, type RoomView } from '../view.js';
 import { Waiters } from '../waiters.js';
 import { runError, type HostMessage, type TabMessage, type TabPort } from './wire.js';
 
 /** Requests that are not state: made between hosts, they wait for the next one (state is told again anyway). */
-const ONE_SHOT = new Set<TabMessage['op']>(['history', 'event', 'emit', 'markRead', 'retry', 'discard']);
+const ONE_SHOT = new Set<TabMessage['op']>(['history', 'event', 'emit', 'outbox', 'clearLocal', 'markRead', 'retry', 'discard', 'connect', 'disconnect', 'auth']);
+/** Requests a new host may answer again (an emit may not: the server could get it twice). */
+const REPEATABLE = new Set<TabMessage['op']>(['history', 'event', 'outbox', 'clearLocal']);
 
 /** What a room shows until the host's copy of it arrives. */
 const NOT_YET = '{"messages":[],"typing":[],"has_more":false,"unread":0}';
@@ -113,7 +115,7 @@ export class RemoteStore {
     this.#post({ op: 'ready' });
     const unanswered = [...this.#inflight].filter(([, m]) => !this.#waiting.includes(m));
     for (const [id, message] of unanswered) {
-      if (message.op === 'history' || message.op === 'event') continue;
+      if (REPEATABLE.has(message.op)) continue;
       this.#inflight.delete(id);
       this.#replies.get(id)?.reject(new Error('inbox-realtime: the tab holding the connection went before the server answered'));
       this.#replies.delete(id);
@@ -238,10 +240,24 @@ export class RemoteStore {
   }
 
   discard(clientId: string): void {
+    this.#drop(clientId);
+    this.#post({ op: 'discard', client: clientId });
+  }
+
+  /** Forgets a send of this tab's (never sent again to a new host); its outcome says discarded. */
+  #drop(clientId: string): void {
     this.#own.delete(clientId);
     this.#refusals.delete(clientId);
     this.#settle(clientId, { ok: false, clientId, error: new Error('inbox-realtime: discarded') });
-    this.#post({ op: 'discard', client: clientId });
+  }
+
+  /**
+   * Logout: every tab's unsent sends are discarded and the device's copies (outbox, conversations) deleted, in the
+   * tab holding the connection. Resolves when done there.
+   */
+  async clearLocal(): Promise<void> {
+    for (const clientId of [...this.#own.keys()]) this.#drop(clientId);
+    await this.#request((id) => ({ op: 'clearLocal', id }));
   }
 
   /** How the send `clientId` this tab made ends: accepted, or failed for good / discarded. */
@@ -262,6 +278,30 @@ export class RemoteStore {
   /** Applies a server event got another way; rejects with the store's reason when it refused it. */
   handleEvent(name: string, payload: unknown): Promise<void> {
     return this.#request((id) => ({ op: 'event', id, name, payload })).then(() => undefined);
+  }
+
+  /** The outbox's sends not yet accepted (of `roomId`, or all), every tab's, as the holder has them. */
+  outbox(roomId?: string): Promise<OutboxEntry[]> {
+    return this.#request((id) => ({ op: 'outbox', id, ...(roomId !== undefined && { room: roomId }) })) as Promise<OutboxEntry[]>;
+  }
+
+  /** Asks the holder to connect / disconnect the shared socket (every tab's connection). */
+  connect(): void {
+    this.#post({ op: 'connect' });
+  }
+
+  disconnect(): void {
+    this.#post({ op: 'disconnect' });
+  }
+
+  /** Sets the shared socket's auth for its next connect (plain data). */
+  setAuth(auth: Record<string, unknown> | null): void {
+    this.#post({ op: 'auth', auth });
+  }
+
+  /** The rooms this tab joined (the shared socket is in these and the other tabs'). */
+  get joinedRooms(): string[] {
+    return [...this.#joins.keys()];
   }
 
   /** Emits on the shared socket; with `ack`, resolves with the server's ack arguments. */
@@ -417,7 +457,10 @@ export class RemoteStore {
       case 'sent':
         this.#own.delete(m.client);
         this.#refusals.delete(m.client);
-        this.#settle(m.client, { ok: true, clientId: m.client, response: undefined });
+        this.#settle(m.client, { ok: true, clientId: m.client, response: m.response });
+        return;
+      case 'dropped':
+        this.#drop(m.client);
         return;
       case 'socketEvent':
         for (const listener of [...(this.#listeners.get(m.event) ?? [])]) listener(...m.args);

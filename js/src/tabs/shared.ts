@@ -111,6 +111,16 @@ export class SharedConnection {
     return this.#mode;
   }
 
+  /** Who is signed in (see {@link SharedConnectionOptions.identity}). */
+  get identity(): string {
+    return this.#options.identity ?? '';
+  }
+
+  /** Logout: discards every tab's unsent sends and deletes what the device keeps, in the holding tab. */
+  clearLocalData(): Promise<void> {
+    return this.store.clearLocal();
+  }
+
   /** The shared socket's status. */
   get status(): ConnectionStatus {
     return this.store.status;
@@ -169,6 +179,10 @@ export class SharedConnection {
     const host: TabHost = new TabHost(store, client, {
       save: (id) => durable.save(id),
       forget: (id) => durable.forget(id),
+      clear: async () => {
+        cache?.clear();
+        await durable.clear();
+      },
       opened: (room) => {
         if (!cache) return;
         void cache.open(room).then((saved) => {

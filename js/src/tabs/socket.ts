@@ -15,6 +15,8 @@ export class TabSocket {
   readonly url: string;
   readonly connection: SharedConnection;
   readonly #statusListeners = new Map<string, Set<Listener>>();
+  /** Server-event listeners and how to remove each (for {@link off}). */
+  readonly #serverListeners = new Map<string, Map<Listener, () => void>>();
   readonly #offs: (() => void)[] = [];
   #last: ConnectionStatus;
   #destroyed = false;
@@ -60,13 +62,36 @@ export class TabSocket {
     return this.connection.store.onStatus(listener);
   }
 
-  /** A listener of a server event (through the holder), or of `connect` / `disconnect` / `connect_error`. */
+  /**
+   * A listener of a server event (through the holder), or of `connect` / `disconnect` / `connect_error`. Returns
+   * the function that removes it (as {@link off} does).
+   */
   on(event: string, listener: Listener): () => void {
-    if (!STATUS_EVENTS.has(event)) return this.connection.store.listen(event, listener);
-    let set = this.#statusListeners.get(event);
-    if (!set) this.#statusListeners.set(event, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
+    if (STATUS_EVENTS.has(event)) {
+      let set = this.#statusListeners.get(event);
+      if (!set) this.#statusListeners.set(event, (set = new Set()));
+      set.add(listener);
+      return () => void set.delete(listener);
+    }
+    let listeners = this.#serverListeners.get(event);
+    if (!listeners) this.#serverListeners.set(event, (listeners = new Map()));
+    if (listeners.has(listener)) return () => this.off(event, listener);
+    const unlisten = this.connection.store.listen(event, listener);
+    const off = () => {
+      if (listeners.get(listener) !== off) return;
+      listeners.delete(listener);
+      if (listeners.size === 0) this.#serverListeners.delete(event);
+      unlisten();
+    };
+    listeners.set(listener, off);
+    return off;
+  }
+
+  /** Removes a listener added with {@link on}. */
+  off(event: string, listener: Listener): this {
+    this.#statusListeners.get(event)?.delete(listener);
+    this.#serverListeners.get(event)?.get(listener)?.();
+    return this;
   }
 
   once(event: string, listener: Listener): () => void {
@@ -90,6 +115,42 @@ export class TabSocket {
     return this.connection.store.emit(event, args, true).then((reply) => reply[0]);
   }
 
+  /**
+   * Connects the shared socket if it was disconnected with {@link disconnect} (in whichever tab holds it). A tab
+   * that takes over after the holder went connects anyway.
+   */
+  connect(): this {
+    this.connection.store.connect();
+    return this;
+  }
+
+  /** Disconnects the shared socket: every tab of this URL and identity goes offline until a {@link connect}. */
+  disconnect(): this {
+    this.connection.store.disconnect();
+    return this;
+  }
+
+  /**
+   * The auth sent on the shared socket's next connect. Plain data only (it crosses to the holding tab); for a
+   * function, give it as `clientOptions.auth` in every tab.
+   */
+  setAuth(auth: Record<string, unknown> | null): void {
+    this.connection.store.setAuth(auth);
+  }
+
+  /** The rooms this tab joined. */
+  get rooms(): string[] {
+    return this.connection.store.joinedRooms;
+  }
+
+  /** Listeners held (leak checks). */
+  get listenerCount(): number {
+    let n = 0;
+    for (const set of this.#statusListeners.values()) n += set.size;
+    for (const map of this.#serverListeners.values()) n += map.size;
+    return n;
+  }
+
   joinRoom(room: string): void {
     this.connection.store.joinRoom(room);
   }
@@ -104,6 +165,7 @@ export class TabSocket {
     this.#destroyed = true;
     for (const off of this.#offs.splice(0)) off();
     this.#statusListeners.clear();
+    for (const map of [...this.#serverListeners.values()]) for (const off of [...map.values()]) off();
     this.connection.close();
   }
 

@@ -54,6 +54,15 @@ export type TabMessage =
   | { readonly op: 'markRead'; readonly room: string }
   | { readonly op: 'retry'; readonly client: string }
   | { readonly op: 'discard'; readonly client: string }
+  /** The outbox's sends (of `room`, or all); answered with `OutboxEntry[]`. */
+  | { readonly op: 'outbox'; readonly id: number; readonly room?: string }
+  /** Logout (`clearLocalData`): the outbox's sends are discarded and the device's copies deleted; answered when done. */
+  | { readonly op: 'clearLocal'; readonly id: number }
+  /** The app's `connect()` / `disconnect()` of the shared socket (every tab's connection). */
+  | { readonly op: 'connect' }
+  | { readonly op: 'disconnect' }
+  /** The app's `setAuth` (plain data: a function cannot cross; the holder's own `auth` option then applies). */
+  | { readonly op: 'auth'; readonly auth: Record<string, unknown> | null }
   /** The tab goes (unload, unmount): what only it held is released. */
   | { readonly op: 'close' };
 
@@ -71,7 +80,9 @@ export type HostMessage =
   /** A send of a room this tab watches (or made) failed. */
   | { readonly op: 'sendFailed'; readonly failure: SendFailure }
   /** The server accepted a send this tab made. */
-  | { readonly op: 'sent'; readonly client: string };
+  | { readonly op: 'sent'; readonly client: string; readonly response?: unknown }
+  /** A send this tab made was discarded (by another tab, or a logout): it is not sent again after a takeover. */
+  | { readonly op: 'dropped'; readonly client: string };
 
 /** A failed function's error as it crosses: what the outbox reads of it to decide on a retry. */
 export interface RunError {
