@@ -785,6 +785,11 @@ export class SocketClient {
     else this.#manager?._forget(this);
   }
 
+  /** @internal The network is probably back (another tab saw it): a waiting reconnect goes now. */
+  _wake(): void {
+    this.#raw?.notifyWake();
+  }
+
   /** @internal Used by MessageStore.attach so that destroying the client detaches the store first. */
   _onDestroy(hook: () => void): () => void {
     this.#onDestroy.add(hook);

@@ -239,6 +239,13 @@ describe('tabs sharing one connection', () => {
     await new Promise((r) => setTimeout(r, 50)); // the listen reaches the host
     io.emit('announcement', 'hello tabs', 2);
     await vi.waitFor(() => expect(heard).toEqual([['hello tabs', 2]]));
+    // An event the server wants acked: its ack callback stays in the host (a function cannot cross), the rest comes.
+    const asked: unknown[] = [];
+    const offAsked = b.listen('asks', (...args) => asked.push(args));
+    await new Promise((r) => setTimeout(r, 50));
+    for (const socket of io.sockets.sockets.values()) socket.emit('asks', 'answer me', () => {});
+    await vi.waitFor(() => expect(asked).toEqual([['answer me']]));
+    offAsked();
     off();
     await new Promise((r) => setTimeout(r, 50));
     io.emit('announcement', 'after');
@@ -270,6 +277,34 @@ describe('tabs sharing one connection', () => {
     await vi.waitFor(() => expect([a.unaccepted, b.unaccepted]).toEqual([0, 0]));
     expect(await outcomeA).toMatchObject({ ok: false, error: { message: 'inbox-realtime: discarded' } });
     expect(accepted.size).toBe(0);
+  });
+
+  it('a tab shown, or back online, wakes the holder: it reconnects and retries now (hidden, its own timers may be throttled)', async () => {
+    const { client, store, host } = await shared(0);
+    const page = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
+    vi.stubGlobal('window', new EventTarget());
+    vi.stubGlobal('document', page);
+    try {
+      const { port1, port2 } = new MessageChannel();
+      host.connect(port1);
+      const tab = new RemoteStore(port2);
+      cleanup.push(() => tab.close());
+      const wakeSends = vi.spyOn(store, 'wakeSends');
+      const reconnect = vi.spyOn(client as unknown as { _wake(): void }, '_wake');
+      window.dispatchEvent(new Event('online'));
+      await vi.waitFor(() => expect(wakeSends).toHaveBeenCalledTimes(1));
+      page.dispatchEvent(new Event('visibilitychange')); // hidden still: nothing
+      page.visibilityState = 'visible';
+      page.dispatchEvent(new Event('visibilitychange'));
+      await vi.waitFor(() => expect(wakeSends).toHaveBeenCalledTimes(2));
+      expect(reconnect).toHaveBeenCalledTimes(2);
+      tab.close();
+      window.dispatchEvent(new Event('online')); // closed: its listeners are gone
+      await new Promise((r) => setTimeout(r, 50));
+      expect(wakeSends).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('a message that is not ours is ignored with a warning, and the host keeps serving', async () => {

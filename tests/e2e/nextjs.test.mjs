@@ -41,7 +41,7 @@ function suite(distDir, label, full) {
     });
 
     test("1. connection dot shows connected", T, () => s.connectionDot(ctx));
-    test("20. ?tabs=1: 3 tabs of one browser, 1 connection at the server; a customer message shows in each", { ...T, skip: ENGINE !== "chromium" && "Playwright pages only (Chromium)" }, () =>
+    test("20. shared across tabs (the default): 5 tabs, 1 connection; the holder closes while 20 messages stream: each once in the other 4; a send from each: stored once, shown once in every tab", { ...T, skip: ENGINE !== "chromium" && "Playwright pages only (Chromium)" }, () =>
       s.tabsShareConnection(ctx),
     );
     test("2. a webhook POST shows the customer's message without reload", T, () => s.webhookAppears(ctx));

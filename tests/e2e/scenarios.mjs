@@ -849,29 +849,66 @@ export async function phoneLayout(ctx) {
 }
 
 /**
- * (20) `?tabs=1` (`useSocket({ shareAcrossTabs: true })`): three pages of one browser context (tabs of one profile)
- * keep one Socket.IO connection at the server, and a customer's message shows once in each. Playwright pages only.
+ * (20) Shared across tabs (the default): five pages of one browser context (tabs of one profile) keep one
+ * Socket.IO connection at the server, and a customer's message shows once in each. Then the tab holding the
+ * connection closes while 20 messages stream: the other four show each once; each of them sends a message, which the
+ * server stores once and every tab shows once. Playwright pages only.
  */
 export async function tabsShareConnection(ctx) {
   const room = uniqueRoom();
-  const { context, page: first, problems } = await openPage(ctx.browser, ctx.pageUrl(room, "tabs=1"));
+  const { context, page: first, problems } = await openPage(ctx.browser, ctx.pageUrl(room));
   try {
     const pages = [first];
-    for (let i = 1; i < 3; i++) {
+    for (let i = 1; i < 5; i++) {
       const page = await context.newPage();
-      await page.goto(ctx.pageUrl(room, "tabs=1"));
+      await page.goto(ctx.pageUrl(room));
       pages.push(page);
     }
     for (const page of pages) await waitConnected(page);
     await sleep(JOIN_SETTLE_MS);
     const health = await fetch(`${ctx.server.url}/health`).then((r) => r.json());
-    assert.equal(health.connections, 1, "one connection for three tabs");
+    assert.equal(health.connections, 1, "one connection for five tabs");
     await sendWebhook(ctx.server, room, "one for every tab");
     for (const page of pages) {
       await messagesWithText(page, "one for every tab").waitFor({ timeout: 5000 });
       assert.equal(await messagesWithText(page, "one for every tab").count(), 1);
     }
     await shot(pages[2], `${ctx.prefix}-20-third-tab-shared`);
+
+    const modes = await Promise.all(pages.map((p) => p.getByTestId("conn-dot").getAttribute("data-mode")));
+    assert.deepEqual(modes.filter((m) => m === "leader").length, 1, `one tab holds the connection (${modes})`);
+    const holder = pages[modes.indexOf("leader")];
+    const rest = pages.filter((p) => p !== holder);
+    const streamed = Array.from({ length: 20 }, (_, i) => `streamed ${i}`);
+    const stream = (async () => {
+      for (const text of streamed) {
+        await sendWebhook(ctx.server, room, text);
+        await sleep(25);
+      }
+    })();
+    await sleep(150);
+    await holder.close();
+    await stream;
+    for (const page of rest) {
+      for (const text of streamed) await messagesWithText(page, text).waitFor({ timeout: 10_000 });
+      const shown = await page.getByTestId("message-text").allTextContents();
+      for (const text of streamed) assert.equal(shown.filter((t) => t === text).length, 1, `${text}: once in every tab`);
+    }
+    const sends = rest.map((_, i) => `from tab ${i} ${Date.now()}`);
+    for (const [i, page] of rest.entries()) {
+      await page.getByTestId("send-input").fill(sends[i]);
+      await page.getByTestId("send-input").press("Enter");
+    }
+    for (const page of rest) {
+      for (const text of sends) await messagesWithText(page, text).and(page.locator('[data-status="read"]')).waitFor({ timeout: 15_000 });
+    }
+    const { messages } = await (await fetch(`${ctx.server.url}/api/messages?room=${room}&limit=100`)).json();
+    for (const text of sends) assert.equal(messages.filter((m) => m.text === text).length, 1, `${text}: stored once`);
+    for (const page of rest) {
+      const shown = await page.getByTestId("message-text").allTextContents();
+      for (const text of sends) assert.equal(shown.filter((t) => t === text).length, 1, `${text}: shown once in every tab`);
+    }
+    assert.equal((await fetch(`${ctx.server.url}/health`).then((r) => r.json())).connections, 1, "one connection after the takeover");
     await assertNoProblems(assert, problems);
   } finally {
     await context.close();

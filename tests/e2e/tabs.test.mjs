@@ -212,7 +212,7 @@ describe(`one connection per browser (tabs) in ${ENGINE}`, () => {
     }
   });
 
-  test("the example page with ?tabs=1 (the hooks): 3 tabs, 1 connection; a customer message and an agent's send show in every tab", { timeout: 60_000, ...CHROMIUM_ONLY }, async () => {
+  test("the example page (the hooks share by default): 3 tabs, 1 connection; a customer message and an agent's send show in every tab", { timeout: 60_000, ...CHROMIUM_ONLY }, async () => {
     const room = uniqueRoom();
     const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
     try {
@@ -220,7 +220,7 @@ describe(`one connection per browser (tabs) in ${ENGINE}`, () => {
       for (let i = 0; i < 3; i++) {
         const page = await context.newPage();
         page.on("pageerror", (e) => assert.fail(`page error: ${e}`));
-        await page.goto(`${example.url}/?tabs=1&room=${room}&server=${encodeURIComponent(server.url)}`);
+        await page.goto(`${example.url}/?room=${room}&server=${encodeURIComponent(server.url)}`);
         await waitConnected(page);
         pages.push(page);
       }

@@ -36,7 +36,14 @@ export function Chat({ roomId, shareAcrossTabs = true }: { roomId: string; share
   return (
     <main className="chat">
       <header className="chat-head">
-        <span className={`conn-dot ${isConnected ? "on" : "off"}`} data-testid="conn-dot" data-status={status} title={status} />
+        {/* data-mode: whether this tab holds the browser's one connection (leader), another does, or it has its own. */}
+        <span
+          className={`conn-dot ${isConnected ? "on" : "off"}`}
+          data-testid="conn-dot"
+          data-status={status}
+          data-mode={socket && "mode" in socket ? socket.mode : "alone"}
+          title={status}
+        />
         <strong data-testid="active-room">{roomId}</strong>
         <span className="conn-label">{status}</span>
       </header>

@@ -148,7 +148,10 @@ export class TabHost {
           const event = m.event;
           hold(this.#listening, event, () =>
             this.#socket.on(event, (...args: unknown[]) => {
-              for (const t of this.#tabs) if (t.listens.has(event)) post(t, { op: 'socketEvent', event, args });
+              // A server's ack callback cannot cross (the tab cannot answer it); nor can other functions.
+              const crossing = cloneable(args.filter((a) => typeof a !== 'function'));
+              if (crossing === undefined) return console.warn(`inbox-realtime: a ${event} event cannot be passed to other tabs (not cloneable)`);
+              for (const t of this.#tabs) if (t.listens.has(event)) post(t, { op: 'socketEvent', event, args: crossing as unknown[] });
             }),
           );
         }
@@ -266,6 +269,10 @@ export class TabHost {
       }
       case 'outbox':
         this.#answer(tab, m.id, () => this.#store.outbox(m.room));
+        return;
+      case 'wake':
+        this.#socket._wake();
+        this.#store.wakeSends();
         return;
       case 'connect':
         this.#socket.connect();

@@ -30,11 +30,11 @@ interface OwnSend {
   readonly refused: (e: Error) => void;
 }
 
-/** A client id no other tab makes: random, as the server only needs it unique per room. */
-function newClientId(): string {
+/** An id no other tab makes (a tab's, or a send's client id: the server only needs that unique per room). */
+export function randomId(): string {
   const c = globalThis.crypto;
-  if (c?.randomUUID) return `tab-${c.randomUUID()}`;
-  return `tab-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  if (c?.randomUUID) return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 }
 
 export class RemoteStore {
@@ -69,6 +69,8 @@ export class RemoteStore {
   readonly #statusListeners = new Set<(status: ConnectionStatus) => void>();
   readonly #failureListeners = new Set<(failure: SendFailure) => void>();
   #closed = false;
+  /** Removes the page listeners that wake the holder. */
+  #unhook: (() => void) | null = null;
 
   /** Talks to the host at the other end of `port` (or, without one, from {@link attach} on). */
   constructor(port?: TabPort) {
@@ -98,6 +100,16 @@ export class RemoteStore {
       },
     };
     this.#view = new StoreView(source);
+    if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') {
+      const wake = () => this.#post({ op: 'wake' });
+      const shown = () => document.visibilityState === 'visible' && wake();
+      window.addEventListener('online', wake);
+      document.addEventListener('visibilitychange', shown);
+      this.#unhook = () => {
+        window.removeEventListener('online', wake);
+        document.removeEventListener('visibilitychange', shown);
+      };
+    }
     if (port) this.attach(port);
   }
 
@@ -194,7 +206,7 @@ export class RemoteStore {
    */
   queueSend(roomId: string, text: string, userId?: string | null): string {
     if (this.#closed) throw new Error('inbox-realtime: this tab\'s connection is closed');
-    const client = newClientId();
+    const client = `tab-${randomId()}`;
     let taken!: () => void;
     let refused!: (e: Error) => void;
     const answered = new Promise<void>((resolve, reject) => {
@@ -412,6 +424,7 @@ export class RemoteStore {
     if (this.#closed) return;
     this.#post({ op: 'close' });
     this.#closed = true;
+    this.#unhook?.();
     this.detach();
     this.#view.clear();
     for (const clientId of this.#outcomes.keys()) this.#settle(clientId, { ok: false, clientId, error: new Error('inbox-realtime: this tab\'s connection is closed') });

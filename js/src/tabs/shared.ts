@@ -16,7 +16,7 @@ import type { ConnectionStatus } from '../generated/boundary.js';
 import { RoomCache } from '../cache.js';
 import { DurableOutbox } from '../durable.js';
 import { TabHost } from './host.js';
-import { RemoteStore } from './remote.js';
+import { randomId, RemoteStore } from './remote.js';
 import type { TabPort } from './wire.js';
 
 export interface SharedConnectionOptions {
@@ -71,12 +71,11 @@ export class SharedConnection {
   readonly store = new RemoteStore();
   readonly #options: SharedConnectionOptions;
   readonly #key: string;
-  readonly #tab = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+  readonly #tab = randomId();
   #mode: SharingMode;
   #held: Held | null = null;
   #control: BroadcastChannel | null = null;
   readonly #releases: (() => void)[] = [];
-  readonly #modeListeners = new Set<(mode: SharingMode) => void>();
   #closed = false;
 
   /** Needs {@link init} done. Joins the tabs sharing `options.url` (or holds a connection of its own). */
@@ -102,7 +101,7 @@ export class SharedConnection {
       if (this.#closed) return;
       this.store.detach();
       this.#hold();
-      this.#setMode('leader');
+      this.#mode = 'leader';
       control.postMessage({ op: 'leader' } satisfies Control);
     });
   }
@@ -124,11 +123,6 @@ export class SharedConnection {
   /** The shared socket's status. */
   get status(): ConnectionStatus {
     return this.store.status;
-  }
-
-  onModeChange(listener: (mode: SharingMode) => void): () => void {
-    this.#modeListeners.add(listener);
-    return () => this.#modeListeners.delete(listener);
   }
 
   /** The socket, in the tab that holds it (`null` in the others). */
@@ -229,10 +223,5 @@ export class SharedConnection {
       })
       .catch(() => {});
     this.#control?.postMessage({ op: 'welcome', tab } satisfies Control);
-  }
-
-  #setMode(mode: SharingMode): void {
-    this.#mode = mode;
-    for (const listener of [...this.#modeListeners]) listener(mode);
   }
 }

@@ -8,8 +8,11 @@ import type { SharedConnection, SharingMode } from './shared.js';
 
 type Listener = (...args: any[]) => void;
 
-/** Events this side makes from the shared status (the others are the server's, listened to through the holder). */
-const STATUS_EVENTS = new Set(['connect', 'disconnect', 'connect_error', 'error']);
+/**
+ * Events this side makes from the shared status. The others, `error` included, are the holding tab's socket's,
+ * listened to through it.
+ */
+const STATUS_EVENTS = new Set(['connect', 'disconnect', 'connect_error']);
 
 export class TabSocket {
   readonly url: string;

@@ -58,6 +58,11 @@ export type TabMessage =
   | { readonly op: 'outbox'; readonly id: number; readonly room?: string }
   /** Logout (`clearLocalData`): the outbox's sends are discarded and the device's copies deleted; answered when done. */
   | { readonly op: 'clearLocal'; readonly id: number }
+  /**
+   * The tab was shown, or the network came back: the holder reconnects and retries waiting sends now (a hidden
+   * holder's own timers may be throttled, and it hears neither event for another tab).
+   */
+  | { readonly op: 'wake' }
   /** The app's `connect()` / `disconnect()` of the shared socket (every tab's connection). */
   | { readonly op: 'connect' }
   | { readonly op: 'disconnect' }
