@@ -386,7 +386,7 @@ describe('no leaks', () => {
       expect(after.domListeners).toBe(start.domListeners);
       expect(after.timers).toBeLessThanOrEqual(start.timers);
       console.log(
-        `[leaks] hooks with shareAcrossTabs x${CYCLES}: tab listeners ${base!.listeners} -> ${end.listeners}, open ports ` +
+        `[leaks] hooks shared across tabs (the default) x${CYCLES}: tab listeners ${base!.listeners} -> ${end.listeners}, open ports ` +
           `${start.ports} / ${base!.ports} / ${end.ports} / ${after.ports} (torn down), live externrefs ${start.externrefs} / ` +
           `${base!.externrefs} / ${end.externrefs} / ${after.externrefs}, wasm memory growth ${end.memory - base!.memory} B`,
       );

@@ -11,8 +11,13 @@ const room = query.get("room");
 await init(new URL("inbox_realtime_bg.wasm", location.href));
 const conn = new SharedConnection({ url: server, sender: restSender(server), resync: restResyncLoader(server) });
 conn.store.joinRoom(room);
-conn.store.subscribe(room, () => {});
 const list = () => conn.store.snapshot(room);
+// When each message first showed here (ms since epoch), by id: how long the holding tab took to pass it on.
+const arrivals = {};
+conn.store.subscribe(room, () => {
+  const now = Date.now();
+  for (const m of list()) arrivals[m.id] ??= now;
+});
 
 window.tab = {
   mode: () => conn.mode,
@@ -22,6 +27,8 @@ window.tab = {
   outgoing: () => list().filter((m) => m.direction === "outgoing").map((m) => ({ text: m.text, status: m.status, client_id: m.client_id })),
   send: (text) => conn.store.queueSend(room, text, "agent-1"),
   unaccepted: () => conn.store.unaccepted,
+  arrivals: () => arrivals,
+  visibility: () => document.visibilityState,
 };
 addEventListener("pagehide", () => conn.close());
 document.body.dataset.ready = "1";
