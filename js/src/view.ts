@@ -213,8 +213,9 @@ function applyRoom(room: WatchedRoom, changes: RoomChanges): void {
   for (const op of changes.ops) {
     switch (op[0]) {
       case 'reset':
-        // Fresh from this batch's JSON.parse: the view's own from here on.
-        list = op[1] as Message[];
+        // A copy, the view's own from here on: the batch is not ours to edit (the holding tab's own side gets the
+        // very batch its store's view applied, see `localPorts`). A reset is rare: a room opened, a large change.
+        list = (op[1] as Message[]).slice();
         break;
       case 'insert':
         if (op[1] === list.length) list.push(op[2]);

@@ -1,7 +1,7 @@
 /**
  * One connection per browser for a server URL and identity: the tabs elect a holder with Web Locks; it runs the
  * socket, store and outbox ({@link TabHost}) and serves every tab, itself included, over a port each (a
- * `BroadcastChannel` named for the tab; a `MessageChannel` for itself). When it goes (closed, crashed, navigated)
+ * `BroadcastChannel` named for the tab; {@link localPorts} for itself). When it goes (closed, crashed, navigated)
  * its lock passes to the next tab in the queue, which opens the connection, takes the other tabs' rooms and
  * unaccepted sends, and resyncs each room from what the tabs showed.
  *
@@ -17,7 +17,7 @@ import { RoomCache } from '../cache.js';
 import { DurableOutbox } from '../durable.js';
 import { TabHost } from './host.js';
 import { randomId, RemoteStore } from './remote.js';
-import type { TabPort } from './wire.js';
+import { localPorts, type TabPort } from './wire.js';
 
 export interface SharedConnectionOptions {
   /** The server. */
@@ -196,9 +196,9 @@ export class SharedConnection {
     store.setResync((room, since) => (host.runResync(room, since) as ReturnType<ResyncFunction> | null) ?? (resync ? resync(room, since) : []));
     void durable.restore();
     this.#held = { client, store, host, durable, cache, served: new Map() };
-    const { port1, port2 } = new MessageChannel();
-    host.connect(port1);
-    this.store.attach(port2);
+    const [hostEnd, tabEnd] = localPorts();
+    host.connect(hostEnd);
+    this.store.attach(tabEnd);
   }
 
   #onControl(m: Control): void {

@@ -123,3 +123,26 @@ export interface TabPort {
   onmessage: ((event: MessageEvent) => void) | null;
   close(): void;
 }
+
+/**
+ * Two connected ends within one page, for the holding tab's own side: what one posts reaches the other a microtask
+ * later as the same object, without the structured clone and the task of a `MessageChannel` (the holder is also
+ * the tab the agent most often has open alone). Safe because neither side changes what it was given: the view
+ * layer replaces messages, it never edits them.
+ */
+export function localPorts(): [TabPort, TabPort] {
+  const ends = [0, 1].map(() => ({ onmessage: null as ((event: MessageEvent) => void) | null, open: true }));
+  const port = (self: (typeof ends)[number], peer: (typeof ends)[number]): TabPort => ({
+    postMessage: (data) => {
+      if (self.open) queueMicrotask(() => peer.open && peer.onmessage?.({ data } as MessageEvent));
+    },
+    close: () => void (self.open = false),
+    get onmessage() {
+      return self.onmessage;
+    },
+    set onmessage(f) {
+      self.onmessage = f;
+    },
+  });
+  return [port(ends[0]!, ends[1]!), port(ends[1]!, ends[0]!)];
+}
