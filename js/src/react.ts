@@ -8,8 +8,9 @@
  *   sendMessage: ApiService.sendMessage });
  * ```
  *
- * One connection per URL is shared by every component (reference-counted; closed shortly after the last user
- * unmounts), and one {@link MessageStore} per socket, fed by the socket inside wasm.
+ * One connection per URL and identity is shared by every component (reference-counted; closed shortly after the
+ * last user unmounts) and, by default, by every tab of the browser: one tab holds the socket, store and outbox and
+ * serves the others (`inbox-realtime/tabs`; `shareAcrossTabs: false` gives a tab its own).
  *
  * @module
  */
@@ -142,8 +143,8 @@ function release(key: string, entry: SharedEntry): void {
 }
 
 /**
- * The shared client for `url` (and `identity`, as given to {@link useSocket}) if a mounted {@link useSocket} holds
- * one, else `null` (e.g. to call `setAuth`).
+ * The socket a mounted {@link useSocket} holds for `url` (and `identity`), else `null` (e.g. to call `setAuth`): a
+ * {@link TabSocket} (shared across tabs, the default), or a `SocketClient` (`shareAcrossTabs: false`).
  */
 export function getSharedSocket(url: string = defaultUrl(), identity = ''): SocketClient | TabSocket | null {
   for (const tabs of [true, false]) {
