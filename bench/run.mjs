@@ -715,23 +715,28 @@ async function measureTabs(browser, base, ports) {
   // into one room. Ours: the tab holding the connection (it shows the room), a tab showing it, one that does not;
   // B2 (socket.io-client + the JS store) in a tab of its own, in the same run.
   const N = 2000;
-  const mainThread = { holder: [], shows: [], hidden: [], b2: [] };
-  for (let t = 0; t < Math.min(TRIALS, 3); t++) {
+  const mainThread = { holder: [], shows: [], hidden: [], b2: [], solo: [], perTab: [], soloB2: [] };
+  // Two phases per trial, each with a B2 tab of its own: the tabs of one profile; then one tab alone in its
+  // profile (it holds the shared connection for itself: the default for an agent with one tab) and a tab with its
+  // own SocketClient + MessageStore (the hooks with `shareAcrossTabs: false`), each in a profile of its own.
+  const phases = [
+    { holder: ['shared', 0], shows: ['shared', 0], hidden: ['shared', 0, false], b2: ['b2', 0] },
+    { solo: ['shared', 0], perTab: ['store', 1], soloB2: ['b2', 2] },
+  ];
+  for (let t = 0; t < Math.min(TRIALS, 3); t++) for (const phase of phases) {
     await idle();
-    const context = await browser.newContext();
+    const contexts = [await browser.newContext(), await browser.newContext(), await browser.newContext()];
     try {
-      const room = `main-thread-${t}`;
-      const pages = {
-        holder: await open(context, 'shared', room),
-        shows: await open(context, 'shared', room),
-        hidden: await open(context, 'shared', room, false),
-        b2: await open(context, 'b2', room),
-      };
+      const room = `main-thread-${t}-${Object.keys(phase)[0]}`;
+      const pages = {};
+      for (const [k, [variant, c, watch]] of Object.entries(phase)) pages[k] = await open(contexts[c], variant, room, watch);
       const state = (p) => p.evaluate(() => window.bench.tabState());
-      if ((await state(pages.holder)).mode !== 'leader') throw new Error('tabs: the first tab does not hold the connection');
+      for (const k of ['holder', 'solo']) {
+        if (pages[k] && (await state(pages[k])).mode !== 'leader') throw new Error(`tabs: the ${k} tab does not hold the connection`);
+      }
       const cdp = {};
       for (const [k, p] of Object.entries(pages)) {
-        cdp[k] = await context.newCDPSession(p);
+        cdp[k] = await p.context().newCDPSession(p);
         await cdp[k].send('Performance.enable');
       }
       const busy = async () => {
@@ -741,18 +746,20 @@ async function measureTabs(browser, base, ports) {
       };
       await sleep(300);
       const before = await busy();
-      await pages.hidden.evaluate(([room, n]) => window.bench.tabsEmit(room, n), [room, N]);
+      // From a page that is not measured (phase 1: the tab not showing the room, as before).
+      const emitter = pages.hidden ?? (await openHarness(contexts[2], base, ports)).page;
+      await emitter.evaluate(([room, n]) => window.bench.tabsEmit(room, n), [room, N]);
       for (const start = performance.now(); ; ) {
-        const counts = await Promise.all(['holder', 'shows', 'b2'].map(async (k) => (await state(pages[k])).count));
+        const counts = await Promise.all(Object.keys(pages).filter((k) => k !== 'hidden').map(async (k) => (await state(pages[k])).count));
         if (counts.every((c) => c >= N)) break;
         if (performance.now() - start > 60_000) throw new Error(`tabs: messages shown ${counts.join('/')} of ${N}`);
         await sleep(20);
       }
       await sleep(300);
       const after = await busy();
-      for (const k of Object.keys(mainThread)) mainThread[k].push(((after[k] - before[k]) * 1e6) / N);
+      for (const k of Object.keys(pages)) mainThread[k].push(((after[k] - before[k]) * 1e6) / N);
     } finally {
-      await context.close();
+      for (const c of contexts) await c.close();
     }
   }
 
@@ -765,6 +772,8 @@ async function measureTabs(browser, base, ports) {
   addRow(`main-thread µs per incoming message (${N} into one room; renderer TaskDuration): the tab holding the connection, showing the room (B2: its one tab)`, { ours: mainThread.holder, b2: mainThread.b2 }, mt);
   addRow('  a tab showing the room (not holding the connection)', { ours: mainThread.shows, b2: mainThread.b2 }, mt);
   addRow('  a tab not showing the room', { ours: mainThread.hidden, b2: mainThread.b2 }, mt);
+  addRow('one tab alone in its browser profile, holding the connection for itself (the default with one tab); B2 in a tab of its own in the same phase', { ours: mainThread.solo, b2: mainThread.soloB2 }, mt);
+  addRow('  one tab with `shareAcrossTabs: false` (its own SocketClient + MessageStore), same phase', { ours: mainThread.perTab, b2: mainThread.soloB2 }, mt);
 }
 
 // ---- trace of e2e ingest ---------------------------------------------------------------------------------------

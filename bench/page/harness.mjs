@@ -636,7 +636,8 @@ function wrap(fn) {
 
 /**
  * Tabs of one browser profile (the `tabs` measure): this page's connection to the bench server, as `variant` makes
- * it: `shared` (inbox-realtime/tabs), `own` (the same, `shareAcrossTabs: false`), `b0` (socket.io-client), `b2`
+ * it: `shared` (inbox-realtime/tabs), `own` (the same, `shareAcrossTabs: false`), `store` (a SocketClient and
+ * MessageStore of its own, what the hooks run with `shareAcrossTabs: false`), `b0` (socket.io-client), `b2`
  * (socket.io-client + the B2 store). `watch`: the page shows `room` (else another room). Resolves once connected
  * and in its room.
  */
@@ -652,6 +653,20 @@ async function tabsJoin(variant, room, watch = true) {
     }
     await withTimeout(new Promise((resolve) => socket.emit('join_room', shown, resolve)), 10_000, 'join');
     tab = { mode: () => 'alone', connected: () => socket.connected, count: () => (store ? store.snapshot(room).length : 0) };
+    return { error: null };
+  }
+  if (variant === 'store') {
+    // What `useSocket({ shareAcrossTabs: false })` runs: a SocketClient and a MessageStore of the tab's own.
+    const client = new SocketClient(IO_URL);
+    const store = new MessageStore();
+    store.attach(client);
+    client.joinRoom(shown);
+    store.subscribe(shown, () => {});
+    tab = { mode: () => 'alone', connected: () => client.connected, count: () => store.snapshot(room).length };
+    await withTimeout(new Promise((resolve) => {
+      const check = () => (client.connected ? resolve() : setTimeout(check, 5));
+      check();
+    }), 10_000, 'tab connect');
     return { error: null };
   }
   const conn = new SharedConnection({ url: IO_URL, shareAcrossTabs: variant === 'shared' });
