@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Server } from 'socket.io';
 import { MessageStore, SocketClient, type Message } from 'inbox-realtime';
-import { RemoteStore, TabHost } from 'inbox-realtime/tabs';
+import { RemoteStore, SharedConnection, TabHost, TabSocket } from 'inbox-realtime/tabs';
 import { acceptJoins, startSocketServer } from './helpers';
 
 let io: Server;
@@ -305,6 +305,48 @@ describe('tabs sharing one connection', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+
+  it('a TabSocket speaks socket.io-client: onAny, timeout(ms) acks, volatile emits', async () => {
+    const volatile: unknown[] = [];
+    io.on('connection', (socket) => {
+      socket.on('echo', (x: unknown, ack: (r: unknown) => void) => ack(x));
+      socket.on('silent', () => {});
+      socket.on('v', (x: unknown) => volatile.push(x));
+    });
+    // Without Web Locks (Node) the connection is the tab's own ('alone'), through the same host and ports.
+    const connection = new SharedConnection({ url });
+    const socket = new TabSocket(connection, url);
+    cleanup.push(() => socket.destroy());
+    await vi.waitFor(() => expect(socket.connected).toBe(true));
+    expect(socket.mode).toBe('alone');
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    const any: unknown[] = [];
+    const off = socket.onAny((event, ...args) => any.push([event, ...args]));
+    await sleep(50); // the listen reaches the holder
+    io.emit('news', 1, 'two');
+    await vi.waitFor(() => expect(any).toEqual([['news', 1, 'two']]));
+    off();
+    await sleep(50);
+    io.emit('news', 3);
+    await sleep(100);
+    expect(any).toHaveLength(1);
+
+    expect(await socket.timeout(1000).emitWithAck('echo', 'hi')).toBe('hi');
+    await expect(socket.timeout(100).emitWithAck('silent')).rejects.toMatchObject({ code: 'ack_timeout' });
+    const late = await new Promise((resolve) => socket.timeout(100).emit('silent', (err: unknown) => resolve(err)));
+    expect(late).toMatchObject({ code: 'ack_timeout' });
+
+    socket.volatile.emit('v', 1);
+    await vi.waitFor(() => expect(volatile).toEqual([1]));
+    socket.disconnect();
+    await vi.waitFor(() => expect(socket.connected).toBe(false));
+    socket.volatile.emit('v', 2); // dropped: not buffered for the reconnect
+    socket.connect();
+    await vi.waitFor(() => expect(socket.connected).toBe(true));
+    await sleep(100);
+    expect(volatile).toEqual([1]);
   });
 
   it('a message that is not ours is ignored with a warning, and the host keeps serving', async () => {

@@ -29,6 +29,8 @@ interface Tab {
   inbox: boolean;
   /** Server events the tab listens to. */
   readonly listens: Set<string>;
+  /** The tab listens to every server event (`onAny`). */
+  listensAny: boolean;
   /** The tab sends its own sends (with the app's function given there). */
   sends: boolean;
   /** Rooms the tab resyncs itself (with the app's function given there). */
@@ -99,7 +101,7 @@ export class TabHost {
 
   /** Serves one more tab; the returned function drops it (as its `close` message does). */
   connect(port: TabPort): () => void {
-    const tab: Tab = { port, joined: new Set(), watched: new Set(), inbox: false, listens: new Set(), sends: false, resyncs: new Set(), pending: null };
+    const tab: Tab = { port, joined: new Set(), watched: new Set(), inbox: false, listens: new Set(), listensAny: false, sends: false, resyncs: new Set(), pending: null };
     this.#tabs.add(tab);
     port.onmessage = (event) => this.#handle(tab, event.data as TabMessage);
     return () => this.#drop(tab);
@@ -151,16 +153,28 @@ export class TabHost {
           const event = m.event;
           hold(this.#listening, event, () =>
             this.#socket.on(event, (...args: unknown[]) => {
-              // A server's ack callback cannot cross (the tab cannot answer it); nor can other functions.
-              const crossing = cloneable(args.filter((a) => typeof a !== 'function'));
-              if (crossing === undefined) return console.warn(`inbox-realtime: a ${event} event cannot be passed to other tabs (not cloneable)`);
-              for (const t of this.#tabs) if (t.listens.has(event)) post(t, { op: 'socketEvent', event, args: crossing as unknown[] });
+              const crossing = crossingArgs(event, args);
+              if (crossing) for (const t of this.#tabs) if (t.listens.has(event)) post(t, { op: 'socketEvent', event, args: crossing });
             }),
           );
         }
         return;
       case 'unlisten':
         if (tab.listens.delete(m.event)) letGo(this.#listening, m.event);
+        return;
+      case 'listenAny':
+        if (m.on && !tab.listensAny) {
+          tab.listensAny = true;
+          hold(this.#listening, ANY, () =>
+            this.#socket.onAny((event: string, ...args: unknown[]) => {
+              const crossing = crossingArgs(event, args);
+              if (crossing) for (const t of this.#tabs) if (t.listensAny) post(t, { op: 'anyEvent', event, args: crossing });
+            }),
+          );
+        } else if (!m.on && tab.listensAny) {
+          tab.listensAny = false;
+          letGo(this.#listening, ANY);
+        }
         return;
       case 'sender':
         tab.sends = m.on;
@@ -369,6 +383,8 @@ export class TabHost {
     for (const [client, sender] of this.#senders) if (sender === tab) this.#senders.delete(client);
     for (const event of tab.listens) letGo(this.#listening, event);
     tab.listens.clear();
+    if (tab.listensAny) letGo(this.#listening, ANY);
+    tab.listensAny = false;
     for (const [id, run] of this.#runs) {
       if (run.tab !== tab) continue;
       this.#runs.delete(id);
@@ -451,6 +467,19 @@ class NextTask {
     }
     return this.#channel.port2;
   }
+}
+
+/** The key of `onAny` among the held server listeners (not an event name a server can send: it has a NUL). */
+const ANY = '\u0000any';
+
+/**
+ * A server event's arguments as they can cross to a tab: without a server's ack callback (the tab cannot answer
+ * it) or any other function; `null`, with a warning, if something else cannot be cloned.
+ */
+function crossingArgs(event: string, args: readonly unknown[]): unknown[] | null {
+  const crossing = cloneable(args.filter((a) => typeof a !== 'function')) as unknown[] | undefined;
+  if (crossing === undefined) console.warn(`inbox-realtime: a ${event} event cannot be passed to other tabs (not cloneable)`);
+  return crossing ?? null;
 }
 
 /** What the sender resolved with, if it can cross to a tab (a `Response`, say, cannot): else `undefined`. */

@@ -53,6 +53,8 @@ export class RemoteStore {
   readonly #replies = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   /** Server events this tab listens to, with their listeners. */
   readonly #listeners = new Map<string, Set<(...args: unknown[]) => void>>();
+  /** Listeners of every server event (`onAny`). */
+  readonly #anyListeners = new Set<(event: string, ...args: unknown[]) => void>();
   /** The app's send and resyncs, run here when the host asks (`run`). */
   #sender: ((payload: SendPayload) => Promise<unknown>) | null = null;
   readonly #resyncers = new Map<string, ResyncFunction>();
@@ -142,6 +144,7 @@ export class RemoteStore {
     }
     if (this.#inbox) this.#post({ op: 'watchInbox' });
     for (const event of this.#listeners.keys()) this.#post({ op: 'listen', event });
+    if (this.#anyListeners.size) this.#post({ op: 'listenAny', on: true });
     if (this.#sender) this.#post({ op: 'sender', on: true });
     for (const room of this.#resyncers.keys()) this.#post({ op: 'resyncer', room, on: true });
     for (const [client, send] of this.#own) this.#postSend(client, send);
@@ -340,6 +343,16 @@ export class RemoteStore {
     };
   }
 
+  /** Listens to every server event of the shared socket (`onAny`); returns the unsubscribe. */
+  listenAny(listener: (event: string, ...args: unknown[]) => void): () => void {
+    if (this.#anyListeners.size === 0) this.#post({ op: 'listenAny', on: true });
+    this.#anyListeners.add(listener);
+    return () => {
+      if (!this.#anyListeners.delete(listener) || this.#anyListeners.size) return;
+      this.#post({ op: 'listenAny', on: false });
+    };
+  }
+
   /** Sends this tab's sends with `sender` (the app's function, run here), or with the host's (`null`). */
   setSender(sender: ((payload: SendPayload) => Promise<unknown>) | null): void {
     if (Boolean(sender) !== Boolean(this.#sender)) this.#post({ op: 'sender', on: Boolean(sender) });
@@ -404,7 +417,7 @@ export class RemoteStore {
 
   /** Subscriptions and listeners held (leak checks). */
   get listenerCount(): number {
-    let n = this.#view.listenerCount + this.#statusListeners.size + this.#failureListeners.size;
+    let n = this.#view.listenerCount + this.#statusListeners.size + this.#failureListeners.size + this.#anyListeners.size;
     for (const set of this.#listeners.values()) n += set.size;
     return n;
   }
@@ -477,6 +490,9 @@ export class RemoteStore {
         return;
       case 'socketEvent':
         for (const listener of [...(this.#listeners.get(m.event) ?? [])]) listener(...m.args);
+        return;
+      case 'anyEvent':
+        for (const listener of [...this.#anyListeners]) listener(m.event, ...m.args);
         return;
       case 'run':
         void this.#runHere(m);

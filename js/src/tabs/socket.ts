@@ -4,6 +4,8 @@
  * @module
  */
 import type { ConnectionStatus } from '../generated/boundary.js';
+import { inboxError } from '../errors.js';
+import type { TimedEmitter } from '../index.js';
 import type { SharedConnection, SharingMode } from './shared.js';
 
 type Listener = (...args: any[]) => void;
@@ -20,6 +22,8 @@ export class TabSocket {
   readonly #statusListeners = new Map<string, Set<Listener>>();
   /** Server-event listeners and how to remove each (for {@link off}). */
   readonly #serverListeners = new Map<string, Map<Listener, () => void>>();
+  /** `onAny` listeners and how to remove each. */
+  readonly #anyListeners = new Map<(event: string, ...args: any[]) => void, () => void>();
   readonly #offs: (() => void)[] = [];
   #last: ConnectionStatus;
   #destroyed = false;
@@ -114,8 +118,56 @@ export class TabSocket {
   }
 
   /** Emits and resolves with the server's ack (its first argument). */
-  emitWithAck(event: string, ...args: unknown[]): Promise<unknown> {
-    return this.connection.store.emit(event, args, true).then((reply) => reply[0]);
+  emitWithAck<T = unknown>(event: string, ...args: unknown[]): Promise<T> {
+    return this.connection.store.emit(event, args, true).then((reply) => reply[0] as T);
+  }
+
+  /**
+   * socket.io-client's `timeout(ms)`: `emitWithAck` rejects with code `ack_timeout` when the ack has not come
+   * within `ms`; `emit`'s last function argument is called as `(err, response)`.
+   */
+  timeout(ms: number): TimedEmitter {
+    const withAck = <T>(event: string, args: unknown[]): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => reject(inboxError('ack_timeout', `inbox-realtime: no ack for ${event} within ${ms} ms`)), ms);
+        this.emitWithAck<T>(event, ...args).then(
+          (value) => (clearTimeout(timer), resolve(value)),
+          (error: Error) => (clearTimeout(timer), reject(error)),
+        );
+      });
+    return {
+      emitWithAck: <T = unknown>(event: string, ...args: unknown[]) => withAck<T>(event, args),
+      emit: (event: string, ...args: unknown[]) => {
+        const last = args[args.length - 1];
+        if (typeof last !== 'function') return void this.emit(event, ...args);
+        const callback = last as (error: Error | null, response?: unknown) => void;
+        withAck(event, args.slice(0, -1)).then((response) => callback(null, response), (error: Error) => callback(error));
+      },
+    };
+  }
+
+  /** socket.io-client's `volatile`: the emit is dropped unless the shared socket is connected now. */
+  get volatile(): { emit(event: string, ...args: unknown[]): TabSocket } {
+    return {
+      emit: (event: string, ...args: unknown[]) => (this.connected ? this.emit(event, ...args) : this),
+    };
+  }
+
+  /** A listener of every server event (through the holder): `(event, ...args)`. Returns the function that removes it. */
+  onAny(listener: (event: string, ...args: any[]) => void): () => void {
+    if (this.#anyListeners.has(listener)) return () => this.offAny(listener);
+    this.#anyListeners.set(listener, this.connection.store.listenAny(listener));
+    return () => this.offAny(listener);
+  }
+
+  /** Removes an `onAny` listener, or all of them. */
+  offAny(listener?: (event: string, ...args: any[]) => void): this {
+    for (const [l, off] of [...this.#anyListeners]) {
+      if (listener && l !== listener) continue;
+      this.#anyListeners.delete(l);
+      off();
+    }
+    return this;
   }
 
   /**
@@ -151,7 +203,7 @@ export class TabSocket {
     let n = 0;
     for (const set of this.#statusListeners.values()) n += set.size;
     for (const map of this.#serverListeners.values()) n += map.size;
-    return n;
+    return n + this.#anyListeners.size;
   }
 
   joinRoom(room: string): void {
@@ -169,6 +221,7 @@ export class TabSocket {
     for (const off of this.#offs.splice(0)) off();
     this.#statusListeners.clear();
     for (const map of [...this.#serverListeners.values()]) for (const off of [...map.values()]) off();
+    this.offAny();
     this.connection.close();
   }
 

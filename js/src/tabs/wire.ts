@@ -45,6 +45,8 @@ export type TabMessage =
   /** The tab listens to a server event of the shared socket (told as `socketEvent`), or stops. */
   | { readonly op: 'listen'; readonly event: string }
   | { readonly op: 'unlisten'; readonly event: string }
+  /** The tab listens to every server event of the shared socket (`onAny`, told as `anyEvent`), or stops. */
+  | { readonly op: 'listenAny'; readonly on: boolean }
   /** The tab sends its own sends with a function of its own (the host asks it to: `run`), or stops. */
   | { readonly op: 'sender'; readonly on: boolean }
   /** The tab resyncs `room` with a function of its own (the host asks it to: `run`), or stops. */
@@ -78,6 +80,8 @@ export type HostMessage =
   | { readonly op: 'status'; readonly status: ConnectionStatus; readonly id?: string }
   /** A server event the tab listens to. */
   | { readonly op: 'socketEvent'; readonly event: string; readonly args: readonly unknown[] }
+  /** Any server event, for a tab that listens to all (`onAny`). */
+  | { readonly op: 'anyEvent'; readonly event: string; readonly args: readonly unknown[] }
   /** Run the tab's own function: its send of `payload`, or its resync of `room` since `since`; answered by `done`. */
   | { readonly op: 'run'; readonly id: number; readonly what: 'send'; readonly payload: SendPayload }
   | { readonly op: 'run'; readonly id: number; readonly what: 'resync'; readonly room: string; readonly since: number }
