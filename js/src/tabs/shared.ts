@@ -138,6 +138,10 @@ export class SharedConnection {
     const held = this.#held;
     this.#held = null;
     if (held) {
+      // The connection first: this often runs as the page goes (pagehide), where a browser may cut a long handler
+      // short (Firefox did, in CI: "Script terminated by timeout", and the connection outlived the last tab). With
+      // the socket gone, the host's teardown sends nothing (no leave_room per room: the server drops them anyway).
+      held.client.destroy();
       held.host.close();
       if (held.cache) {
         // The copies due are read from the store now, before it goes.
@@ -146,7 +150,6 @@ export class SharedConnection {
       }
       held.durable.close();
       held.store.destroy();
-      held.client.destroy();
     }
     this.#control?.close();
     for (const release of this.#releases.splice(0)) release();
