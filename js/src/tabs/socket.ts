@@ -1,6 +1,6 @@
 /**
  * A tab's socket when the connection is shared ({@link SharedConnection}): the part of `SocketClient` an inbox app
- * uses, carried out by the tab holding the connection. What `useSocket({ shareAcrossTabs: true })` returns.
+ * uses, carried out by the tab holding the connection. What `useSocket()` returns (by default).
  * @module
  */
 import type { ConnectionStatus } from '../generated/boundary.js';
