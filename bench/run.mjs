@@ -526,6 +526,9 @@ async function measureInbox(page) {
   addRow(`  growth: cost at ${fmt(most, 0)} / cost at ${fmt(fewest, 0)} conversations, per trial (1 = independent of the number)`, growth, { notes, ratios: false });
 }
 
+/** The inbox-shaped memory row: as many messages as the 10 000-message room, spread over conversations. */
+const INBOX_MEMORY = { rooms: 200, perRoom: 50 };
+
 async function measureMemory(browser, base, ports) {
   const variants = ['ours', 'b1', 'b2'];
   const notes = { b0: 'n/a', floor: 'n/a' };
@@ -552,6 +555,23 @@ async function measureMemory(browser, base, ports) {
     addRow('  of which wasm linear memory growth', kib(res, 'wasmBytes'), { notes: { ...notes, b1: '0', b2: '0' }, digits: 0 });
     addRow('store + one snapshot held (what a mounted view keeps)', kib(res, 'withSnapshotBytes'), { notes, digits: 0 });
   }
+  // The same number of messages shaped as an inbox: many rooms, one on screen (B1 has no inbox list).
+  const res = await paired('memory (inbox)', ['ours', 'b2'], TRIALS, async (v) => {
+    const context = await browser.newContext();
+    try {
+      const { page, info } = await openHarness(context, base, ports);
+      if (info.error) return info;
+      return await page.evaluate(([v, { rooms, perRoom }]) => window.bench.memoryInbox(v, rooms, perRoom), [v, INBOX_MEMORY]);
+    } finally {
+      await context.close();
+    }
+  });
+  addRow(
+    `inbox of ${fmt(INBOX_MEMORY.rooms, 0)} conversations × ${INBOX_MEMORY.perRoom} messages, the list and one conversation mounted`,
+    kib(res, 'bytes'),
+    { notes: { ...notes, b1: 'n/a (no inbox list)' }, digits: 0 },
+  );
+  addRow('  of which wasm linear memory growth', kib(res, 'wasmBytes'), { notes: { ...notes, b1: 'n/a', b2: '0' }, digits: 0 });
 }
 
 async function measureReconnect(page, server) {

@@ -482,6 +482,48 @@ async function memory(variant, n, delivery = 'shared') {
   };
 }
 
+/**
+ * Memory of an inbox-shaped store after forced GC: `roomCount` conversations of `perRoom` customer messages, fed
+ * as the network delivers them, then what an inbox page keeps mounted: the inbox list (`subscribe('*')` +
+ * `rooms()`) and one open conversation (`subscribe` + `snapshot`). Ours holds a message twice (wasm and the view's
+ * object) only in rooms a view shows; `memory` above measures the worst case, a 10 000-message room on screen.
+ */
+async function memoryInbox(variant, roomCount, perRoom) {
+  const tag = freshRoom(`meminbox-${variant}`);
+  const rooms = Array.from({ length: roomCount }, (_, r) => `${tag}-${r}`);
+  const memoryBytes = () => (wasmExports ? wasmExports.memory.buffer.byteLength : 0);
+  await sleep(50);
+  collect();
+  const heap0 = performance.memory.usedJSHeapSize;
+  const wasm0 = memoryBytes();
+  const store = makeStore(variant);
+  {
+    const feed = ingestOne(variant, store);
+    const base = Date.now() - 10_000_000;
+    for (let i = 0; i < perRoom; i++) {
+      for (let r = 0; r < roomCount; r++) {
+        const e = { id: `${rooms[r]}.m${i}`, room_id: rooms[r], text: CUSTOMER_TEXT, timestamp: base + i * roomCount + r, from: CUSTOMER_PHONE, type: 'text', contact_name: `Contact ${r}` };
+        feed(JSON.parse(JSON.stringify(e)));
+      }
+    }
+  }
+  const open = rooms[roomCount - 1];
+  window.__keep = store;
+  window.__keepView = [store.subscribe('*', () => {}), store.subscribe(open, () => {})];
+  window.__keepSnapshot = [store.rooms(), store.snapshot(open)];
+  await sleep(50);
+  collect();
+  const wasmBytes = memoryBytes() - wasm0;
+  const bytes = performance.memory.usedJSHeapSize - heap0 + wasmBytes;
+  const [list, shown] = window.__keepSnapshot;
+  let error = null;
+  if (list.length !== roomCount || list[0]?.room_id !== open) error = `inbox of ${list.length} rooms led by ${list[0]?.room_id}`;
+  else if (shown.length !== perRoom || shown[perRoom - 1].id !== `${open}.m${perRoom - 1}`) error = `open room shows ${shown.length} messages`;
+  else if (list.some((s) => s.unread !== perRoom)) error = 'an unread count is not the messages fed';
+  window.__keep = window.__keepView = window.__keepSnapshot = null;
+  return { bytes, wasmBytes, error };
+}
+
 // ---- inbox list ------------------------------------------------------------------------------------------------
 
 /**
@@ -701,6 +743,7 @@ window.bench = {
   rtt: wrap(rtt),
   reactCost: wrap(reactCost),
   memory: wrap(memory),
+  memoryInbox: wrap(memoryInbox),
   inbox: wrap(inboxAfterMessage),
   reconnectSetup: wrap(reconnectSetup),
   reconnectWait: wrap(reconnectWait),

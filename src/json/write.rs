@@ -69,9 +69,9 @@ pub(crate) fn write_str(out: &mut String, s: &str) {
 }
 
 /// `[item,item,…]`, each item written by `write`.
-pub(crate) fn write_list<T>(out: &mut String, items: &[T], write: impl Fn(&mut String, &T)) {
+pub(crate) fn write_list<I: IntoIterator>(out: &mut String, items: I, write: impl Fn(&mut String, I::Item)) {
     out.push('[');
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }

@@ -152,12 +152,17 @@ impl RoomState {
     }
 }
 
-/// The inbox as JSON text: `[summaries]` in the order given.
-pub fn summaries_to_json(summaries: &[RoomSummary]) -> String {
-    let mut out = String::new();
-    write_list(&mut out, summaries, write_summary);
+/// The inbox as JSON text: `[summaries]` in the order given, made one at a time and written into a buffer of
+/// `capacity` bytes. Why: at thousands of conversations the text is megabytes, and a transient peak (a list of
+/// summaries, a buffer doubling as it fills) grows wasm memory for good.
+pub(crate) fn summaries_to_json(summaries: impl Iterator<Item = RoomSummary>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
+    write_list(&mut out, summaries, |out, s| write_summary(out, &s));
     out
 }
+
+/// Room for one summary's JSON around its last message's (see [`Message::json_len_hint`]).
+pub(crate) const SUMMARY_JSON_LEN: usize = 128;
 
 fn write_message(out: &mut String, m: &Message) {
     m.write_json(out);

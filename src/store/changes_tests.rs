@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::json::{from_str, Value};
 
+use super::changes::SUMMARY_JSON_LEN;
 use super::*;
 
 const T0: f64 = 1_700_000_000_000.0;
@@ -129,7 +130,8 @@ impl Views {
             list.sort_by(|a, b| {
                 ts(b).total_cmp(&ts(a)).then_with(|| a["room_id"].as_str().cmp(&b["room_id"].as_str()))
             });
-            let want = from_str(&summaries_to_json(&s.rooms())).unwrap();
+            let want =
+                from_str(&ChangeBatch { rooms: Vec::new(), inbox: s.rooms() }.to_json()).unwrap()["inbox"].clone();
             let got = Value::Array(list.into_iter().cloned().collect());
             assert_eq!(got, want, "step {step}: inbox");
         }
@@ -360,5 +362,34 @@ fn a_message_written_straight_is_its_json() {
         m.write_json(&mut text);
         assert_eq!(from_str(&text).unwrap(), m.to_json(), "{text}");
         assert_eq!(text, crate::json::to_string(&m.to_json()));
+    }
+}
+
+#[test]
+fn the_inbox_text_is_the_summaries_in_order_each_in_the_room_its_buffer_gave_it() {
+    let mut s = MessageStore::default();
+    for r in 0..30 {
+        for i in 0..3 {
+            let p = json!({"id": format!("r{r}.m{i}"), "room_id": format!("r{r}"), "text": "Olá, tudo bem? 👋",
+                "timestamp": T0 + (i * 30 + (r * 7) % 30) as f64, "from": "5511999990000", "type": "text",
+                "contact_name": format!("Contact {r}")});
+            s.ingest_message(&p, T0).unwrap();
+        }
+    }
+    // Same newest time in two rooms: the room id breaks the tie.
+    s.ingest_message(&json!({"id": "tie", "room_id": "r0", "text": "x", "timestamp": T0 + 89.0}), T0).unwrap();
+    let text = s.watch_inbox_json();
+    let batch = ChangeBatch { rooms: Vec::new(), inbox: s.rooms() };
+    assert_eq!(format!("{{\"rooms\":[],\"inbox\":{text}}}"), batch.to_json());
+    let order: Vec<&str> = batch.inbox.iter().map(|r| r.room_id.as_str()).collect();
+    // Newest last: r17 (7·17 mod 30 = 29) and r0 (the tie, 89), then r4 (28).
+    assert_eq!(order[..3], ["r0", "r17", "r4"]);
+    for summary in &batch.inbox {
+        let m = summary.last_message.as_ref().unwrap();
+        let mut one = String::new();
+        m.write_json(&mut one);
+        assert!(one.len() <= m.json_len_hint(), "{one}");
+        let whole = ChangeBatch { rooms: Vec::new(), inbox: vec![summary.clone()] }.to_json();
+        assert!(whole.len() - "{\"rooms\":[],\"inbox\":[]}".len() <= SUMMARY_JSON_LEN + m.json_len_hint(), "{whole}");
     }
 }

@@ -130,3 +130,62 @@ fn sizes() {
     );
     drop((m, c));
 }
+
+/// The same number of messages shaped as an inbox (the bench's "inbox of 200 conversations × 50 messages"):
+/// what many small rooms cost on top of one large one.
+#[test]
+#[ignore = "measurement: run with --ignored --nocapture --test-threads=1"]
+fn memory_per_message_inbox() {
+    const ROOMS: usize = 200;
+    const PER_ROOM: usize = 50;
+    let before = LIVE.load(Relaxed);
+    let mut store = MessageStore::default();
+    for i in 0..PER_ROOM {
+        for r in 0..ROOMS {
+            let e = json!({"id": format!("room-{r}.m{i}"), "room_id": format!("room-{r}"),
+                "text": "Olá, tudo bem? Quero saber do meu pedido", "timestamp": T0 + (i * ROOMS + r) as f64,
+                "from": "5511999990000", "type": "text", "contact_name": format!("Contact {r}")});
+            store.ingest_message(&e, T0).unwrap();
+            while store.poll_event().is_some() {}
+        }
+    }
+    let live = LIVE.load(Relaxed);
+    let per = |b: usize| b as f64 / (ROOMS * PER_ROOM) as f64;
+    println!(
+        "store live: {:.0} B/message ({} KiB, {:.0} B/room)",
+        per(live - before),
+        (live - before) / 1024,
+        (live - before) as f64 / ROOMS as f64
+    );
+    for (name, bytes) in store.memory_breakdown(&|f| {
+        let l = LIVE.load(Relaxed);
+        f();
+        l - LIVE.load(Relaxed)
+    }) {
+        println!("  {name:<28} {:>6.0} B/message", per(bytes));
+    }
+}
+/// The transient peak of reading the inbox as JSON text (what a view does when it mounts the list), at 5 000
+/// conversations: written one summary at a time into a buffer sized up front, against a list of summary copies
+/// serialised into a growing buffer (how it was done before).
+#[test]
+#[ignore = "measurement: run with --ignored --nocapture --test-threads=1"]
+fn inbox_text_peak() {
+    let mut store = MessageStore::default();
+    for r in 0..5_000 {
+        let e = json!({"id": format!("room-{r}.m0"), "room_id": format!("room-{r}"),
+            "text": "Olá, tudo bem? Quero saber do meu pedido", "timestamp": T0 + r as f64,
+            "from": "5511999990000", "type": "text", "contact_name": format!("Contact {r}")});
+        store.ingest_message(&e, T0).unwrap();
+    }
+    let peak_of = |f: &mut dyn FnMut() -> usize| {
+        let start = LIVE.load(Relaxed);
+        PEAK.store(start, Relaxed);
+        let len = f();
+        (PEAK.load(Relaxed) - start, len)
+    };
+    let (now, len) = peak_of(&mut || store.watch_inbox_json().len());
+    // The earlier path: the summaries collected, then written into a buffer that doubles as it fills.
+    let (copies, _) = peak_of(&mut || super::ChangeBatch { rooms: Vec::new(), inbox: store.rooms() }.to_json().len());
+    println!("inbox text {len} B: peak {} KiB written straight, {} KiB from copies", now / 1024, copies / 1024);
+}

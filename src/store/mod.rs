@@ -56,7 +56,7 @@ mod memory_tests;
 mod tests;
 
 pub use cache::{rooms_to_evict, CacheConfig, CachedRoom};
-pub use changes::{summaries_to_json, ChangeBatch, ListOp, RoomChanges, RoomState};
+pub use changes::{ChangeBatch, ListOp, RoomChanges, RoomState};
 pub use error::StoreError;
 pub use events::StoreEvent;
 pub use extra::Extra;

@@ -319,6 +319,13 @@ impl Message {
     /// Appends [`to_json`](Self::to_json) as compact JSON text, the same text, written straight from the fields (the
     /// per-message path of the change stream: no map of the fields is built). A server field with a canonical name
     /// (rare) takes the map path, which shadows it.
+    /// About how long [`write_json`](Self::write_json)'s text is (its field names, the strings it holds, the
+    /// room id), for sizing a buffer up front; escapes can make it longer.
+    pub(crate) fn json_len_hint(&self) -> usize {
+        const FIELDS: usize = 160;
+        FIELDS + self.strings.len() + self.room_id.len()
+    }
+
     pub(crate) fn write_json(&self, out: &mut String) {
         const CANONICAL: [&str; 11] = [
             "id",

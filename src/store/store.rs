@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::index_map::FastMap;
 use crate::json::Value;
 
-use super::changes::{summaries_to_json, typing_names, ChangeBatch, RoomState};
+use super::changes::{summaries_to_json, typing_names, ChangeBatch, RoomState, SUMMARY_JSON_LEN};
 use super::error::StoreError;
 use super::events::{EventQueue, StoreEvent};
 use super::extra::Extra;
@@ -1048,14 +1048,16 @@ impl MessageStore {
     /// The inbox: one summary per room, the most recent activity first (newest last message; rooms without
     /// messages last), ties by room id.
     pub fn rooms(&self) -> Vec<RoomSummary> {
-        let mut out: Vec<RoomSummary> = self.rooms.iter().map(|(_, r)| self.summary(r)).collect();
+        self.inbox_order().into_iter().map(|r| self.summary(r)).collect()
+    }
+
+    /// The rooms in inbox order: newest last message first, rooms without messages last, then by room id.
+    fn inbox_order(&self) -> Vec<&Room> {
+        let mut order: Vec<&Room> = self.rooms.iter().map(|(_, r)| r).collect();
+        let newest = |r: &Room| r.last().map_or(f64::NEG_INFINITY, |m| m.timestamp);
         // Room ids are unique, so the tie-break makes the order total and an unstable sort gives the same result.
-        out.sort_unstable_by(|a, b| {
-            let ta = a.last_message.as_ref().map_or(f64::NEG_INFINITY, |m| m.timestamp);
-            let tb = b.last_message.as_ref().map_or(f64::NEG_INFINITY, |m| m.timestamp);
-            tb.total_cmp(&ta).then_with(|| a.room_id.cmp(&b.room_id))
-        });
-        out
+        order.sort_unstable_by(|a, b| newest(b).total_cmp(&newest(a)).then_with(|| a.name.cmp(&b.name)));
+        order
     }
 
     fn summary(&self, r: &Room) -> RoomSummary {
@@ -1105,7 +1107,10 @@ impl MessageStore {
 
     /// [`watch_inbox`](Self::watch_inbox) as JSON text (summaries as in [`ChangeBatch::to_json`]).
     pub fn watch_inbox_json(&mut self) -> String {
-        summaries_to_json(&self.watch_inbox())
+        self.inbox_watched = true;
+        let order = self.inbox_order();
+        let capacity = order.iter().map(|r| SUMMARY_JSON_LEN + r.last().map_or(0, Message::json_len_hint)).sum();
+        summaries_to_json(order.into_iter().map(|r| self.summary(r)), capacity)
     }
 
     /// Stops sending summaries.

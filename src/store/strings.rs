@@ -99,6 +99,11 @@ impl Strings {
 
     /// One part. The hot accessor (a message's id is read on every index probe and order comparison): one walk
     /// over the length header, no span table.
+    /// Bytes held: the parts and their lengths.
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
     pub(crate) fn get(&self, part: Part) -> Option<&str> {
         let i = part as u32;
         if self.present & (1 << i) == 0 {
