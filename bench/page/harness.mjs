@@ -437,6 +437,23 @@ async function reactCost(variant, size, reps) {
 }
 
 /**
+ * Memory from now on, after forced GC: call the result after the work to get the JS heap's and the wasm memory's
+ * growth in bytes (wasm memory never shrinks: a transient peak there stays).
+ */
+async function memoryGrowth() {
+  const wasmBytes = () => (wasmExports ? wasmExports.memory.buffer.byteLength : 0);
+  await sleep(50);
+  collect();
+  const heap0 = performance.memory.usedJSHeapSize;
+  const wasm0 = wasmBytes();
+  return async () => {
+    await sleep(50);
+    collect();
+    return { heap: performance.memory.usedJSHeapSize - heap0, wasm: wasmBytes() - wasm0 };
+  };
+}
+
+/**
  * Bytes retained by a `n`-message room after forced GC (fresh page per call; JS heap + wasm memory growth).
  * `delivery`: 'shared' feeds the workload's objects as built (the 9 000 customer messages share one text string,
  * which a JS store then keeps once); 'network' feeds each event as socket.io-client hands it over — a fresh
@@ -444,11 +461,7 @@ async function reactCost(variant, size, reps) {
  */
 async function memory(variant, n, delivery = 'shared') {
   const room = freshRoom(`mem-${variant}`);
-  const memoryBytes = () => (wasmExports ? wasmExports.memory.buffer.byteLength : 0);
-  await sleep(50);
-  collect();
-  const heap0 = performance.memory.usedJSHeapSize;
-  const wasm0 = memoryBytes();
+  const grown = await memoryGrowth();
   const store = makeStore(variant);
   const cids = optimisticSends(n).map((s) => store.addOptimistic(room, s.text, s.user));
   const base = Date.now();
@@ -460,24 +473,19 @@ async function memory(variant, n, delivery = 'shared') {
     events = null;
   }
   window.__keep = store;
-  await sleep(50);
-  collect();
-  const heap1 = performance.memory.usedJSHeapSize;
-  const wasm1 = memoryBytes();
+  const alone = await grown();
   // What a mounted room view holds on top: its subscription and one snapshot (ours builds its JS objects here).
   window.__keepView = store.subscribe(room, () => {});
   window.__keepSnapshot = store.snapshot(room);
-  await sleep(50);
-  collect();
-  const heap2 = performance.memory.usedJSHeapSize;
+  const mounted = await grown();
   // Checked last: the check reads a snapshot, which must not be built before the "store alone" reading.
   const error = checkStore(variant, store, room, n, base, cids);
   if (error) return { error };
   return {
-    storeBytes: heap1 - heap0 + (wasm1 - wasm0),
-    heapBytes: heap1 - heap0,
-    wasmBytes: wasm1 - wasm0,
-    withSnapshotBytes: heap2 - heap0 + (wasm1 - wasm0),
+    storeBytes: alone.heap + alone.wasm,
+    wasmBytes: alone.wasm,
+    withSnapshotBytes: mounted.heap + mounted.wasm,
+    mountedWasmBytes: mounted.wasm,
     error: null,
   };
 }
@@ -491,11 +499,7 @@ async function memory(variant, n, delivery = 'shared') {
 async function memoryInbox(variant, roomCount, perRoom) {
   const tag = freshRoom(`meminbox-${variant}`);
   const rooms = Array.from({ length: roomCount }, (_, r) => `${tag}-${r}`);
-  const memoryBytes = () => (wasmExports ? wasmExports.memory.buffer.byteLength : 0);
-  await sleep(50);
-  collect();
-  const heap0 = performance.memory.usedJSHeapSize;
-  const wasm0 = memoryBytes();
+  const grown = await memoryGrowth();
   const store = makeStore(variant);
   {
     const feed = ingestOne(variant, store);
@@ -511,10 +515,8 @@ async function memoryInbox(variant, roomCount, perRoom) {
   window.__keep = store;
   window.__keepView = [store.subscribe('*', () => {}), store.subscribe(open, () => {})];
   window.__keepSnapshot = [store.rooms(), store.snapshot(open)];
-  await sleep(50);
-  collect();
-  const wasmBytes = memoryBytes() - wasm0;
-  const bytes = performance.memory.usedJSHeapSize - heap0 + wasmBytes;
+  const { heap, wasm: wasmBytes } = await grown();
+  const bytes = heap + wasmBytes;
   const [list, shown] = window.__keepSnapshot;
   let error = null;
   if (list.length !== roomCount || list[0]?.room_id !== open) error = `inbox of ${list.length} rooms led by ${list[0]?.room_id}`;

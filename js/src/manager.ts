@@ -6,16 +6,11 @@
  * @module
  */
 import { WasmManager } from '../wasm/inbox_realtime.js';
-import {
-  assertReady,
-  authFunction,
-  encodeQuery,
-  SocketClient,
-  subscription,
-  type ClientOptions,
-  type InboxRealtimeError,
-  type Subscription,
-} from './index.js';
+import { SocketClient, subscription, type Subscription } from './client.js';
+import type { InboxRealtimeError } from './errors.js';
+import { assertReady } from './init.js';
+import { authFunction, type ClientOptions } from './options.js';
+import { encodeQuery } from './preconnect.js';
 
 /** Options of a {@link Manager}: the connection's (socket.io-client's ManagerOptions) and the sockets' defaults. */
 export type ManagerOptions = Omit<ClientOptions, 'namespace' | 'auth' | 'debug'>;

@@ -651,7 +651,7 @@ impl StoreHandle {
     /// Starts sending the room's changes to the sink; returns its current state as JSON text
     /// (`{messages, typing, has_more, unread}`), which the changes apply to.
     pub fn watch(&self, room_id: &str) -> String {
-        self.shared.store.borrow_mut().watch(room_id).to_json()
+        self.shared.store.borrow_mut().watch_json(room_id)
     }
 
     /// Stops sending the room's changes.

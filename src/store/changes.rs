@@ -118,6 +118,18 @@ impl RoomChanges {
 }
 
 impl ChangeBatch {
+    /// About how long [`to_json`](Self::to_json)'s text is.
+    fn json_len_hint(&self) -> usize {
+        let op = |op: &ListOp| match op {
+            ListOp::Insert(_, m) | ListOp::Update(_, m) => 32 + m.json_len_hint(),
+            ListOp::Remove(_) => 32,
+            ListOp::Reset(messages) => 32 + messages.iter().map(Message::json_len_hint).sum::<usize>(),
+        };
+        let room = |r: &RoomChanges| 128 + r.room_id.len() + r.ops.iter().map(op).sum::<usize>();
+        let summary = |s: &RoomSummary| SUMMARY_JSON_LEN + s.last_message.as_ref().map_or(0, Message::json_len_hint);
+        32 + self.rooms.iter().map(room).sum::<usize>() + self.inbox.iter().map(summary).sum::<usize>()
+    }
+
     /// Nothing to tell a view.
     pub fn is_empty(&self) -> bool {
         self.rooms.is_empty() && self.inbox.is_empty()
@@ -127,8 +139,9 @@ impl ChangeBatch {
     /// "typing"?,"has_more"?,"unread"?}],"inbox":[summaries]}`; a message is [`Message::to_json`], a summary as
     /// [`RoomSummary`] with `typing` as names.
     pub fn to_json(&self) -> String {
-        // One message with its fields is ~400 bytes: room for it up front instead of six doublings.
-        let mut out = String::with_capacity(512);
+        // Sized up front from what it carries: one new message needs no doubling, and a reset of a large room
+        // (megabytes) no transient double.
+        let mut out = String::with_capacity(self.json_len_hint());
         out.push_str("{\"rooms\":");
         write_list(&mut out, &self.rooms, write_room);
         out.push_str(",\"inbox\":");
@@ -141,15 +154,27 @@ impl ChangeBatch {
 impl RoomState {
     /// `{"messages":[…],"typing":[…],"has_more":…,"unread":…}`.
     pub fn to_json(&self) -> String {
-        let mut out = String::from("{\"messages\":");
-        write_messages(&mut out, &self.messages);
-        out.push_str(",\"typing\":");
-        write_names(&mut out, &self.typing);
-        out.push_str(if self.has_more { ",\"has_more\":true,\"unread\":" } else { ",\"has_more\":false,\"unread\":" });
-        write_u64(&mut out, u64::from(self.unread));
-        out.push('}');
-        out
+        room_state_json(self.messages.iter(), &self.typing, self.has_more, self.unread)
     }
+}
+
+/// A [`RoomState`]'s JSON text, written from the messages where they are held into a buffer sized up front. Why:
+/// a 10 000-message room is megabytes of text, and a transient peak grows wasm memory for good: a copy of the list
+/// plus a buffer doubling as it filled grew it by 7.6 MB when such a room was opened (`make bench`, memory rows).
+pub(crate) fn room_state_json<'a, I>(messages: I, typing: &[String], has_more: bool, unread: u32) -> String
+where
+    I: Iterator<Item = &'a Message> + Clone,
+{
+    let names: usize = typing.iter().map(|n| n.len() + 3).sum();
+    let mut out = String::with_capacity(64 + names + messages.clone().map(Message::json_len_hint).sum::<usize>());
+    out.push_str("{\"messages\":");
+    write_list(&mut out, messages, write_message);
+    out.push_str(",\"typing\":");
+    write_names(&mut out, typing);
+    out.push_str(if has_more { ",\"has_more\":true,\"unread\":" } else { ",\"has_more\":false,\"unread\":" });
+    write_u64(&mut out, u64::from(unread));
+    out.push('}');
+    out
 }
 
 /// The inbox as JSON text: `[summaries]` in the order given, made one at a time and written into a buffer of

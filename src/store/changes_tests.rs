@@ -237,7 +237,10 @@ fn step(rng: &mut Rng, s: &mut MessageStore, views: &mut Views, sends: &mut Vec<
                 s.unwatch(room);
                 views.rooms.remove(room);
             } else {
-                let state = from_str(&s.watch(room).to_json()).unwrap();
+                // What the browser asks for (written from the room), checked against the state it stands for.
+                let text = s.watch_json(room);
+                assert_eq!(text, s.watch(room).to_json());
+                let state = from_str(&text).unwrap();
                 views.rooms.insert(room.to_owned(), RoomModel::from_state(&state));
             }
         }

@@ -69,6 +69,18 @@ fn workload(store: &mut MessageStore, n: usize) -> Vec<Value> {
         .collect()
 }
 
+/// What each part of the store holds, per message (`per` turns bytes into bytes per message).
+fn print_breakdown(store: &mut MessageStore, per: impl Fn(usize) -> f64) {
+    let freed = |f: &mut dyn FnMut()| {
+        let l = LIVE.load(Relaxed);
+        f();
+        l - LIVE.load(Relaxed)
+    };
+    for (name, bytes) in store.memory_breakdown(&freed) {
+        println!("  {name:<28} {:>6.0} B/message", per(bytes));
+    }
+}
+
 #[test]
 #[ignore = "measurement: run with --ignored --nocapture --test-threads=1"]
 fn memory_per_message() {
@@ -100,13 +112,7 @@ fn memory_per_message() {
         per(peak - start),
         per(events_bytes)
     );
-    for (name, bytes) in store.memory_breakdown(&|f| {
-        let l = LIVE.load(Relaxed);
-        f();
-        l - LIVE.load(Relaxed)
-    }) {
-        println!("  {name:<28} {:>6.0} B/message", per(bytes));
-    }
+    print_breakdown(&mut store, per);
 }
 
 #[test]
@@ -157,13 +163,7 @@ fn memory_per_message_inbox() {
         (live - before) / 1024,
         (live - before) as f64 / ROOMS as f64
     );
-    for (name, bytes) in store.memory_breakdown(&|f| {
-        let l = LIVE.load(Relaxed);
-        f();
-        l - LIVE.load(Relaxed)
-    }) {
-        println!("  {name:<28} {:>6.0} B/message", per(bytes));
-    }
+    print_breakdown(&mut store, per);
 }
 /// The transient peak of reading the inbox as JSON text (what a view does when it mounts the list), at 5 000
 /// conversations: written one summary at a time into a buffer sized up front, against a list of summary copies

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::index_map::FastMap;
 use crate::json::Value;
 
-use super::changes::{summaries_to_json, typing_names, ChangeBatch, RoomState, SUMMARY_JSON_LEN};
+use super::changes::{room_state_json, summaries_to_json, typing_names, ChangeBatch, RoomState, SUMMARY_JSON_LEN};
 use super::error::StoreError;
 use super::events::{EventQueue, StoreEvent};
 use super::extra::Extra;
@@ -1079,15 +1079,34 @@ impl MessageStore {
     /// `has_more` changes. An unknown room is watched from the moment it appears (shown empty until then).
     /// Watching a watched room starts it over from the state returned.
     pub fn watch(&mut self, room_id: &str) -> RoomState {
+        match self.start_watching(room_id) {
+            (typing, Some(r)) => {
+                RoomState { messages: r.iter().cloned().collect(), typing, has_more: r.has_more, unread: r.unread() }
+            }
+            (typing, None) => RoomState { messages: Vec::new(), typing, has_more: true, unread: 0 },
+        }
+    }
+
+    /// [`watch`](Self::watch) as JSON text ([`RoomState::to_json`]), written from the room's messages as they are
+    /// held, not from a copy of them.
+    pub fn watch_json(&mut self, room_id: &str) -> String {
+        match self.start_watching(room_id) {
+            (typing, Some(r)) => room_state_json(r.iter(), &typing, r.has_more, r.unread()),
+            (typing, None) => room_state_json(Messages::empty(), &typing, true, 0),
+        }
+    }
+
+    /// Starts recording the room's changes (or notes it, to watch when it appears); who types there, and the room.
+    fn start_watching(&mut self, room_id: &str) -> (Vec<String>, Option<&Room>) {
         let typing = typing_names(self.typing.users(room_id));
         let Some(r) = self.rooms.get_mut(room_id) else {
             if !self.watch_later.iter().any(|w| w == room_id) {
                 self.watch_later.push(room_id.to_owned());
             }
-            return RoomState { messages: Vec::new(), typing, has_more: true, unread: 0 };
+            return (typing, None);
         };
         r.watch(typing.clone());
-        RoomState { messages: r.iter().cloned().collect(), typing, has_more: r.has_more, unread: r.unread() }
+        (typing, Some(r))
     }
 
     /// Stops recording `room_id`'s changes.
