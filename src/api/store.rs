@@ -1,7 +1,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::client::{Hooks, SocketClient, TapEvent};
@@ -92,6 +92,20 @@ impl std::fmt::Debug for StoreHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StoreHandle").finish_non_exhaustive()
     }
+}
+
+/// The text `write` hands to its sink in pieces, as one JS string: each piece crosses once and JS joins them, so
+/// the whole text is never held in wasm memory (see `Pieces` in `src/store/changes.rs`).
+fn joined_js(write: impl FnOnce(&mut dyn FnMut(&str))) -> JsString {
+    let mut text: Option<JsString> = None;
+    write(&mut |piece| {
+        let piece = JsString::from(piece);
+        text = Some(match text.take() {
+            Some(t) => t.concat(&piece),
+            None => piece,
+        });
+    });
+    text.unwrap_or_else(|| JsString::from(""))
 }
 
 fn store_error(e: StoreError) -> JsValue {
@@ -650,8 +664,8 @@ impl StoreHandle {
 
     /// Starts sending the room's changes to the sink; returns its current state as JSON text
     /// (`{messages, typing, has_more, unread}`), which the changes apply to.
-    pub fn watch(&self, room_id: &str) -> String {
-        self.shared.store.borrow_mut().watch_json(room_id)
+    pub fn watch(&self, room_id: &str) -> JsString {
+        joined_js(|emit| self.shared.store.borrow_mut().watch_in_pieces(room_id, emit))
     }
 
     /// Stops sending the room's changes.
@@ -662,8 +676,8 @@ impl StoreHandle {
     /// Starts sending changed rooms' summaries to the sink; returns the inbox now as JSON text (newest activity
     /// first).
     #[wasm_bindgen(js_name = watchInbox)]
-    pub fn watch_inbox(&self) -> String {
-        self.shared.store.borrow_mut().watch_inbox_json()
+    pub fn watch_inbox(&self) -> JsString {
+        joined_js(|emit| self.shared.store.borrow_mut().watch_inbox_in_pieces(emit))
     }
 
     /// Stops sending summaries.

@@ -154,36 +154,95 @@ impl ChangeBatch {
 impl RoomState {
     /// `{"messages":[…],"typing":[…],"has_more":…,"unread":…}`.
     pub fn to_json(&self) -> String {
-        room_state_json(self.messages.iter(), &self.typing, self.has_more, self.unread)
+        joined(|emit| write_room_state(self.messages.iter(), &self.typing, self.has_more, self.unread, emit))
     }
 }
 
-/// A [`RoomState`]'s JSON text, written from the messages where they are held into a buffer sized up front. Why:
-/// a 10 000-message room is megabytes of text, and a transient peak grows wasm memory for good: a copy of the list
-/// plus a buffer doubling as it filled grew it by 7.6 MB when such a room was opened (`make bench`, memory rows).
-pub(crate) fn room_state_json<'a, I>(messages: I, typing: &[String], has_more: bool, unread: u32) -> String
-where
-    I: Iterator<Item = &'a Message> + Clone,
-{
-    let names: usize = typing.iter().map(|n| n.len() + 3).sum();
-    let mut out = String::with_capacity(64 + names + messages.clone().map(Message::json_len_hint).sum::<usize>());
-    out.push_str("{\"messages\":");
-    write_list(&mut out, messages, write_message);
-    out.push_str(",\"typing\":");
-    write_names(&mut out, typing);
-    out.push_str(if has_more { ",\"has_more\":true,\"unread\":" } else { ",\"has_more\":false,\"unread\":" });
-    write_u64(&mut out, u64::from(unread));
-    out.push('}');
-    out
+/// How much JSON text [`Pieces`] gathers before handing it on.
+const PIECE: usize = 32 * 1024;
+
+/// JSON text handed on in pieces of about [`PIECE`] bytes, each a fragment: the text is whole once they are
+/// joined. Why: a room's first view or the inbox list can be megabytes of text, and wasm memory grown for a
+/// transient peak is never given back. Opening a 10 000-message room grew it by 7.6 MB when its messages were
+/// copied and written into a buffer that doubled as it filled, by 2.7 MB when written into one buffer sized up front
+/// (`make bench`, memory rows); in pieces, the buffer is reused.
+struct Pieces<'e> {
+    out: String,
+    emit: &'e mut dyn FnMut(&str),
 }
 
-/// The inbox as JSON text: `[summaries]` in the order given, made one at a time and written into a buffer of
-/// `capacity` bytes. Why: at thousands of conversations the text is megabytes, and a transient peak (a list of
-/// summaries, a buffer doubling as it fills) grows wasm memory for good.
-pub(crate) fn summaries_to_json(summaries: impl Iterator<Item = RoomSummary>, capacity: usize) -> String {
-    let mut out = String::with_capacity(capacity);
-    write_list(&mut out, summaries, |out, s| write_summary(out, &s));
-    out
+impl<'e> Pieces<'e> {
+    fn new(emit: &'e mut dyn FnMut(&str)) -> Pieces<'e> {
+        Pieces { out: String::new(), emit }
+    }
+
+    /// Writes with `write`, then hands the text gathered on once it is a piece's worth.
+    fn write(&mut self, write: impl FnOnce(&mut String)) {
+        write(&mut self.out);
+        if self.out.len() >= PIECE {
+            (self.emit)(&self.out);
+            self.out.clear();
+        }
+    }
+
+    /// Hands on what is left.
+    fn finish(self) {
+        if !self.out.is_empty() {
+            (self.emit)(&self.out);
+        }
+    }
+}
+
+/// The pieces `write` hands to its sink, joined.
+pub(crate) fn joined(write: impl FnOnce(&mut dyn FnMut(&str))) -> String {
+    let mut text = String::new();
+    write(&mut |piece| text.push_str(piece));
+    text
+}
+
+/// A [`RoomState`]'s JSON text, in pieces (see [`Pieces`]), written from the messages where they are held.
+pub(crate) fn write_room_state<'a>(
+    messages: impl Iterator<Item = &'a Message>,
+    typing: &[String],
+    has_more: bool,
+    unread: u32,
+    emit: &mut dyn FnMut(&str),
+) {
+    let mut pieces = Pieces::new(emit);
+    pieces.write(|out| out.push_str("{\"messages\":["));
+    for (i, m) in messages.enumerate() {
+        pieces.write(|out| {
+            if i > 0 {
+                out.push(',');
+            }
+            write_message(out, m);
+        });
+    }
+    pieces.write(|out| {
+        out.push_str("],\"typing\":");
+        write_names(out, typing);
+        out.push_str(if has_more { ",\"has_more\":true,\"unread\":" } else { ",\"has_more\":false,\"unread\":" });
+        write_u64(out, u64::from(unread));
+        out.push('}');
+    });
+    pieces.finish();
+}
+
+/// The inbox as JSON text, `[summaries]` in the order given, in pieces (see [`Pieces`]): each summary is made,
+/// written and dropped in turn.
+pub(crate) fn write_summaries(summaries: impl Iterator<Item = RoomSummary>, emit: &mut dyn FnMut(&str)) {
+    let mut pieces = Pieces::new(emit);
+    pieces.write(|out| out.push('['));
+    for (i, s) in summaries.enumerate() {
+        pieces.write(|out| {
+            if i > 0 {
+                out.push(',');
+            }
+            write_summary(out, &s);
+        });
+    }
+    pieces.write(|out| out.push(']'));
+    pieces.finish();
 }
 
 /// Room for one summary's JSON around its last message's (see [`Message::json_len_hint`]).

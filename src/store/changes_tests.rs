@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::json::{from_str, Value};
 
-use super::changes::SUMMARY_JSON_LEN;
+use super::changes::{joined, SUMMARY_JSON_LEN};
 use super::*;
 
 const T0: f64 = 1_700_000_000_000.0;
@@ -238,7 +238,8 @@ fn step(rng: &mut Rng, s: &mut MessageStore, views: &mut Views, sends: &mut Vec<
                 views.rooms.remove(room);
             } else {
                 // What the browser asks for (written from the room), checked against the state it stands for.
-                let text = s.watch_json(room);
+                // In pieces of 32 KiB: rooms here are smaller; `pieces_join_into_the_text_…` covers many pieces.
+                let text = joined(|emit| s.watch_in_pieces(room, emit));
                 assert_eq!(text, s.watch(room).to_json());
                 let state = from_str(&text).unwrap();
                 views.rooms.insert(room.to_owned(), RoomModel::from_state(&state));
@@ -249,7 +250,7 @@ fn step(rng: &mut Rng, s: &mut MessageStore, views: &mut Views, sends: &mut Vec<
                 s.unwatch_inbox();
                 views.inbox = None;
             } else if views.inbox.is_none() {
-                let list = from_str(&s.watch_inbox_json()).unwrap();
+                let list = from_str(&joined(|emit| s.watch_inbox_in_pieces(emit))).unwrap();
                 let map = list
                     .as_array()
                     .unwrap()
@@ -381,7 +382,7 @@ fn the_inbox_text_is_the_summaries_in_order_each_in_the_room_its_buffer_gave_it(
     }
     // Same newest time in two rooms: the room id breaks the tie.
     s.ingest_message(&json!({"id": "tie", "room_id": "r0", "text": "x", "timestamp": T0 + 89.0}), T0).unwrap();
-    let text = s.watch_inbox_json();
+    let text = joined(|emit| s.watch_inbox_in_pieces(emit));
     let batch = ChangeBatch { rooms: Vec::new(), inbox: s.rooms() };
     assert_eq!(format!("{{\"rooms\":[],\"inbox\":{text}}}"), batch.to_json());
     let order: Vec<&str> = batch.inbox.iter().map(|r| r.room_id.as_str()).collect();
@@ -395,4 +396,35 @@ fn the_inbox_text_is_the_summaries_in_order_each_in_the_room_its_buffer_gave_it(
         let whole = ChangeBatch { rooms: Vec::new(), inbox: vec![summary.clone()] }.to_json();
         assert!(whole.len() - "{\"rooms\":[],\"inbox\":[]}".len() <= SUMMARY_JSON_LEN + m.json_len_hint(), "{whole}");
     }
+}
+
+#[test]
+fn pieces_join_into_the_text_and_none_is_the_whole_of_a_large_room() {
+    let mut s = MessageStore::default();
+    for i in 0..2_000 {
+        let p = json!({"id": format!("m{i}"), "room_id": "big", "text": format!("message number {i} 👋"),
+            "timestamp": T0 + i as f64, "from": "5511999990000", "contact_name": "Ana"});
+        s.ingest_message(&p, T0).unwrap();
+    }
+    for r in 0..300 {
+        s.ingest_message(
+            &json!({"id": format!("r{r}"), "room_id": format!("r{r}"), "text": "hi", "timestamp": T0}),
+            T0,
+        )
+        .unwrap();
+    }
+    let mut pieces = Vec::new();
+    s.watch_in_pieces("big", &mut |p| pieces.push(p.to_owned()));
+    assert!(pieces.len() > 4, "{} pieces", pieces.len());
+    assert!(pieces.iter().all(|p| p.len() < 40 * 1024));
+    assert_eq!(pieces.concat(), s.watch("big").to_json());
+    let mut pieces = Vec::new();
+    s.watch_inbox_in_pieces(&mut |p| pieces.push(p.to_owned()));
+    assert!(pieces.len() > 1, "{} pieces", pieces.len());
+    let whole = ChangeBatch { rooms: Vec::new(), inbox: s.rooms() }.to_json();
+    assert_eq!(format!("{{\"rooms\":[],\"inbox\":{}}}", pieces.concat()), whole);
+    // An unknown room is one piece.
+    let mut pieces = Vec::new();
+    s.watch_in_pieces("nobody", &mut |p| pieces.push(p.to_owned()));
+    assert_eq!(pieces, ["{\"messages\":[],\"typing\":[],\"has_more\":true,\"unread\":0}"]);
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::index_map::FastMap;
 use crate::json::Value;
 
-use super::changes::{room_state_json, summaries_to_json, typing_names, ChangeBatch, RoomState, SUMMARY_JSON_LEN};
+use super::changes::{typing_names, write_room_state, write_summaries, ChangeBatch, RoomState};
 use super::error::StoreError;
 use super::events::{EventQueue, StoreEvent};
 use super::extra::Extra;
@@ -1087,12 +1087,12 @@ impl MessageStore {
         }
     }
 
-    /// [`watch`](Self::watch) as JSON text ([`RoomState::to_json`]), written from the room's messages as they are
-    /// held, not from a copy of them.
-    pub fn watch_json(&mut self, room_id: &str) -> String {
+    /// [`watch`](Self::watch) as JSON text ([`RoomState::to_json`]) handed to `emit` in pieces, written from the
+    /// room's messages as they are held (see `Pieces` in `changes.rs` for why).
+    pub fn watch_in_pieces(&mut self, room_id: &str, emit: &mut dyn FnMut(&str)) {
         match self.start_watching(room_id) {
-            (typing, Some(r)) => room_state_json(r.iter(), &typing, r.has_more, r.unread()),
-            (typing, None) => room_state_json(Messages::empty(), &typing, true, 0),
+            (typing, Some(r)) => write_room_state(r.iter(), &typing, r.has_more, r.unread(), emit),
+            (typing, None) => write_room_state(Messages::empty(), &typing, true, 0, emit),
         }
     }
 
@@ -1124,12 +1124,11 @@ impl MessageStore {
         self.rooms()
     }
 
-    /// [`watch_inbox`](Self::watch_inbox) as JSON text (summaries as in [`ChangeBatch::to_json`]).
-    pub fn watch_inbox_json(&mut self) -> String {
+    /// [`watch_inbox`](Self::watch_inbox) as JSON text (summaries as in [`ChangeBatch::to_json`]) handed to `emit`
+    /// in pieces, one summary made at a time (see `Pieces` in `changes.rs` for why).
+    pub fn watch_inbox_in_pieces(&mut self, emit: &mut dyn FnMut(&str)) {
         self.inbox_watched = true;
-        let order = self.inbox_order();
-        let capacity = order.iter().map(|r| SUMMARY_JSON_LEN + r.last().map_or(0, Message::json_len_hint)).sum();
-        summaries_to_json(order.into_iter().map(|r| self.summary(r)), capacity)
+        write_summaries(self.inbox_order().into_iter().map(|r| self.summary(r)), emit);
     }
 
     /// Stops sending summaries.
