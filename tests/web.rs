@@ -59,12 +59,12 @@ fn options(pairs: &[(&str, JsValue)]) -> JsValue {
 
 /// A room's messages as the store has them now (`watch` answers the current state).
 fn snapshot(store: &inbox_realtime::api::StoreHandle, room: &str) -> Array {
-    Array::from(&field(&js_sys::JSON::parse(&store.watch(room)).unwrap(), "messages"))
+    Array::from(&field(&js_sys::JSON::parse(&String::from(store.watch(room))).unwrap(), "messages"))
 }
 
 /// Who types in a room now.
 fn typing(store: &inbox_realtime::api::StoreHandle, room: &str) -> Array {
-    Array::from(&field(&js_sys::JSON::parse(&store.watch(room)).unwrap(), "typing"))
+    Array::from(&field(&js_sys::JSON::parse(&String::from(store.watch(room))).unwrap(), "typing"))
 }
 
 fn field(value: &JsValue, key: &str) -> JsValue {
@@ -621,7 +621,7 @@ fn each_input_pushes_one_batch_of_positions_to_the_sink() {
     };
     add("unwatched", "x", 1_700_000_000_000);
     assert!(batches.borrow().is_empty(), "nothing watched, nothing sent");
-    let state = js_sys::JSON::parse(&store.watch(room)).unwrap();
+    let state = js_sys::JSON::parse(&String::from(store.watch(room))).unwrap();
     assert_eq!(Array::from(&field(&state, "messages")).length(), 0);
     for i in 0..3u64 {
         add(room, &format!("m{i}"), 1_700_000_000_000 + i * 1000);
