@@ -185,6 +185,20 @@ impl<'e> Pieces<'e> {
         }
     }
 
+    /// `[items]`, each written by `write`.
+    fn list<T>(&mut self, items: impl Iterator<Item = T>, write: impl Fn(&mut String, T)) {
+        self.write(|out| out.push('['));
+        for (i, item) in items.enumerate() {
+            self.write(|out| {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(out, item);
+            });
+        }
+        self.write(|out| out.push(']'));
+    }
+
     /// Hands on what is left.
     fn finish(self) {
         if !self.out.is_empty() {
@@ -209,17 +223,10 @@ pub(crate) fn write_room_state<'a>(
     emit: &mut dyn FnMut(&str),
 ) {
     let mut pieces = Pieces::new(emit);
-    pieces.write(|out| out.push_str("{\"messages\":["));
-    for (i, m) in messages.enumerate() {
-        pieces.write(|out| {
-            if i > 0 {
-                out.push(',');
-            }
-            write_message(out, m);
-        });
-    }
+    pieces.write(|out| out.push_str("{\"messages\":"));
+    pieces.list(messages, write_message);
     pieces.write(|out| {
-        out.push_str("],\"typing\":");
+        out.push_str(",\"typing\":");
         write_names(out, typing);
         out.push_str(if has_more { ",\"has_more\":true,\"unread\":" } else { ",\"has_more\":false,\"unread\":" });
         write_u64(out, u64::from(unread));
@@ -232,16 +239,7 @@ pub(crate) fn write_room_state<'a>(
 /// written and dropped in turn.
 pub(crate) fn write_summaries(summaries: impl Iterator<Item = RoomSummary>, emit: &mut dyn FnMut(&str)) {
     let mut pieces = Pieces::new(emit);
-    pieces.write(|out| out.push('['));
-    for (i, s) in summaries.enumerate() {
-        pieces.write(|out| {
-            if i > 0 {
-                out.push(',');
-            }
-            write_summary(out, &s);
-        });
-    }
-    pieces.write(|out| out.push(']'));
+    pieces.list(summaries, |out, s| write_summary(out, &s));
     pieces.finish();
 }
 
