@@ -1,6 +1,6 @@
 // MessageStore: the wasm store, with the view layer that answers React's reads without entering wasm.
 import { WasmMessageStore } from '../wasm/inbox_realtime.js';
-import { inboxError, type InboxRealtimeError } from './errors.js';
+import type { InboxRealtimeError } from './errors.js';
 import { assertReady } from './init.js';
 import { rawClients, type SocketClient } from './client.js';
 import type { CachedRoomInfo, OutboxSender, ResyncFunction, SendOutcome, StoreOptions } from './options.js';
