@@ -1028,6 +1028,10 @@ Inbox list: the store-only path (no socket), ours' \`handleEvent\` vs B2's \`han
 room summaries and an array in inbox order, moving each changed summary by binary search, its list cached until a
 change (built on the first \`rooms()\`). Checked: after each message its room leads the list; the final list's order,
 last messages, unread counts and contact names are what the messages imply.
+Memory: the JS heap (\`performance.memory\`, after forced GC) plus the growth of the wasm memory, which never shrinks,
+so a transient peak inside the wasm counts; the mounted rows read both after the mount. Inbox row: 200 conversations
+× 50 customer messages fed as the network delivers them, then the inbox list and the newest conversation mounted (B1
+keeps no inbox list).
 
 Cells: median over trials (min–max). Ratios: median of per-trial ratios ours/x (trials are paired: each trial runs every
 variant, in a rotating order); < 1 means ours is smaller/faster. Every trial checks its result (exact message ids,
