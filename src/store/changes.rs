@@ -163,9 +163,9 @@ const PIECE: usize = 32 * 1024;
 
 /// JSON text handed on in pieces of about [`PIECE`] bytes, each a fragment: the text is whole once they are
 /// joined. Why: a room's first view or the inbox list can be megabytes of text, and wasm memory grown for a
-/// transient peak is never given back. Opening a 10 000-message room grew it by 7.6 MB when its messages were
-/// copied and written into a buffer that doubled as it filled, by 2.7 MB when written into one buffer sized up front
-/// (`make bench`, memory rows); in pieces, the buffer is reused.
+/// transient peak is never given back. Opening a 10 000-message room grew it by 7 616 KiB when its messages were
+/// copied and written into a buffer that doubled as it filled, by 2 688 KiB when written into one buffer sized up
+/// front (`make bench`, memory rows); in pieces, the buffer is reused and it grows by nothing.
 struct Pieces<'e> {
     out: String,
     emit: &'e mut dyn FnMut(&str),
