@@ -53,6 +53,25 @@ export interface TimedEmitter {
 }
 
 /**
+ * A {@link TimedEmitter} over a socket's plain emit and its emit-with-ack that fails after the chosen delay: `emit`
+ * with a function last waits for the ack and calls it as `(err, response)`, as socket.io-client does.
+ */
+export function timedEmitter(
+  emit: (event: string, args: unknown[]) => void,
+  withAck: <T>(event: string, args: unknown[]) => Promise<T>,
+): TimedEmitter {
+  return {
+    emitWithAck: <T = unknown>(event: string, ...args: unknown[]) => withAck<T>(event, args),
+    emit: (event: string, ...args: unknown[]) => {
+      const last = args[args.length - 1];
+      if (typeof last !== 'function') return emit(event, args);
+      const callback = last as (error: Error | null, response?: unknown) => void;
+      withAck(event, args.slice(0, -1)).then((response) => callback(null, response), (error: Error) => callback(error));
+    },
+  };
+}
+
+/**
  * A Socket.IO v4 client (the protocol, reconnects and buffering run in WebAssembly), with a socket.io-client-like
  * API. Listen with `on`, which returns the function that removes exactly that listener.
  *
@@ -346,21 +365,10 @@ export class SocketClient {
 
   /** socket.io style `socket.timeout(5000).emitWithAck('event', data)`. */
   timeout(ms: number): TimedEmitter {
-    return {
-      emitWithAck: <T = unknown>(event: string, ...args: unknown[]) => this.#emitWithAck<T>(event, args, ms),
-      emit: (event: string, ...args: unknown[]) => {
-        const last = args[args.length - 1];
-        if (typeof last !== 'function') {
-          this.emit(event, ...args);
-          return;
-        }
-        const callback = last as (error: Error | null, response?: unknown) => void;
-        this.#emitWithAck(event, args.slice(0, -1), ms).then(
-          (response) => callback(null, response),
-          (error: Error) => callback(error),
-        );
-      },
-    };
+    return timedEmitter(
+      (event, args) => void this.emit(event, ...args),
+      (event, args) => this.#emitWithAck(event, args, ms),
+    );
   }
 
   /** Joins `room` on the server (emits `join_room`); it is joined again after every reconnect. */

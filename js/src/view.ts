@@ -214,7 +214,7 @@ function applyRoom(room: WatchedRoom, changes: RoomChanges): void {
     switch (op[0]) {
       case 'reset':
         // A copy, the view's own from here on: the batch is not ours to edit (the holding tab's own side gets the
-        // very batch its store's view applied, see `localPorts`). A reset is rare: a room opened, a large change.
+        // very batch its store's view applied, see `localPorts`). A reset is rare: a large history page, a trim.
         list = (op[1] as Message[]).slice();
         break;
       case 'insert':

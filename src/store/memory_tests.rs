@@ -167,7 +167,7 @@ fn memory_per_message_inbox() {
 }
 /// The transient peak of reading the inbox as JSON text (what a view does when it mounts the list), at 5 000
 /// conversations: handed on in pieces, one summary made at a time, against a list of summary copies
-/// serialised into a growing buffer (how it was done before).
+/// serialised into one buffer (how it was done before pieces).
 #[test]
 #[ignore = "measurement: run with --ignored --nocapture --test-threads=1"]
 fn inbox_text_peak() {
@@ -189,7 +189,7 @@ fn inbox_text_peak() {
         store.watch_inbox_in_pieces(&mut |piece| len += piece.len());
         len
     });
-    // The earlier path: the summaries collected, then written into a buffer that doubles as it fills.
+    // The path before pieces: the summaries collected as copies, then written into one buffer (sized up front).
     let (copies, _) = peak_of(&mut || super::ChangeBatch { rooms: Vec::new(), inbox: store.rooms() }.to_json().len());
     println!("inbox text {len} B: peak {} KiB in pieces, {} KiB from copies", now / 1024, copies / 1024);
 }

@@ -5,7 +5,7 @@
  */
 import type { ConnectionStatus } from '../generated/boundary.js';
 import { inboxError } from '../errors.js';
-import type { TimedEmitter } from '../index.js';
+import { timedEmitter, type TimedEmitter } from '../client.js';
 import type { SharedConnection, SharingMode } from './shared.js';
 
 type Listener = (...args: any[]) => void;
@@ -127,23 +127,17 @@ export class TabSocket {
    * within `ms`; `emit`'s last function argument is called as `(err, response)`.
    */
   timeout(ms: number): TimedEmitter {
-    const withAck = <T>(event: string, args: unknown[]): Promise<T> =>
-      new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => reject(inboxError('ack_timeout', `inbox-realtime: no ack for ${event} within ${ms} ms`)), ms);
-        this.emitWithAck<T>(event, ...args).then(
-          (value) => (clearTimeout(timer), resolve(value)),
-          (error: Error) => (clearTimeout(timer), reject(error)),
-        );
-      });
-    return {
-      emitWithAck: <T = unknown>(event: string, ...args: unknown[]) => withAck<T>(event, args),
-      emit: (event: string, ...args: unknown[]) => {
-        const last = args[args.length - 1];
-        if (typeof last !== 'function') return void this.emit(event, ...args);
-        const callback = last as (error: Error | null, response?: unknown) => void;
-        withAck(event, args.slice(0, -1)).then((response) => callback(null, response), (error: Error) => callback(error));
-      },
-    };
+    return timedEmitter(
+      (event, args) => void this.emit(event, ...args),
+      <T>(event: string, args: unknown[]) =>
+        new Promise<T>((resolve, reject) => {
+          const timer = setTimeout(() => reject(inboxError('ack_timeout', `inbox-realtime: no ack for ${event} within ${ms} ms`)), ms);
+          this.emitWithAck<T>(event, ...args).then(
+            (value) => (clearTimeout(timer), resolve(value)),
+            (error: Error) => (clearTimeout(timer), reject(error)),
+          );
+        }),
+    );
   }
 
   /** socket.io-client's `volatile`: the emit is dropped unless the shared socket is connected now. */
